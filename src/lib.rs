@@ -1,0 +1,7 @@
+//! avatar-cli: sends Huanong Avatar interface 5.30 refund (rescission) notices.
+//!
+//! `main.rs` only parses and maps the result to an exit code; everything else lives here so
+//! that tests can reach it.
+
+pub mod notice;
+pub mod protocol;
