@@ -1,0 +1,179 @@
+//! CSV with a header row: columns found by name in any documented spelling, cells read as
+//! bytes into one reused record (no per-cell allocation unless a field is kept or wrong).
+
+use super::fields::{Cell, ColumnNames, Draft, Field};
+use super::lines::LineTracker;
+use super::source::BUFFER_SIZE;
+use super::{Emitter, Problem};
+use ::csv::{ByteRecord, ReaderBuilder};
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+
+const NOT_UTF8: &str =
+    "is not valid UTF-8 (if the file is GBK/GB18030, as Chinese Excel writes it, pass --encoding gb18030)";
+
+/// Which column holds which field, as worked out from the header.
+struct Layout {
+    width: usize,
+    /// (column index, field) for every known column.
+    fields: Vec<(usize, Field)>,
+    names: ColumnNames,
+}
+
+pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<ControlFlow<()>> {
+    let mut reader = ReaderBuilder::new()
+        // The header is read as a record like any other, so its line number comes the same way.
+        .has_headers(false)
+        // A record of the wrong width is the user's problem on that line, not a failed read.
+        .flexible(true)
+        .buffer_capacity(BUFFER_SIZE)
+        .from_reader(LineTracker::new(input));
+    let mut record = ByteRecord::new();
+    if !next(&mut reader, &mut record)? {
+        let problem = Problem::error(
+            emitter.file(),
+            Some(1),
+            Field::PolicyNo.wire_name(),
+            "the file is empty; expected a header row with a policyNo column",
+        );
+        return Ok(emitter.problem(problem));
+    }
+    let header_line = line_of(&mut reader, &record);
+    let layout = match header(&record, header_line, emitter) {
+        Ok(layout) => layout,
+        Err(flow) => return Ok(flow),
+    };
+    let mut draft = Draft::default();
+    while next(&mut reader, &mut record)? {
+        // Excel leaves rows of bare commas where cells were once formatted; they are not rows.
+        if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+            continue;
+        }
+        let line = line_of(&mut reader, &record);
+        draft.clear();
+        let whole = record.len() == layout.width;
+        if whole {
+            for &(index, field) in &layout.fields {
+                let name = layout.names.get(field);
+                match std::str::from_utf8(&record[index]) {
+                    Ok(text) => draft.set(field, name, Cell::Text(text)),
+                    Err(_) => draft.reject(field, name, NOT_UTF8),
+                }
+            }
+        } else {
+            // Its cells cannot be trusted to be under the right headers.
+            draft.error(
+                "",
+                format!(
+                    "this record has {} fields but the header has {} (a stray comma, or a quote left open?)",
+                    record.len(),
+                    layout.width
+                ),
+            );
+        }
+        or_stop!(emitter.row(line, &mut draft, &layout.names, whole));
+    }
+    Ok(ControlFlow::Continue(()))
+}
+
+fn next<R: Read>(
+    reader: &mut ::csv::Reader<LineTracker<R>>,
+    record: &mut ByteRecord,
+) -> io::Result<bool> {
+    reader
+        .read_byte_record(record)
+        .map_err(|e| match e.into_kind() {
+            ::csv::ErrorKind::Io(e) => e,
+            other => io::Error::other(format!("{other:?}")),
+        })
+}
+
+fn line_of<R: Read>(reader: &mut ::csv::Reader<LineTracker<R>>, record: &ByteRecord) -> u64 {
+    let position = record.position().expect("the csv reader sets positions");
+    reader
+        .get_mut()
+        .line_of(position.byte())
+        // Cannot happen (a record has content); the parser's own count is the best fallback.
+        .unwrap_or(position.line())
+}
+
+/// Maps the header; on a header that makes the rows unreadable, reports it and gives back
+/// the flow to return (no rows are read).
+fn header(
+    record: &ByteRecord,
+    line: u64,
+    emitter: &mut Emitter<'_>,
+) -> Result<Layout, ControlFlow<()>> {
+    let file = emitter.file().to_owned();
+    let mut layout = Layout {
+        width: record.len(),
+        fields: Vec::new(),
+        names: ColumnNames::wire(),
+    };
+    let mut errors = Vec::new();
+    let mut unknown = Vec::new();
+    for (index, cell) in record.iter().enumerate() {
+        let Ok(raw) = std::str::from_utf8(cell) else {
+            errors.push(Problem::error(
+                &file,
+                Some(line),
+                &format!("column {}", index + 1),
+                format!("the column name {NOT_UTF8}"),
+            ));
+            continue;
+        };
+        let name = raw.trim().trim_start_matches('\u{feff}');
+        match Field::from_name(name) {
+            Some(field) => match layout.fields.iter().find(|(_, f)| *f == field) {
+                Some(_) => errors.push(Problem::error(
+                    &file,
+                    Some(line),
+                    name,
+                    format!(
+                        "the column {name} is the same field as the column {}; keep one",
+                        layout.names.get(field)
+                    ),
+                )),
+                None => {
+                    layout.fields.push((index, field));
+                    layout.names.set(field, name);
+                }
+            },
+            None if name.is_empty() => unknown.push(format!("(unnamed column {})", index + 1)),
+            None => unknown.push(name.to_owned()),
+        }
+    }
+    if !layout.fields.iter().any(|(_, f)| *f == Field::PolicyNo) {
+        errors.push(Problem::error(
+            &file,
+            Some(line),
+            Field::PolicyNo.wire_name(),
+            "no policyNo column (named policyNo, policy_no or 保单号) in the header",
+        ));
+    }
+    if !unknown.is_empty() {
+        let message = format!(
+            "ignoring unknown column{} {} (known: {})",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown.join(", "),
+            Field::known_names()
+        );
+        errors.push(Problem::warning(
+            &file,
+            Some(line),
+            &unknown.join(", "),
+            message,
+        ));
+    }
+    let fatal = errors.iter().any(Problem::is_error);
+    for problem in errors {
+        if emitter.problem(problem).is_break() {
+            return Err(ControlFlow::Break(()));
+        }
+    }
+    if fatal {
+        Err(ControlFlow::Continue(()))
+    } else {
+        Ok(layout)
+    }
+}

@@ -1,0 +1,329 @@
+//! Reading notices to send: one policy from flags, or every row of a CSV or JSON Lines file.
+//! Everything is checked here, before anything is sent (cli.md, "batch" and "validate").
+//!
+//! A file is read in one streaming pass per call to [`Source::read`], so `batch` can validate
+//! all of it first and send it in a second pass without holding it in memory; both passes
+//! judge every row the same way.
+
+/// In a reader returning `io::Result<ControlFlow<()>>`: stop at once when the sink says so.
+macro_rules! or_stop {
+    ($flow:expr) => {
+        if $flow.is_break() {
+            return Ok(std::ops::ControlFlow::Break(()));
+        }
+    };
+}
+
+mod checks;
+mod csv;
+mod fields;
+mod flags;
+mod jsonl;
+mod lines;
+mod problem;
+mod source;
+
+pub use flags::{rows_from_flags, FieldFlags};
+pub use problem::{Problem, Severity};
+
+use crate::notice::Row;
+use checks::{describe_line, CrossChecks};
+use fields::{ColumnNames, Draft, Field};
+use source::Backing;
+use std::fmt;
+use std::io;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            _ => Err(format!("unknown format '{s}' (expected csv or jsonl)")),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// A superset of GBK, which is what Chinese Excel writes as "CSV".
+    Gb18030,
+}
+
+impl FromStr for Encoding {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "gb18030" | "gbk" | "gb2312" => Ok(Encoding::Gb18030),
+            _ => Err(format!(
+                "unknown encoding '{s}' (expected utf-8 or gb18030)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Gb18030 => "gb18030",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InputOptions {
+    /// `--format`; else by extension.
+    pub format: Option<Format>,
+    /// `--encoding`; else detected.
+    pub encoding: Option<Encoding>,
+    /// No orderNo can come from the journal or be generated, so every row must carry one.
+    pub require_order_no: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot open {path}: {source} (check the path and that you may read the file)")]
+    Open { path: String, source: io::Error },
+    #[error("{path} is a directory; give the CSV or JSON Lines file inside it")]
+    IsDirectory { path: String },
+    #[error("cannot read {name}: {source}")]
+    Read { name: String, source: io::Error },
+    #[error("cannot read standard input: {source}")]
+    Stdin { source: io::Error },
+    #[error(
+        "cannot keep a copy of standard input in a temporary file: {source} \
+         (set TMPDIR to a writable directory with room for the input, or pass a file name)"
+    )]
+    Spool { source: io::Error },
+}
+
+/// What one pass over the input produces, in file order.
+#[derive(Debug, Clone)]
+pub enum Item {
+    Row(Row),
+    Problem(Problem),
+}
+
+/// An input file (or spooled standard input), ready to be read as many times as needed.
+#[derive(Debug)]
+pub struct Source {
+    name: String,
+    backing: Backing,
+    format: Format,
+    encoding: Encoding,
+    notices: Vec<String>,
+    require_order_no: bool,
+}
+
+const STDIN_NAME: &str = "<stdin>";
+
+impl Source {
+    /// `arg` is a path or "-" (stdin, named "<stdin>"). Stdin is spooled to a temporary file
+    /// so the input can be read twice (validated fully first, then sent), still streamed.
+    /// Format: `--format`, else by extension (.jsonl/.ndjson → JSON Lines), else CSV.
+    /// Encoding: `--encoding`, else UTF-8 if the whole file is valid UTF-8, else GB18030.
+    pub fn open(arg: &str, options: &InputOptions) -> Result<Source, InputError> {
+        let (name, backing) = if arg == "-" {
+            let spooled = source::spool(io::stdin().lock())?;
+            (STDIN_NAME.to_owned(), Backing::Spool(spooled))
+        } else {
+            (arg.to_owned(), Backing::Path(arg.into()))
+        };
+        Source::with_backing(name, backing, options)
+    }
+
+    /// [`Source::open`] for any reader standing in for standard input.
+    pub fn from_reader(input: impl io::Read, options: &InputOptions) -> Result<Source, InputError> {
+        let backing = Backing::Spool(source::spool(input)?);
+        Source::with_backing(STDIN_NAME.to_owned(), backing, options)
+    }
+
+    fn with_backing(
+        name: String,
+        backing: Backing,
+        options: &InputOptions,
+    ) -> Result<Source, InputError> {
+        let file = backing.open(&name)?;
+        let format = options.format.unwrap_or_else(|| format_of(&name));
+        let mut notices = Vec::new();
+        let encoding = match options.encoding {
+            Some(encoding) => encoding,
+            None => {
+                let utf8 = source::sniff_utf8(file).map_err(|source| InputError::Read {
+                    name: name.clone(),
+                    source,
+                })?;
+                if utf8 == Some(false) {
+                    notices.push(format!(
+                        "{name} is not valid UTF-8; reading it as GB18030 (use --encoding to choose)"
+                    ));
+                    Encoding::Gb18030
+                } else {
+                    Encoding::Utf8
+                }
+            }
+        };
+        Ok(Source {
+            name,
+            backing,
+            format,
+            encoding,
+            notices,
+            require_order_no: options.require_order_no,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// One-line notices for stderr (the encoding guess).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// One streaming pass in file order. Every valid row → `Item::Row`; every problem
+    /// (row-level and cross-row, warnings too) → `Item::Problem`. The sink returns
+    /// `ControlFlow::Break` to stop early. A row with any error yields only its problems.
+    pub fn read(&self, mut sink: impl FnMut(Item) -> ControlFlow<()>) -> Result<(), InputError> {
+        let input = source::decoded(self.backing.open(&self.name)?, self.encoding);
+        let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink);
+        let flow = match self.format {
+            Format::Csv => csv::read(input, &mut emitter),
+            Format::Jsonl => jsonl::read(input, &mut emitter),
+        };
+        flow.map_err(|source| InputError::Read {
+            name: self.name.clone(),
+            source,
+        })
+        .map(|_| ())
+    }
+}
+
+fn format_of(name: &str) -> Format {
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") {
+        Format::Jsonl
+    } else {
+        Format::Csv
+    }
+}
+
+/// Turns checked rows into items: the row-wide and cross-row checks, then the problems, then
+/// the row if nothing was wrong. Shared by the CSV and JSON Lines readers.
+pub(crate) struct Emitter<'a> {
+    file: &'a str,
+    order_no_hint: Option<&'static str>,
+    cross: CrossChecks,
+    sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(
+        file: &'a str,
+        require_order_no: bool,
+        sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
+    ) -> Self {
+        Emitter {
+            file,
+            order_no_hint: require_order_no
+                .then_some("add an orderNo column or pass --generate-order-no"),
+            cross: CrossChecks::new(),
+            sink,
+        }
+    }
+
+    pub fn file(&self) -> &str {
+        self.file
+    }
+
+    pub fn problem(&mut self, problem: Problem) -> ControlFlow<()> {
+        (self.sink)(Item::Problem(problem))
+    }
+
+    /// A record whose fields have all been `set`; `check_fields` is false when the record
+    /// was malformed as a whole and only its own errors should be reported.
+    pub fn row(
+        &mut self,
+        line: u64,
+        draft: &mut Draft,
+        names: &ColumnNames,
+        check_fields: bool,
+    ) -> ControlFlow<()> {
+        if check_fields {
+            draft.finish(names, self.order_no_hint);
+            let clash =
+                self.cross
+                    .check(line, draft.policy_no.as_deref(), draft.order_no.as_deref());
+            if let Some(first) = clash.policy_line {
+                draft.error(
+                    names.get(Field::PolicyNo),
+                    format!("same policy as {}", describe_line(first)),
+                );
+            }
+            if let Some(first) = clash.order_line {
+                let order = draft.order_no.as_deref().unwrap_or_default();
+                let message = format!(
+                    "orderNo {order} is also on {} for another policy",
+                    describe_line(first)
+                );
+                draft.error(names.get(Field::OrderNo), message);
+            }
+        }
+        let valid = check_fields && !draft.has_errors();
+        for (column, message) in draft.errors.drain(..) {
+            let problem = Problem::error(self.file, Some(line), &column, message);
+            (self.sink)(Item::Problem(problem))?;
+        }
+        for (column, message) in draft.warnings.drain(..) {
+            let problem = Problem::warning(self.file, Some(line), &column, message);
+            (self.sink)(Item::Problem(problem))?;
+        }
+        match (valid, draft.policy_no.take()) {
+            (true, Some(policy_no)) => (self.sink)(Item::Row(Row {
+                line: Some(line),
+                policy_no,
+                order_no: draft.order_no.take(),
+                details: std::mem::take(&mut draft.details),
+            })),
+            _ => ControlFlow::Continue(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
