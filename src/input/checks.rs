@@ -1,6 +1,6 @@
 //! Checks across rows: the same policy twice, one orderNo for two policies. They need memory
 //! of every row seen so far, so they keep a 64-bit hash and a line number per value (12 bytes),
-//! never the strings: a million-row file costs about 36 MB for both tables at their largest.
+//! never the strings: a million-row file costs about 36 MB for both tables.
 //!
 //! A hash collision is safe: two different values with the same hash can only look like a
 //! duplicate, which is an error that stops the batch before anything is sent. It can never
@@ -9,19 +9,35 @@
 
 use std::hash::Hasher;
 
-/// The first line each value was seen on.
+/// The first line each value was seen on: open addressing with linear probing, one 12-byte
+/// slot per value (key and line side by side, so a lookup touches one cache line).
 #[derive(Debug)]
 pub(crate) struct FirstLines {
-    /// 0 marks an empty slot (a value whose hash is 0 is stored as 1: a collision, see above).
-    keys: Vec<u64>,
-    /// Parallel to `keys`; a line past u32::MAX is stored as u32::MAX ("an earlier line").
-    lines: Vec<u32>,
+    slots: Vec<Slot>,
     len: usize,
 }
 
-/// Linear probing stays quick well past this; above it, grow by half rather than double so
-/// that a big table is never more than a third empty.
-const MAX_LOAD_PERCENT: usize = 85;
+/// A 64-bit key as two halves, so the slot packs into 12 bytes rather than 16.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    /// 0 in both halves marks an empty slot (a value whose hash is 0 is stored as 1: a
+    /// collision, see above).
+    key: [u32; 2],
+    /// A line past u32::MAX is stored as u32::MAX ("an earlier line").
+    line: u32,
+}
+
+fn split(key: u64) -> [u32; 2] {
+    [key as u32, (key >> 32) as u32]
+}
+
+fn join(key: [u32; 2]) -> u64 {
+    u64::from(key[0]) | (u64::from(key[1]) << 32)
+}
+
+/// Probe runs stay short below this load; above it the table grows by half rather than
+/// doubling, so that a big table is never much more than half empty.
+const MAX_LOAD_PERCENT: usize = 75;
 const INITIAL_SLOTS: usize = 1024;
 
 /// Where a line number could not be stored in 32 bits.
@@ -30,8 +46,7 @@ pub(crate) const LINE_UNKNOWN: u64 = u32::MAX as u64;
 impl FirstLines {
     pub fn new() -> Self {
         FirstLines {
-            keys: vec![0; INITIAL_SLOTS],
-            lines: vec![0; INITIAL_SLOTS],
+            slots: vec![Slot::default(); INITIAL_SLOTS],
             len: 0,
         }
     }
@@ -40,41 +55,43 @@ impl FirstLines {
     /// `None`.
     pub fn first_or_insert(&mut self, key: u64, line: u64) -> Option<u64> {
         let key = key.max(1);
-        if (self.len + 1) * 100 > self.keys.len() * MAX_LOAD_PERCENT {
+        if (self.len + 1) * 100 > self.slots.len() * MAX_LOAD_PERCENT {
             self.grow();
         }
-        let mut i = home(key, self.keys.len());
+        let wanted = split(key);
+        let mut i = home(key, self.slots.len());
         loop {
-            match self.keys[i] {
-                0 => {
-                    self.keys[i] = key;
-                    self.lines[i] = u32::try_from(line).unwrap_or(u32::MAX);
-                    self.len += 1;
-                    return None;
-                }
-                k if k == key => return Some(u64::from(self.lines[i])),
-                _ => i = if i + 1 == self.keys.len() { 0 } else { i + 1 },
+            let slot = &mut self.slots[i];
+            if slot.key == [0, 0] {
+                *slot = Slot {
+                    key: wanted,
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                };
+                self.len += 1;
+                return None;
             }
+            if slot.key == wanted {
+                return Some(u64::from(slot.line));
+            }
+            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
         }
     }
 
     fn grow(&mut self) {
-        let slots = self.keys.len() + self.keys.len() / 2;
-        let keys = std::mem::replace(&mut self.keys, vec![0; slots]);
-        let lines = std::mem::replace(&mut self.lines, vec![0; slots]);
-        for (key, line) in keys.into_iter().zip(lines).filter(|(k, _)| *k != 0) {
-            let mut i = home(key, slots);
-            while self.keys[i] != 0 {
-                i = if i + 1 == slots { 0 } else { i + 1 };
+        let size = self.slots.len() + self.slots.len() / 2;
+        let old = std::mem::replace(&mut self.slots, vec![Slot::default(); size]);
+        for slot in old.into_iter().filter(|s| s.key != [0, 0]) {
+            let mut i = home(join(slot.key), size);
+            while self.slots[i].key != [0, 0] {
+                i = if i + 1 == size { 0 } else { i + 1 };
             }
-            self.keys[i] = key;
-            self.lines[i] = line;
+            self.slots[i] = slot;
         }
     }
 
     #[cfg(test)]
     fn bytes(&self) -> usize {
-        self.keys.len() * 12
+        self.slots.len() * std::mem::size_of::<Slot>()
     }
 }
 
@@ -170,6 +187,7 @@ mod tests {
         }
         assert_eq!(t.len, 1_000_000);
         // Two of these (policies and orders) must fit well under 64 MB.
+        assert_eq!(std::mem::size_of::<Slot>(), 12);
         assert!(t.bytes() < 20_000_000, "{} bytes", t.bytes());
     }
 

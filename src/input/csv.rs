@@ -153,9 +153,8 @@ fn header(
     }
     if !unknown.is_empty() {
         let message = format!(
-            "ignoring unknown column{} {} (known: {})",
+            "unknown column{}, ignored (the known ones are {})",
             if unknown.len() == 1 { "" } else { "s" },
-            unknown.join(", "),
             Field::known_names()
         );
         errors.push(Problem::warning(
