@@ -144,11 +144,23 @@ fn header(
         }
     }
     if !layout.fields.iter().any(|(_, f)| *f == Field::PolicyNo) {
+        let mut message =
+            "no policyNo column (named policyNo, policy_no or 保单号) in the header".to_owned();
+        // Excel in many locales saves "CSV" with semicolons; say so rather than let the user
+        // puzzle over a header that looks right.
+        if layout.width == 1 {
+            let header = String::from_utf8_lossy(&record[0]);
+            if let Some(sep) = [';', '\t', '|'].into_iter().find(|c| header.contains(*c)) {
+                message.push_str(&format!(
+                    "; the header seems to be separated by {sep:?}, but only commas separate columns"
+                ));
+            }
+        }
         errors.push(Problem::error(
             &file,
             Some(line),
             Field::PolicyNo.wire_name(),
-            "no policyNo column (named policyNo, policy_no or 保单号) in the header",
+            message,
         ));
     }
     if !unknown.is_empty() {

@@ -1,7 +1,6 @@
 //! `send --policy …` and `validate --policy …`: the same field checks as a file row, with the
 //! flags standing in for columns.
 
-use super::checks::hash;
 use super::fields::{Cell, ColumnNames, Draft, Field};
 use super::Problem;
 use crate::notice::Row;
@@ -78,7 +77,8 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
     }
     let shared_ok = problems.iter().all(|p| !p.is_error());
 
-    let mut seen: HashMap<u64, usize> = HashMap::new();
+    // A handful of flags: the strings themselves, no need for the file readers' hashes.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let mut rows = Vec::new();
     for (i, policy) in flags.policies.iter().enumerate() {
         let mut draft = Draft::default();
@@ -91,8 +91,8 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
                 .map(|(column, message)| Problem::error(FILE, None, &column, message)),
         );
         if let Some(policy_no) = draft.policy_no {
-            if let Some(first) = seen.insert(hash(&policy_no), i) {
-                seen.insert(hash(&policy_no), first);
+            let first = *seen.entry(policy_no.clone()).or_insert(i);
+            if first != i {
                 problems.push(error(
                     Field::PolicyNo,
                     format!(

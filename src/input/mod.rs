@@ -114,6 +114,11 @@ pub enum InputError {
     #[error("cannot read standard input: {source}")]
     Stdin { source: io::Error },
     #[error(
+        "{name} changed since it was first read, so it is no longer the input that was \
+         checked; stopped reading it (run the command again on the finished file)"
+    )]
+    Changed { name: String },
+    #[error(
         "cannot keep a copy of standard input in a temporary file: {source} \
          (set TMPDIR to a writable directory with room for the input, or pass a file name)"
     )]
@@ -147,17 +152,16 @@ impl Source {
     /// Encoding: `--encoding`, else UTF-8 if the whole file is valid UTF-8, else GB18030.
     pub fn open(arg: &str, options: &InputOptions) -> Result<Source, InputError> {
         let (name, backing) = if arg == "-" {
-            let spooled = source::spool(io::stdin().lock())?;
-            (STDIN_NAME.to_owned(), Backing::Spool(spooled))
+            (STDIN_NAME.to_owned(), Backing::spool(io::stdin().lock())?)
         } else {
-            (arg.to_owned(), Backing::Path(arg.into()))
+            (arg.to_owned(), Backing::path(Path::new(arg), arg)?)
         };
         Source::with_backing(name, backing, options)
     }
 
     /// [`Source::open`] for any reader standing in for standard input.
     pub fn from_reader(input: impl io::Read, options: &InputOptions) -> Result<Source, InputError> {
-        let backing = Backing::Spool(source::spool(input)?);
+        let backing = Backing::spool(input)?;
         Source::with_backing(STDIN_NAME.to_owned(), backing, options)
     }
 
@@ -166,16 +170,16 @@ impl Source {
         backing: Backing,
         options: &InputOptions,
     ) -> Result<Source, InputError> {
-        let file = backing.open(&name)?;
         let format = options.format.unwrap_or_else(|| format_of(&name));
         let mut notices = Vec::new();
         let encoding = match options.encoding {
             Some(encoding) => encoding,
             None => {
-                let utf8 = source::sniff_utf8(file).map_err(|source| InputError::Read {
-                    name: name.clone(),
-                    source,
-                })?;
+                let utf8 =
+                    source::sniff_utf8(backing.reader()).map_err(|source| InputError::Read {
+                        name: name.clone(),
+                        source,
+                    })?;
                 if utf8 == Some(false) {
                     notices.push(format!(
                         "{name} is not valid UTF-8; reading it as GB18030 (use --encoding to choose)"
@@ -217,17 +221,22 @@ impl Source {
     /// (row-level and cross-row, warnings too) → `Item::Problem`. The sink returns
     /// `ControlFlow::Break` to stop early. A row with any error yields only its problems.
     pub fn read(&self, mut sink: impl FnMut(Item) -> ControlFlow<()>) -> Result<(), InputError> {
-        let input = source::decoded(self.backing.open(&self.name)?, self.encoding);
+        self.backing.check_unchanged(&self.name)?;
+        let input = source::decoded(self.backing.reader(), self.encoding);
         let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink);
         let flow = match self.format {
             Format::Csv => csv::read(input, &mut emitter),
             Format::Jsonl => jsonl::read(input, &mut emitter),
         };
-        flow.map_err(|source| InputError::Read {
+        let flow = flow.map_err(|source| InputError::Read {
             name: self.name.clone(),
             source,
-        })
-        .map(|_| ())
+        })?;
+        // An edit during the pass may have been read half-way; only a complete pass is sure.
+        if flow.is_continue() {
+            self.backing.check_unchanged(&self.name)?;
+        }
+        Ok(())
     }
 }
 

@@ -5,65 +5,116 @@ use super::{Encoding, InputError};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
-use std::path::PathBuf;
-use tempfile::NamedTempFile;
+use std::path::Path;
+use std::time::SystemTime;
 
 /// Big reads: a million-row file is tens of megabytes.
 pub(crate) const BUFFER_SIZE: usize = 256 * 1024;
 
-/// Where the bytes live between passes.
+/// The input, held open from the moment it is named: every pass reads these same bytes, even
+/// if the path is replaced meanwhile, and an edit in place is noticed (see `check_unchanged`).
 #[derive(Debug)]
-pub(crate) enum Backing {
-    Path(PathBuf),
-    /// Standard input, copied to a file that is deleted when the `Source` is dropped.
-    Spool(NamedTempFile),
+pub(crate) struct Backing {
+    file: File,
+    stamp: Stamp,
+}
+
+/// Enough to notice that a file was written to between (or during) passes.
+#[derive(Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(file: &File) -> io::Result<Stamp> {
+        let meta = file.metadata()?;
+        Ok(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 impl Backing {
-    /// A fresh handle with its own read position, so passes never disturb each other.
-    pub fn open(&self, name: &str) -> Result<File, InputError> {
-        match self {
-            Backing::Path(path) => open_path(path, name),
-            Backing::Spool(file) => file.reopen().map_err(|source| InputError::Read {
+    pub fn path(path: &Path, name: &str) -> Result<Backing, InputError> {
+        let open_error = |source| InputError::Open {
+            path: name.to_owned(),
+            source,
+        };
+        let file = File::open(path).map_err(open_error)?;
+        // Opening a directory succeeds on Unix; reading it is what fails, more vaguely.
+        if file.metadata().map_err(open_error)?.is_dir() {
+            return Err(InputError::IsDirectory {
+                path: name.to_owned(),
+            });
+        }
+        let stamp = Stamp::of(&file).map_err(open_error)?;
+        Ok(Backing { file, stamp })
+    }
+
+    /// Copies `input` (standard input) to an anonymous temporary file, streaming, so a pipe
+    /// can be validated in full and then sent without holding it in memory. The file has no
+    /// name, so nothing is left behind however the process ends.
+    pub fn spool(mut input: impl Read) -> Result<Backing, InputError> {
+        let spool_error = |source| InputError::Spool { source };
+        let mut file = tempfile::tempfile().map_err(spool_error)?;
+        let mut buf = vec![0; BUFFER_SIZE];
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => return Err(InputError::Stdin { source }),
+            };
+            file.write_all(&buf[..n]).map_err(spool_error)?;
+        }
+        file.flush().map_err(spool_error)?;
+        let stamp = Stamp::of(&file).map_err(spool_error)?;
+        Ok(Backing { file, stamp })
+    }
+
+    /// A reader from the first byte with a position of its own, so passes never disturb
+    /// each other.
+    pub fn reader(&self) -> At<'_> {
+        At {
+            file: &self.file,
+            pos: 0,
+        }
+    }
+
+    /// A pass over a file that changed since it was opened would not see what the first pass
+    /// validated.
+    pub fn check_unchanged(&self, name: &str) -> Result<(), InputError> {
+        let now = Stamp::of(&self.file).map_err(|source| InputError::Read {
+            name: name.to_owned(),
+            source,
+        })?;
+        if now == self.stamp {
+            Ok(())
+        } else {
+            Err(InputError::Changed {
                 name: name.to_owned(),
-                source,
-            }),
+            })
         }
     }
 }
 
-fn open_path(path: &PathBuf, name: &str) -> Result<File, InputError> {
-    let open_error = |source| InputError::Open {
-        path: name.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(open_error)?;
-    // Opening a directory succeeds on Unix; reading it is what fails, with a vaguer message.
-    if file.metadata().map_err(open_error)?.is_dir() {
-        return Err(InputError::IsDirectory {
-            path: name.to_owned(),
-        });
-    }
-    Ok(file)
+/// Positioned reads of a shared file handle.
+pub(crate) struct At<'a> {
+    file: &'a File,
+    pos: u64,
 }
 
-/// Copies `input` to an anonymous temporary file, streaming, so a pipe can be validated in
-/// full and then sent without holding it in memory.
-pub(crate) fn spool(mut input: impl Read) -> Result<NamedTempFile, InputError> {
-    let spool_error = |source| InputError::Spool { source };
-    let mut file = NamedTempFile::new().map_err(spool_error)?;
-    let mut buf = vec![0; BUFFER_SIZE];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(source) => return Err(InputError::Stdin { source }),
-        };
-        file.write_all(&buf[..n]).map_err(spool_error)?;
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
     }
-    file.flush().map_err(spool_error)?;
-    Ok(file)
 }
 
 /// What the first bytes say about the encoding, if anything.
@@ -112,7 +163,7 @@ pub(crate) fn sniff_utf8(mut input: impl Read) -> io::Result<Option<bool>> {
 /// then caught per cell, naming the line, rather than turned into U+FFFD), transcoded from
 /// GB18030 otherwise. A byte-order mark is dropped either way, and a BOM always wins over the
 /// chosen encoding since it cannot be there by accident.
-pub(crate) fn decoded(file: File, encoding: Encoding) -> impl Read {
+pub(crate) fn decoded<'a>(input: impl Read + 'a, encoding: Encoding) -> impl Read + 'a {
     let mut builder = DecodeReaderBytesBuilder::new();
     builder
         .strip_bom(true)
@@ -126,7 +177,7 @@ pub(crate) fn decoded(file: File, encoding: Encoding) -> impl Read {
     }
     builder
         .build_with_buffer(
-            BufReader::with_capacity(BUFFER_SIZE, file),
+            BufReader::with_capacity(BUFFER_SIZE, input),
             vec![0; BUFFER_SIZE],
         )
         .expect("the buffer is larger than 4 bytes")
@@ -167,16 +218,16 @@ mod tests {
     #[test]
     fn spooling_keeps_every_byte_and_can_be_read_twice() {
         let data: Vec<u8> = (0..BUFFER_SIZE * 3 + 17).map(|i| (i % 251) as u8).collect();
-        let backing = Backing::Spool(spool(Trickle(&data, 10_000)).unwrap());
-        for _ in 0..2 {
-            let mut back = Vec::new();
-            backing
-                .open("<stdin>")
-                .unwrap()
-                .read_to_end(&mut back)
-                .unwrap();
-            assert_eq!(back, data);
-        }
+        let backing = Backing::spool(Trickle(&data, 10_000)).unwrap();
+        let (mut first, mut second) = (backing.reader(), backing.reader());
+        let mut half = vec![0; 1000];
+        first.read_exact(&mut half).unwrap();
+        let mut back = Vec::new();
+        second.read_to_end(&mut back).unwrap();
+        assert_eq!(back, data, "a second reader starts at the start");
+        back.clear();
+        first.read_to_end(&mut back).unwrap();
+        assert_eq!(back, data[1000..], "and does not move the first one");
     }
 
     #[test]
@@ -187,7 +238,7 @@ mod tests {
                 Err(io::Error::other("pipe broke"))
             }
         }
-        let e = spool(Broken).unwrap_err();
+        let e = Backing::spool(Broken).unwrap_err();
         assert!(matches!(e, InputError::Stdin { .. }), "{e:?}");
         assert!(e.to_string().contains("pipe broke"), "{e}");
     }
@@ -212,14 +263,29 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_between_passes_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, "policyNo\nP1\n").unwrap();
+        let backing = Backing::path(&path, "a.csv").unwrap();
+        assert!(backing.check_unchanged("a.csv").is_ok());
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"P2\n")
+            .unwrap();
+        let e = backing.check_unchanged("a.csv").unwrap_err();
+        assert!(matches!(e, InputError::Changed { .. }), "{e:?}");
+    }
+
+    #[test]
     fn opening_names_the_path_and_the_reason() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = Backing::Path(dir.path().join("nope.csv"));
-        let e = missing.open("nope.csv").unwrap_err().to_string();
+        let e = Backing::path(&dir.path().join("nope.csv"), "nope.csv").unwrap_err();
+        let e = e.to_string();
         assert!(e.contains("nope.csv") && e.contains("No such file"), "{e}");
-        let e = Backing::Path(dir.path().to_owned())
-            .open("dir")
-            .unwrap_err();
+        let e = Backing::path(dir.path(), "dir").unwrap_err();
         assert!(matches!(e, InputError::IsDirectory { .. }), "{e:?}");
     }
 }

@@ -204,6 +204,13 @@ fn header_problems_stop_before_any_row() {
         short(&problems),
         ["1: policyNo: no policyNo column (named policyNo, policy_no or 保单号) in the header"]
     );
+    let (_, problems) = read("a.csv", "policyNo;amount\nP1;1\n");
+    assert!(
+        problems[0]
+            .message
+            .ends_with("separated by ';', but only commas separate columns"),
+        "{problems:?}"
+    );
     let (rows, problems) = read("a.csv", "policyNo,保单号\nP1,P1\n");
     assert!(rows.is_empty());
     assert_eq!(
