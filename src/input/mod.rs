@@ -306,10 +306,9 @@ impl<'a> Emitter<'a> {
             }
             if let Some(first) = clash.order_line {
                 let order = draft.order_no.as_deref().unwrap_or_default();
-                let message = format!(
-                    "orderNo {order} is also on {} for another policy",
-                    describe_line(first)
-                );
+                // Not "for another policy": the earlier line may itself have repeated this
+                // policy, and the table keeps lines, not policies.
+                let message = format!("orderNo {order} is also on {}", describe_line(first));
                 draft.error(names.get(Field::OrderNo), message);
             }
         }

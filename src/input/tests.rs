@@ -252,7 +252,7 @@ fn duplicates_and_shared_order_numbers_point_at_the_first_line() {
         short(&problems),
         [
             "4: policyNo: same policy as line 2",
-            "5: orderNo: orderNo O2 is also on line 3 for another policy",
+            "5: orderNo: orderNo O2 is also on line 3",
             "6: amount: 'x' is not a non-negative amount with at most two decimal places",
             "7: policyNo: same policy as line 6",
         ]
