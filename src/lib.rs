@@ -5,3 +5,4 @@
 
 pub mod notice;
 pub mod protocol;
+pub mod sandbox;
