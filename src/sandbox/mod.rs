@@ -7,6 +7,8 @@
 
 mod check;
 mod glob;
+#[cfg(test)]
+mod tests;
 
 use crate::protocol::{cst, REFUND_NOTICE_PATH};
 use axum::body::Body;
