@@ -6,3 +6,4 @@
 pub mod input;
 pub mod notice;
 pub mod protocol;
+pub mod sandbox;
