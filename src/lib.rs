@@ -3,5 +3,6 @@
 //! `main.rs` only parses and maps the result to an exit code; everything else lives here so
 //! that tests can reach it.
 
+pub mod journal;
 pub mod notice;
 pub mod protocol;
