@@ -13,6 +13,9 @@ mod owner;
 mod schema;
 mod writer;
 
+#[cfg(test)]
+mod tests;
+
 pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
 
 use crate::notice::Outcome;
