@@ -22,7 +22,6 @@ use crate::notice::Outcome;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
-use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 use writer::Op;
 
@@ -183,7 +182,7 @@ pub struct Journal {
 struct Inner {
     // An Option only so that Drop can hang up before joining the writer.
     tx: Option<mpsc::Sender<Op>>,
-    thread: Option<JoinHandle<Result<(), JournalError>>>,
+    thread: Option<writer::WriterThread>,
     path: PathBuf,
     owner: String,
 }

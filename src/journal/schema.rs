@@ -19,6 +19,8 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// failed) or NULL; "in doubt" is derived from the last attempt having no `finished_at`.
 /// `accepted_*` keep the first acceptance even after a forced re-send, so that it is never
 /// sent again without force. `claim_*` name the process and handle that holds the notice.
+/// The key's index leads with the policy number so that it also serves `history --policy`;
+/// every index costs the writer, so there are only the ones a query needs.
 const SCHEMA: &str = "
 CREATE TABLE notices (
     id                 INTEGER PRIMARY KEY,
@@ -47,9 +49,8 @@ CREATE TABLE notices (
     claim_start        INTEGER,
     claim_run          TEXT,
     claimed_at         INTEGER,
-    UNIQUE (endpoint, policy_source, policy_no)
+    UNIQUE (policy_no, policy_source, endpoint)
 );
-CREATE INDEX notices_policy ON notices (policy_no);
 CREATE INDEX notices_touched ON notices (touched_at);
 CREATE TABLE attempts (
     id           INTEGER PRIMARY KEY,

@@ -47,8 +47,15 @@ async fn claimed(j: &Journal, k: NoticeKey, given: Option<String>) -> (i64, Stri
 /// Claim, one attempt, final outcome: what the engine does for each notice.
 async fn send(j: &Journal, k: NoticeKey, given: Option<String>, outcome: Outcome) -> String {
     let (id, order_no) = claimed(j, k, given).await;
-    let attempt = j.begin_attempt(id, "uuid-1".into(), "t".into()).await.unwrap();
-    let code = if outcome == Outcome::Accepted { "1" } else { "0" };
+    let attempt = j
+        .begin_attempt(id, "uuid-1".into(), "t".into())
+        .await
+        .unwrap();
+    let code = if outcome == Outcome::Accepted {
+        "1"
+    } else {
+        "0"
+    };
     j.finish_notice(
         id,
         Some((attempt, answer(code))),
@@ -143,7 +150,10 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
         deal_code: s("1"),
         deal_desc: s("desc"),
     };
-    assert_eq!(j.claim(key("P1"), None, None, false).await.unwrap(), expected);
+    assert_eq!(
+        j.claim(key("P1"), None, None, false).await.unwrap(),
+        expected
+    );
     // A different orderNo now does not unlock it either.
     assert_eq!(
         j.claim(key("P1"), s("O2"), None, false).await.unwrap(),
@@ -173,7 +183,10 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
             ..
         } => {
             assert_eq!(order_no, "O2");
-            let a = j.begin_attempt(notice_id, "u2".into(), "t".into()).await.unwrap();
+            let a = j
+                .begin_attempt(notice_id, "u2".into(), "t".into())
+                .await
+                .unwrap();
             j.finish_notice(
                 notice_id,
                 Some((a, answer("0"))),
@@ -188,8 +201,14 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
         other => panic!("{other:?}"),
     }
     let rec = lookup(&path, &key("P1")).unwrap();
-    assert_eq!((rec.state, rec.ever_accepted, rec.attempts), (State::Rejected, true, 2));
-    assert_eq!(j.claim(key("P1"), None, None, false).await.unwrap(), expected);
+    assert_eq!(
+        (rec.state, rec.ever_accepted, rec.attempts),
+        (State::Rejected, true, 2)
+    );
+    assert_eq!(
+        j.claim(key("P1"), None, None, false).await.unwrap(),
+        expected
+    );
 }
 
 #[tokio::test]
@@ -260,7 +279,14 @@ async fn a_claim_left_by_a_dead_process_does_not_block() {
         j.claim(key("P1"), None, None, false).await.unwrap(),
         Claim::Busy { .. }
     ));
-    set_claim(&path, &key("P1"), "elsewhere", 42, None, now - 16 * 60 * 1000);
+    set_claim(
+        &path,
+        &key("P1"),
+        "elsewhere",
+        42,
+        None,
+        now - 16 * 60 * 1000,
+    );
     assert!(matches!(
         j.claim(key("P1"), None, None, false).await.unwrap(),
         Claim::Claimed { in_doubt: true, .. }
@@ -354,7 +380,11 @@ async fn closing_releases_what_the_handle_still_holds() {
     a.close().unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let held: i64 = conn
-        .query_row("SELECT count(*) FROM notices WHERE claim_run IS NOT NULL", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM notices WHERE claim_run IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(held, 0);
 }
@@ -387,11 +417,19 @@ fn garbage_and_truncated_files_are_corrupt() {
 
     // A real journal cut short, as by a full disk or an interrupted copy.
     let (_d2, good) = tmp();
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let j = open(&good);
     rt.block_on(async {
         for i in 0..2000 {
-            send(&j, key(&format!("P{i}")), s(&format!("O{i}")), Outcome::Accepted).await;
+            send(
+                &j,
+                key(&format!("P{i}")),
+                s(&format!("O{i}")),
+                Outcome::Accepted,
+            )
+            .await;
         }
     });
     j.close().unwrap();
@@ -494,15 +532,63 @@ async fn history_filters_and_rows() {
     );
     let by = |f: HistoryFilter| r.history(&f).unwrap().len();
     let f = HistoryFilter::default;
-    assert_eq!(by(HistoryFilter { policy_no: s("P1"), ..f() }), 2);
-    assert_eq!(by(HistoryFilter { endpoint: s("https://test.example"), ..f() }), 1);
-    assert_eq!(by(HistoryFilter { state: Some(State::InDoubt), ..f() }), 1);
-    assert_eq!(by(HistoryFilter { state: Some(State::Accepted), ..f() }), 1);
-    assert_eq!(by(HistoryFilter { limit: Some(2), ..f() }), 2);
-    assert_eq!(by(HistoryFilter { since: Some(t0), ..f() }), 5);
+    assert_eq!(
+        by(HistoryFilter {
+            policy_no: s("P1"),
+            ..f()
+        }),
+        2
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            endpoint: s("https://test.example"),
+            ..f()
+        }),
+        1
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            state: Some(State::InDoubt),
+            ..f()
+        }),
+        1
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            state: Some(State::Accepted),
+            ..f()
+        }),
+        1
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            limit: Some(2),
+            ..f()
+        }),
+        2
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            since: Some(t0),
+            ..f()
+        }),
+        5
+    );
     let later = chrono::Utc::now() + chrono::Duration::hours(1);
-    assert_eq!(by(HistoryFilter { since: Some(later), ..f() }), 0);
-    assert_eq!(by(HistoryFilter { until: Some(t0 - chrono::Duration::hours(1)), ..f() }), 0);
+    assert_eq!(
+        by(HistoryFilter {
+            since: Some(later),
+            ..f()
+        }),
+        0
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            until: Some(t0 - chrono::Duration::hours(1)),
+            ..f()
+        }),
+        0
+    );
 
     let attempts = r.attempts(&HistoryFilter::default()).unwrap();
     assert_eq!(attempts.len(), 4);
@@ -511,7 +597,10 @@ async fn history_filters_and_rows() {
     assert_eq!(first.state, State::InDoubt);
     assert!(first.finished_at.is_none());
     let accepted = r
-        .attempts(&HistoryFilter { state: Some(State::Accepted), ..f() })
+        .attempts(&HistoryFilter {
+            state: Some(State::Accepted),
+            ..f()
+        })
         .unwrap();
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0].deal_code.as_deref(), Some("1"));
@@ -519,8 +608,19 @@ async fn history_filters_and_rows() {
 
     let json = serde_json::to_value(&all[4]).unwrap();
     for field in [
-        "endpoint", "policySource", "policyNo", "orderNo", "state", "dealCode", "dealDesc",
-        "httpStatus", "attempts", "firstSentAt", "lastSentAt", "osUser", "host",
+        "endpoint",
+        "policySource",
+        "policyNo",
+        "orderNo",
+        "state",
+        "dealCode",
+        "dealDesc",
+        "httpStatus",
+        "attempts",
+        "firstSentAt",
+        "lastSentAt",
+        "osUser",
+        "host",
     ] {
         assert!(json.get(field).is_some(), "{field} missing in {json}");
     }
@@ -530,7 +630,15 @@ async fn history_filters_and_rows() {
     assert!(chrono::DateTime::parse_from_rfc3339(sent).is_ok(), "{sent}");
     assert_eq!(serde_json::to_value(State::InDoubt).unwrap(), "inDoubt");
     let json = serde_json::to_value(&attempts[0]).unwrap();
-    for field in ["attempt", "uuid", "reqTime", "startedAt", "finishedAt", "error", "elapsedMs"] {
+    for field in [
+        "attempt",
+        "uuid",
+        "reqTime",
+        "startedAt",
+        "finishedAt",
+        "error",
+        "elapsedMs",
+    ] {
         assert!(json.get(field).is_some(), "{field} missing in {json}");
     }
 }
@@ -542,7 +650,10 @@ async fn worker(j: Journal, keys: Arc<Vec<NoticeKey>>) -> usize {
         loop {
             match j.claim(k.clone(), None, s("G"), false).await.unwrap() {
                 Claim::Claimed { notice_id, .. } => {
-                    let a = j.begin_attempt(notice_id, "u".into(), "t".into()).await.unwrap();
+                    let a = j
+                        .begin_attempt(notice_id, "u".into(), "t".into())
+                        .await
+                        .unwrap();
                     j.finish_notice(
                         notice_id,
                         Some((a, answer("1"))),
@@ -597,7 +708,7 @@ async fn sixteen_workers_on_two_handles_send_each_notice_once() {
 async fn bench_100k_notices_16_workers() {
     let (_d, path) = tmp();
     let j = open(&path);
-    const N: usize = 30_000;
+    const N: usize = 100_000;
     const WORKERS: usize = 16;
     let started = Instant::now();
     let tasks: Vec<_> = (0..WORKERS)

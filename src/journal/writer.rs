@@ -3,7 +3,7 @@
 //! IMMEDIATE` transaction, commits once, then answers each — so one commit (the costly part)
 //! serves every worker that was waiting.
 
-use super::claim::{self, Ctx, Finish};
+use super::claim::{self, Ctx, Finish, Stmts};
 use super::owner::{self, Owner};
 use super::schema::classify;
 use super::{AttemptEnd, Claim, JournalError, NoticeKey};
@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 const GROUP_MAX: usize = 256;
 
 type Reply<T> = oneshot::Sender<Result<T, JournalError>>;
+pub(crate) type WriterThread = JoinHandle<Result<(), JournalError>>;
 
 pub(crate) enum Op {
     Claim {
@@ -81,8 +82,9 @@ impl Done {
     }
 }
 
-struct Writer {
-    conn: Connection,
+struct Writer<'c> {
+    conn: &'c Connection,
+    st: Stmts<'c>,
     ctx: Ctx,
     path: PathBuf,
     /// Notices this handle holds, released when it closes.
@@ -93,29 +95,61 @@ pub(crate) fn spawn(
     conn: Connection,
     path: PathBuf,
     owner: Owner,
-) -> Result<(mpsc::Sender<Op>, JoinHandle<Result<(), JournalError>>), JournalError> {
+) -> Result<(mpsc::Sender<Op>, WriterThread), JournalError> {
     let (tx, rx) = mpsc::channel();
-    let writer = Writer {
-        conn,
-        ctx: Ctx {
-            owner,
-            user: owner::user(),
-            host: owner::host(),
-        },
-        path: path.clone(),
-        held: HashSet::new(),
-    };
+    // The thread prepares its statements (they borrow the connection it owns) and says whether
+    // that worked before `open` returns.
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let thread_path = path.clone();
     let handle = std::thread::Builder::new()
         .name("journal-writer".into())
-        .spawn(move || writer.run(rx))
+        .spawn(move || {
+            let path = thread_path;
+            let result = match Stmts::prepare(&conn) {
+                Err(e) => {
+                    let _ = ready_tx.send(Err(classify(&path, e)));
+                    Ok(())
+                }
+                Ok(st) => {
+                    let _ = ready_tx.send(Ok(()));
+                    let ctx = Ctx {
+                        owner: owner.clone(),
+                        user: owner::user(),
+                        host: owner::host(),
+                    };
+                    let writer = Writer {
+                        conn: &conn,
+                        st,
+                        ctx,
+                        path: path.clone(),
+                        held: HashSet::new(),
+                    };
+                    writer.run(rx)
+                }
+            };
+            // Only now: until its claims are released they must keep reading as live.
+            owner.retire();
+            let closed = conn.close().map_err(|(_, e)| classify(&path, e));
+            result.and(closed)
+        })
         .map_err(|e| JournalError::Write {
-            path,
+            path: path.clone(),
             reason: format!("cannot start the writer thread: {e}"),
         })?;
-    Ok((tx, handle))
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok((tx, handle)),
+        Ok(Err(e)) => {
+            let _ = handle.join();
+            Err(e)
+        }
+        Err(_) => Err(JournalError::Write {
+            path,
+            reason: "the journal writer stopped at start".into(),
+        }),
+    }
 }
 
-impl Writer {
+impl Writer<'_> {
     fn run(mut self, rx: mpsc::Receiver<Op>) -> Result<(), JournalError> {
         let mut group = Vec::with_capacity(GROUP_MAX);
         while let Ok(first) = rx.recv() {
@@ -128,89 +162,98 @@ impl Writer {
             }
             self.commit_group(&mut group);
         }
-        let owner = self.ctx.owner.clone();
-        let result = self.close();
-        // Only now: until its claims are released they must keep reading as live.
-        owner.retire();
-        result
+        self.close()
     }
 
     fn commit_group(&mut self, group: &mut Vec<Op>) {
-        let ops = group.drain(..);
-        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
-            let path = self.path.clone();
-            for op in ops {
-                op.into_done_unrun().fail(classify(&path, clone_err(&e)));
-            }
-            return;
-        }
-        let mut done = Vec::with_capacity(ops.len());
+        let mut done = Vec::with_capacity(group.len());
         let mut claimed = Vec::new();
         let mut released = Vec::new();
-        for op in ops {
-            done.push(self.run_op(op, &mut claimed, &mut released));
-        }
-        match self.conn.execute_batch("COMMIT") {
+        let mut ops = group.drain(..);
+        let failure = match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            Err(e) => Some(e),
             Ok(()) => {
+                let mut failure = None;
+                for op in ops.by_ref() {
+                    let (d, sql_failure) = self.run_op(op, &mut claimed, &mut released);
+                    done.push(d);
+                    if sql_failure.is_some() {
+                        failure = sql_failure;
+                        break;
+                    }
+                }
+                failure.or_else(|| self.conn.execute_batch("COMMIT").err())
+            }
+        };
+        match failure {
+            None => {
                 self.held.extend(claimed);
                 for id in released {
                     self.held.remove(&id);
                 }
                 done.into_iter().for_each(Done::deliver);
             }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                for d in done {
+            Some(e) => {
+                // Nothing of the group is on disk: every op gets the error, run or not.
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                let all = done.into_iter().chain(ops.map(Op::into_done_unrun));
+                for d in all {
                     d.fail(classify(&self.path, clone_err(&e)));
                 }
             }
         }
     }
 
-    /// Runs one op inside its own savepoint, so that an op that fails leaves the rest of its
-    /// group to commit.
-    fn run_op(&mut self, op: Op, claimed: &mut Vec<i64>, released: &mut Vec<i64>) -> Done {
-        let conn = &self.conn;
-        let ctx = &self.ctx;
-        let savepoint = conn
-            .prepare_cached("SAVEPOINT op")
-            .and_then(|mut s| s.execute([]));
-        if let Err(e) = savepoint {
-            return op.into_done_unrun().with_err(classify(&self.path, e));
+    /// Runs one op; the error beside its answer is a SQL failure that spoils the group.
+    fn run_op(
+        &mut self,
+        op: Op,
+        claimed: &mut Vec<i64>,
+        released: &mut Vec<i64>,
+    ) -> (Done, Option<rusqlite::Error>) {
+        fn split<T>(
+            r: claim::OpResult<T>,
+            wrap: impl FnOnce(Result<T, JournalError>) -> Done,
+        ) -> (Done, Option<rusqlite::Error>) {
+            match r {
+                Ok(own) => (wrap(own), None),
+                Err(e) => (wrap(Err(JournalError::Closed)), Some(e)),
+            }
         }
-        let (done, ok) = match op {
+        let st = &mut self.st;
+        let ctx = &self.ctx;
+        match op {
             Op::Claim {
                 key,
                 given,
                 generated,
                 force,
                 reply,
-            } => match claim::claim(conn, ctx, &key, given, generated, force) {
-                Ok((claim, id)) => {
+            } => {
+                let r = claim::claim(st, ctx, &key, given, generated, force).map(|(c, id)| {
                     claimed.extend(id);
-                    (Done::Claim(reply, Ok(claim)), true)
-                }
-                Err(e) => (Done::Claim(reply, Err(e)), false),
-            },
+                    Ok(c)
+                });
+                split(r, |r| Done::Claim(reply, r))
+            }
             Op::Begin {
                 notice_id,
                 uuid,
                 req_time,
                 reply,
-            } => {
-                let r = claim::begin_attempt(conn, ctx, notice_id, &uuid, &req_time);
-                let ok = r.is_ok();
-                (Done::Id(reply, r), ok)
-            }
+            } => split(
+                claim::begin_attempt(st, ctx, notice_id, &uuid, &req_time),
+                |r| Done::Id(reply, r),
+            ),
             Op::FinishAttempt {
                 attempt_id,
                 end,
                 reply,
-            } => {
-                let r = claim::finish_attempt(conn, attempt_id, &end);
-                let ok = r.is_ok();
-                (Done::Unit(reply, r), ok)
-            }
+            } => split(claim::finish_attempt(st, attempt_id, &end), |r| {
+                Done::Unit(reply, r)
+            }),
             Op::FinishNotice {
                 notice_id,
                 last_attempt,
@@ -227,55 +270,38 @@ impl Writer {
                     http_status,
                 };
                 let last = last_attempt.as_ref().map(|(id, end)| (*id, end));
-                let r = claim::finish_notice(conn, ctx, notice_id, last, finish);
-                if r.is_ok() {
+                let r = claim::finish_notice(st, ctx, notice_id, last, finish);
+                if matches!(r, Ok(Ok(()))) {
                     released.push(notice_id);
                 }
-                let ok = r.is_ok();
-                (Done::Unit(reply, r), ok)
+                split(r, |r| Done::Unit(reply, r))
             }
             Op::Release { notice_id, reply } => {
-                let r = claim::release(conn, ctx, notice_id);
-                if r.is_ok() {
+                let r = claim::release(st, ctx, notice_id);
+                if matches!(r, Ok(Ok(()))) {
                     released.push(notice_id);
                 }
-                let ok = r.is_ok();
-                (Done::Unit(reply, r), ok)
+                split(r, |r| Done::Unit(reply, r))
             }
-        };
-        let end = if ok { "RELEASE op" } else { "ROLLBACK TO op" };
-        let ended = conn
-            .prepare_cached(end)
-            .and_then(|mut s| s.execute([]))
-            .and_then(|_| {
-                if ok {
-                    Ok(0)
-                } else {
-                    conn.prepare_cached("RELEASE op")?.execute([])
-                }
-            });
-        match ended {
-            Ok(_) => done,
-            Err(e) => done.with_err(classify(&self.path, e)),
         }
     }
 
     /// Releases what this handle still holds (notices whose sends were never finished stay in
-    /// doubt through their open attempt), then lets SQLite checkpoint on close.
+    /// doubt through their open attempt).
     fn close(mut self) -> Result<(), JournalError> {
         let held: Vec<i64> = self.held.drain().collect();
-        if !held.is_empty() {
-            let c = |e| classify(&self.path, e);
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(c)?;
-            for id in held {
-                if let Err(e) = claim::release(&self.conn, &self.ctx, id) {
-                    let _ = self.conn.execute_batch("ROLLBACK");
-                    return Err(e);
-                }
-            }
-            self.conn.execute_batch("COMMIT").map_err(c)?;
+        if held.is_empty() {
+            return Ok(());
         }
-        self.conn.close().map_err(|(_, e)| classify(&self.path, e))
+        let c = |e| classify(&self.path, e);
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(c)?;
+        for id in held {
+            if let Err(e) = claim::release(&mut self.st, &self.ctx, id) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(c(e));
+            }
+        }
+        self.conn.execute_batch("COMMIT").map_err(c)
     }
 }
 
@@ -287,16 +313,6 @@ impl Op {
             Op::FinishAttempt { reply, .. }
             | Op::FinishNotice { reply, .. }
             | Op::Release { reply, .. } => Done::Unit(reply, Err(JournalError::Closed)),
-        }
-    }
-}
-
-impl Done {
-    fn with_err(self, err: JournalError) -> Done {
-        match self {
-            Done::Claim(reply, _) => Done::Claim(reply, Err(err)),
-            Done::Id(reply, _) => Done::Id(reply, Err(err)),
-            Done::Unit(reply, _) => Done::Unit(reply, Err(err)),
         }
     }
 }
