@@ -108,7 +108,8 @@ fn opt_time(ms: Option<i64>) -> Option<String> {
 
 impl JournalReader {
     /// Read-only; `None` when there is no journal (or an empty file) at `path`. Never creates
-    /// or writes the journal.
+    /// or writes the journal (SQLite may leave its empty `-wal`/`-shm` index files beside an
+    /// existing one, as any reader of a WAL database does).
     pub fn open_existing(path: &Path) -> Result<Option<JournalReader>, JournalError> {
         match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

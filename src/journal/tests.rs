@@ -786,3 +786,41 @@ async fn a_claim_held_by_a_live_process_blocks_until_it_dies() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn wal_sync_level_and_busy_timeout_are_set() {
+    let (_d, path) = tmp();
+    for (sync, level) in [(JournalSync::Normal, 1), (JournalSync::Full, 2)] {
+        let conn = schema::open_write(&path, sync, schema::BUSY_TIMEOUT).unwrap();
+        let get = |pragma: &str| -> i64 {
+            conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(get("synchronous"), level);
+        assert_eq!(get("busy_timeout"), 10_000);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}
+
+#[tokio::test]
+async fn readers_leave_the_journal_as_they_found_it() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
+    j.close().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    assert_eq!(
+        r.lookup(&key("P1")).unwrap().unwrap().state,
+        State::Accepted
+    );
+    assert_eq!(r.history(&HistoryFilter::default()).unwrap().len(), 1);
+    drop(r);
+    // SQLite's WAL index files may appear, empty of records; the journal itself is untouched.
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let wal = path.with_file_name("journal.sqlite3-wal");
+    assert_eq!(std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0), 0);
+}
