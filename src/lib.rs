@@ -4,6 +4,7 @@
 //! that tests can reach it.
 
 pub mod input;
+pub mod journal;
 pub mod notice;
 pub mod protocol;
 pub mod sandbox;

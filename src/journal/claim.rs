@@ -1,0 +1,364 @@
+//! The write operations, each run by the writer inside the group's `BEGIN IMMEDIATE`
+//! transaction, so that a claim is decided and recorded atomically with respect to every
+//! other process sharing the file.
+//!
+//! Each returns `Err` (SQL) for a failure that spoils the whole group, and `Ok(Err(..))` for
+//! the op's own refusal; every refusal is decided before the op writes anything, so the rest
+//! of the group commits without it.
+
+use super::owner::{describe, Owner};
+use super::{AttemptEnd, Claim, JournalError, NoticeKey, State};
+use crate::notice::Outcome;
+use rusqlite::{params, Connection, OptionalExtension, Statement};
+
+/// What the writer knows about itself.
+pub(crate) struct Ctx {
+    pub owner: Owner,
+    pub user: String,
+    pub host: String,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The state of a notice from its stored columns. A notice whose last attempt has no
+/// `finished_at` is in doubt (a live holder is reported as Busy before this is asked); one that
+/// was sent but never given a final state (the run stopped between retries) counts as failed.
+pub(crate) fn derive_state(stored: Option<&str>, attempts: i64, last_open: bool) -> State {
+    if last_open {
+        return State::InDoubt;
+    }
+    match stored.and_then(State::parse) {
+        Some(state) => state,
+        None if attempts > 0 => State::Failed,
+        None => State::NotSent,
+    }
+}
+
+/// The same rule in SQL, for filtering; `n` is the notice, `la` its last attempt.
+pub(crate) const STATE_SQL: &str = "CASE
+    WHEN la.id IS NOT NULL AND la.finished_at IS NULL THEN 'inDoubt'
+    WHEN n.state IS NOT NULL THEN n.state
+    WHEN n.attempts > 0 THEN 'failed'
+    ELSE 'notSent' END";
+
+/// The writer's statements, prepared once: a statement cache would hash each SQL text on
+/// every use, and the writer runs three ops per notice.
+pub(crate) struct Stmts<'c> {
+    find: Statement<'c>,
+    insert: Statement<'c>,
+    reclaim: Statement<'c>,
+    holder: Statement<'c>,
+    attempt_insert: Statement<'c>,
+    notice_sent: Statement<'c>,
+    attempt_end: Statement<'c>,
+    notice_end: Statement<'c>,
+    release: Statement<'c>,
+}
+
+impl<'c> Stmts<'c> {
+    pub fn prepare(conn: &'c Connection) -> rusqlite::Result<Stmts<'c>> {
+        Ok(Stmts {
+            find: conn.prepare(
+                "SELECT n.id, n.order_no, n.state, n.attempts,
+                        la.id IS NOT NULL AND la.finished_at IS NULL,
+                        n.accepted_at IS NOT NULL, n.accepted_order_no, n.accepted_deal_code,
+                        n.accepted_deal_desc,
+                        n.claim_host, n.claim_pid, n.claim_start, n.claim_run, n.claimed_at
+                 FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+                 WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3",
+            )?,
+            insert: conn.prepare(
+                "INSERT INTO notices (endpoint, policy_source, policy_no, order_no, created_at,
+                     touched_at, os_user, host, claim_host, claim_pid, claim_start, claim_run,
+                     claimed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5)
+                 RETURNING id",
+            )?,
+            reclaim: conn.prepare(
+                "UPDATE notices SET order_no = ?2, claim_host = ?3, claim_pid = ?4,
+                     claim_start = ?5, claim_run = ?6, claimed_at = ?7
+                 WHERE id = ?1",
+            )?,
+            holder: conn.prepare("SELECT claim_run FROM notices WHERE id = ?1")?,
+            attempt_insert: conn.prepare(
+                "INSERT INTO attempts (notice_id, number, order_no, uuid, req_time, started_at,
+                     os_user, host)
+                 SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6 FROM notices
+                 WHERE id = ?1
+                 RETURNING id",
+            )?,
+            // The notice's previous final state no longer describes it: this send decides
+            // anew (the first acceptance is kept apart, in `accepted_*`).
+            notice_sent: conn.prepare(
+                "UPDATE notices SET attempts = attempts + 1, last_attempt_id = ?2,
+                     first_sent_at = coalesce(first_sent_at, ?3), last_sent_at = ?3,
+                     touched_at = ?3, state = NULL, deal_code = NULL, deal_desc = NULL,
+                     http_status = NULL, os_user = ?4, host = ?5, claimed_at = ?3
+                 WHERE id = ?1",
+            )?,
+            attempt_end: conn.prepare(
+                "UPDATE attempts SET finished_at = ?2, http_status = ?3, deal_code = ?4,
+                     deal_desc = ?5, error = ?6, elapsed_ms = ?7
+                 WHERE id = ?1",
+            )?,
+            // The answer is recorded even if the claim was lost meanwhile: it is what
+            // happened. The claim is cleared only if it is still ours.
+            notice_end: conn.prepare(
+                "UPDATE notices SET state = ?2, deal_code = ?3, deal_desc = ?4, http_status = ?5,
+                     accepted_at = CASE WHEN ?7 THEN coalesce(accepted_at, ?6)
+                                   ELSE accepted_at END,
+                     accepted_order_no = CASE WHEN ?7 THEN order_no ELSE accepted_order_no END,
+                     accepted_deal_code = CASE WHEN ?7 THEN ?3 ELSE accepted_deal_code END,
+                     accepted_deal_desc = CASE WHEN ?7 THEN ?4 ELSE accepted_deal_desc END,
+                     claim_host = CASE WHEN claim_run = ?8 THEN NULL ELSE claim_host END,
+                     claim_pid = CASE WHEN claim_run = ?8 THEN NULL ELSE claim_pid END,
+                     claim_start = CASE WHEN claim_run = ?8 THEN NULL ELSE claim_start END,
+                     claimed_at = CASE WHEN claim_run = ?8 THEN NULL ELSE claimed_at END,
+                     claim_run = CASE WHEN claim_run = ?8 THEN NULL ELSE claim_run END
+                 WHERE id = ?1",
+            )?,
+            release: conn.prepare(
+                "UPDATE notices SET claim_host = NULL, claim_pid = NULL, claim_start = NULL,
+                     claim_run = NULL, claimed_at = NULL
+                 WHERE id = ?1 AND claim_run = ?2",
+            )?,
+        })
+    }
+}
+
+/// An op's result: the outer error spoils the group, the inner one is the op's own.
+pub(crate) type OpResult<T> = rusqlite::Result<Result<T, JournalError>>;
+
+struct Existing {
+    id: i64,
+    order_no: String,
+    state: Option<String>,
+    attempts: i64,
+    last_open: bool,
+    accepted: Option<(String, Option<String>, Option<String>)>,
+    holder: Option<(Owner, i64)>,
+}
+
+pub(crate) fn claim(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    key: &NoticeKey,
+    given: Option<String>,
+    generated: Option<String>,
+    force: bool,
+) -> rusqlite::Result<(Claim, Option<i64>)> {
+    let now = now_ms();
+    let existing = st
+        .find
+        .query_row(
+            params![key.endpoint, key.policy_source, key.policy_no],
+            |r| {
+                let accepted: bool = r.get(5)?;
+                let run: Option<String> = r.get(12)?;
+                Ok(Existing {
+                    id: r.get(0)?,
+                    order_no: r.get(1)?,
+                    state: r.get(2)?,
+                    attempts: r.get(3)?,
+                    last_open: r.get(4)?,
+                    accepted: if accepted {
+                        Some((
+                            r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                            r.get(7)?,
+                            r.get(8)?,
+                        ))
+                    } else {
+                        None
+                    },
+                    holder: match run {
+                        Some(run) => Some((
+                            Owner {
+                                host: r.get(9)?,
+                                pid: r.get(10)?,
+                                start: r.get(11)?,
+                                run,
+                            },
+                            r.get(13)?,
+                        )),
+                        None => None,
+                    },
+                })
+            },
+        )
+        .optional()?;
+    let o = &ctx.owner;
+
+    let Some(n) = existing else {
+        let Some(order_no) = given.or(generated) else {
+            return Ok((Claim::NeedsOrderNo, None));
+        };
+        let id = st.insert.query_row(
+            params![
+                key.endpoint,
+                key.policy_source,
+                key.policy_no,
+                order_no,
+                now,
+                ctx.user,
+                ctx.host,
+                o.host,
+                o.pid,
+                o.start,
+                o.run
+            ],
+            |r| r.get(0),
+        )?;
+        let claim = Claim::Claimed {
+            notice_id: id,
+            order_no,
+            in_doubt: false,
+            previous: None,
+        };
+        return Ok((claim, Some(id)));
+    };
+
+    if let (Some((order_no, deal_code, deal_desc)), false) = (&n.accepted, force) {
+        let claim = Claim::AlreadyAccepted {
+            order_no: order_no.clone(),
+            deal_code: deal_code.clone(),
+            deal_desc: deal_desc.clone(),
+        };
+        return Ok((claim, None));
+    }
+    if let Some((holder, claimed_at)) = &n.holder {
+        // Our own handle counts too: two tasks must not send one notice at once.
+        if holder.run == o.run || o.holder_is_live(holder, *claimed_at, now) {
+            let owner = describe(&holder.host, holder.pid, &holder.run);
+            return Ok((Claim::Busy { owner }, None));
+        }
+    }
+    let order_no = match given {
+        Some(given) if given != n.order_no => {
+            if (n.accepted.is_some() && force) || n.attempts == 0 {
+                given
+            } else {
+                let claim = Claim::Conflict {
+                    journal_order_no: n.order_no,
+                    given,
+                };
+                return Ok((claim, None));
+            }
+        }
+        _ => n.order_no,
+    };
+    st.reclaim
+        .execute(params![n.id, order_no, o.host, o.pid, o.start, o.run, now])?;
+    let previous = derive_state(n.state.as_deref(), n.attempts, n.last_open);
+    let claim = Claim::Claimed {
+        notice_id: n.id,
+        order_no,
+        in_doubt: n.last_open,
+        previous: Some(previous),
+    };
+    Ok((claim, Some(n.id)))
+}
+
+/// `None` when there is no such notice; else who holds it.
+fn holder(st: &mut Stmts<'_>, notice_id: i64) -> rusqlite::Result<Option<Option<String>>> {
+    st.holder.query_row([notice_id], |r| r.get(0)).optional()
+}
+
+fn no_notice(id: i64) -> JournalError {
+    JournalError::NotFound { what: "notice", id }
+}
+
+pub(crate) fn begin_attempt(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    notice_id: i64,
+    uuid: &str,
+    req_time: &str,
+) -> OpResult<i64> {
+    // Refuse to record a send for a notice this handle does not hold.
+    match holder(st, notice_id)? {
+        None => return Ok(Err(no_notice(notice_id))),
+        Some(Some(run)) if run == ctx.owner.run => {}
+        Some(_) => return Ok(Err(JournalError::NotClaimed { notice_id })),
+    }
+    let now = now_ms();
+    let attempt_id: i64 = st.attempt_insert.query_row(
+        params![notice_id, uuid, req_time, now, ctx.user, ctx.host],
+        |r| r.get(0),
+    )?;
+    st.notice_sent
+        .execute(params![notice_id, attempt_id, now, ctx.user, ctx.host])?;
+    Ok(Ok(attempt_id))
+}
+
+pub(crate) fn finish_attempt(
+    st: &mut Stmts<'_>,
+    attempt_id: i64,
+    end: &AttemptEnd,
+) -> OpResult<()> {
+    let changed = st.attempt_end.execute(params![
+        attempt_id,
+        now_ms(),
+        end.http_status,
+        end.deal_code,
+        end.deal_desc,
+        end.error,
+        i64::try_from(end.elapsed_ms).unwrap_or(i64::MAX)
+    ])?;
+    if changed == 0 {
+        return Ok(Err(JournalError::NotFound {
+            what: "attempt",
+            id: attempt_id,
+        }));
+    }
+    Ok(Ok(()))
+}
+
+pub(crate) struct Finish<'a> {
+    pub outcome: Outcome,
+    pub deal_code: Option<&'a str>,
+    pub deal_desc: Option<&'a str>,
+    pub http_status: Option<u16>,
+}
+
+pub(crate) fn finish_notice(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    notice_id: i64,
+    last_attempt: Option<(i64, &AttemptEnd)>,
+    f: Finish<'_>,
+) -> OpResult<()> {
+    if holder(st, notice_id)?.is_none() {
+        return Ok(Err(no_notice(notice_id)));
+    }
+    if let Some((attempt_id, end)) = last_attempt {
+        // Writes nothing when it refuses, so returning here leaves the group clean.
+        if let Err(e) = finish_attempt(st, attempt_id, end)? {
+            return Ok(Err(e));
+        }
+    }
+    let state = match f.outcome {
+        Outcome::Accepted => State::Accepted,
+        Outcome::Rejected => State::Rejected,
+        Outcome::Failed => State::Failed,
+        // Nothing was decided: keep what the journal knew.
+        Outcome::Skipped | Outcome::NotSent => return release(st, ctx, notice_id),
+    };
+    st.notice_end.execute(params![
+        notice_id,
+        state.as_str(),
+        f.deal_code,
+        f.deal_desc,
+        f.http_status,
+        now_ms(),
+        state == State::Accepted,
+        ctx.owner.run
+    ])?;
+    Ok(Ok(()))
+}
+
+pub(crate) fn release(st: &mut Stmts<'_>, ctx: &Ctx, notice_id: i64) -> OpResult<()> {
+    st.release.execute(params![notice_id, ctx.owner.run])?;
+    Ok(Ok(()))
+}

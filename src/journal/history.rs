@@ -1,0 +1,310 @@
+//! Reading the journal: preflight lookups, and the rows `history` prints. A reader has its own
+//! read-only connection and never writes, so `--dry-run` and `history` leave the file as is.
+
+use super::claim::{derive_state, STATE_SQL};
+use super::schema::{self, classify};
+use super::{JournalError, NoticeKey, State};
+use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
+use rusqlite::types::ToSql;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub struct JournalReader {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What the journal holds for one notice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub order_no: String,
+    pub state: State,
+    pub attempts: u32,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    /// An acceptance was recorded at some point, even if a forced re-send since ended
+    /// otherwise: `claim` without force skips such a notice.
+    pub ever_accepted: bool,
+}
+
+/// Which rows `history` shows. Empty filter = everything, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryFilter {
+    pub policy_no: Option<String>,
+    /// The resolved base URL.
+    pub endpoint: Option<String>,
+    /// The notice's (latest) state; for attempt rows too.
+    pub state: Option<State>,
+    /// Notices: last sent (or created, if never sent) at or after; attempts: started.
+    pub since: Option<DateTime<Utc>>,
+    /// Exclusive upper bound, on the same time as `since`.
+    pub until: Option<DateTime<Utc>>,
+    pub limit: Option<usize>,
+}
+
+/// One notice, in its latest state. Times are RFC 3339 in the local offset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeRow {
+    pub endpoint: String,
+    pub policy_source: String,
+    pub policy_no: String,
+    pub order_no: String,
+    pub state: State,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    pub http_status: Option<u16>,
+    pub attempts: u32,
+    pub created_at: String,
+    pub first_sent_at: Option<String>,
+    pub last_sent_at: Option<String>,
+    /// Who last sent it (or recorded it, if never sent).
+    pub os_user: String,
+    pub host: String,
+}
+
+/// One attempt. `state` is its notice's; the answer fields, `orderNo`, `osUser` and `host` are
+/// the attempt's own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRow {
+    pub endpoint: String,
+    pub policy_source: String,
+    pub policy_no: String,
+    pub order_no: String,
+    pub state: State,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    pub http_status: Option<u16>,
+    /// How many attempts its notice has in all.
+    pub attempts: u32,
+    pub first_sent_at: Option<String>,
+    pub last_sent_at: Option<String>,
+    pub os_user: String,
+    pub host: String,
+    /// 1 for the notice's first attempt.
+    pub attempt: u32,
+    pub uuid: String,
+    pub req_time: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+    pub elapsed_ms: Option<u64>,
+}
+
+/// UTC milliseconds as RFC 3339 with this machine's offset, as a user reading history expects.
+pub fn format_time(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&Local)
+        .to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
+fn opt_time(ms: Option<i64>) -> Option<String> {
+    ms.map(format_time)
+}
+
+impl JournalReader {
+    /// Read-only; `None` when there is no journal (or an empty file) at `path`. Never creates
+    /// or writes the journal (SQLite may leave its empty `-wal`/`-shm` index files beside an
+    /// existing one, as any reader of a WAL database does).
+    pub fn open_existing(path: &Path) -> Result<Option<JournalReader>, JournalError> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(JournalError::Unwritable {
+                    path: path.to_path_buf(),
+                    reason: format!("cannot read it: {e}"),
+                })
+            }
+            Ok(m) if m.is_dir() => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: "it is a directory".into(),
+                })
+            }
+            Ok(m) if m.len() == 0 => return Ok(None),
+            Ok(_) => {}
+        }
+        let conn = schema::open_read(path)?;
+        Ok(Some(JournalReader {
+            conn,
+            path: path.to_path_buf(),
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: rusqlite::Error) -> JournalError {
+        classify(&self.path, e)
+    }
+
+    pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
+        self.conn
+            .prepare_cached(
+                "SELECT n.order_no, n.state, n.attempts,
+                        la.id IS NOT NULL AND la.finished_at IS NULL,
+                        n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL
+                 FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+                 WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![key.endpoint, key.policy_source, key.policy_no],
+                    |r| {
+                        let stored: Option<String> = r.get(1)?;
+                        let attempts: i64 = r.get(2)?;
+                        Ok(Recorded {
+                            order_no: r.get(0)?,
+                            state: derive_state(stored.as_deref(), attempts, r.get(3)?),
+                            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                            deal_code: r.get(4)?,
+                            deal_desc: r.get(5)?,
+                            ever_accepted: r.get(6)?,
+                        })
+                    },
+                )
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// One row per notice, newest first.
+    pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<NoticeRow>, JournalError> {
+        let (conditions, mut args) = conditions(filter, "n.touched_at");
+        let sql = format!(
+            "SELECT n.endpoint, n.policy_source, n.policy_no, n.order_no, {STATE_SQL},
+                    n.deal_code, n.deal_desc, n.http_status, n.attempts, n.created_at,
+                    n.first_sent_at, n.last_sent_at, n.os_user, n.host
+             FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+             {conditions}
+             ORDER BY n.touched_at DESC, n.id DESC LIMIT ?"
+        );
+        args.push(Box::new(limit(filter)));
+        self.rows(&sql, &args, |r| {
+            Ok(NoticeRow {
+                endpoint: r.get(0)?,
+                policy_source: r.get(1)?,
+                policy_no: r.get(2)?,
+                order_no: r.get(3)?,
+                state: state_of(r, 4)?,
+                deal_code: r.get(5)?,
+                deal_desc: r.get(6)?,
+                http_status: r.get(7)?,
+                attempts: r.get(8)?,
+                created_at: format_time(r.get(9)?),
+                first_sent_at: opt_time(r.get(10)?),
+                last_sent_at: opt_time(r.get(11)?),
+                os_user: r.get(12)?,
+                host: r.get(13)?,
+            })
+        })
+    }
+
+    /// One row per attempt, newest first.
+    pub fn attempts(&self, filter: &HistoryFilter) -> Result<Vec<AttemptRow>, JournalError> {
+        let (conditions, mut args) = conditions(filter, "a.started_at");
+        let sql = format!(
+            "SELECT n.endpoint, n.policy_source, n.policy_no, a.order_no, {STATE_SQL},
+                    a.deal_code, a.deal_desc, a.http_status, n.attempts,
+                    n.first_sent_at, n.last_sent_at, a.os_user, a.host,
+                    a.number, a.uuid, a.req_time, a.started_at, a.finished_at, a.error,
+                    a.elapsed_ms
+             FROM attempts a JOIN notices n ON n.id = a.notice_id
+                  LEFT JOIN attempts la ON la.id = n.last_attempt_id
+             {conditions}
+             ORDER BY a.started_at DESC, a.id DESC LIMIT ?"
+        );
+        args.push(Box::new(limit(filter)));
+        self.rows(&sql, &args, |r| {
+            Ok(AttemptRow {
+                endpoint: r.get(0)?,
+                policy_source: r.get(1)?,
+                policy_no: r.get(2)?,
+                order_no: r.get(3)?,
+                state: state_of(r, 4)?,
+                deal_code: r.get(5)?,
+                deal_desc: r.get(6)?,
+                http_status: r.get(7)?,
+                attempts: r.get(8)?,
+                first_sent_at: opt_time(r.get(9)?),
+                last_sent_at: opt_time(r.get(10)?),
+                os_user: r.get(11)?,
+                host: r.get(12)?,
+                attempt: r.get(13)?,
+                uuid: r.get(14)?,
+                req_time: r.get(15)?,
+                started_at: format_time(r.get(16)?),
+                finished_at: opt_time(r.get(17)?),
+                error: r.get(18)?,
+                elapsed_ms: r.get::<_, Option<i64>>(19)?.map(|v| v.max(0) as u64),
+            })
+        })
+    }
+
+    fn rows<T>(
+        &self,
+        sql: &str,
+        args: &[Box<dyn ToSql>],
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, JournalError> {
+        let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        self.conn
+            .prepare(sql)
+            .and_then(|mut s| s.query_map(params.as_slice(), map)?.collect())
+            .map_err(|e| self.err(e))
+    }
+}
+
+fn state_of(r: &Row<'_>, i: usize) -> rusqlite::Result<State> {
+    let s: String = r.get(i)?;
+    State::parse(&s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown notice state '{s}'").into(),
+        )
+    })
+}
+
+fn limit(filter: &HistoryFilter) -> i64 {
+    filter
+        .limit
+        .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))
+}
+
+/// The WHERE clause for `filter`, with `time` the column `since`/`until` bound.
+fn conditions(filter: &HistoryFilter, time: &str) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut clauses = Vec::new();
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    if let Some(p) = &filter.policy_no {
+        clauses.push("n.policy_no = ?".to_string());
+        args.push(Box::new(p.clone()));
+    }
+    if let Some(e) = &filter.endpoint {
+        clauses.push("n.endpoint = ?".to_string());
+        args.push(Box::new(e.clone()));
+    }
+    if let Some(s) = filter.state {
+        clauses.push(format!("({STATE_SQL}) = ?"));
+        args.push(Box::new(s.as_str()));
+    }
+    if let Some(t) = filter.since {
+        clauses.push(format!("{time} >= ?"));
+        args.push(Box::new(t.timestamp_millis()));
+    }
+    if let Some(t) = filter.until {
+        clauses.push(format!("{time} < ?"));
+        args.push(Box::new(t.timestamp_millis()));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (sql, args)
+}

@@ -1,0 +1,350 @@
+//! The journal: a SQLite file that records every notice and every attempt, keyed by
+//! (endpoint, policy source, policy number). It is what makes a re-run safe (cli.md, "The
+//! journal"): accepted notices are skipped, in-doubt ones are re-sent under the same orderNo,
+//! and two processes sharing the file never send the same notice at once.
+//!
+//! Writes go through ONE writer thread that owns the write connection and commits whatever ops
+//! are queued in one transaction (group commit), so the journal keeps up with a batch of many
+//! thousand notices per second. Reads use their own connections ([`JournalReader`]).
+
+mod claim;
+mod history;
+mod owner;
+mod schema;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
+
+use crate::notice::Outcome;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
+use tokio::sync::oneshot;
+use writer::Op;
+
+/// How hard a commit insists on reaching the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JournalSync {
+    /// WAL + `synchronous=NORMAL`: survives the process being killed.
+    Normal,
+    /// WAL + `synchronous=FULL`: survives power loss too, at a cost in speed.
+    Full,
+}
+
+/// What identifies a notice: the resolved base URL, the channel code and the policy number.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NoticeKey {
+    pub endpoint: String,
+    pub policy_source: String,
+    pub policy_no: String,
+}
+
+/// The state of a notice as the journal knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum State {
+    Accepted,
+    Rejected,
+    Failed,
+    /// The last attempt has no outcome: the request may or may not have reached the platform.
+    InDoubt,
+    /// Recorded (with its orderNo) but never sent.
+    NotSent,
+}
+
+impl State {
+    pub const ALL: [State; 5] = [
+        State::Accepted,
+        State::Rejected,
+        State::Failed,
+        State::InDoubt,
+        State::NotSent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Accepted => "accepted",
+            State::Rejected => "rejected",
+            State::Failed => "failed",
+            State::InDoubt => "inDoubt",
+            State::NotSent => "notSent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How one HTTP attempt ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttemptEnd {
+    pub http_status: Option<u16>,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    /// Connection error, timeout, unreadable body…
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+/// The answer to [`Journal::claim`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// This handle now holds the notice; send it under `order_no`, then `finish_notice` or
+    /// `release` it.
+    Claimed {
+        notice_id: i64,
+        order_no: String,
+        /// A previous attempt has no outcome: this send repeats it under the same orderNo.
+        in_doubt: bool,
+        /// The notice's state before this claim; `None` when it was new.
+        previous: Option<State>,
+    },
+    /// Accepted before (and `force` was not given): skip it. The journal's orderNo and answer.
+    AlreadyAccepted {
+        order_no: String,
+        deal_code: Option<String>,
+        deal_desc: Option<String>,
+    },
+    /// Held by a live other process or handle; wait and claim again.
+    Busy { owner: String },
+    /// Already sent (at least one attempt) under another orderNo; sending it under `given`
+    /// would send one notice under two orderNos.
+    Conflict {
+        journal_order_no: String,
+        given: String,
+    },
+    /// A new notice with no given and no generated orderNo.
+    NeedsOrderNo,
+}
+
+/// Every message says what the user can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(
+        "the journal {} is locked by another program; wait until it finishes, or pass --journal <FILE> to use another journal",
+        path.display()
+    )]
+    Locked { path: PathBuf },
+    #[error(
+        "cannot write the journal {}: {reason}; fix the permissions of the file and its directory, or pass --journal <FILE> to use another journal",
+        path.display()
+    )]
+    Unwritable { path: PathBuf, reason: String },
+    #[error(
+        "the journal {} is damaged or is not an avatar-cli journal ({reason}); move it aside (a new journal is then started, without the old records) or pass --journal <FILE>",
+        path.display()
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "the journal {} was written by a newer avatar-cli (schema version {found}, this one knows up to {known}); upgrade avatar-cli or pass --journal <FILE>",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "writing the journal {} failed: {reason}; check the disk, then run again (the journal resolves what was in flight)",
+        path.display()
+    )]
+    Write { path: PathBuf, reason: String },
+    #[error("journal: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the journal was closed")]
+    Closed,
+    /// A bug in the caller, or a claim taken over as stale: refusing to record a send for it.
+    #[error("notice {notice_id} is not claimed by this run, so it must not be sent now")]
+    NotClaimed { notice_id: i64 },
+    #[error("the journal has no {what} with id {id}")]
+    NotFound { what: &'static str, id: i64 },
+}
+
+/// The write side of the journal. Cheap to clone; the writer thread stops (releasing this
+/// handle's claims) when the last clone is dropped or [`Journal::close`]d.
+#[derive(Clone)]
+pub struct Journal {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    // An Option only so that Drop can hang up before joining the writer.
+    tx: Option<mpsc::Sender<Op>>,
+    thread: Option<writer::WriterThread>,
+    path: PathBuf,
+    owner: String,
+}
+
+impl Inner {
+    fn shutdown(&mut self) -> Result<(), JournalError> {
+        drop(self.tx.take());
+        match self.thread.take() {
+            Some(handle) => handle.join().unwrap_or_else(|_| {
+                Err(JournalError::Write {
+                    path: self.path.clone(),
+                    reason: "the journal writer panicked".into(),
+                })
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+impl Journal {
+    /// Opens (creating it, mode 0600, and its directories) the journal at `path`, checking
+    /// that it can be written before anything is sent.
+    pub fn open(path: &Path, sync: JournalSync) -> Result<Journal, JournalError> {
+        Self::open_with(path, sync, schema::BUSY_TIMEOUT)
+    }
+
+    fn open_with(
+        path: &Path,
+        sync: JournalSync,
+        busy_timeout: std::time::Duration,
+    ) -> Result<Journal, JournalError> {
+        let conn = schema::open_write(path, sync, busy_timeout)?;
+        let owner = owner::Owner::new_run();
+        let description = owner.describe();
+        let (tx, thread) = writer::spawn(conn, path.to_path_buf(), owner)?;
+        Ok(Journal {
+            inner: Arc::new(Inner {
+                tx: Some(tx),
+                thread: Some(thread),
+                path: path.to_path_buf(),
+                owner: description,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Who this handle's claims name as their owner (host, pid, run id).
+    pub fn owner(&self) -> &str {
+        &self.inner.owner
+    }
+
+    /// A separate read connection, for preflight lookups.
+    pub fn reader(&self) -> Result<JournalReader, JournalError> {
+        JournalReader::open_existing(&self.inner.path)?.ok_or_else(|| JournalError::Corrupt {
+            path: self.inner.path.clone(),
+            reason: "the file disappeared while in use".into(),
+        })
+    }
+
+    /// Stops the writer once this is the last clone, releasing the claims it still holds.
+    pub fn close(self) -> Result<(), JournalError> {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => inner.shutdown(),
+            Err(_) => Ok(()),
+        }
+    }
+
+    async fn call<T>(
+        &self,
+        op: impl FnOnce(oneshot::Sender<Result<T, JournalError>>) -> Op,
+    ) -> Result<T, JournalError> {
+        let (reply, answer) = oneshot::channel();
+        let tx = self.inner.tx.as_ref().ok_or(JournalError::Closed)?;
+        tx.send(op(reply)).map_err(|_| JournalError::Closed)?;
+        answer.await.map_err(|_| JournalError::Closed)?
+    }
+
+    /// Chooses the orderNo: `given` > the journal's > `generated`; writes it (with user, host,
+    /// time) and the claim before returning.
+    pub async fn claim(
+        &self,
+        key: NoticeKey,
+        given: Option<String>,
+        generated: Option<String>,
+        force: bool,
+    ) -> Result<Claim, JournalError> {
+        self.call(|reply| Op::Claim {
+            key,
+            given,
+            generated,
+            force,
+            reply,
+        })
+        .await
+    }
+
+    /// Records an attempt (committed) before its request leaves; returns the attempt id.
+    pub async fn begin_attempt(
+        &self,
+        notice_id: i64,
+        uuid: String,
+        req_time: String,
+    ) -> Result<i64, JournalError> {
+        self.call(|reply| Op::Begin {
+            notice_id,
+            uuid,
+            req_time,
+            reply,
+        })
+        .await
+    }
+
+    /// Records how an attempt ended (for an attempt that is retried).
+    pub async fn finish_attempt(
+        &self,
+        attempt_id: i64,
+        end: AttemptEnd,
+    ) -> Result<(), JournalError> {
+        self.call(|reply| Op::FinishAttempt {
+            attempt_id,
+            end,
+            reply,
+        })
+        .await
+    }
+
+    /// Final state of the notice (Accepted/Rejected/Failed) and releases the claim, in one
+    /// transaction with the last attempt's end when given. `Skipped` and `NotSent` record no
+    /// state: they only release.
+    pub async fn finish_notice(
+        &self,
+        notice_id: i64,
+        last_attempt: Option<(i64, AttemptEnd)>,
+        outcome: Outcome,
+        deal_code: Option<String>,
+        deal_desc: Option<String>,
+        http_status: Option<u16>,
+    ) -> Result<(), JournalError> {
+        self.call(|reply| Op::FinishNotice {
+            notice_id,
+            last_attempt,
+            outcome,
+            deal_code,
+            deal_desc,
+            http_status,
+            reply,
+        })
+        .await
+    }
+
+    /// Releases a claim without an outcome (the run stopped before sending; the notice keeps
+    /// its previous state).
+    pub async fn release(&self, notice_id: i64) -> Result<(), JournalError> {
+        self.call(|reply| Op::Release { notice_id, reply }).await
+    }
+}

@@ -1,0 +1,826 @@
+use super::*;
+use std::time::{Duration, Instant};
+
+fn key(policy: &str) -> NoticeKey {
+    NoticeKey {
+        endpoint: "https://avatar.example".into(),
+        policy_source: "CH".into(),
+        policy_no: policy.into(),
+    }
+}
+
+fn tmp() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    (dir, path)
+}
+
+fn open(path: &Path) -> Journal {
+    Journal::open(path, JournalSync::Normal).unwrap()
+}
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_string())
+}
+
+fn answer(code: &str) -> AttemptEnd {
+    AttemptEnd {
+        http_status: Some(200),
+        deal_code: s(code),
+        deal_desc: s("ok"),
+        error: None,
+        elapsed_ms: 12,
+    }
+}
+
+async fn claimed(j: &Journal, k: NoticeKey, given: Option<String>) -> (i64, String) {
+    match j.claim(k, given, s("GEN"), false).await.unwrap() {
+        Claim::Claimed {
+            notice_id,
+            order_no,
+            ..
+        } => (notice_id, order_no),
+        other => panic!("expected Claimed, got {other:?}"),
+    }
+}
+
+/// Claim, one attempt, final outcome: what the engine does for each notice.
+async fn send(j: &Journal, k: NoticeKey, given: Option<String>, outcome: Outcome) -> String {
+    let (id, order_no) = claimed(j, k, given).await;
+    let attempt = j
+        .begin_attempt(id, "uuid-1".into(), "t".into())
+        .await
+        .unwrap();
+    let code = if outcome == Outcome::Accepted {
+        "1"
+    } else {
+        "0"
+    };
+    j.finish_notice(
+        id,
+        Some((attempt, answer(code))),
+        outcome,
+        s(code),
+        s("desc"),
+        Some(200),
+    )
+    .await
+    .unwrap();
+    order_no
+}
+
+fn lookup(path: &Path, k: &NoticeKey) -> Option<Recorded> {
+    JournalReader::open_existing(path)
+        .unwrap()
+        .unwrap()
+        .lookup(k)
+        .unwrap()
+}
+
+/// Rewrites a notice's claim as if another process had left it, bypassing the journal.
+fn set_claim(path: &Path, k: &NoticeKey, host: &str, pid: i64, start: Option<i64>, at: i64) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    let n = conn
+        .execute(
+            "UPDATE notices SET claim_host = ?1, claim_pid = ?2, claim_start = ?3,
+                 claim_run = 'otherrun', claimed_at = ?4 WHERE policy_no = ?5",
+            rusqlite::params![host, pid, start, at, k.policy_no],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn creates_directories_and_a_0600_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/journal.sqlite3");
+    let j = open(&path);
+    send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        // SQLite gives the WAL the database's permissions.
+        let wal = path.with_file_name("journal.sqlite3-wal");
+        let mode = std::fs::metadata(wal).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    j.close().unwrap();
+    let full = Journal::open(&path, JournalSync::Full).unwrap();
+    assert_eq!(lookup(&path, &key("P1")).unwrap().state, State::Accepted);
+    full.close().unwrap();
+}
+
+#[tokio::test]
+async fn order_number_given_then_journal_then_generated() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    assert_eq!(
+        j.claim(key("P1"), None, None, false).await.unwrap(),
+        Claim::NeedsOrderNo
+    );
+    // Generated when nothing else; recorded before claim returns.
+    let (id, order) = claimed(&j, key("P1"), None).await;
+    assert_eq!(order, "GEN");
+    let rec = lookup(&path, &key("P1")).unwrap();
+    assert_eq!((rec.order_no.as_str(), rec.state), ("GEN", State::NotSent));
+    j.release(id).await.unwrap();
+    // Never sent: a given one replaces it.
+    let (id, order) = claimed(&j, key("P1"), s("GIVEN")).await;
+    assert_eq!(order, "GIVEN");
+    j.release(id).await.unwrap();
+    // The journal's beats a generated one.
+    let (id, order) = claimed(&j, key("P1"), None).await;
+    assert_eq!(order, "GIVEN");
+    j.release(id).await.unwrap();
+}
+
+#[tokio::test]
+async fn accepted_is_skipped_on_the_next_run_unless_forced() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
+    j.close().unwrap();
+
+    let j = open(&path);
+    let expected = Claim::AlreadyAccepted {
+        order_no: "O1".into(),
+        deal_code: s("1"),
+        deal_desc: s("desc"),
+    };
+    assert_eq!(
+        j.claim(key("P1"), None, None, false).await.unwrap(),
+        expected
+    );
+    // A different orderNo now does not unlock it either.
+    assert_eq!(
+        j.claim(key("P1"), s("O2"), None, false).await.unwrap(),
+        expected
+    );
+    // Force without an orderNo: the journal's.
+    match j.claim(key("P1"), None, None, true).await.unwrap() {
+        Claim::Claimed {
+            notice_id,
+            order_no,
+            in_doubt,
+            previous,
+        } => {
+            assert_eq!(order_no, "O1");
+            assert!(!in_doubt);
+            assert_eq!(previous, Some(State::Accepted));
+            j.release(notice_id).await.unwrap();
+        }
+        other => panic!("{other:?}"),
+    }
+    // Force with another orderNo takes it; if that send is rejected, the earlier acceptance
+    // still keeps a plain run from sending again.
+    match j.claim(key("P1"), s("O2"), None, true).await.unwrap() {
+        Claim::Claimed {
+            notice_id,
+            order_no,
+            ..
+        } => {
+            assert_eq!(order_no, "O2");
+            let a = j
+                .begin_attempt(notice_id, "u2".into(), "t".into())
+                .await
+                .unwrap();
+            j.finish_notice(
+                notice_id,
+                Some((a, answer("0"))),
+                Outcome::Rejected,
+                s("0"),
+                s("dup"),
+                Some(200),
+            )
+            .await
+            .unwrap();
+        }
+        other => panic!("{other:?}"),
+    }
+    let rec = lookup(&path, &key("P1")).unwrap();
+    assert_eq!(
+        (rec.state, rec.ever_accepted, rec.attempts),
+        (State::Rejected, true, 2)
+    );
+    assert_eq!(
+        j.claim(key("P1"), None, None, false).await.unwrap(),
+        expected
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_is_committed_before_it_returns_and_in_doubt_after_a_dropped_handle() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let (id, _) = claimed(&j, key("P1"), s("O1")).await;
+    j.begin_attempt(id, "u1".into(), "t1".into()).await.unwrap();
+    // Another connection already sees the attempt, and no outcome for it.
+    let rec = lookup(&path, &key("P1")).unwrap();
+    assert_eq!((rec.state, rec.attempts), (State::InDoubt, 1));
+    // A second handle is kept out while the first lives.
+    let other = open(&path);
+    assert!(matches!(
+        other.claim(key("P1"), None, None, false).await.unwrap(),
+        Claim::Busy { .. }
+    ));
+    drop(j); // as if the run died mid-request
+
+    match other.claim(key("P1"), s("O1"), None, false).await.unwrap() {
+        Claim::Claimed {
+            order_no,
+            in_doubt,
+            previous,
+            ..
+        } => {
+            assert_eq!(order_no, "O1");
+            assert!(in_doubt);
+            assert_eq!(previous, Some(State::InDoubt));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_dead_process_does_not_block() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let (id, _) = claimed(&j, key("P1"), s("O1")).await;
+    j.begin_attempt(id, "u1".into(), "t1".into()).await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let here = owner::host();
+
+    // Same host, a pid that cannot exist.
+    set_claim(&path, &key("P1"), &here, i64::from(i32::MAX), Some(1), now);
+    match j.claim(key("P1"), None, None, false).await.unwrap() {
+        Claim::Claimed { in_doubt, .. } => assert!(in_doubt),
+        other => panic!("{other:?}"),
+    }
+    // Same host, a live pid (1) with another start time: the pid was reused.
+    if cfg!(target_os = "linux") {
+        let start = owner::process_start(1).unwrap();
+        set_claim(&path, &key("P1"), &here, 1, Some(start + 1), now);
+        assert!(matches!(
+            j.claim(key("P1"), None, None, false).await.unwrap(),
+            Claim::Claimed { .. }
+        ));
+        // …and with its real start time it is alive.
+        set_claim(&path, &key("P1"), &here, 1, Some(start), now);
+        match j.claim(key("P1"), None, None, false).await.unwrap() {
+            Claim::Busy { owner } => assert!(owner.contains("pid 1 "), "{owner}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Another host: fresh blocks, older than 15 minutes is stale.
+    set_claim(&path, &key("P1"), "elsewhere", 42, None, now);
+    assert!(matches!(
+        j.claim(key("P1"), None, None, false).await.unwrap(),
+        Claim::Busy { .. }
+    ));
+    set_claim(
+        &path,
+        &key("P1"),
+        "elsewhere",
+        42,
+        None,
+        now - 16 * 60 * 1000,
+    );
+    assert!(matches!(
+        j.claim(key("P1"), None, None, false).await.unwrap(),
+        Claim::Claimed { in_doubt: true, .. }
+    ));
+}
+
+#[tokio::test]
+async fn one_notice_is_never_sent_under_two_order_numbers() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    send(&j, key("P1"), s("O1"), Outcome::Failed).await;
+    assert_eq!(
+        j.claim(key("P1"), s("O2"), None, false).await.unwrap(),
+        Claim::Conflict {
+            journal_order_no: "O1".into(),
+            given: "O2".into()
+        }
+    );
+    // Force does not help a notice that was never accepted.
+    assert!(matches!(
+        j.claim(key("P1"), s("O2"), None, true).await.unwrap(),
+        Claim::Conflict { .. }
+    ));
+    // In doubt: the same.
+    let (id, _) = claimed(&j, key("P2"), s("O3")).await;
+    j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+    j.release(id).await.unwrap();
+    assert_eq!(lookup(&path, &key("P2")).unwrap().state, State::InDoubt);
+    assert!(matches!(
+        j.claim(key("P2"), s("O4"), None, false).await.unwrap(),
+        Claim::Conflict { .. }
+    ));
+    // The same orderNo again is fine, and the failed notice is re-sent.
+    let (_, order) = claimed(&j, key("P1"), s("O1")).await;
+    assert_eq!(order, "O1");
+}
+
+#[tokio::test]
+async fn a_failed_attempt_then_a_stop_between_retries_reads_as_failed() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let (id, _) = claimed(&j, key("P1"), s("O1")).await;
+    let a = j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+    let end = AttemptEnd {
+        http_status: Some(503),
+        elapsed_ms: 5,
+        ..AttemptEnd::default()
+    };
+    j.finish_attempt(a, end).await.unwrap();
+    j.release(id).await.unwrap();
+    let rec = lookup(&path, &key("P1")).unwrap();
+    assert_eq!((rec.state, rec.attempts), (State::Failed, 1));
+}
+
+#[tokio::test]
+async fn handles_exclude_each_other_and_a_handle_excludes_itself() {
+    let (_d, path) = tmp();
+    let a = open(&path);
+    let b = open(&path);
+    let (id, _) = claimed(&a, key("P1"), s("O1")).await;
+    match b.claim(key("P1"), None, None, false).await.unwrap() {
+        Claim::Busy { owner } => assert_eq!(owner, a.owner()),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        a.clone().claim(key("P1"), None, None, false).await.unwrap(),
+        Claim::Busy { .. }
+    ));
+    // Only the holder may record a send.
+    assert!(matches!(
+        b.begin_attempt(id, "u".into(), "t".into()).await,
+        Err(JournalError::NotClaimed { .. })
+    ));
+    b.release(id).await.unwrap(); // not b's: does nothing
+    assert!(matches!(
+        b.claim(key("P1"), None, None, false).await.unwrap(),
+        Claim::Busy { .. }
+    ));
+    a.release(id).await.unwrap();
+    assert!(matches!(
+        b.claim(key("P1"), None, None, false).await.unwrap(),
+        Claim::Claimed { .. }
+    ));
+}
+
+#[tokio::test]
+async fn closing_releases_what_the_handle_still_holds() {
+    let (_d, path) = tmp();
+    let a = open(&path);
+    claimed(&a, key("P1"), s("O1")).await;
+    a.close().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let held: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM notices WHERE claim_run IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(held, 0);
+}
+
+#[tokio::test]
+async fn a_failing_op_does_not_spoil_its_group() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let (id, _) = claimed(&j, key("P1"), s("O1")).await;
+    let (bad, good) = tokio::join!(
+        j.finish_attempt(9999, AttemptEnd::default()),
+        j.begin_attempt(id, "u".into(), "t".into())
+    );
+    assert!(matches!(bad, Err(JournalError::NotFound { .. })));
+    assert!(good.is_ok());
+    assert_eq!(lookup(&path, &key("P1")).unwrap().attempts, 1);
+}
+
+#[test]
+fn garbage_and_truncated_files_are_corrupt() {
+    let (_d, path) = tmp();
+    std::fs::write(&path, "policyNo,orderNo\nP1,O1\n".repeat(20)).unwrap();
+    let err = Journal::open(&path, JournalSync::Normal).err().unwrap();
+    assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+    assert!(matches!(
+        JournalReader::open_existing(&path),
+        Err(JournalError::Corrupt { .. })
+    ));
+
+    // A real journal cut short, as by a full disk or an interrupted copy.
+    let (_d2, good) = tmp();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let j = open(&good);
+    rt.block_on(async {
+        for i in 0..2000 {
+            send(
+                &j,
+                key(&format!("P{i}")),
+                s(&format!("O{i}")),
+                Outcome::Accepted,
+            )
+            .await;
+        }
+    });
+    j.close().unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let err = Journal::open(&path, JournalSync::Normal).err().unwrap();
+    assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
+
+    // Someone else's SQLite database.
+    let (_d3, foreign) = tmp();
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let err = Journal::open(&foreign, JournalSync::Normal).err().unwrap();
+    assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
+}
+
+#[test]
+fn unwritable_places_are_reported_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let err = Journal::open(&file.join("journal.sqlite3"), JournalSync::Normal)
+        .err()
+        .unwrap();
+    assert!(matches!(err, JournalError::Unwritable { .. }), "{err}");
+    assert!(err.to_string().contains("--journal"), "{err}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = dir.path().join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+        // root ignores directory permissions; the check only means something for others.
+        if std::fs::write(ro.join("probe"), "x").is_err() {
+            let err = Journal::open(&ro.join("journal.sqlite3"), JournalSync::Normal)
+                .err()
+                .unwrap();
+            assert!(matches!(err, JournalError::Unwritable { .. }), "{err}");
+        }
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+}
+
+#[test]
+fn a_journal_locked_by_another_program_is_reported() {
+    let (_d, path) = tmp();
+    open(&path).close().unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = Journal::open_with(&path, JournalSync::Normal, Duration::from_millis(100))
+        .err()
+        .unwrap();
+    assert!(matches!(err, JournalError::Locked { .. }), "{err}");
+    other.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn open_existing_on_a_missing_path_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/journal.sqlite3");
+    assert!(JournalReader::open_existing(&path).unwrap().is_none());
+    assert!(!dir.path().join("sub").exists());
+}
+
+#[tokio::test]
+async fn history_filters_and_rows() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let t0 = chrono::Utc::now();
+    send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
+    send(&j, key("P2"), s("O2"), Outcome::Rejected).await;
+    let other = NoticeKey {
+        endpoint: "https://test.example".into(),
+        ..key("P1")
+    };
+    send(&j, other.clone(), s("O9"), Outcome::Failed).await;
+    let (id, _) = claimed(&j, key("P3"), s("O3")).await;
+    j.begin_attempt(id, "u3".into(), "t3".into()).await.unwrap();
+    j.release(id).await.unwrap();
+    claimed(&j, key("P4"), s("O4")).await;
+
+    let r = j.reader().unwrap();
+    let all = r.history(&HistoryFilter::default()).unwrap();
+    let names: Vec<_> = all.iter().map(|n| n.policy_no.as_str()).collect();
+    assert_eq!(names, ["P4", "P3", "P1", "P2", "P1"]); // newest first
+    let states: Vec<_> = all.iter().map(|n| n.state).collect();
+    assert_eq!(
+        states,
+        [
+            State::NotSent,
+            State::InDoubt,
+            State::Failed,
+            State::Rejected,
+            State::Accepted
+        ]
+    );
+    let by = |f: HistoryFilter| r.history(&f).unwrap().len();
+    let f = HistoryFilter::default;
+    assert_eq!(
+        by(HistoryFilter {
+            policy_no: s("P1"),
+            ..f()
+        }),
+        2
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            endpoint: s("https://test.example"),
+            ..f()
+        }),
+        1
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            state: Some(State::InDoubt),
+            ..f()
+        }),
+        1
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            state: Some(State::Accepted),
+            ..f()
+        }),
+        1
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            limit: Some(2),
+            ..f()
+        }),
+        2
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            since: Some(t0),
+            ..f()
+        }),
+        5
+    );
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert_eq!(
+        by(HistoryFilter {
+            since: Some(later),
+            ..f()
+        }),
+        0
+    );
+    assert_eq!(
+        by(HistoryFilter {
+            until: Some(t0 - chrono::Duration::hours(1)),
+            ..f()
+        }),
+        0
+    );
+
+    let attempts = r.attempts(&HistoryFilter::default()).unwrap();
+    assert_eq!(attempts.len(), 4);
+    let first = &attempts[0];
+    assert_eq!((first.policy_no.as_str(), first.attempt), ("P3", 1));
+    assert_eq!(first.state, State::InDoubt);
+    assert!(first.finished_at.is_none());
+    let accepted = r
+        .attempts(&HistoryFilter {
+            state: Some(State::Accepted),
+            ..f()
+        })
+        .unwrap();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].deal_code.as_deref(), Some("1"));
+    assert_eq!(accepted[0].elapsed_ms, Some(12));
+
+    let json = serde_json::to_value(&all[4]).unwrap();
+    for field in [
+        "endpoint",
+        "policySource",
+        "policyNo",
+        "orderNo",
+        "state",
+        "dealCode",
+        "dealDesc",
+        "httpStatus",
+        "attempts",
+        "firstSentAt",
+        "lastSentAt",
+        "osUser",
+        "host",
+    ] {
+        assert!(json.get(field).is_some(), "{field} missing in {json}");
+    }
+    assert_eq!(json["state"], "accepted");
+    assert_eq!(json["osUser"], owner::user());
+    let sent = json["lastSentAt"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(sent).is_ok(), "{sent}");
+    assert_eq!(serde_json::to_value(State::InDoubt).unwrap(), "inDoubt");
+    let json = serde_json::to_value(&attempts[0]).unwrap();
+    for field in [
+        "attempt",
+        "uuid",
+        "reqTime",
+        "startedAt",
+        "finishedAt",
+        "error",
+        "elapsedMs",
+    ] {
+        assert!(json.get(field).is_some(), "{field} missing in {json}");
+    }
+}
+
+/// The engine's loop: claim, wait on Busy, send once.
+async fn worker(j: Journal, keys: Arc<Vec<NoticeKey>>) -> usize {
+    let mut sent = 0;
+    for k in keys.iter() {
+        loop {
+            match j.claim(k.clone(), None, s("G"), false).await.unwrap() {
+                Claim::Claimed { notice_id, .. } => {
+                    let a = j
+                        .begin_attempt(notice_id, "u".into(), "t".into())
+                        .await
+                        .unwrap();
+                    j.finish_notice(
+                        notice_id,
+                        Some((a, answer("1"))),
+                        Outcome::Accepted,
+                        s("1"),
+                        None,
+                        Some(200),
+                    )
+                    .await
+                    .unwrap();
+                    sent += 1;
+                    break;
+                }
+                Claim::AlreadyAccepted { .. } => break,
+                Claim::Busy { .. } => tokio::task::yield_now().await,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    sent
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_workers_on_two_handles_send_each_notice_once() {
+    let (_d, path) = tmp();
+    let handles = [open(&path), open(&path)];
+    let keys: Arc<Vec<NoticeKey>> = Arc::new((0..500).map(|i| key(&format!("P{i}"))).collect());
+    let tasks: Vec<_> = (0..16)
+        .map(|t| tokio::spawn(worker(handles[t % 2].clone(), keys.clone())))
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    assert_eq!(total, 500);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (notices, attempts, held): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM notices), (SELECT count(*) FROM attempts),
+                    (SELECT count(*) FROM notices WHERE claim_run IS NOT NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((notices, attempts, held), (500, 500, 0));
+}
+
+/// Throughput of the engine's per-notice sequence, 16 workers on one handle. Run with
+/// `cargo test --lib journal::tests::bench -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore]
+async fn bench_100k_notices_16_workers() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    const N: usize = 100_000;
+    const WORKERS: usize = 16;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..WORKERS)
+        .map(|w| {
+            let keys: Arc<Vec<NoticeKey>> = Arc::new(
+                (0..N / WORKERS)
+                    .map(|i| key(&format!("P{w}-{i}")))
+                    .collect(),
+            );
+            tokio::spawn(worker(j.clone(), keys))
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(total, N);
+    println!(
+        "journal bench: {N} notices (claim + begin_attempt + finish_notice) in {secs:.2} s: \
+         {:.0} notices/s, {:.0} ops/s",
+        N as f64 / secs,
+        3.0 * N as f64 / secs
+    );
+    j.close().unwrap();
+}
+
+/// Not a test on its own: the other process of `a_claim_held_by_a_live_process_blocks_until_it_dies`.
+#[tokio::test]
+#[ignore]
+async fn child_process_holds_a_claim() {
+    let Some(path) = std::env::var_os("AVATAR_JOURNAL_TEST_CHILD") else {
+        return;
+    };
+    let j = open(Path::new(&path));
+    let (id, _) = claimed(&j, key("P1"), s("O1")).await;
+    j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+    println!("CHILD-CLAIMED");
+    tokio::time::sleep(Duration::from_secs(120)).await;
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_claim_held_by_a_live_process_blocks_until_it_dies() {
+    use std::io::BufRead;
+    let (_d, path) = tmp();
+    open(&path).close().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "journal::tests::child_process_holds_a_claim",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("AVATAR_JOURNAL_TEST_CHILD", &path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().contains("CHILD-CLAIMED")));
+
+    let j = open(&path);
+    match j.claim(key("P1"), None, None, false).await.unwrap() {
+        Claim::Busy { owner } => assert!(owner.contains(&format!("pid {} ", child.id()))),
+        other => panic!("{other:?}"),
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    match j.claim(key("P1"), None, None, false).await.unwrap() {
+        Claim::Claimed {
+            order_no, in_doubt, ..
+        } => assert_eq!((order_no.as_str(), in_doubt), ("O1", true)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn wal_sync_level_and_busy_timeout_are_set() {
+    let (_d, path) = tmp();
+    for (sync, level) in [(JournalSync::Normal, 1), (JournalSync::Full, 2)] {
+        let conn = schema::open_write(&path, sync, schema::BUSY_TIMEOUT).unwrap();
+        let get = |pragma: &str| -> i64 {
+            conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(get("synchronous"), level);
+        assert_eq!(get("busy_timeout"), 10_000);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}
+
+#[tokio::test]
+async fn readers_leave_the_journal_as_they_found_it() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
+    j.close().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    assert_eq!(
+        r.lookup(&key("P1")).unwrap().unwrap().state,
+        State::Accepted
+    );
+    assert_eq!(r.history(&HistoryFilter::default()).unwrap().len(), 1);
+    drop(r);
+    // SQLite's WAL index files may appear, empty of records; the journal itself is untouched.
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let wal = path.with_file_name("journal.sqlite3-wal");
+    assert_eq!(std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0), 0);
+}

@@ -1,0 +1,331 @@
+//! The writer thread: the only user of the write connection. It takes the first queued op,
+//! drains whatever else is waiting (up to [`GROUP_MAX`]), runs them all in one `BEGIN
+//! IMMEDIATE` transaction, commits once, then answers each — so one commit (the costly part)
+//! serves every worker that was waiting.
+
+use super::claim::{self, Ctx, Finish, Stmts};
+use super::owner::{self, Owner};
+use super::schema::classify;
+use super::{AttemptEnd, Claim, JournalError, NoticeKey};
+use crate::notice::Outcome;
+use rusqlite::Connection;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use tokio::sync::oneshot;
+
+/// Enough to absorb every worker of a large batch in one commit; small enough that the
+/// transaction (and the write lock other processes wait for) stays short.
+const GROUP_MAX: usize = 256;
+
+type Reply<T> = oneshot::Sender<Result<T, JournalError>>;
+pub(crate) type WriterThread = JoinHandle<Result<(), JournalError>>;
+
+pub(crate) enum Op {
+    Claim {
+        key: NoticeKey,
+        given: Option<String>,
+        generated: Option<String>,
+        force: bool,
+        reply: Reply<Claim>,
+    },
+    Begin {
+        notice_id: i64,
+        uuid: String,
+        req_time: String,
+        reply: Reply<i64>,
+    },
+    FinishAttempt {
+        attempt_id: i64,
+        end: AttemptEnd,
+        reply: Reply<()>,
+    },
+    FinishNotice {
+        notice_id: i64,
+        last_attempt: Option<(i64, AttemptEnd)>,
+        outcome: Outcome,
+        deal_code: Option<String>,
+        deal_desc: Option<String>,
+        http_status: Option<u16>,
+        reply: Reply<()>,
+    },
+    Release {
+        notice_id: i64,
+        reply: Reply<()>,
+    },
+}
+
+/// An op that has run, waiting for the commit before its answer may be given.
+enum Done {
+    Claim(Reply<Claim>, Result<Claim, JournalError>),
+    Id(Reply<i64>, Result<i64, JournalError>),
+    Unit(Reply<()>, Result<(), JournalError>),
+}
+
+impl Done {
+    fn deliver(self) {
+        // A caller that stopped waiting is no reason to stop the writer.
+        let _ = match self {
+            Done::Claim(reply, result) => reply.send(result).map_err(drop),
+            Done::Id(reply, result) => reply.send(result).map_err(drop),
+            Done::Unit(reply, result) => reply.send(result).map_err(drop),
+        };
+    }
+
+    fn fail(self, err: JournalError) {
+        let _ = match self {
+            Done::Claim(reply, _) => reply.send(Err(err)).map_err(drop),
+            Done::Id(reply, _) => reply.send(Err(err)).map_err(drop),
+            Done::Unit(reply, _) => reply.send(Err(err)).map_err(drop),
+        };
+    }
+}
+
+struct Writer<'c> {
+    conn: &'c Connection,
+    st: Stmts<'c>,
+    ctx: Ctx,
+    path: PathBuf,
+    /// Notices this handle holds, released when it closes.
+    held: HashSet<i64>,
+}
+
+pub(crate) fn spawn(
+    conn: Connection,
+    path: PathBuf,
+    owner: Owner,
+) -> Result<(mpsc::Sender<Op>, WriterThread), JournalError> {
+    let (tx, rx) = mpsc::channel();
+    // The thread prepares its statements (they borrow the connection it owns) and says whether
+    // that worked before `open` returns.
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let thread_path = path.clone();
+    let handle = std::thread::Builder::new()
+        .name("journal-writer".into())
+        .spawn(move || {
+            let path = thread_path;
+            let result = match Stmts::prepare(&conn) {
+                Err(e) => {
+                    let _ = ready_tx.send(Err(classify(&path, e)));
+                    Ok(())
+                }
+                Ok(st) => {
+                    let _ = ready_tx.send(Ok(()));
+                    let ctx = Ctx {
+                        owner: owner.clone(),
+                        user: owner::user(),
+                        host: owner::host(),
+                    };
+                    let writer = Writer {
+                        conn: &conn,
+                        st,
+                        ctx,
+                        path: path.clone(),
+                        held: HashSet::new(),
+                    };
+                    writer.run(rx)
+                }
+            };
+            // Only now: until its claims are released they must keep reading as live.
+            owner.retire();
+            let closed = conn.close().map_err(|(_, e)| classify(&path, e));
+            result.and(closed)
+        })
+        .map_err(|e| JournalError::Write {
+            path: path.clone(),
+            reason: format!("cannot start the writer thread: {e}"),
+        })?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok((tx, handle)),
+        Ok(Err(e)) => {
+            let _ = handle.join();
+            Err(e)
+        }
+        Err(_) => Err(JournalError::Write {
+            path,
+            reason: "the journal writer stopped at start".into(),
+        }),
+    }
+}
+
+impl Writer<'_> {
+    fn run(mut self, rx: mpsc::Receiver<Op>) -> Result<(), JournalError> {
+        let mut group = Vec::with_capacity(GROUP_MAX);
+        while let Ok(first) = rx.recv() {
+            group.push(first);
+            while group.len() < GROUP_MAX {
+                match rx.try_recv() {
+                    Ok(op) => group.push(op),
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(&mut group);
+        }
+        self.close()
+    }
+
+    fn commit_group(&mut self, group: &mut Vec<Op>) {
+        let mut done = Vec::with_capacity(group.len());
+        let mut claimed = Vec::new();
+        let mut released = Vec::new();
+        let mut ops = group.drain(..);
+        let failure = match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            Err(e) => Some(e),
+            Ok(()) => {
+                let mut failure = None;
+                for op in ops.by_ref() {
+                    let (d, sql_failure) = self.run_op(op, &mut claimed, &mut released);
+                    done.push(d);
+                    if sql_failure.is_some() {
+                        failure = sql_failure;
+                        break;
+                    }
+                }
+                failure.or_else(|| self.conn.execute_batch("COMMIT").err())
+            }
+        };
+        match failure {
+            None => {
+                self.held.extend(claimed);
+                for id in released {
+                    self.held.remove(&id);
+                }
+                done.into_iter().for_each(Done::deliver);
+            }
+            Some(e) => {
+                // Nothing of the group is on disk: every op gets the error, run or not.
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                let all = done.into_iter().chain(ops.map(Op::into_done_unrun));
+                for d in all {
+                    d.fail(classify(&self.path, clone_err(&e)));
+                }
+            }
+        }
+    }
+
+    /// Runs one op; the error beside its answer is a SQL failure that spoils the group.
+    fn run_op(
+        &mut self,
+        op: Op,
+        claimed: &mut Vec<i64>,
+        released: &mut Vec<i64>,
+    ) -> (Done, Option<rusqlite::Error>) {
+        fn split<T>(
+            r: claim::OpResult<T>,
+            wrap: impl FnOnce(Result<T, JournalError>) -> Done,
+        ) -> (Done, Option<rusqlite::Error>) {
+            match r {
+                Ok(own) => (wrap(own), None),
+                Err(e) => (wrap(Err(JournalError::Closed)), Some(e)),
+            }
+        }
+        let st = &mut self.st;
+        let ctx = &self.ctx;
+        match op {
+            Op::Claim {
+                key,
+                given,
+                generated,
+                force,
+                reply,
+            } => {
+                let r = claim::claim(st, ctx, &key, given, generated, force).map(|(c, id)| {
+                    claimed.extend(id);
+                    Ok(c)
+                });
+                split(r, |r| Done::Claim(reply, r))
+            }
+            Op::Begin {
+                notice_id,
+                uuid,
+                req_time,
+                reply,
+            } => split(
+                claim::begin_attempt(st, ctx, notice_id, &uuid, &req_time),
+                |r| Done::Id(reply, r),
+            ),
+            Op::FinishAttempt {
+                attempt_id,
+                end,
+                reply,
+            } => split(claim::finish_attempt(st, attempt_id, &end), |r| {
+                Done::Unit(reply, r)
+            }),
+            Op::FinishNotice {
+                notice_id,
+                last_attempt,
+                outcome,
+                deal_code,
+                deal_desc,
+                http_status,
+                reply,
+            } => {
+                let finish = Finish {
+                    outcome,
+                    deal_code: deal_code.as_deref(),
+                    deal_desc: deal_desc.as_deref(),
+                    http_status,
+                };
+                let last = last_attempt.as_ref().map(|(id, end)| (*id, end));
+                let r = claim::finish_notice(st, ctx, notice_id, last, finish);
+                if matches!(r, Ok(Ok(()))) {
+                    released.push(notice_id);
+                }
+                split(r, |r| Done::Unit(reply, r))
+            }
+            Op::Release { notice_id, reply } => {
+                let r = claim::release(st, ctx, notice_id);
+                if matches!(r, Ok(Ok(()))) {
+                    released.push(notice_id);
+                }
+                split(r, |r| Done::Unit(reply, r))
+            }
+        }
+    }
+
+    /// Releases what this handle still holds (notices whose sends were never finished stay in
+    /// doubt through their open attempt).
+    fn close(mut self) -> Result<(), JournalError> {
+        let held: Vec<i64> = self.held.drain().collect();
+        if held.is_empty() {
+            return Ok(());
+        }
+        let c = |e| classify(&self.path, e);
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(c)?;
+        for id in held {
+            if let Err(e) = claim::release(&mut self.st, &self.ctx, id) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(c(e));
+            }
+        }
+        self.conn.execute_batch("COMMIT").map_err(c)
+    }
+}
+
+impl Op {
+    fn into_done_unrun(self) -> Done {
+        match self {
+            Op::Claim { reply, .. } => Done::Claim(reply, Err(JournalError::Closed)),
+            Op::Begin { reply, .. } => Done::Id(reply, Err(JournalError::Closed)),
+            Op::FinishAttempt { reply, .. }
+            | Op::FinishNotice { reply, .. }
+            | Op::Release { reply, .. } => Done::Unit(reply, Err(JournalError::Closed)),
+        }
+    }
+}
+
+/// `rusqlite::Error` is not `Clone`; every op of a failed group needs its own copy.
+fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, msg) => {
+            rusqlite::Error::SqliteFailure(*code, msg.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
