@@ -128,8 +128,7 @@ impl JournalReader {
             Ok(m) if m.len() == 0 => return Ok(None),
             Ok(_) => {}
         }
-        let conn = schema::open_read(path)?;
-        Ok(Some(JournalReader {
+        Ok(schema::open_read(path)?.map(|conn| JournalReader {
             conn,
             path: path.to_path_buf(),
         }))

@@ -138,7 +138,9 @@ pub(crate) fn open_write(
 }
 
 /// A read-only connection to an existing journal of ours.
-pub(crate) fn open_read(path: &Path) -> Result<Connection, JournalError> {
+/// `None` for a file with no schema yet: another process has just created it and is about to
+/// write the schema, so for a reader there is no journal yet.
+pub(crate) fn open_read(path: &Path) -> Result<Option<Connection>, JournalError> {
     check_header(path)?;
     let c = |e| classify(path, e);
     let conn = Connection::open_with_flags(
@@ -148,6 +150,14 @@ pub(crate) fn open_read(path: &Path) -> Result<Connection, JournalError> {
     .map_err(c)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(c)?;
     let (app, version) = ids(&conn).map_err(c)?;
+    if app == 0 && version == 0 {
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(c)?;
+        if tables == 0 {
+            return Ok(None);
+        }
+    }
     if app != APPLICATION_ID {
         return Err(foreign(path));
     }
@@ -155,7 +165,7 @@ pub(crate) fn open_read(path: &Path) -> Result<Connection, JournalError> {
         return Err(too_new(path, version));
     }
     probe(&conn, path)?;
-    Ok(conn)
+    Ok(Some(conn))
 }
 
 /// Creates the parent directories and the file itself (mode 0600) before SQLite sees it, so

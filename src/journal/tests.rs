@@ -824,3 +824,20 @@ async fn readers_leave_the_journal_as_they_found_it() {
     let wal = path.with_file_name("journal.sqlite3-wal");
     assert_eq!(std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0), 0);
 }
+
+#[test]
+fn a_journal_another_process_is_still_creating_reads_as_none() {
+    // Another process has created the file and switched it to WAL but not yet written the
+    // schema: a reader must see "no journal yet", not "another program's database".
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+    assert!(JournalReader::open_existing(&path).unwrap().is_none());
+    // Once written by a journal, it reads as one.
+    drop(conn);
+    let journal = Journal::open(&path, JournalSync::Normal).unwrap();
+    assert!(JournalReader::open_existing(&path).unwrap().is_some());
+    journal.close().unwrap();
+}
