@@ -3,8 +3,17 @@
 //! `main.rs` only parses and maps the result to an exit code; everything else lives here so
 //! that tests can reach it.
 
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod engine;
+pub mod error;
 pub mod input;
 pub mod journal;
 pub mod notice;
+pub mod output;
+pub mod pace;
 pub mod protocol;
 pub mod sandbox;
+pub mod session;

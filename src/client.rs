@@ -1,0 +1,455 @@
+//! One notice over HTTP: its attempts, the backoff between them, and how each answer is judged.
+//!
+//! The journal is not known here: the caller passes an [`AttemptLog`] that records an attempt
+//! before its request leaves and its end after it returns.
+
+use crate::config::ExtraHeader;
+use crate::notice::{NoticeResult, Outcome};
+use crate::pace::{RateLimit, Stop};
+use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
+use chrono::Utc;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::StatusCode;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The longest `Retry-After` we honour; a server asking for more gets this.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
+
+/// Where `-v` lines go (stderr, through the progress bar when one is drawn).
+pub type VerboseSink = Arc<dyn Fn(String) + Send + Sync>;
+
+/// Everything fixed for a run.
+pub struct ClientConfig<'a> {
+    pub endpoint: String,
+    pub policy_source: String,
+    pub interface_type: String,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub cacert: Option<&'a Path>,
+    pub headers: &'a [ExtraHeader],
+    pub verbose: Option<VerboseSink>,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    endpoint: String,
+    policy_source: String,
+    interface_type: String,
+    retries: u32,
+    verbose: Option<VerboseSink>,
+    header_names: Vec<String>,
+}
+
+/// The end of one attempt, as the journal records it.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptEnd {
+    pub http_status: Option<u16>,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+/// Records attempts. `before` must have made the attempt durable when it returns: the request
+/// leaves only after it. `final_outcome` is set on the notice's last attempt.
+#[allow(async_fn_in_trait)] // used generically within this crate only
+pub trait AttemptLog {
+    type Token;
+    async fn before(&self, uuid: &str, req_time: &str) -> anyhow::Result<Self::Token>;
+    async fn after(
+        &self,
+        token: Self::Token,
+        end: &AttemptEnd,
+        final_outcome: Option<Outcome>,
+    ) -> anyhow::Result<()>;
+}
+
+/// For `--no-journal`.
+pub struct NoLog;
+
+impl AttemptLog for NoLog {
+    type Token = ();
+    async fn before(&self, _: &str, _: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+    async fn after(&self, _: (), _: &AttemptEnd, _: Option<Outcome>) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// How one attempt ended.
+enum Verdict {
+    Answered(Answer),
+    /// Worth another attempt (connection error, timeout, 408, 429, 5xx).
+    Retry {
+        error: String,
+        retry_after: Option<Duration>,
+    },
+    /// No usable answer and no point in retrying (other 4xx, 3xx, unreadable 2xx body).
+    Fail(String),
+}
+
+/// The journal failed while a notice was being sent: the run must stop (exit 3).
+#[derive(Debug, thiserror::Error)]
+#[error("the journal failed: {0:#}")]
+pub struct JournalFailed(pub anyhow::Error);
+
+impl Client {
+    pub fn new(config: ClientConfig<'_>) -> anyhow::Result<Client> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json;charset=UTF-8"),
+        );
+        for h in config.headers {
+            let name = HeaderName::from_bytes(h.name.as_bytes())?;
+            let mut value = HeaderValue::from_str(&h.value)?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("avatar-cli/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            // A redirected POST may turn into a GET or land elsewhere: report it instead.
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(256);
+        if let Some(path) = config.cacert {
+            let pem = std::fs::read(path).map_err(|e| {
+                crate::user_error!("--cacert {}: cannot read it: {e}", path.display())
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                crate::user_error!("--cacert {}: not a PEM certificate: {e}", path.display())
+            })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            endpoint: config.endpoint,
+            policy_source: config.policy_source,
+            interface_type: config.interface_type,
+            retries: config.retries,
+            verbose: config.verbose,
+            header_names: config.headers.iter().map(|h| h.name.clone()).collect(),
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// One attempt's envelope, with a fresh uuid and reqTime: (uuid, reqTime, body).
+    pub fn envelope(
+        &self,
+        order_no: &str,
+        policy_no: &str,
+        details: &RefundDetails,
+    ) -> (String, String, Vec<u8>) {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let req_time = protocol::format_cst(Utc::now());
+        let head = Head {
+            policy_source: &self.policy_source,
+            req_time: req_time.clone(),
+            interface_type: &self.interface_type,
+            order_no,
+            uuid: uuid.clone(),
+        };
+        (
+            uuid,
+            req_time,
+            protocol::envelope_json(head, policy_no, details),
+        )
+    }
+
+    /// Sends one notice under `order_no`, retrying as cli.md says, and fills in `result`.
+    /// Returns `Err` only when the journal failed: the notice's fate is then unknown to it.
+    pub async fn send<L: AttemptLog>(
+        &self,
+        order_no: &str,
+        details: &RefundDetails,
+        log: &L,
+        stop: &Stop,
+        rate: Option<&RateLimit>,
+        result: &mut NoticeResult,
+    ) -> Result<(), JournalFailed> {
+        let started = Instant::now();
+        let policy_no = result.policy_no.clone();
+        result.order_no = Some(order_no.to_string());
+        loop {
+            let may_start = match rate {
+                Some(rate) => rate.wait(stop).await,
+                None => !stop.is_triggered() || result.attempts > 0,
+            };
+            if !may_start {
+                // Stopped while waiting for a slot: never sent at all is `notSent`; after a
+                // failed attempt, that attempt's failure stands.
+                result.outcome = if result.attempts == 0 {
+                    Outcome::NotSent
+                } else {
+                    Outcome::Failed
+                };
+                break;
+            }
+            result.attempts += 1;
+            let (uuid, req_time, body) = self.envelope(order_no, &policy_no, details);
+            let token = log.before(&uuid, &req_time).await.map_err(JournalFailed)?;
+            self.trace_request(&body);
+            let attempt_start = Instant::now();
+            let verdict = self.attempt(body).await;
+            let elapsed_ms = attempt_start.elapsed().as_millis() as u64;
+            result.uuid = Some(uuid.clone());
+
+            let mut end = AttemptEnd {
+                elapsed_ms,
+                ..AttemptEnd::default()
+            };
+            let (http_status, verdict) = verdict;
+            end.http_status = http_status;
+            result.http_status = http_status;
+            let (final_outcome, retry_after) = match verdict {
+                Verdict::Answered(answer) => {
+                    let sent = Sent {
+                        policy_no: &policy_no,
+                        order_no,
+                        uuid: &uuid,
+                    };
+                    result.warnings = protocol::echo_warnings(&answer, &sent, Utc::now());
+                    let outcome = if answer.accepted() {
+                        Outcome::Accepted
+                    } else {
+                        Outcome::Rejected
+                    };
+                    end.deal_code = Some(answer.deal_code.clone());
+                    end.deal_desc = Some(answer.deal_desc.clone());
+                    result.deal_code = Some(answer.deal_code);
+                    result.deal_desc = Some(answer.deal_desc);
+                    result.error = None;
+                    (Some(outcome), None)
+                }
+                Verdict::Fail(error) => {
+                    end.error = Some(error.clone());
+                    result.error = Some(error);
+                    (Some(Outcome::Failed), None)
+                }
+                Verdict::Retry { error, retry_after } => {
+                    end.error = Some(error.clone());
+                    let last = result.attempts > self.retries || stop.is_triggered();
+                    result.error = Some(if last && result.attempts > 1 {
+                        format!("{error} (after {} attempts)", result.attempts)
+                    } else {
+                        error
+                    });
+                    (last.then_some(Outcome::Failed), retry_after)
+                }
+            };
+            log.after(token, &end, final_outcome)
+                .await
+                .map_err(JournalFailed)?;
+            if let Some(outcome) = final_outcome {
+                result.outcome = outcome;
+                break;
+            }
+            let delay = retry_after.unwrap_or_else(|| backoff(result.attempts));
+            if stop.sleep(delay).await {
+                // Ctrl-C between attempts: nothing is in flight, so stop here. The notice is
+                // failed for this run and in no doubt: the next run sends it again.
+                result.outcome = Outcome::Failed;
+                result.error = result
+                    .error
+                    .take()
+                    .map(|e| format!("{e}; stopped before the next attempt"));
+                break;
+            }
+        }
+        result.elapsed_ms = started.elapsed().as_millis() as u64;
+        Ok(())
+    }
+
+    async fn attempt(&self, body: Vec<u8>) -> (Option<u16>, Verdict) {
+        let response = match self.http.post(&self.endpoint).body(body).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return (
+                    None,
+                    Verdict::Retry {
+                        error: describe(&e),
+                        retry_after: None,
+                    },
+                )
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let bytes = response.bytes().await;
+        self.trace_response(status, bytes.as_deref().map_err(describe));
+        let code = Some(status.as_u16());
+        let bytes = match bytes {
+            Ok(b) => b,
+            // The status line arrived but the body did not: retry only what could be retried anyway.
+            Err(e) if retryable(status) || status.is_success() => {
+                return (
+                    code,
+                    Verdict::Retry {
+                        error: describe(&e),
+                        retry_after,
+                    },
+                )
+            }
+            Err(e) => return (code, Verdict::Fail(describe(&e))),
+        };
+        if status.is_success() {
+            return match protocol::read_answer(&bytes) {
+                Ok(answer) => (code, Verdict::Answered(answer)),
+                Err(e) => (
+                    code,
+                    Verdict::Fail(format!(
+                        "HTTP {status} with an unreadable answer: {e}{}",
+                        snippet(&bytes)
+                    )),
+                ),
+            };
+        }
+        let error = format!("HTTP {status}{}", snippet(&bytes));
+        if retryable(status) {
+            (code, Verdict::Retry { error, retry_after })
+        } else {
+            (code, Verdict::Fail(error))
+        }
+    }
+
+    fn trace_request(&self, body: &[u8]) {
+        if let Some(sink) = &self.verbose {
+            let mut text = format!("> POST {}\n", self.endpoint);
+            for name in &self.header_names {
+                text.push_str(&format!("> {name}: <redacted>\n"));
+            }
+            text.push_str(&format!("> {}", String::from_utf8_lossy(body)));
+            sink(text);
+        }
+    }
+
+    fn trace_response(&self, status: StatusCode, body: Result<&[u8], String>) {
+        if let Some(sink) = &self.verbose {
+            let body = match body {
+                Ok(b) => String::from_utf8_lossy(b).into_owned(),
+                Err(e) => format!("(body not received: {e})"),
+            };
+            sink(format!("< HTTP {status}\n< {body}"));
+        }
+    }
+}
+
+fn retryable(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+}
+
+/// Exponential, with jitter so that many workers do not retry in step: a random delay in
+/// the upper half of base·2^(n-1), capped.
+pub fn backoff(attempt: u32) -> Duration {
+    let ceiling = BACKOFF_BASE
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_CAP);
+    let half = ceiling / 2;
+    half + half.mul_f64(fastrand::f64())
+}
+
+/// Seconds, or an HTTP date; capped at a minute.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            (at.with_timezone(&Utc) - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(RETRY_AFTER_CAP))
+}
+
+/// One line about a transport error, without reqwest's nested "error sending request" noise.
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out (see --timeout)".into();
+    }
+    let mut text = if e.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "connection failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(s) = source {
+        last = Some(s.to_string());
+        source = s.source();
+    }
+    if let Some(root) = last {
+        text.push_str(": ");
+        text.push_str(&root);
+    }
+    text
+}
+
+/// The start of a body, for an error message: enough to recognise an HTML error page.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.is_empty() {
+        return String::new();
+    }
+    let cut: String = flat.chars().take(120).collect();
+    let more = if cut.len() < flat.len() { "…" } else { "" };
+    format!(": {cut}{more}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 1..30 {
+            let d = backoff(attempt);
+            assert!(d <= BACKOFF_CAP, "{attempt}: {d:?}");
+        }
+        assert!(backoff(1) <= BACKOFF_BASE);
+        assert!(backoff(4) >= BACKOFF_BASE * 4);
+    }
+
+    #[test]
+    fn retry_after_is_read_and_capped() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("3600"), Some(RETRY_AFTER_CAP));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn snippets_are_short_and_flat() {
+        assert_eq!(
+            snippet(b"<html>\n <h1>502</h1>\n</html>"),
+            ": <html> <h1>502</h1> </html>"
+        );
+        assert_eq!(snippet(b""), "");
+        assert!(snippet("x".repeat(500).as_bytes()).ends_with('…'));
+    }
+}

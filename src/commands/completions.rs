@@ -1,0 +1,14 @@
+//! `completions <SHELL>`: the script clap_complete generates from the CLI definition.
+
+use crate::cli::Cli;
+use clap::CommandFactory;
+
+pub fn run(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "avatar-cli",
+        &mut std::io::stdout(),
+    );
+    Ok(crate::error::code::OK)
+}

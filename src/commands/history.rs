@@ -1,0 +1,203 @@
+//! `history`: what the journal recorded, one row per notice (or per attempt), newest first.
+
+use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
+use crate::config::{self, JournalChoice, Settings};
+use crate::journal::{HistoryFilter, JournalReader, State};
+use crate::output::Console;
+use crate::user_error;
+use anyhow::Result;
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde::Serialize;
+
+/// Columns of the text table: (title, JSON field of the row).
+const NOTICE_COLUMNS: [(&str, &str); 9] = [
+    ("LAST SENT", "lastSentAt"),
+    ("ENDPOINT", "endpoint"),
+    ("POLICY", "policyNo"),
+    ("ORDER", "orderNo"),
+    ("STATE", "state"),
+    ("CODE", "dealCode"),
+    ("DESC", "dealDesc"),
+    ("ATTEMPTS", "attempts"),
+    ("BY", "osUser"),
+];
+const ATTEMPT_COLUMNS: [(&str, &str); 9] = [
+    ("STARTED", "startedAt"),
+    ("POLICY", "policyNo"),
+    ("ORDER", "orderNo"),
+    ("#", "attempt"),
+    ("UUID", "uuid"),
+    ("HTTP", "httpStatus"),
+    ("CODE", "dealCode"),
+    ("DESC/ERROR", "dealDesc"),
+    ("MS", "elapsedMs"),
+];
+
+pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
+    let settings = Settings::resolve(global)?;
+    let console = Console::new(&settings);
+    let path = match &settings.journal {
+        JournalChoice::File(path) => path.clone(),
+        JournalChoice::Throwaway => {
+            return Err(user_error!(
+                "the in-process sandbox keeps a throwaway journal; pass --journal FILE to keep one"
+            ))
+        }
+        JournalChoice::Disabled => {
+            return Err(user_error!("--no-journal: there is no journal to show"))
+        }
+    };
+    let filter = HistoryFilter {
+        policy_no: args.policy.clone(),
+        endpoint: args
+            .environment
+            .as_deref()
+            .map(|e| environment_url(&settings, e))
+            .transpose()?,
+        state: args.outcome.as_deref().map(parse_state).transpose()?,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_when(s, false))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_when(s, true))
+            .transpose()?,
+        limit: args.limit,
+    };
+    let Some(reader) = JournalReader::open_existing(&path).map_err(|e| user_error!("{e}"))? else {
+        console.note(&format!(
+            "no journal at {} yet: nothing has been sent with it",
+            path.display()
+        ));
+        return Ok(crate::error::code::OK);
+    };
+    let count = if args.attempts {
+        let rows = reader.attempts(&filter).map_err(|e| user_error!("{e}"))?;
+        print_rows(&console, &rows, &ATTEMPT_COLUMNS)
+    } else {
+        let rows = reader.history(&filter).map_err(|e| user_error!("{e}"))?;
+        print_rows(&console, &rows, &NOTICE_COLUMNS)
+    };
+    if count == 0 {
+        console.note("no notices match");
+    }
+    Ok(crate::error::code::OK)
+}
+
+/// The text table is drawn from each row's JSON form, so both views show the same fields.
+fn print_rows<T: Serialize>(console: &Console, rows: &[T], columns: &[(&str, &str)]) -> usize {
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .collect();
+    if console.format() == OutputFormat::Json {
+        for v in &values {
+            console.out(&v.to_string());
+        }
+        return values.len();
+    }
+    if values.is_empty() {
+        return 0;
+    }
+    let cell = |v: &serde_json::Value, key: &str| match &v[key] {
+        serde_json::Value::Null => "-".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let table: Vec<Vec<String>> = values
+        .iter()
+        .map(|v| {
+            columns
+                .iter()
+                .map(|(_, key)| match *key {
+                    // An attempt without an answer shows its error where the description goes.
+                    "dealDesc" if v[key].is_null() && !v["error"].is_null() => cell(v, "error"),
+                    "osUser" => format!("{}@{}", cell(v, "osUser"), cell(v, "host")),
+                    _ => cell(v, key),
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (title, _))| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([title.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    console.out(&line(columns.iter().map(|(t, _)| t.to_string()).collect()));
+    for row in table {
+        console.out(&line(row));
+    }
+    values.len()
+}
+
+/// `test`, `prod`, `sandbox` (as configured) or a base URL.
+fn environment_url(settings: &Settings, name: &str) -> Result<String> {
+    match name {
+        "test" | "prod" | "sandbox" => settings
+            .environment_url(name)
+            .ok_or_else(|| user_error!("--environment sandbox: the in-process sandbox keeps no journal; give the sandbox's URL instead")),
+        url => config::check_base_url(url),
+    }
+}
+
+fn parse_state(s: &str) -> Result<State> {
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "accepted" => State::Accepted,
+        "rejected" => State::Rejected,
+        "failed" => State::Failed,
+        "indoubt" => State::InDoubt,
+        "notsent" => State::NotSent,
+        _ => {
+            return Err(user_error!(
+                "--outcome '{s}': expected accepted, rejected, failed, inDoubt or notSent"
+            ))
+        }
+    })
+}
+
+/// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in local time, or RFC 3339. A bare `--until` date
+/// includes that whole day.
+fn parse_when(s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S") {
+        t
+    } else if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let day = if end_of_day {
+            d.succ_opt().unwrap_or(d)
+        } else {
+            d
+        };
+        day.and_hms_opt(0, 0, 0).unwrap_or_default()
+    } else {
+        return Err(user_error!(
+            "'{s}' is not a date: use yyyy-MM-dd, 'yyyy-MM-dd HH:mm:ss' or RFC 3339"
+        ));
+    };
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| user_error!("'{s}' does not exist in the local time zone"))
+}

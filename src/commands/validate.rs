@@ -1,0 +1,64 @@
+//! `validate`: the checks of `batch` and `send`, offline. Problems on stdout (they are this
+//! command's result); nothing sent, no journal touched.
+
+use super::args;
+use crate::cli::{GlobalArgs, OutputFormat, ValidateArgs};
+use crate::config::Settings;
+use crate::input::{self, Item, Problem, Severity};
+use crate::output::Console;
+use crate::user_error;
+use anyhow::Result;
+use std::ops::ControlFlow;
+
+pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
+    let settings = Settings::resolve(global)?;
+    let console = Console::new(&settings);
+    let require_order_no = !(args.generate_order_no || settings.generate_order_no);
+    let mut errors = 0u64;
+    let mut warnings = 0u64;
+    let mut rows = 0u64;
+    let mut show = |p: &Problem| {
+        match p.severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
+        }
+        match console.format() {
+            OutputFormat::Json => console.out(&serde_json::to_string(p).unwrap_or_default()),
+            OutputFormat::Text => console.out(&p.to_string()),
+        }
+    };
+    let name = match &args.file {
+        Some(file) => {
+            let options = args::input_options(&args.input, require_order_no);
+            let source = input::Source::open(file, &options).map_err(|e| user_error!("{e}"))?;
+            for notice in source.notices() {
+                console.note(notice);
+            }
+            source
+                .read(|item| {
+                    match item {
+                        Item::Row(_) => rows += 1,
+                        Item::Problem(p) => show(&p),
+                    }
+                    ControlFlow::Continue(())
+                })
+                .map_err(|e| user_error!("{e}"))?;
+            source.name().to_string()
+        }
+        None => {
+            let flags = args::field_flags(&args.fields);
+            let (valid, problems) = input::rows_from_flags(&flags, require_order_no);
+            rows = valid.len() as u64;
+            problems.iter().for_each(&mut show);
+            "the command line".to_string()
+        }
+    };
+    console.note(&format!(
+        "{name}: {rows} valid notice(s), {errors} error(s), {warnings} warning(s)"
+    ));
+    Ok(if errors > 0 {
+        crate::error::code::USAGE
+    } else {
+        crate::error::code::OK
+    })
+}

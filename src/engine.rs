@@ -1,0 +1,439 @@
+//! Running many notices: bounded concurrency, the global rate, stopping (Ctrl-C, SIGTERM,
+//! `--fail-fast`), and the journal's claim around every notice.
+//!
+//! Rows come in on a channel (so a million-row file streams), results go out through one
+//! consumer (so stdout, the report and the tally are written by one hand, in arrival order).
+
+use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
+use crate::journal::{self, Claim, Journal, JournalReader, NoticeKey, State};
+use crate::notice::{NoticeResult, Outcome, Row};
+use crate::output::{Console, Tally};
+use crate::pace::{RateLimit, Stop};
+use crate::protocol;
+use chrono::Utc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Mutex};
+
+/// How long to wait before asking again for a notice another process is sending.
+const BUSY_POLL: Duration = Duration::from_millis(200);
+
+/// What is fixed for one run.
+pub struct RunPlan {
+    /// The journal's endpoint key: the resolved base URL.
+    pub endpoint: String,
+    pub policy_source: String,
+    pub force: bool,
+    /// `Some(prefix)` when order numbers may be generated.
+    pub generate: Option<String>,
+    pub concurrency: usize,
+    pub rate: Option<f64>,
+    pub fail_fast: bool,
+}
+
+/// How the run ended, for the exit code.
+#[derive(Debug, Default)]
+pub struct RunEnd {
+    pub tally: Tally,
+    pub interrupted: bool,
+    pub journal_error: Option<String>,
+    pub elapsed: Duration,
+}
+
+impl RunEnd {
+    /// cli.md's table: the first that applies wins.
+    pub fn exit_code(&self) -> u8 {
+        use crate::error::code;
+        if self.interrupted {
+            code::INTERRUPTED
+        } else if self.journal_error.is_some() || self.tally.get(Outcome::Failed) > 0 {
+            code::FAILED
+        } else if self.tally.get(Outcome::Rejected) > 0 {
+            code::REJECTED
+        } else {
+            code::OK
+        }
+    }
+}
+
+pub struct Engine {
+    client: Client,
+    journal: Option<Journal>,
+    plan: RunPlan,
+    stop: Stop,
+    interrupted: Arc<AtomicBool>,
+    rate: Option<RateLimit>,
+}
+
+impl Engine {
+    pub fn new(client: Client, journal: Option<Journal>, plan: RunPlan) -> Engine {
+        let rate = plan.rate.map(RateLimit::new);
+        Engine {
+            client,
+            journal,
+            plan,
+            stop: Stop::default(),
+            interrupted: Arc::default(),
+            rate,
+        }
+    }
+
+    /// First Ctrl-C or SIGTERM: start nothing new and let what is in flight finish. A second
+    /// one exits at once; what was in flight is then "in doubt" in the journal.
+    pub fn watch_signals(&self, console: Arc<Console>) {
+        let stop = self.stop.clone();
+        let interrupted = Arc::clone(&self.interrupted);
+        tokio::spawn(async move {
+            if next_signal().await.is_err() {
+                return;
+            }
+            interrupted.store(true, Ordering::SeqCst);
+            stop.trigger();
+            console.finish_progress();
+            console.note("stopping: starting nothing new, waiting for the requests in flight (Ctrl-C again to quit at once)");
+            if next_signal().await.is_ok() {
+                console.error("interrupted again: quitting; notices in flight are in doubt and the next run resends them");
+                std::process::exit(i32::from(crate::error::code::INTERRUPTED));
+            }
+        });
+    }
+
+    /// Sends every row from `rows`; `on_result` sees each result as it arrives.
+    pub async fn run(
+        self: Arc<Self>,
+        rows: mpsc::Receiver<Row>,
+        mut on_result: impl FnMut(&NoticeResult) + Send,
+    ) -> RunEnd {
+        let started = Instant::now();
+        let rows = Arc::new(Mutex::new(rows));
+        let (results_tx, mut results_rx) = mpsc::channel::<(NoticeResult, Option<String>)>(1024);
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..self.plan.concurrency.max(1) {
+            let engine = Arc::clone(&self);
+            let rows = Arc::clone(&rows);
+            let results = results_tx.clone();
+            workers.spawn(async move {
+                loop {
+                    let Some(row) = rows.lock().await.recv().await else {
+                        break;
+                    };
+                    let (result, journal_error) = engine.process(row).await;
+                    if engine.plan.fail_fast
+                        && matches!(result.outcome, Outcome::Rejected | Outcome::Failed)
+                    {
+                        engine.stop.trigger();
+                    }
+                    if journal_error.is_some() {
+                        engine.stop.trigger();
+                    }
+                    if results.send((result, journal_error)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(results_tx);
+        let mut end = RunEnd::default();
+        while let Some((result, journal_error)) = results_rx.recv().await {
+            end.tally.add(result.outcome);
+            if end.journal_error.is_none() {
+                end.journal_error = journal_error;
+            }
+            on_result(&result);
+        }
+        while workers.join_next().await.is_some() {}
+        end.interrupted = self.interrupted.load(Ordering::SeqCst);
+        end.elapsed = started.elapsed();
+        end
+    }
+
+    /// One notice, start to end. Never fails: every path ends in a result.
+    async fn process(&self, row: Row) -> (NoticeResult, Option<String>) {
+        let mut result = NoticeResult::new(&row, Outcome::NotSent);
+        if self.stop.is_triggered() {
+            result.error = Some("the run stopped before this notice's turn".into());
+            return (result, None);
+        }
+        let outcome = match &self.journal {
+            None => self.send_unjournaled(&row, &mut result).await,
+            Some(journal) => self.send_journaled(journal, &row, &mut result).await,
+        };
+        match outcome {
+            Ok(()) => {
+                if result.outcome == Outcome::NotSent && result.error.is_none() {
+                    result.error = Some("the run stopped before this notice's turn".into());
+                }
+                (result, None)
+            }
+            Err(JournalFailed(e)) => {
+                let message = format!("{e:#}");
+                result.outcome = Outcome::Failed;
+                result.error = Some(format!(
+                    "the journal failed ({message}); this notice's fate is not recorded, and the next run resends it under the same orderNo"
+                ));
+                (result, Some(message))
+            }
+        }
+    }
+
+    fn generated_order_no(&self) -> Option<String> {
+        self.plan.generate.as_deref().map(new_order_no)
+    }
+
+    async fn send_unjournaled(
+        &self,
+        row: &Row,
+        result: &mut NoticeResult,
+    ) -> Result<(), JournalFailed> {
+        let Some(order_no) = row.order_no.clone().or_else(|| self.generated_order_no()) else {
+            result.outcome = Outcome::Failed;
+            result.error = Some(missing_order_no(&row.policy_no));
+            return Ok(());
+        };
+        self.client
+            .send(
+                &order_no,
+                &row.details,
+                &NoLog,
+                &self.stop,
+                self.rate.as_ref(),
+                result,
+            )
+            .await
+    }
+
+    async fn send_journaled(
+        &self,
+        journal: &Journal,
+        row: &Row,
+        result: &mut NoticeResult,
+    ) -> Result<(), JournalFailed> {
+        let key = NoticeKey {
+            endpoint: self.plan.endpoint.clone(),
+            policy_source: self.plan.policy_source.clone(),
+            policy_no: row.policy_no.clone(),
+        };
+        loop {
+            let claim = journal
+                .claim(
+                    key.clone(),
+                    row.order_no.clone(),
+                    self.generated_order_no(),
+                    self.plan.force,
+                )
+                .await
+                .map_err(|e| JournalFailed(e.into()))?;
+            match claim {
+                Claim::Claimed {
+                    notice_id,
+                    order_no,
+                    ..
+                } => {
+                    let log = JournalLog { journal, notice_id };
+                    self.client
+                        .send(
+                            &order_no,
+                            &row.details,
+                            &log,
+                            &self.stop,
+                            self.rate.as_ref(),
+                            result,
+                        )
+                        .await?;
+                    if result.attempts == 0 {
+                        // Claimed, then stopped before the first request: give the claim back.
+                        journal
+                            .release(notice_id)
+                            .await
+                            .map_err(|e| JournalFailed(e.into()))?;
+                    }
+                    return Ok(());
+                }
+                Claim::AlreadyAccepted {
+                    order_no,
+                    deal_code,
+                    deal_desc,
+                } => {
+                    if let Some(given) = row.order_no.as_deref().filter(|g| *g != order_no) {
+                        result.warnings.push(format!(
+                            "already accepted under orderNo {order_no}; the orderNo given now ({given}) was not sent (use --force to send it)"
+                        ));
+                    }
+                    result.outcome = Outcome::Skipped;
+                    result.order_no = Some(order_no);
+                    result.deal_code = deal_code;
+                    result.deal_desc = deal_desc;
+                    return Ok(());
+                }
+                Claim::Busy { owner } => {
+                    // Another process is sending this notice right now: wait for its outcome
+                    // rather than send the same notice at the same time.
+                    if self.stop.sleep(BUSY_POLL).await {
+                        result.error = Some(format!("being sent by {owner} when the run stopped"));
+                        return Ok(());
+                    }
+                }
+                Claim::Conflict {
+                    journal_order_no,
+                    given,
+                } => {
+                    result.outcome = Outcome::Failed;
+                    result.error = Some(order_conflict(&row.policy_no, &journal_order_no, &given));
+                    return Ok(());
+                }
+                Claim::NeedsOrderNo => {
+                    result.outcome = Outcome::Failed;
+                    result.error = Some(missing_order_no(&row.policy_no));
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Journals each attempt of one claimed notice.
+struct JournalLog<'a> {
+    journal: &'a Journal,
+    notice_id: i64,
+}
+
+impl AttemptLog for JournalLog<'_> {
+    type Token = i64;
+
+    async fn before(&self, uuid: &str, req_time: &str) -> anyhow::Result<i64> {
+        Ok(self
+            .journal
+            .begin_attempt(self.notice_id, uuid.to_string(), req_time.to_string())
+            .await?)
+    }
+
+    async fn after(
+        &self,
+        attempt_id: i64,
+        end: &client::AttemptEnd,
+        final_outcome: Option<Outcome>,
+    ) -> anyhow::Result<()> {
+        let record = journal::AttemptEnd {
+            http_status: end.http_status,
+            deal_code: end.deal_code.clone(),
+            deal_desc: end.deal_desc.clone(),
+            error: end.error.clone(),
+            elapsed_ms: end.elapsed_ms,
+        };
+        match final_outcome {
+            None => self.journal.finish_attempt(attempt_id, record).await?,
+            Some(outcome) => {
+                let (code, desc, status) = (
+                    record.deal_code.clone(),
+                    record.deal_desc.clone(),
+                    record.http_status,
+                );
+                self.journal
+                    .finish_notice(
+                        self.notice_id,
+                        Some((attempt_id, record)),
+                        outcome,
+                        code,
+                        desc,
+                        status,
+                    )
+                    .await?
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a row will do, decided before anything is sent so that a bad row stops the whole run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Preflight {
+    /// Will be sent under this orderNo (`None`: one will be generated).
+    Send { order_no: Option<String> },
+    /// Already accepted under this orderNo.
+    Skip { order_no: String },
+}
+
+/// The journal-aware checks of one row: an orderNo that contradicts the journal, or no orderNo
+/// at all, is an input error (exit 2, nothing sent).
+pub fn preflight(
+    row: &Row,
+    recorded: Option<&journal::Recorded>,
+    generate: bool,
+    force: bool,
+) -> Result<Preflight, String> {
+    match (recorded, row.order_no.as_deref()) {
+        (Some(rec), _) if rec.state == State::Accepted && !force => Ok(Preflight::Skip {
+            order_no: rec.order_no.clone(),
+        }),
+        (Some(rec), Some(given)) if given != rec.order_no => {
+            let accepted_forced = rec.state == State::Accepted && force;
+            if accepted_forced || rec.attempts == 0 {
+                Ok(Preflight::Send {
+                    order_no: Some(given.to_string()),
+                })
+            } else {
+                Err(order_conflict(&row.policy_no, &rec.order_no, given))
+            }
+        }
+        (Some(rec), _) => Ok(Preflight::Send {
+            order_no: Some(rec.order_no.clone()),
+        }),
+        (None, Some(given)) => Ok(Preflight::Send {
+            order_no: Some(given.to_string()),
+        }),
+        (None, None) if generate => Ok(Preflight::Send { order_no: None }),
+        (None, None) => Err(missing_order_no(&row.policy_no)),
+    }
+}
+
+/// Looks up a row's journal record, for [`preflight`].
+pub fn lookup(
+    reader: Option<&JournalReader>,
+    plan: &RunPlan,
+    policy_no: &str,
+) -> anyhow::Result<Option<journal::Recorded>> {
+    let Some(reader) = reader else {
+        return Ok(None);
+    };
+    let key = NoticeKey {
+        endpoint: plan.endpoint.clone(),
+        policy_source: plan.policy_source.clone(),
+        policy_no: policy_no.to_string(),
+    };
+    Ok(reader.lookup(&key)?)
+}
+
+/// A fresh order number with this prefix, from the clock and a random suffix.
+pub fn new_order_no(prefix: &str) -> String {
+    protocol::generate_order_no(prefix, Utc::now(), |n| fastrand::usize(..n))
+}
+
+pub fn missing_order_no(policy_no: &str) -> String {
+    format!(
+        "no orderNo for policy {policy_no}: pass the policy's order number (--order-no, or an orderNo column), \
+         or --generate-order-no to make one up"
+    )
+}
+
+fn order_conflict(policy_no: &str, journal_order_no: &str, given: &str) -> String {
+    format!(
+        "policy {policy_no} was already sent under orderNo {journal_order_no} (see `avatar-cli history --policy {policy_no}`), \
+         but orderNo {given} is given now; a notice is never sent under two orderNos: give {journal_order_no} or none"
+    )
+}
+
+#[cfg(unix)]
+async fn next_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_signal() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}
