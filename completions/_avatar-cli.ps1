@@ -1,0 +1,306 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'avatar-cli'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'avatar-cli' {
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured)')
+            [CompletionResult]::new('--no-journal', '--no-journal', [CompletionResultType]::ParameterName, 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a notice for one or more policies given on the command line')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Send a notice for every row of a CSV (or JSON Lines) file')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check input offline: send nothing, write no journal')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what the journal recorded')
+            [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'avatar-cli;send' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Policy number; repeatable')
+            [CompletionResult]::new('--order-no', '--order-no', [CompletionResultType]::ParameterName, 'The policy''s order number (only with a single --policy)')
+            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'secondRefundAmount, a decimal with at most two places')
+            [CompletionResult]::new('--refund-date', '--refund-date', [CompletionResultType]::ParameterName, 'secondRefundDate, in China Standard Time')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'secondRefundStatus')
+            [CompletionResult]::new('--installment', '--installment', [CompletionResultType]::ParameterName, 'installmentList item; repeatable')
+            [CompletionResult]::new('--interface-type', '--interface-type', [CompletionResultType]::ParameterName, 'head.interfaceType, if the platform contact says it is not recissionNotice')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured)')
+            [CompletionResult]::new('--generate-order-no', '--generate-order-no', [CompletionResultType]::ParameterName, 'Generate an order number where none is given or journaled')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the envelopes that would be sent; send nothing, write no journal')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (production)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (production)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send again even if the journal records the notice as accepted')
+            [CompletionResult]::new('--no-journal', '--no-journal', [CompletionResultType]::ParameterName, 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;batch' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
+            [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Notices in flight at once [default: 4]')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many requests per second, across all workers')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)')
+            [CompletionResult]::new('--interface-type', '--interface-type', [CompletionResultType]::ParameterName, 'head.interfaceType, if the platform contact says it is not recissionNotice')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured)')
+            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'After the first rejected or failed notice, start nothing new')
+            [CompletionResult]::new('--generate-order-no', '--generate-order-no', [CompletionResultType]::ParameterName, 'Generate an order number where none is given or journaled')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the envelopes that would be sent; send nothing, write no journal')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (production)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (production)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send again even if the journal records the notice as accepted')
+            [CompletionResult]::new('--no-journal', '--no-journal', [CompletionResultType]::ParameterName, 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;validate' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Policy number; repeatable')
+            [CompletionResult]::new('--order-no', '--order-no', [CompletionResultType]::ParameterName, 'The policy''s order number (only with a single --policy)')
+            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'secondRefundAmount, a decimal with at most two places')
+            [CompletionResult]::new('--refund-date', '--refund-date', [CompletionResultType]::ParameterName, 'secondRefundDate, in China Standard Time')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'secondRefundStatus')
+            [CompletionResult]::new('--installment', '--installment', [CompletionResultType]::ParameterName, 'installmentList item; repeatable')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
+            [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured)')
+            [CompletionResult]::new('--generate-order-no', '--generate-order-no', [CompletionResultType]::ParameterName, 'Order numbers will be generated: a missing one is not an error')
+            [CompletionResult]::new('--no-journal', '--no-journal', [CompletionResultType]::ParameterName, 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;history' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Only this policy')
+            [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Only this environment: test, prod, sandbox or a base URL')
+            [CompletionResult]::new('--outcome', '--outcome', [CompletionResultType]::ParameterName, 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, or RFC 3339)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Up to this date or time (a bare date includes that whole day)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many rows, newest first')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured)')
+            [CompletionResult]::new('--attempts', '--attempts', [CompletionResultType]::ParameterName, 'One row per attempt instead of one per notice')
+            [CompletionResult]::new('--no-journal', '--no-journal', [CompletionResultType]::ParameterName, 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;sandbox' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port on 127.0.0.1 [default: a free one]')
+            [CompletionResult]::new('--latency-ms', '--latency-ms', [CompletionResultType]::ParameterName, 'Delay before every answer')
+            [CompletionResult]::new('--fail-rate', '--fail-rate', [CompletionResultType]::ParameterName, 'Share of requests answered HTTP 503, 0.0 to 1.0')
+            [CompletionResult]::new('--reject', '--reject', [CompletionResultType]::ParameterName, 'Answer dealCode "0" for policy numbers matching this glob (* and ?); repeatable')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for the random faults, so a rehearsal can be repeated')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured)')
+            [CompletionResult]::new('--no-journal', '--no-journal', [CompletionResultType]::ParameterName, 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;completions' {
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured)')
+            [CompletionResult]::new('--no-journal', '--no-journal', [CompletionResultType]::ParameterName, 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;help' {
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a notice for one or more policies given on the command line')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Send a notice for every row of a CSV (or JSON Lines) file')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check input offline: send nothing, write no journal')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what the journal recorded')
+            [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'avatar-cli;help;send' {
+            break
+        }
+        'avatar-cli;help;batch' {
+            break
+        }
+        'avatar-cli;help;validate' {
+            break
+        }
+        'avatar-cli;help;history' {
+            break
+        }
+        'avatar-cli;help;sandbox' {
+            break
+        }
+        'avatar-cli;help;completions' {
+            break
+        }
+        'avatar-cli;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

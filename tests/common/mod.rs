@@ -1,0 +1,291 @@
+//! Shared by the integration tests: the built binary in a pinned environment, and a small
+//! scripted HTTP/1.1 server on loopback for the faults the sandbox does not simulate (a dropped
+//! connection, an HTML error page, a stall). The server checks on drop that it was hit as often
+//! as the test said.
+#![allow(dead_code)] // each test file uses its own part of this
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// A home of its own for every test, so no developer's config or journal leaks in.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn journal(&self) -> PathBuf {
+        self.path("journal.sqlite3")
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write test file");
+        path
+    }
+
+    /// The binary with a clean environment: a fresh HOME and XDG dirs, no AVATAR_* variables,
+    /// no proxies, a journal inside the test's directory.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("avatar-cli").expect("binary built");
+        cmd.env_clear()
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AVATAR_JOURNAL", self.journal())
+            .timeout(Duration::from_secs(60));
+        cmd
+    }
+}
+
+/// How the scripted server answers one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// A proper answer echoing the request, with this dealCode.
+    Deal(&'static str, &'static str),
+    /// Exactly this status, content type and body.
+    Raw(u16, &'static str, String),
+    /// This status with a Retry-After header (seconds) and an empty JSON body.
+    RetryAfter(u16, u64),
+    /// Close the connection without answering.
+    Drop,
+    /// Wait, then answer as the inner reply.
+    Slow(Duration, Box<Reply>),
+}
+
+impl Reply {
+    pub fn accept() -> Reply {
+        Reply::Deal("1", "成功")
+    }
+}
+
+/// What the server saw of one request.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl Seen {
+    pub fn head(&self, field: &str) -> &str {
+        self.body["head"][field].as_str().unwrap_or("")
+    }
+
+    pub fn policy_no(&self) -> &str {
+        self.body["secondRefundReq"]["policyNo"]
+            .as_str()
+            .unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+struct State {
+    script: VecDeque<Reply>,
+    /// Used once the script is spent.
+    fallback: Reply,
+    seen: Vec<Seen>,
+}
+
+pub struct Server {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    expected_hits: Option<usize>,
+}
+
+impl Server {
+    /// Answers with `script` in order, then `fallback` for every further request.
+    pub fn start(script: Vec<Reply>, fallback: Reply) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = Arc::new(Mutex::new(State {
+            script: script.into(),
+            fallback,
+            seen: Vec::new(),
+        }));
+        let shared = Arc::clone(&state);
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = Arc::clone(&shared);
+                thread::spawn(move || serve(stream, state));
+            }
+        });
+        Server {
+            url,
+            state,
+            expected_hits: None,
+        }
+    }
+
+    /// Every request answered the same way.
+    pub fn always(reply: Reply) -> Server {
+        Server::start(Vec::new(), reply)
+    }
+
+    /// On drop, assert that exactly this many requests arrived.
+    pub fn expect_hits(mut self, n: usize) -> Server {
+        self.expected_hits = Some(n);
+        self
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    pub fn hits(&self) -> usize {
+        self.state.lock().unwrap().seen.len()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(n) = self.expected_hits {
+            if !thread::panicking() {
+                assert_eq!(
+                    self.hits(),
+                    n,
+                    "the test server was hit {} times, not {n}",
+                    self.hits()
+                );
+            }
+        }
+    }
+}
+
+fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+    let mut writer = stream;
+    loop {
+        let mut headers = Vec::new();
+        let mut line = String::new();
+        // Request line; EOF ends a kept-alive connection.
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = trimmed.split_once(':') {
+                headers.push((name.trim().to_string(), value.trim().to_string()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let reply = {
+            let mut s = state.lock().unwrap();
+            s.seen.push(Seen {
+                headers,
+                body: body.clone(),
+            });
+            let fallback = s.fallback.clone();
+            s.script.pop_front().unwrap_or(fallback)
+        };
+        if !answer(&mut writer, &body, reply) {
+            return;
+        }
+    }
+}
+
+/// Writes one answer; false when the connection is to be closed.
+fn answer(writer: &mut TcpStream, request: &Value, reply: Reply) -> bool {
+    let (status, content_type, body, extra) = match reply {
+        Reply::Drop => {
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            return false;
+        }
+        Reply::Slow(wait, inner) => {
+            thread::sleep(wait);
+            return answer(writer, request, *inner);
+        }
+        Reply::Deal(code, desc) => (
+            200,
+            "application/json;charset=UTF-8",
+            deal(request, code, desc).to_string(),
+            String::new(),
+        ),
+        Reply::Raw(status, content_type, body) => (status, content_type, body, String::new()),
+        Reply::RetryAfter(status, secs) => (
+            status,
+            "application/json",
+            "{}".to_string(),
+            format!("Retry-After: {secs}\r\n"),
+        ),
+    };
+    let head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra}\r\n",
+        body.len()
+    );
+    writer.write_all(head.as_bytes()).is_ok() && writer.write_all(body.as_bytes()).is_ok()
+}
+
+/// A well-formed answer echoing the request's head.
+pub fn deal(request: &Value, code: &str, desc: &str) -> Value {
+    let head = &request["head"];
+    json!({
+        "head": {
+            "policySource": head["policySource"],
+            "respTime": chrono::Utc::now().timestamp_millis(),
+            "interfaceType": head["interfaceType"],
+            "orderNo": head["orderNo"],
+            "uuid": head["uuid"],
+        },
+        "secondRefundResp": {
+            "dealCode": code,
+            "dealDesc": desc,
+            "policyNo": request["secondRefundReq"]["policyNo"],
+        }
+    })
+}
+
+/// Parses JSON Lines from stdout.
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
