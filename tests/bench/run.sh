@@ -20,13 +20,13 @@ need() {
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "installing: ${missing[*]}" >&2
-        apt-get update -qq >/dev/null && apt-get install -y -qq wrk nginx-light time curl hyperfine uuid-runtime >/dev/null
+        apt-get update -qq >/dev/null && apt-get install -y -qq wrk nginx-light time curl hyperfine uuid-runtime bc >/dev/null
     else
-        echo "missing: ${missing[*]} (Debian: apt-get install wrk nginx-light time curl hyperfine uuid-runtime)" >&2
+        echo "missing: ${missing[*]} (Debian: apt-get install wrk nginx-light time curl hyperfine uuid-runtime bc python3)" >&2
         exit 1
     fi
 }
-need wrk nginx /usr/bin/time curl hyperfine
+need wrk nginx /usr/bin/time curl hyperfine bc python3
 
 cargo build --release --quiet
 BIN=$PWD/target/release/avatar-cli
