@@ -46,11 +46,14 @@ make_csv "$N_LATENCY" "$WORK/latency.csv"
 make_csv "$N_TODAY" "$WORK/today.csv"
 make_csv "$N_MEMORY" "$WORK/million.csv"
 
-start_sandbox() { # latency_ms -> prints URL
-    "$BIN" sandbox -q --latency-ms "$1" > "$WORK/sandbox.url" &
+# Sets SANDBOX to the URL of a new sandbox. Not a $(…) function: its PID must reach PIDS, and
+# a server must not hold a command substitution's pipe open.
+start_sandbox() { # latency_ms
+    rm -f "$WORK/sandbox.url"
+    "$BIN" sandbox -q --latency-ms "$1" > "$WORK/sandbox.url" 2>/dev/null &
     PIDS+=($!)
     for _ in $(seq 100); do [ -s "$WORK/sandbox.url" ] && break; sleep 0.05; done
-    cat "$WORK/sandbox.url"
+    SANDBOX=$(cat "$WORK/sandbox.url")
 }
 
 # A fixed-answer endpoint: nginx returning the sample's accepted answer.
@@ -72,7 +75,7 @@ http {
     }
 }
 EOF
-nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>/dev/null &
 PIDS+=($!)
 NGINX_URL="http://127.0.0.1:$NGINX_PORT"
 
@@ -108,7 +111,8 @@ PATH_5_30=/avatar/refund/second/refundNotice
 echo "measuring… (this takes a few minutes)" >&2
 
 # 1. Client overhead.
-SANDBOX_URL=$(start_sandbox 0)
+start_sandbox 0
+SANDBOX_URL=$SANDBOX
 CLI_SANDBOX=$(batch_rate "$WORK/overhead.csv" "$SANDBOX_URL" 16)
 WRK_SANDBOX=$(wrk_rate "$SANDBOX_URL" "$PATH_5_30")
 CLI_NGINX=$(batch_rate "$WORK/overhead.csv" "$NGINX_URL" 16)
@@ -134,7 +138,8 @@ XARGS_RATE=$(echo "$N_TODAY / ($(date +%s.%N) - $start)" | bc -l)
 CLI_TODAY=$(batch_rate "$WORK/today.csv" "$SANDBOX_URL" 16)
 
 # 2. Latency-bound efficiency.
-SLOW_URL=$(start_sandbox 50)
+start_sandbox 50
+SLOW_URL=$SANDBOX
 CLI_LATENCY=$(batch_rate "$WORK/latency.csv" "$SLOW_URL" 32)
 IDEAL=640
 
