@@ -44,15 +44,7 @@ pub struct Client {
     header_names: Vec<String>,
 }
 
-/// The end of one attempt, as the journal records it.
-#[derive(Debug, Clone, Default)]
-pub struct AttemptEnd {
-    pub http_status: Option<u16>,
-    pub deal_code: Option<String>,
-    pub deal_desc: Option<String>,
-    pub error: Option<String>,
-    pub elapsed_ms: u64,
-}
+pub use crate::notice::AttemptEnd;
 
 /// Records attempts. `before` must have made the attempt durable when it returns: the request
 /// leaves only after it. `final_outcome` is set on the notice's last attempt.

@@ -113,23 +113,6 @@ impl Settings {
             })?,
             (None, None) => EnvName::Test,
         };
-        let env_key = env_key(env);
-        let configured_url = file
-            .environments
-            .get(env_key)
-            .and_then(|e| e.base_url.clone());
-        let target = match (args.base_url.clone().or(configured_url), env) {
-            (Some(url), _) => Target::Remote {
-                base_url: check_base_url(&url)?,
-            },
-            (None, EnvName::Sandbox) => Target::InProcessSandbox,
-            (None, EnvName::Test) => Target::Remote {
-                base_url: TEST_BASE_URL.into(),
-            },
-            (None, EnvName::Prod) => Target::Remote {
-                base_url: PROD_BASE_URL.into(),
-            },
-        };
         let mut environment_urls = BTreeMap::from([
             ("test".to_string(), TEST_BASE_URL.to_string()),
             ("prod".to_string(), PROD_BASE_URL.to_string()),
@@ -141,6 +124,17 @@ impl Settings {
                 environment_urls.insert(name.clone(), url);
             }
         }
+        // The named environment's URL as configured (already checked), else its default; no
+        // URL for the sandbox means the in-process one.
+        let target = match (&args.base_url, environment_urls.get(env_key(env))) {
+            (Some(url), _) => Target::Remote {
+                base_url: check_base_url(url)?,
+            },
+            (None, Some(url)) => Target::Remote {
+                base_url: url.clone(),
+            },
+            (None, None) => Target::InProcessSandbox,
+        };
         let journal = if args.no_journal {
             JournalChoice::Disabled
         } else if let Some(path) = args.journal.clone() {

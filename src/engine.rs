@@ -5,7 +5,7 @@
 //! consumer (so stdout, the report and the tally are written by one hand, in arrival order).
 
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
-use crate::journal::{self, Claim, Journal, JournalReader, NoticeKey, State};
+use crate::journal::{self, Claim, Journal, JournalReader, NoticeKey};
 use crate::notice::{NoticeResult, Outcome, Row};
 use crate::output::{Console, Tally};
 use crate::pace::{RateLimit, Stop};
@@ -85,14 +85,14 @@ impl Engine {
         let stop = self.stop.clone();
         let interrupted = Arc::clone(&self.interrupted);
         tokio::spawn(async move {
-            if next_signal().await.is_err() {
+            if crate::pace::stop_signal().await.is_err() {
                 return;
             }
             interrupted.store(true, Ordering::SeqCst);
             stop.trigger();
             console.finish_progress();
             console.note("stopping: starting nothing new, waiting for the requests in flight (Ctrl-C again to quit at once)");
-            if next_signal().await.is_ok() {
+            if crate::pace::stop_signal().await.is_ok() {
                 console.error("interrupted again: quitting; notices in flight are in doubt and the next run resends them");
                 std::process::exit(i32::from(crate::error::code::INTERRUPTED));
             }
@@ -177,7 +177,11 @@ impl Engine {
         }
     }
 
-    fn generated_order_no(&self) -> Option<String> {
+    /// A candidate order number, only for a row that gives none (a given one always wins).
+    fn generated_order_no(&self, row: &Row) -> Option<String> {
+        if row.order_no.is_some() {
+            return None;
+        }
         self.plan.generate.as_deref().map(new_order_no)
     }
 
@@ -186,7 +190,11 @@ impl Engine {
         row: &Row,
         result: &mut NoticeResult,
     ) -> Result<(), JournalFailed> {
-        let Some(order_no) = row.order_no.clone().or_else(|| self.generated_order_no()) else {
+        let Some(order_no) = row
+            .order_no
+            .clone()
+            .or_else(|| self.generated_order_no(row))
+        else {
             result.outcome = Outcome::Failed;
             result.error = Some(missing_order_no(&row.policy_no));
             return Ok(());
@@ -219,7 +227,7 @@ impl Engine {
                 .claim(
                     key.clone(),
                     row.order_no.clone(),
-                    self.generated_order_no(),
+                    self.generated_order_no(row),
                     self.plan.force,
                 )
                 .await
@@ -314,13 +322,7 @@ impl AttemptLog for JournalLog<'_> {
         end: &client::AttemptEnd,
         final_outcome: Option<Outcome>,
     ) -> anyhow::Result<()> {
-        let record = journal::AttemptEnd {
-            http_status: end.http_status,
-            deal_code: end.deal_code.clone(),
-            deal_desc: end.deal_desc.clone(),
-            error: end.error.clone(),
-            elapsed_ms: end.elapsed_ms,
-        };
+        let record = end.clone();
         match final_outcome {
             None => self.journal.finish_attempt(attempt_id, record).await?,
             Some(outcome) => {
@@ -363,11 +365,11 @@ pub fn preflight(
     force: bool,
 ) -> Result<Preflight, String> {
     match (recorded, row.order_no.as_deref()) {
-        (Some(rec), _) if rec.state == State::Accepted && !force => Ok(Preflight::Skip {
+        (Some(rec), _) if rec.ever_accepted && !force => Ok(Preflight::Skip {
             order_no: rec.order_no.clone(),
         }),
         (Some(rec), Some(given)) if given != rec.order_no => {
-            let accepted_forced = rec.state == State::Accepted && force;
+            let accepted_forced = rec.ever_accepted && force;
             if accepted_forced || rec.attempts == 0 {
                 Ok(Preflight::Send {
                     order_no: Some(given.to_string()),
@@ -421,19 +423,4 @@ fn order_conflict(policy_no: &str, journal_order_no: &str, given: &str) -> Strin
         "policy {policy_no} was already sent under orderNo {journal_order_no} (see `avatar-cli history --policy {policy_no}`), \
          but orderNo {given} is given now; a notice is never sent under two orderNos: give {journal_order_no} or none"
     )
-}
-
-#[cfg(unix)]
-async fn next_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
-}
-
-#[cfg(not(unix))]
-async fn next_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
 }

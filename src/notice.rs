@@ -16,6 +16,17 @@ pub struct Row {
     pub details: RefundDetails,
 }
 
+/// How one HTTP attempt ended, as the client reports it and the journal records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttemptEnd {
+    pub http_status: Option<u16>,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    /// Connection error, timeout, unreadable body…
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+}
+
 /// How a notice ended: exactly one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,12 +60,6 @@ impl Outcome {
             Outcome::Skipped => "skipped",
             Outcome::NotSent => "notSent",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        Outcome::ALL
-            .into_iter()
-            .find(|o| o.as_str().eq_ignore_ascii_case(s))
     }
 }
 

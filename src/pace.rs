@@ -71,6 +71,22 @@ impl RateLimit {
     }
 }
 
+/// The next Ctrl-C or SIGTERM.
+#[cfg(unix)]
+pub async fn stop_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+pub async fn stop_signal() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,11 +53,7 @@ fn wait_for_hits(server: &Server, n: usize) {
 }
 
 fn spawn_batch(env: &Env, args: &[&str]) -> std::process::Child {
-    Command::new(assert_cmd::cargo::cargo_bin("avatar-cli"))
-        .env_clear()
-        .env("HOME", env.dir.path())
-        .env("XDG_CONFIG_HOME", env.path("config"))
-        .env("AVATAR_JOURNAL", env.journal())
+    env.std_cmd()
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -161,17 +161,8 @@ fn environment_url(settings: &Settings, name: &str) -> Result<String> {
 }
 
 fn parse_state(s: &str) -> Result<State> {
-    Ok(match s.to_ascii_lowercase().as_str() {
-        "accepted" => State::Accepted,
-        "rejected" => State::Rejected,
-        "failed" => State::Failed,
-        "indoubt" => State::InDoubt,
-        "notsent" => State::NotSent,
-        _ => {
-            return Err(user_error!(
-                "--outcome '{s}': expected accepted, rejected, failed, inDoubt or notSent"
-            ))
-        }
+    State::parse(s).ok_or_else(|| {
+        user_error!("--outcome '{s}': expected accepted, rejected, failed, inDoubt or notSent")
     })
 }
 

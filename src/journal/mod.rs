@@ -87,16 +87,7 @@ impl std::fmt::Display for State {
     }
 }
 
-/// How one HTTP attempt ended.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AttemptEnd {
-    pub http_status: Option<u16>,
-    pub deal_code: Option<String>,
-    pub deal_desc: Option<String>,
-    /// Connection error, timeout, unreadable body…
-    pub error: Option<String>,
-    pub elapsed_ms: u64,
-}
+pub use crate::notice::AttemptEnd;
 
 /// The answer to [`Journal::claim`].
 #[derive(Clone, Debug, PartialEq, Eq)]

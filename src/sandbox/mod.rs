@@ -65,12 +65,12 @@ impl SandboxOptions {
         // Written so that NaN fails too.
         if !(0.0..=1.0).contains(&self.fail_rate) {
             return Err(format!(
-                "the fail rate {} is not between 0 and 1",
+                "--fail-rate {} is not between 0 and 1",
                 self.fail_rate
             ));
         }
         if self.reject.iter().any(|p| p.is_empty()) {
-            return Err("a reject pattern is empty (it would match no policy)".into());
+            return Err("--reject: a pattern is empty (it would match no policy)".into());
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -41,16 +41,23 @@ impl Env {
     }
 
     /// The binary with a clean environment: a fresh HOME and XDG dirs, no AVATAR_* variables,
-    /// no proxies, a journal inside the test's directory.
-    pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("avatar-cli").expect("binary built");
+    /// no proxies, a journal inside the test's directory. For a process the test drives itself
+    /// (to kill it, or run two at once).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("avatar-cli"));
         cmd.env_clear()
             .env("HOME", self.dir.path())
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AVATAR_JOURNAL", self.journal())
-            .timeout(Duration::from_secs(60));
+            .env("AVATAR_JOURNAL", self.journal());
+        cmd
+    }
+
+    /// The same, as an assert_cmd command with a time limit.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::from_std(self.std_cmd());
+        cmd.timeout(Duration::from_secs(60));
         cmd
     }
 }
@@ -284,8 +291,4 @@ pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-pub fn exists(path: &Path) -> bool {
-    path.exists()
 }
