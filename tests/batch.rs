@@ -551,3 +551,32 @@ fn no_journal_sends_without_skipping() {
     }
     assert!(!env.journal().exists());
 }
+
+#[test]
+fn rate_caps_requests_per_second_across_workers() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(11));
+    let server = Server::always(Reply::accept()).expect_hits(11);
+    let mut args = batch_args(&server, file.to_str().unwrap());
+    args.extend(["--generate-order-no", "--concurrency", "8", "--rate", "20"]);
+    let start = Instant::now();
+    env.cmd().args(&args).assert().code(0);
+    // Eleven starts at 20 per second are at least ten intervals of 50 ms apart.
+    assert!(
+        start.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        start.elapsed()
+    );
+    env.cmd().args(&args).args(["--rate", "0"]).assert().code(2);
+}
+
+#[test]
+fn a_missing_input_file_is_named() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    env.cmd()
+        .args(batch_args(&server, "/nonexistent/cancellations.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/cancellations.csv"));
+}

@@ -593,3 +593,24 @@ fn no_channel_code_is_an_error_that_says_how_to_give_one() {
         .code(2)
         .stderr(predicate::str::contains("--policy-source"));
 }
+
+#[test]
+fn a_malformed_header_or_unreadable_ca_is_a_usage_error_with_nothing_sent() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    send(&env, &server)
+        .args(["--policy", "P1", "-H", "no colon here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'Name: value'"));
+    send(&env, &server)
+        .args(["--policy", "P1", "-H", "X-Key: @/nonexistent/key"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/key"));
+    send(&env, &server)
+        .args(["--policy", "P1", "--cacert", "/nonexistent/ca.pem"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/ca.pem"));
+}
