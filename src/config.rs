@@ -7,7 +7,6 @@ use crate::user_error;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -249,48 +248,13 @@ pub fn endpoint_url(base_url: &str) -> String {
     format!("{base_url}{REFUND_NOTICE_PATH}")
 }
 
-/// `scheme://host[:port][/prefix]`, normalised without a trailing slash. Plain http only to
-/// loopback: a notice carries customer data and must not cross a network unencrypted.
+/// The base URL in its one canonical spelling (see [`crate::base_url::normalize`]).
 pub fn check_base_url(raw: &str) -> Result<String> {
-    let url = reqwest::Url::parse(raw.trim()).map_err(|e| {
-        user_error!("base URL '{raw}' is not a URL ({e}); expected scheme://host[:port][/prefix]")
-    })?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(user_error!(
-            "base URL '{raw}' must not have a query or fragment"
-        ));
-    }
-    let host = url
-        .host_str()
-        .ok_or_else(|| user_error!("base URL '{raw}' has no host"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        "http" => {
-            return Err(user_error!(
-            "base URL '{raw}': plain http:// is refused except to loopback addresses; use https://"
-        ))
-        }
-        other => {
-            return Err(user_error!(
-                "base URL '{raw}': scheme '{other}' is not http or https"
-            ))
-        }
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    crate::base_url::normalize(raw).map_err(|e| user_error!("{e}"))
 }
 
 pub fn url_host(url: &str) -> Option<String> {
-    reqwest::Url::parse(url)
-        .ok()?
-        .host_str()
-        .map(str::to_string)
+    Some(crate::base_url::host(url).to_string())
 }
 
 /// `Name: value`, or `Name: @FILE` to keep a key out of shell history.

@@ -3,6 +3,7 @@
 //! `main.rs` only parses and maps the result to an exit code; everything else lives here so
 //! that tests can reach it.
 
+pub mod base_url;
 pub mod cli;
 pub mod client;
 pub mod commands;
