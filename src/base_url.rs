@@ -31,7 +31,7 @@ pub enum BaseUrlError {
 /// and without a trailing dot, the default port dropped, `.`/`..` and empty path segments
 /// resolved, no trailing slash. Plain http only to loopback: a notice carries customer data.
 pub fn normalize(raw: &str) -> Result<String, BaseUrlError> {
-    let shown = shorten(raw.trim());
+    let shown = crate::text::quote(raw.trim());
     let url = reqwest::Url::parse(raw.trim())
         .map_err(|e| BaseUrlError::NotAUrl(shown.clone(), e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -93,19 +93,6 @@ fn redact_userinfo(text: &str) -> String {
         }
         _ => "…".into(),
     }
-}
-
-/// At most 80 characters of a value the user gave, on one line.
-fn shorten(text: &str) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if flat.chars().count() <= 80 {
-        return flat;
-    }
-    let cut: String = flat.chars().take(79).collect();
-    format!("{cut}…")
 }
 
 #[cfg(test)]
@@ -179,7 +166,10 @@ mod tests {
             let err = normalize(raw).unwrap_err();
             assert!(matches!(err, BaseUrlError::Credentials(_)), "{raw}");
             let text = err.to_string();
-            assert!(!text.contains("s3cret") && !text.contains("user@"), "{text}");
+            assert!(
+                !text.contains("s3cret") && !text.contains("user@"),
+                "{text}"
+            );
             assert!(text.contains("Authorization: @FILE"), "{text}");
         }
     }

@@ -18,3 +18,4 @@ pub mod pace;
 pub mod protocol;
 pub mod sandbox;
 pub mod session;
+pub mod text;

@@ -1,0 +1,70 @@
+//! Text that reaches a person's terminal: values quoted short, and control characters made
+//! visible, so that a hostile answer or cell cannot move the cursor, retitle the window or
+//! print a line that looks like a result. JSON output never goes through here: it is exact.
+
+use std::borrow::Cow;
+
+/// How many characters of a value a message quotes.
+pub const QUOTE_CHARS: usize = 80;
+
+/// Control characters (C0, DEL, C1) and the bidirectional overrides written as escapes:
+/// `\n`, `\t`, `\u{1b}`. Everything else, Chinese included, is left as it is.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A value for an error message: control characters escaped, at most [`QUOTE_CHARS`]
+/// characters, cut with an ellipsis. Never more than one line, whatever the value holds.
+pub fn quote(value: &str) -> String {
+    let escaped = escape_controls(value);
+    let mut chars = escaped.chars();
+    let head: String = chars.by_ref().take(QUOTE_CHARS).collect();
+    if chars.next().is_some() {
+        let mut head: String = head.chars().take(QUOTE_CHARS - 1).collect();
+        head.push('…');
+        head
+    } else {
+        head
+    }
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_become_visible() {
+        assert_eq!(escape_controls("成功"), "成功");
+        assert_eq!(escape_controls("a\nb"), "a\\nb");
+        assert_eq!(escape_controls("\u{1b}]0;x\u{7}"), "\\u{1b}]0;x\\u{7}");
+        assert_eq!(escape_controls("\u{9b}2J"), "\\u{9b}2J");
+        assert_eq!(escape_controls("x\u{202e}y"), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn quotes_are_short_and_on_one_line() {
+        assert_eq!(quote("1.234"), "1.234");
+        let long = "x".repeat(10_000_000);
+        let q = quote(&long);
+        assert_eq!(q.chars().count(), QUOTE_CHARS);
+        assert!(q.ends_with('…'));
+        let q = quote(&"line\n".repeat(1000));
+        assert!(!q.contains('\n'));
+        assert_eq!(quote(&"字".repeat(80)).chars().count(), 80);
+    }
+}
