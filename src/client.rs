@@ -456,7 +456,7 @@ fn read_cacert(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
         return Err(crate::user_error!(
-            "--cacert {shown}: it is {}, not a PEM file",
+            "--cacert {shown}: no PEM certificate found in it (it is {}, not a file)",
             crate::config::file_kind(&meta)
         ));
     }
