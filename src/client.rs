@@ -517,8 +517,7 @@ pub fn choose_proxy(
             .iter()
             .find_map(|n| var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
     };
-    let Some((from, raw)) = first(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])
-    else {
+    let Some((from, raw)) = first(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]) else {
         return Ok(ProxyChoice::Direct(
             "no https_proxy, HTTPS_PROXY, all_proxy or ALL_PROXY set".into(),
         ));
@@ -735,9 +734,11 @@ mod tests {
         assert!(tls_advice("invalid peer certificate: UnknownIssuer")
             .unwrap()
             .contains("--cacert"));
-        assert!(tls_advice("invalid peer certificate: certificate expired: …")
-            .unwrap()
-            .contains("expired"));
+        assert!(
+            tls_advice("invalid peer certificate: certificate expired: …")
+                .unwrap()
+                .contains("expired")
+        );
         assert!(tls_advice("connection refused").is_none());
     }
 

@@ -93,7 +93,11 @@ fn place(file: Option<&ConfigFile>, span: &Range<usize>) -> String {
 /// The 1-based line holding byte `offset` of `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -666,7 +670,13 @@ X-Gateway-Key = "@/etc/avatar-cli/gateway.key"
 
     #[test]
     fn malformed_flag_headers_never_show_the_value() {
-        for raw in ["X-Key=s3cret", "s3cret", "X Key: s3cret", "X-Key=s3c:ret", "Bearer s3cret"] {
+        for raw in [
+            "X-Key=s3cret",
+            "s3cret",
+            "X Key: s3cret",
+            "X-Key=s3c:ret",
+            "Bearer s3cret",
+        ] {
             let err = flag_header(raw).unwrap_err().to_string();
             assert!(!err.contains("s3c"), "{raw}: {err}");
             assert!(err.contains("'Name: value'"), "{raw}: {err}");
@@ -680,8 +690,14 @@ X-Gateway-Key = "@/etc/avatar-cli/gateway.key"
     #[test]
     fn framing_headers_are_refused_whatever_their_case() {
         for name in FRAMING_HEADERS {
-            for spelled in [name.to_string(), name.to_ascii_lowercase(), name.to_ascii_uppercase()] {
-                let err = flag_header(&format!("{spelled}: 1")).unwrap_err().to_string();
+            for spelled in [
+                name.to_string(),
+                name.to_ascii_lowercase(),
+                name.to_ascii_uppercase(),
+            ] {
+                let err = flag_header(&format!("{spelled}: 1"))
+                    .unwrap_err()
+                    .to_string();
                 assert!(err.contains(name) && err.contains("-H"), "{err}");
             }
         }

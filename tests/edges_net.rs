@@ -101,14 +101,6 @@ fn a_notice_accepted_on_one_spelling_is_skipped_on_the_others() {
             .code(0)
             .stdout(predicate::str::starts_with("skipped"));
     }
-    // The dry run and -v name the one spelling too.
-    send_to(&env, &format!("HTTP://0x7f.0.0.1:{port}/./"))
-        .args(["--dry-run", "--force", "-v"])
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains(format!(
-            "endpoint: http://127.0.0.1:{port}/avatar/refund/second/refundNotice"
-        )));
     // history finds the rows under any spelling of the endpoint.
     for spelling in [
         format!("HTTP://127.0.0.1:{port}/./"),
@@ -124,6 +116,14 @@ fn a_notice_accepted_on_one_spelling_is_skipped_on_the_others() {
         assert_eq!(rows.len(), 1, "{spelling}: {rows:?}");
         assert_eq!(rows[0]["endpoint"], format!("http://127.0.0.1:{port}"));
     }
+    // The dry run and -v name the one spelling too.
+    send_to(&env, &format!("HTTP://0x7f.0.0.1:{port}/./"))
+        .args(["--dry-run", "--force", "-v"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!(
+            "endpoint: http://127.0.0.1:{port}/avatar/refund/second/refundNotice"
+        )));
 }
 
 #[test]
@@ -139,6 +139,16 @@ fn localhost_spellings_are_one_endpoint_and_not_127_0_0_1() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with("skipped"));
+    let out = env
+        .cmd()
+        .args(["history", "--json", "--environment"])
+        .arg(format!("http://LocalHost.:{port}/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["endpoint"], format!("http://localhost:{port}"));
     // Another host name, another endpoint: sent again.
     send_to(&env, &server.url)
         .assert()
@@ -189,16 +199,22 @@ fn a_loopback_target_never_goes_through_a_proxy() {
     let target = Server::always(Reply::accept()).expect_hits(1);
     let mut cmd = send_to(&env, &target.url);
     with_proxies(&mut cmd, &proxy.url);
-    cmd.args(["-H", "X-Gateway-Key: SECRETKEY1", "-v"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::starts_with("accepted"))
-        .stderr(predicate::str::contains("proxy: none (loopback target)"))
-        .stderr(predicate::str::contains("SECRETKEY1").not());
+    let out = cmd
+        .args(["-H", "X-Gateway-Key: SECRETKEY1", "-v"])
+        .output()
+        .unwrap();
     assert_eq!(
-        target.seen()[0].header("X-Gateway-Key"),
-        Some("SECRETKEY1")
+        (proxy.hits(), target.hits()),
+        (0, 1),
+        "{}",
+        output_text(&out)
     );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("accepted"));
+    let err = text(&out.stderr);
+    assert!(err.contains("proxy: none (loopback target)"), "{err}");
+    assert!(!err.contains("SECRETKEY1"), "{err}");
+    assert_eq!(target.seen()[0].header("X-Gateway-Key"), Some("SECRETKEY1"));
 }
 
 #[test]
@@ -220,7 +236,10 @@ fn an_https_target_names_its_proxy_with_credentials_redacted() {
         err.contains("proxy: http://…@127.0.0.1:3128 (from HTTPS_PROXY)"),
         "{err}"
     );
-    assert!(!err.contains("PrOxYpw") && !err.contains("proxyuser"), "{err}");
+    assert!(
+        !err.contains("PrOxYpw") && !err.contains("proxyuser"),
+        "{err}"
+    );
     let err = dry(&[("ALL_PROXY", "127.0.0.1:3128")]);
     assert!(
         err.contains("proxy: http://127.0.0.1:3128 (from ALL_PROXY)"),
@@ -313,10 +332,7 @@ fn a_header_file_must_be_a_small_regular_file() {
             .code(2)
             .stderr(predicate::str::contains(format!("-H 'X-Key: @{shown}'")))
             .stderr(predicate::str::contains(says));
-        let config = env.write(
-            "config.toml",
-            format!("[headers]\nX-Key = \"@{shown}\"\n"),
-        );
+        let config = env.write("config.toml", format!("[headers]\nX-Key = \"@{shown}\"\n"));
         let mut cmd = send_to(&env, &server.url);
         cmd.timeout(Duration::from_secs(20));
         cmd.arg("--config")
@@ -333,7 +349,10 @@ fn a_header_file_must_be_a_small_regular_file() {
         .args(["-H", &format!("X-Key: @{}", key.display())])
         .assert()
         .code(0);
-    assert_eq!(ok.seen()[0].header("X-Key").map(str::len), Some(64 * 1024 - 1));
+    assert_eq!(
+        ok.seen()[0].header("X-Key").map(str::len),
+        Some(64 * 1024 - 1)
+    );
     assert!(!env.path("state").exists());
 }
 
@@ -343,7 +362,12 @@ fn a_header_file_must_be_a_small_regular_file() {
 fn a_malformed_header_never_shows_its_value() {
     let env = Env::new();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    for raw in ["X-Key=SECRET123", "SECRET123", "Bearer SECRET123", "X-Key: SECRET123\u{7}"] {
+    for raw in [
+        "X-Key=SECRET123",
+        "SECRET123",
+        "Bearer SECRET123",
+        "X-Key: SECRET123\u{7}",
+    ] {
         let out = send_to(&env, &server.url)
             .args(["-H", raw])
             .output()
@@ -377,8 +401,7 @@ fn a_malformed_header_never_shows_its_value() {
         );
         assert!(all.contains("X-Key"), "{all}");
         assert!(
-            all.contains(&format!("config.toml:{line}"))
-                || all.contains(&format!("line {line}")),
+            all.contains(&format!("config.toml:{line}")) || all.contains(&format!("line {line}")),
             "{all}"
         );
     }
@@ -518,7 +541,10 @@ fn tls_verification_failures_are_put_in_words() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", output_text(&out));
-    let error = json_lines(&out.stdout)[0]["error"].as_str().unwrap().to_string();
+    let error = json_lines(&out.stdout)[0]["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         error.contains("the server presents a CA certificate as its own")
             && error.contains("--cacert"),
@@ -530,7 +556,10 @@ fn tls_verification_failures_are_put_in_words() {
     let url = tls_server(leaf, leaf_key);
     let out = send_to(&env, &url).arg("--json").output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", output_text(&out));
-    let error = json_lines(&out.stdout)[0]["error"].as_str().unwrap().to_string();
+    let error = json_lines(&out.stdout)[0]["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         error.contains("not signed by a CA this machine trusts") && error.contains("--cacert"),
         "{error}"
@@ -551,7 +580,11 @@ fn a_bad_config_value_names_the_file_and_line() {
     let env = Env::new();
     let server = Server::always(Reply::accept()).expect_hits(0);
     for (body, line, says) in [
-        ("env = \"x\"\n", 2, "env = \"x\" is not test, prod or sandbox"),
+        (
+            "env = \"x\"\n",
+            2,
+            "env = \"x\" is not test, prod or sandbox",
+        ),
         ("timeout_secs = 0\n", 2, "timeout_secs must be at least 1"),
         ("concurrency = 0\n", 2, "concurrency must be at least 1"),
         ("retries = 99\n", 2, "retries must be at most 10"),
