@@ -535,26 +535,36 @@ fn load_config(named: Option<&Path>) -> Result<(FileConfig, Option<ConfigFile>)>
     Ok((config, Some(ConfigFile { path, text })))
 }
 
-/// toml's message names the line, column and key, with the offending line quoted, except in
-/// `[headers]`: the line there holds a secret, so only its line and key are named.
+/// toml's error on one line: `line N, column C: KEY: message`. In `[headers]` the message is
+/// left out too: it can quote the value, a secret.
 pub fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
     toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|span| line_of(text, span.start));
-        match line.filter(|&n| in_headers_table(text, n)) {
-            Some(n) => {
-                let key = text
-                    .lines()
-                    .nth(n - 1)
-                    .and_then(|l| l.split_once('='))
-                    .map(|(k, _)| k.trim().trim_matches('"'))
-                    .filter(|k| is_token(k));
-                format!(
-                    "line {n}: [headers] {}: not a valid entry; write Name = \"value\" or \
-                     Name = \"@FILE\" (the line is not shown: it may hold a secret)",
-                    key.unwrap_or("…")
-                )
+        let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        let message = crate::text::escape_controls(&message).into_owned();
+        let Some(start) = e.span().map(|span| span.start.min(text.len())) else {
+            return message;
+        };
+        let before = text.get(..start).unwrap_or(text);
+        let n = line_of(text, start);
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        let key = text
+            .lines()
+            .nth(n - 1)
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim().trim_matches('"'))
+            .filter(|k| is_token(k));
+        if in_headers_table(text, n) {
+            return format!(
+                "line {n}: [headers] {}: not a valid entry; write Name = \"value\" or \
+                 Name = \"@FILE\" (the line is not shown: it may hold a secret)",
+                key.unwrap_or("…")
+            );
+        }
+        match key {
+            Some(key) if !message.contains(key) => {
+                format!("line {n}, column {column}: {key}: {message}")
             }
-            None => e.to_string().trim_end().to_string(),
+            _ => format!("line {n}, column {column}: {message}"),
         }
     })
 }
@@ -612,6 +622,7 @@ mod tests {
         let err = parse_config("policy_source = \"HN\"\ntimeout_secs = \"thirty\"\n").unwrap_err();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("timeout_secs"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
         let err = parse_config("polcy_source = \"HN\"\n").unwrap_err();
         assert!(err.contains("polcy_source"), "{err}");
         let err = parse_config("[environments.test]\nbase_url = \n").unwrap_err();
