@@ -739,6 +739,11 @@ mod tests {
                 .unwrap()
                 .contains("expired")
         );
+        assert!(tls_advice(
+            "invalid peer certificate: certificate not valid for name \"h\"; certificate is only valid for x"
+        )
+        .unwrap()
+        .contains("host name"));
         assert!(tls_advice("connection refused").is_none());
     }
 
