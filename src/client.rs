@@ -103,6 +103,12 @@ impl Client {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
+        let proxy = choose_proxy(&config.endpoint, |name| std::env::var(name).ok())
+            .map_err(|e| crate::user_error!("{e}"))?;
+        if let Some(sink) = &config.verbose {
+            sink(format!("endpoint: {}", config.endpoint));
+            sink(format!("proxy: {}", proxy.describe()));
+        }
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("avatar-cli/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
@@ -111,15 +117,17 @@ impl Client {
             // A redirected POST may turn into a GET or land elsewhere: report it instead.
             .redirect(reqwest::redirect::Policy::none())
             .tcp_nodelay(true)
-            .pool_max_idle_per_host(256);
+            .pool_max_idle_per_host(256)
+            // reqwest would otherwise read the proxy variables itself, HTTP_PROXY for a
+            // loopback http:// target included: the one decision is `choose_proxy`'s.
+            .no_proxy();
+        if let ProxyChoice::Via { url, .. } = &proxy {
+            let proxy = reqwest::Proxy::https(url.as_str())
+                .map_err(|e| crate::user_error!("proxy {}: {e}", proxy.describe()))?;
+            builder = builder.proxy(proxy);
+        }
         if let Some(path) = config.cacert {
-            let pem = std::fs::read(path).map_err(|e| {
-                crate::user_error!("--cacert {}: cannot read it: {e}", path.display())
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                crate::user_error!("--cacert {}: not a PEM certificate: {e}", path.display())
-            })?;
-            builder = builder.tls_certs_merge(certs);
+            builder = builder.tls_certs_merge(read_cacert(path)?);
         }
         let http = builder
             .build()
@@ -393,9 +401,212 @@ fn describe(e: &reqwest::Error) -> String {
     }
     if let Some(root) = last {
         text.push_str(": ");
-        text.push_str(&root);
+        match tls_advice(&root) {
+            Some(advice) => text.push_str(advice),
+            None => text.push_str(&crate::text::escape_controls(&root)),
+        }
     }
     text
+}
+
+/// The certificate verification failures rustls reports, in words and with what to do. Matched
+/// on rustls' wording: its error type is not reachable through reqwest's.
+fn tls_advice(error: &str) -> Option<&'static str> {
+    const ADVICE: [(&[&str], &str); 5] = [
+        (
+            &["CaUsedAsEndEntity"],
+            "TLS: the server presents a CA certificate as its own; ask the platform for a \
+             certificate signed by that CA, and pass the CA with --cacert",
+        ),
+        (
+            &["UnknownIssuer"],
+            "TLS: the server's certificate is not signed by a CA this machine trusts; if the \
+             platform uses a private CA, pass that CA's certificate (PEM) with --cacert",
+        ),
+        (
+            &["certificate expired", "Expired"],
+            "TLS: the server's certificate has expired; check this machine's clock, then tell \
+             the platform",
+        ),
+        (
+            &["certificate not valid yet", "NotValidYet"],
+            "TLS: the server's certificate is not valid yet; check this machine's clock",
+        ),
+        (
+            &["certificate not valid for name", "NotValidForName"],
+            "TLS: the server's certificate is not issued for this host name; check the base \
+             URL's host, or ask the platform for a certificate naming it",
+        ),
+    ];
+    ADVICE
+        .iter()
+        .find(|(marks, _)| marks.iter().any(|m| error.contains(m)))
+        .map(|(_, advice)| *advice)
+}
+
+/// The most a CA file may hold: a bundle of a few hundred certificates.
+const MAX_CACERT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The certificates of a `--cacert` file: a regular file with at least one PEM certificate.
+/// A file with none (a key, a CSV, an empty file) would only fail later, on every request.
+fn read_cacert(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    use std::io::Read;
+    let shown = crate::text::quote(&path.display().to_string());
+    let cannot = |e: std::io::Error| crate::user_error!("--cacert {shown}: cannot read it: {e}");
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(crate::user_error!(
+            "--cacert {shown}: no PEM certificate found in it (it is {}, not a file)",
+            crate::config::file_kind(&meta)
+        ));
+    }
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(MAX_CACERT_BYTES + 1)
+        .read_to_end(&mut pem)
+        .map_err(cannot)?;
+    if pem.len() as u64 > MAX_CACERT_BYTES {
+        return Err(crate::user_error!(
+            "--cacert {shown}: larger than 4 MiB; pass the CA certificate (PEM) only"
+        ));
+    }
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        _ => Err(crate::user_error!(
+            "--cacert {shown}: no PEM certificate found in it; pass the CA's certificate, \
+             the file with -----BEGIN CERTIFICATE-----"
+        )),
+    }
+}
+
+/// How requests reach the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyChoice {
+    /// Straight to the platform, and why.
+    Direct(String),
+    /// Through this proxy (http:// or https://), named by the variable it came from.
+    Via { url: String, from: &'static str },
+}
+
+impl ProxyChoice {
+    /// For `-v`: `none (loopback target)` or `http://…@proxy:3128 (from HTTPS_PROXY)`.
+    pub fn describe(&self) -> String {
+        match self {
+            ProxyChoice::Direct(why) => format!("none ({why})"),
+            ProxyChoice::Via { url, from } => format!("{} (from {from})", redact_userinfo(url)),
+        }
+    }
+}
+
+/// The proxy for `endpoint`, as curl would choose it, with one rule of our own: a loopback
+/// target (and so every plain http:// one) is never proxied, since that would carry a notice
+/// and its secret headers in clear text to another process. For https: `https_proxy`, then
+/// `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY`; `no_proxy`/`NO_PROXY` excludes hosts. Empty values
+/// count as unset. `var` reads one environment variable.
+pub fn choose_proxy(
+    endpoint: &str,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<ProxyChoice, String> {
+    let host = crate::base_url::host(endpoint);
+    if crate::base_url::is_loopback(host) || !endpoint.starts_with("https://") {
+        return Ok(ProxyChoice::Direct("loopback target".into()));
+    }
+    let first = |names: &[&'static str]| {
+        names
+            .iter()
+            .find_map(|n| var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
+    };
+    let Some((from, raw)) = first(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]) else {
+        return Ok(ProxyChoice::Direct(
+            "no https_proxy, HTTPS_PROXY, all_proxy or ALL_PROXY set".into(),
+        ));
+    };
+    if let Some((no_from, list)) = first(&["no_proxy", "NO_PROXY"]) {
+        if no_proxy_matches(&list, host) {
+            return Ok(ProxyChoice::Direct(format!("{host} matches {no_from}")));
+        }
+    }
+    let raw = raw.trim();
+    let url = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        // curl's reading of a bare host:port.
+        format!("http://{raw}")
+    };
+    let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(format!(
+            "{from}: proxy scheme '{}' is not supported; use an http:// or https:// proxy, \
+             or unset {from}",
+            crate::text::quote(&scheme)
+        ));
+    }
+    if reqwest::Url::parse(&url).is_err() {
+        return Err(format!(
+            "{from}: '{}' is not a proxy URL; expected http://host:port",
+            crate::text::quote(&redact_userinfo(&url))
+        ));
+    }
+    Ok(ProxyChoice::Via { url, from })
+}
+
+/// curl's `NO_PROXY`: comma-separated host names (each also matching its subdomains, a
+/// leading dot allowed), IP addresses, CIDR ranges, or `*` for every host.
+fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let bare = |s: &str| {
+        s.trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .trim_end_matches('.')
+            .to_ascii_lowercase()
+    };
+    let host = bare(host);
+    let ip = host.parse::<std::net::IpAddr>().ok();
+    list.split([',', ' ']).any(|entry| {
+        let entry = entry.trim();
+        if entry == "*" {
+            return true;
+        }
+        let entry = bare(entry.trim_start_matches('.'));
+        if entry.is_empty() {
+            return false;
+        }
+        if let Some((net, bits)) = entry.split_once('/') {
+            return match (ip, net.parse::<std::net::IpAddr>(), bits.parse::<u32>()) {
+                (Some(ip), Ok(net), Ok(bits)) => in_cidr(ip, net, bits),
+                _ => false,
+            };
+        }
+        host == entry || host.ends_with(&format!(".{entry}"))
+    })
+}
+
+fn in_cidr(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u32) -> bool {
+    use std::net::IpAddr::{V4, V6};
+    match (ip, net) {
+        (V4(ip), V4(net)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (V6(ip), V6(net)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
+}
+
+/// `scheme://user:pass@host` as `scheme://…@host`.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://…@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 /// The start of a body, for an error message: enough to recognise an HTML error page.
@@ -433,6 +644,107 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn loopback_is_never_proxied() {
+        let all = env(&[
+            ("HTTP_PROXY", "http://127.0.0.1:1"),
+            ("HTTPS_PROXY", "http://127.0.0.1:1"),
+            ("ALL_PROXY", "http://127.0.0.1:1"),
+        ]);
+        for endpoint in [
+            "http://127.0.0.1:8080/x",
+            "https://127.0.0.1:8443/x",
+            "https://localhost/x",
+            "http://[::1]:9/x",
+        ] {
+            assert_eq!(
+                choose_proxy(endpoint, &all).unwrap(),
+                ProxyChoice::Direct("loopback target".into()),
+                "{endpoint}"
+            );
+        }
+    }
+
+    #[test]
+    fn https_proxies_are_chosen_as_curl_does() {
+        let e = "https://avatar.example/avatar/x";
+        let via = |vars: &[(&str, &str)]| choose_proxy(e, env(vars)).unwrap().describe();
+        assert_eq!(
+            via(&[]),
+            "none (no https_proxy, HTTPS_PROXY, all_proxy or ALL_PROXY set)"
+        );
+        assert_eq!(
+            via(&[("HTTP_PROXY", "http://p:1")]),
+            "none (no https_proxy, HTTPS_PROXY, all_proxy or ALL_PROXY set)"
+        );
+        assert_eq!(
+            via(&[("HTTPS_PROXY", "http://p:1"), ("https_proxy", "http://q:2")]),
+            "http://q:2 (from https_proxy)"
+        );
+        assert_eq!(
+            via(&[("ALL_PROXY", "p:3128")]),
+            "http://p:3128 (from ALL_PROXY)"
+        );
+        assert_eq!(
+            via(&[("HTTPS_PROXY", "http://u:s3cret@p:1")]),
+            "http://…@p:1 (from HTTPS_PROXY)"
+        );
+        for no in ["avatar.example", ".example", "*", "other, EXAMPLE."] {
+            assert_eq!(
+                via(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", no)]),
+                "none (avatar.example matches NO_PROXY)",
+                "{no}"
+            );
+        }
+        assert_eq!(
+            via(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "ar.example")]),
+            "http://p:1 (from HTTPS_PROXY)"
+        );
+        assert!(choose_proxy(e, env(&[("HTTPS_PROXY", "socks5://p:1")])).is_err());
+    }
+
+    #[test]
+    fn no_proxy_ranges() {
+        assert!(no_proxy_matches("10.0.0.0/8", "10.1.2.3"));
+        assert!(!no_proxy_matches("10.0.0.0/8", "11.1.2.3"));
+        assert!(no_proxy_matches("::1/128, x", "[::1]"));
+        assert!(!no_proxy_matches("", "h"));
+    }
+
+    #[test]
+    fn tls_failures_are_put_in_words() {
+        assert!(tls_advice("invalid peer certificate: CaUsedAsEndEntity")
+            .unwrap()
+            .contains("--cacert"));
+        assert!(tls_advice("invalid peer certificate: UnknownIssuer")
+            .unwrap()
+            .contains("--cacert"));
+        assert!(
+            tls_advice("invalid peer certificate: certificate expired: …")
+                .unwrap()
+                .contains("expired")
+        );
+        assert!(tls_advice(
+            "invalid peer certificate: certificate not valid for name \"h\"; certificate is only valid for x"
+        )
+        .unwrap()
+        .contains("host name"));
+        assert!(tls_advice("connection refused").is_none());
     }
 
     #[test]

@@ -4,41 +4,100 @@
 use crate::cli::{ColorChoice, EnvName, GlobalArgs, OutputFormat};
 use crate::protocol::{DEFAULT_ORDER_NO_PREFIX, REFUND_NOTICE_PATH};
 use crate::user_error;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use toml::Spanned;
 
 pub const TEST_BASE_URL: &str = "https://porsche-avatar.chinahuanong.com.cn";
 pub const PROD_BASE_URL: &str = "https://avatar.chinahuanong.com.cn";
 const PROD_HOST: &str = "avatar.chinahuanong.com.cn";
+/// More attempts than this only delays the run's end: a platform down for minutes is better
+/// met by re-running, which resends under the same order numbers.
+pub const MAX_RETRIES: u32 = 10;
+/// A header value read from a file is a key or token, never large.
+pub const MAX_HEADER_FILE_BYTES: u64 = 64 * 1024;
+/// Headers that frame the request or the connection: avatar-cli sets them, or they must not be
+/// sent at all. One given by the user could smuggle a second request or break the first.
+const FRAMING_HEADERS: [&str; 11] = [
+    "Content-Length",
+    "Transfer-Encoding",
+    "Host",
+    "Connection",
+    "Content-Type",
+    "Keep-Alive",
+    "Upgrade",
+    "TE",
+    "Trailer",
+    "Expect",
+    "Proxy-Connection",
+];
 
 /// The config file as written by the user. Unknown keys are errors: a misspelt key silently
 /// ignored is a setting the user believes in but does not have.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// Values that are checked after parsing keep their place in the file, so that a message can
+/// name the line.
 pub struct FileConfig {
-    pub policy_source: Option<String>,
-    pub env: Option<String>,
-    pub timeout_secs: Option<u64>,
-    pub concurrency: Option<usize>,
-    pub retries: Option<u32>,
+    pub policy_source: Option<Spanned<String>>,
+    pub env: Option<Spanned<String>>,
+    pub timeout_secs: Option<Spanned<u64>>,
+    pub concurrency: Option<Spanned<usize>>,
+    pub retries: Option<Spanned<u32>>,
     pub generate_order_no: Option<bool>,
-    pub order_no_prefix: Option<String>,
+    pub order_no_prefix: Option<Spanned<String>>,
     pub journal_sync: Option<JournalSyncSetting>,
     pub journal: Option<PathBuf>,
     pub cacert: Option<PathBuf>,
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
-    pub base_url: Option<String>,
+    pub base_url: Option<Spanned<String>>,
+}
+
+/// The config file that was read, to name a value's place in it: `config file PATH:LINE`.
+struct ConfigFile {
+    path: PathBuf,
+    text: String,
+}
+
+impl ConfigFile {
+    fn at(&self, span: &Range<usize>) -> String {
+        format!(
+            "config file {}:{}",
+            self.path.display(),
+            line_of(&self.text, span.start)
+        )
+    }
+}
+
+/// Where a value came from, as messages name it.
+fn place(file: Option<&ConfigFile>, span: &Range<usize>) -> String {
+    match file {
+        Some(file) => file.at(span),
+        None => "config".to_string(),
+    }
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -104,11 +163,17 @@ pub struct Settings {
 impl Settings {
     /// Merges everything. The config file is read here and only here.
     pub fn resolve(args: &GlobalArgs) -> Result<Settings> {
-        let file = load_config(args.config.as_deref())?;
-        let env = match (args.env, file.env.as_deref()) {
+        let (file, source) = load_config(args.config.as_deref())?;
+        let source = source.as_ref();
+        let at = |span: &Range<usize>| place(source, span);
+        let env = match (args.env, &file.env) {
             (Some(env), _) => env,
-            (None, Some(name)) => parse_env_name(name).ok_or_else(|| {
-                user_error!("config: env = \"{name}\" is not test, prod or sandbox")
+            (None, Some(name)) => parse_env_name(name.get_ref()).ok_or_else(|| {
+                user_error!(
+                    "{}: env = \"{}\" is not test, prod or sandbox",
+                    at(&name.span()),
+                    crate::text::quote(name.get_ref())
+                )
             })?,
             (None, None) => EnvName::Test,
         };
@@ -118,8 +183,13 @@ impl Settings {
         ]);
         for (name, env) in &file.environments {
             if let Some(url) = &env.base_url {
-                let url = check_base_url(url)
-                    .map_err(|e| user_error!("config [environments.{name}]: {e}"))?;
+                let url = check_base_url(url.get_ref()).map_err(|e| {
+                    user_error!(
+                        "{}: [environments.{}] {e}",
+                        at(&url.span()),
+                        crate::text::quote(name)
+                    )
+                })?;
                 environment_urls.insert(name.clone(), url);
             }
         }
@@ -147,41 +217,78 @@ impl Settings {
         };
         let mut headers = Vec::new();
         for (name, value) in &file.headers {
-            headers.push(header(name, value).context("config [headers]")?);
+            let whence = Whence::Config(at(&value.span()));
+            headers.push(header(name, value.get_ref(), &whence)?);
         }
         for raw in &args.headers {
-            let (name, value) = raw.split_once(':').ok_or_else(|| {
-                user_error!("-H '{raw}': a header is 'Name: value' or 'Name: @FILE'")
-            })?;
-            let extra = header(name.trim(), value.trim())?;
+            let extra = flag_header(raw)?;
             // A flag overrides the config's header of the same name.
             headers.retain(|h: &ExtraHeader| !h.name.eq_ignore_ascii_case(&extra.name));
             headers.push(extra);
         }
-        let concurrency = file.concurrency.unwrap_or(4);
-        if concurrency == 0 {
-            return Err(user_error!("config: concurrency must be at least 1"));
-        }
-        let timeout = args.timeout.or(file.timeout_secs).unwrap_or(30);
-        if timeout == 0 {
-            return Err(user_error!("--timeout must be at least 1 second"));
-        }
-        let order_no_prefix = file
-            .order_no_prefix
-            .clone()
-            .unwrap_or_else(|| DEFAULT_ORDER_NO_PREFIX.into());
-        crate::protocol::check_identifier("config: order_no_prefix", &order_no_prefix)
-            .map_err(|e| user_error!("{e}"))?;
-        if order_no_prefix.len() > 16 {
-            return Err(user_error!(
-                "config: order_no_prefix is longer than 16 characters"
-            ));
-        }
-        let policy_source = args.policy_source.clone().or(file.policy_source.clone());
-        if let Some(code) = &policy_source {
-            crate::protocol::check_identifier("the channel code (--policy-source)", code)
-                .map_err(|e| user_error!("{e}"))?;
-        }
+        let concurrency = match &file.concurrency {
+            Some(c) if *c.get_ref() == 0 => {
+                return Err(user_error!(
+                    "{}: concurrency must be at least 1",
+                    at(&c.span())
+                ))
+            }
+            Some(c) => *c.get_ref(),
+            None => 4,
+        };
+        let timeout = match (args.timeout, &file.timeout_secs) {
+            (Some(0), _) => return Err(user_error!("--timeout must be at least 1 second")),
+            (Some(secs), _) => secs,
+            (None, Some(t)) if *t.get_ref() == 0 => {
+                return Err(user_error!(
+                    "{}: timeout_secs must be at least 1",
+                    at(&t.span())
+                ))
+            }
+            (None, Some(t)) => *t.get_ref(),
+            (None, None) => 30,
+        };
+        let retries = match (args.retries, &file.retries) {
+            (Some(n), _) if n > MAX_RETRIES => {
+                return Err(user_error!("--retries must be at most {MAX_RETRIES}"))
+            }
+            (Some(n), _) => n,
+            (None, Some(n)) if *n.get_ref() > MAX_RETRIES => {
+                return Err(user_error!(
+                    "{}: retries must be at most {MAX_RETRIES}",
+                    at(&n.span())
+                ))
+            }
+            (None, Some(n)) => *n.get_ref(),
+            (None, None) => 3,
+        };
+        let order_no_prefix = match &file.order_no_prefix {
+            Some(prefix) => {
+                let whence = at(&prefix.span());
+                crate::protocol::check_identifier("order_no_prefix", prefix.get_ref())
+                    .map_err(|e| user_error!("{whence}: {e}"))?;
+                if prefix.get_ref().len() > 16 {
+                    return Err(user_error!(
+                        "{whence}: order_no_prefix is longer than 16 characters"
+                    ));
+                }
+                prefix.get_ref().clone()
+            }
+            None => DEFAULT_ORDER_NO_PREFIX.into(),
+        };
+        let policy_source = match (&args.policy_source, &file.policy_source) {
+            (Some(code), _) => {
+                crate::protocol::check_identifier("the channel code (--policy-source)", code)
+                    .map_err(|e| user_error!("{e}"))?;
+                Some(code.clone())
+            }
+            (None, Some(code)) => {
+                crate::protocol::check_identifier("policy_source", code.get_ref())
+                    .map_err(|e| user_error!("{}: {e}", at(&code.span())))?;
+                Some(code.get_ref().clone())
+            }
+            (None, None) => None,
+        };
         Ok(Settings {
             env,
             target,
@@ -189,7 +296,7 @@ impl Settings {
             journal,
             journal_sync_full: file.journal_sync == Some(JournalSyncSetting::Full),
             timeout: Duration::from_secs(timeout),
-            retries: args.retries.or(file.retries).unwrap_or(3),
+            retries,
             cacert: args.cacert.clone().or(file.cacert.clone()),
             headers,
             output: if args.json {
@@ -257,20 +364,88 @@ pub fn url_host(url: &str) -> Option<String> {
     Some(crate::base_url::host(url).to_string())
 }
 
-/// `Name: value`, or `Name: @FILE` to keep a key out of shell history.
-fn header(name: &str, value: &str) -> Result<ExtraHeader> {
-    reqwest::header::HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| user_error!("header name '{name}' is not a valid HTTP header name"))?;
+/// Where a header came from. Messages name the header and this, never its value.
+enum Whence {
+    Flag,
+    /// `config file PATH:LINE`
+    Config(String),
+}
+
+impl Whence {
+    /// How a message names the header: `-H 'X-Key: …'` or `config file PATH:LINE: [headers] X-Key`.
+    fn name(&self, name: &str, value: &str) -> String {
+        match self {
+            Whence::Flag => match value.strip_prefix('@') {
+                Some(path) => format!("-H '{name}: @{}'", crate::text::quote(path.trim())),
+                None => format!("-H '{name}: …'"),
+            },
+            Whence::Config(at) => format!("{at}: [headers] {name}"),
+        }
+    }
+}
+
+/// `-H 'Name: value'` or `-H 'Name: @FILE'`. A malformed one is described by its name part
+/// at most: whatever else it holds could be the secret.
+fn flag_header(raw: &str) -> Result<ExtraHeader> {
+    let usage = "a header is 'Name: value' or 'Name: @FILE'";
+    let Some((name, value)) = raw.split_once(':') else {
+        let shown = match raw.split_once('=') {
+            Some((name, _)) if is_token(name.trim()) => format!("{}=…", name.trim()),
+            _ => "…".to_string(),
+        };
+        return Err(user_error!("-H '{shown}': {usage}"));
+    };
+    let name = name.trim();
+    if !is_token(name) {
+        return Err(user_error!(
+            "-H '…': {usage}, and the part before ':' is not a valid HTTP header name"
+        ));
+    }
+    header(name, value.trim(), &Whence::Flag)
+}
+
+fn is_token(name: &str) -> bool {
+    !name.is_empty() && reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+}
+
+/// One checked header; the value of `@FILE` is read from FILE.
+fn header(name: &str, value: &str, whence: &Whence) -> Result<ExtraHeader> {
+    if !is_token(name) {
+        let at = match whence {
+            Whence::Flag => "-H".to_string(),
+            Whence::Config(at) => format!("{at}: [headers]"),
+        };
+        return Err(user_error!(
+            "{at}: '{}' is not a valid HTTP header name",
+            crate::text::quote(name)
+        ));
+    }
+    let what = whence.name(name, value);
+    if let Some(framing) = FRAMING_HEADERS
+        .iter()
+        .find(|h| h.eq_ignore_ascii_case(name))
+    {
+        return Err(user_error!(
+            "{what}: {framing} frames the request or the connection, which avatar-cli does \
+             itself; remove this header"
+        ));
+    }
     let value = match value.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| user_error!("header {name}: cannot read {path}: {e}"))?
-            .trim_end_matches(['\r', '\n'])
-            .to_string(),
+        Some(path) => {
+            let path = path.trim();
+            if path.is_empty() {
+                return Err(user_error!("{what}: no file named after '@'"));
+            }
+            read_header_file(Path::new(path)).map_err(|e| user_error!("{what}: {e}"))?
+        }
         None => value.to_string(),
     };
     // Checked without echoing the value: it is a secret.
     reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
-        user_error!("header {name}: the value has characters not allowed in HTTP headers")
+        user_error!(
+            "{what}: the value has characters not allowed in an HTTP header (control \
+             characters or non-ASCII)"
+        )
     })?;
     Ok(ExtraHeader {
         name: name.to_string(),
@@ -278,19 +453,75 @@ fn header(name: &str, value: &str) -> Result<ExtraHeader> {
     })
 }
 
+/// A header value kept in a file: a regular file of at most [`MAX_HEADER_FILE_BYTES`], UTF-8,
+/// without its final line break. The type is checked before opening, so a FIFO or a device
+/// never blocks or streams forever; what was opened is checked again and read bounded.
+fn read_header_file(path: &Path) -> std::result::Result<String, String> {
+    let shown = crate::text::quote(&path.display().to_string());
+    let check = |meta: &std::fs::Metadata| {
+        if !meta.is_file() {
+            return Err(format!(
+                "{shown} is {}, not a regular file; put the value in a file of at most 64 KiB",
+                file_kind(meta)
+            ));
+        }
+        if meta.len() > MAX_HEADER_FILE_BYTES {
+            return Err(format!(
+                "{shown} is larger than 64 KiB; a header value file holds one key or token"
+            ));
+        }
+        Ok(())
+    };
+    let cannot = |e: std::io::Error| format!("cannot read {shown}: {e}");
+    check(&std::fs::metadata(path).map_err(cannot)?)?;
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    check(&file.metadata().map_err(cannot)?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_HEADER_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_HEADER_FILE_BYTES {
+        return Err(format!("{shown} is larger than 64 KiB"));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{shown} is not UTF-8 text"))?;
+    Ok(text.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// A file that is not a regular file, in words.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
+}
+
 /// A missing default file is fine; a missing named one is an error.
-fn load_config(named: Option<&Path>) -> Result<FileConfig> {
+fn load_config(named: Option<&Path>) -> Result<(FileConfig, Option<ConfigFile>)> {
     let (path, must_exist) = match named {
         Some(p) => (p.to_path_buf(), true),
         None => match dirs::config_dir() {
             Some(dir) => (dir.join("avatar-cli").join("config.toml"), false),
-            None => return Ok(FileConfig::default()),
+            None => return Ok((FileConfig::default(), None)),
         },
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
-            return Ok(FileConfig::default())
+            return Ok((FileConfig::default(), None))
         }
         Err(e) => {
             return Err(user_error!(
@@ -299,12 +530,62 @@ fn load_config(named: Option<&Path>) -> Result<FileConfig> {
             ))
         }
     };
-    parse_config(&text).map_err(|e| user_error!("config file {}: {e}", path.display()))
+    let config =
+        parse_config(&text).map_err(|e| user_error!("config file {}: {e}", path.display()))?;
+    Ok((config, Some(ConfigFile { path, text })))
 }
 
-/// toml's message names the line, column and key, with the offending line quoted.
+/// toml's error on one line: `line N, column C: KEY: message`. In `[headers]` the message is
+/// left out too: it can quote the value, a secret.
 pub fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
-    toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+    toml::from_str(text).map_err(|e| {
+        let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        let message = crate::text::escape_controls(&message).into_owned();
+        let Some(start) = e.span().map(|span| span.start.min(text.len())) else {
+            return message;
+        };
+        let before = text.get(..start).unwrap_or(text);
+        let n = line_of(text, start);
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        let key = text
+            .lines()
+            .nth(n - 1)
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim().trim_matches('"'))
+            .filter(|k| is_token(k));
+        if in_headers_table(text, n) {
+            return format!(
+                "line {n}: [headers] {}: not a valid entry; write Name = \"value\" or \
+                 Name = \"@FILE\" (the line is not shown: it may hold a secret)",
+                key.unwrap_or("…")
+            );
+        }
+        match key {
+            Some(key) if !message.contains(key) => {
+                format!("line {n}, column {column}: {key}: {message}")
+            }
+            _ => format!("line {n}, column {column}: {message}"),
+        }
+    })
+}
+
+/// Whether 1-based line `n` of a TOML text lies in its `[headers]` table.
+fn in_headers_table(text: &str, n: usize) -> bool {
+    let mut table = String::new();
+    for line in text.lines().take(n) {
+        let line = line.trim();
+        if line.starts_with('[') {
+            table = line
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+        }
+    }
+    let here = text.lines().nth(n - 1).unwrap_or("").trim_start();
+    table == "headers" || here.starts_with("headers") || here.starts_with("[headers")
 }
 
 fn default_journal_path() -> Result<PathBuf> {
@@ -341,6 +622,7 @@ mod tests {
         let err = parse_config("policy_source = \"HN\"\ntimeout_secs = \"thirty\"\n").unwrap_err();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("timeout_secs"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
         let err = parse_config("polcy_source = \"HN\"\n").unwrap_err();
         assert!(err.contains("polcy_source"), "{err}");
         let err = parse_config("[environments.test]\nbase_url = \n").unwrap_err();
@@ -370,9 +652,67 @@ base_url = "https://avatar.chinahuanong.com.cn"
 X-Gateway-Key = "@/etc/avatar-cli/gateway.key"
 "#;
         let config = parse_config(text).unwrap();
-        assert_eq!(config.policy_source.as_deref(), Some("HN_HT_QNW"));
+        assert_eq!(
+            config.policy_source.as_ref().map(|s| s.get_ref().as_str()),
+            Some("HN_HT_QNW")
+        );
         assert_eq!(config.journal_sync, Some(JournalSyncSetting::Normal));
         assert_eq!(config.environments.len(), 2);
+    }
+
+    #[test]
+    fn lines_are_counted_from_one() {
+        assert_eq!(line_of("a\nb\nc", 0), 1);
+        assert_eq!(line_of("a\nb\nc", 2), 2);
+        assert_eq!(line_of("a\nb\nc", 99), 3);
+    }
+
+    #[test]
+    fn a_malformed_header_line_is_not_quoted() {
+        let err = parse_config("[headers]\nX-Key = s3cret\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("X-Key"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+        let err = parse_config("[headers]\nX-Key = 123456\n").unwrap_err();
+        assert!(!err.contains("123456"), "{err}");
+        let err = parse_config("[headers]\nX-Key = \"a\"\n[environments.test]\nbase_url = 1\n")
+            .unwrap_err();
+        assert!(err.contains("base_url"), "{err}");
+    }
+
+    #[test]
+    fn malformed_flag_headers_never_show_the_value() {
+        for raw in [
+            "X-Key=s3cret",
+            "s3cret",
+            "X Key: s3cret",
+            "X-Key=s3c:ret",
+            "Bearer s3cret",
+        ] {
+            let err = flag_header(raw).unwrap_err().to_string();
+            assert!(!err.contains("s3c"), "{raw}: {err}");
+            assert!(err.contains("'Name: value'"), "{raw}: {err}");
+        }
+        let err = flag_header("X-Key=s3cret").unwrap_err().to_string();
+        assert!(err.starts_with("-H 'X-Key=…'"), "{err}");
+        let err = flag_header("X-Key: s3cret\u{1}").unwrap_err().to_string();
+        assert!(err.contains("X-Key") && !err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn framing_headers_are_refused_whatever_their_case() {
+        for name in FRAMING_HEADERS {
+            for spelled in [
+                name.to_string(),
+                name.to_ascii_lowercase(),
+                name.to_ascii_uppercase(),
+            ] {
+                let err = flag_header(&format!("{spelled}: 1"))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains(name) && err.contains("-H"), "{err}");
+            }
+        }
+        assert!(flag_header("Authorization: Bearer x").is_ok());
     }
 
     #[test]

@@ -150,14 +150,22 @@ fn print_rows<T: Serialize>(console: &Console, rows: &[T], columns: &[(&str, &st
     values.len()
 }
 
-/// `test`, `prod`, `sandbox` (as configured) or a base URL.
+/// `test`, `prod`, `sandbox` or another environment named in the config, else a base URL in
+/// the one canonical spelling the journal's endpoint key has.
 fn environment_url(settings: &Settings, name: &str) -> Result<String> {
-    match name {
-        "test" | "prod" | "sandbox" => settings
-            .environment_url(name)
-            .ok_or_else(|| user_error!("--environment sandbox: the in-process sandbox keeps no journal; give the sandbox's URL instead")),
-        url => config::check_base_url(url),
+    if !name.contains("://") {
+        let key = name.trim().to_ascii_lowercase();
+        if let Some(url) = settings
+            .environment_url(name.trim())
+            .or_else(|| settings.environment_url(&key))
+        {
+            return Ok(url);
+        }
+        if key == "sandbox" {
+            return Err(user_error!("--environment sandbox: the in-process sandbox keeps no journal; give the sandbox's URL instead"));
+        }
     }
+    config::check_base_url(name).map_err(|e| user_error!("--environment: {e}"))
 }
 
 fn parse_state(s: &str) -> Result<State> {
