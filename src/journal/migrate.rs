@@ -2,7 +2,7 @@
 //! `BEGIN IMMEDIATE` transaction: a journal is either wholly at the old version or wholly at
 //! the new one, and two processes opening an old journal at once upgrade it once.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// A step takes the schema from the version before it to its own.
 type Step = fn(&Connection) -> rusqlite::Result<()>;
@@ -33,7 +33,7 @@ pub(crate) const ACTIVITY_SQL: &str = "max(n.touched_at, coalesce(n.last_sent_at
 /// Of several rows for one notice, the one to keep comes first: the one accepted first, else
 /// the one with the latest activity. Readers of a journal not yet upgraded use the same order.
 pub(crate) fn keeper_order() -> String {
-    format!("n.accepted_at IS NULL, n.accepted_at, {ACTIVITY_SQL} DESC, n.id")
+    format!("n.accepted_at IS NULL, n.accepted_at, {ACTIVITY_SQL} DESC, n.id DESC")
 }
 
 /// Version 2: endpoints in the one canonical spelling of `crate::base_url::normalize`. Older
@@ -123,18 +123,6 @@ fn merge(conn: &Connection, keep: i64, others: &[i64]) -> rusqlite::Result<()> {
             renumber.execute(params![id, keep, last + 1 + i as i64])?;
         }
     }
-    // The earliest acceptance among the others, for a kept row that has none.
-    let accepted: Option<(i64, Option<String>, Option<String>, Option<String>)> = conn
-        .query_row(
-            &format!(
-                "SELECT accepted_at, accepted_order_no, accepted_deal_code, accepted_deal_desc
-                 FROM notices WHERE id IN ({list}) AND accepted_at IS NOT NULL
-                 ORDER BY accepted_at LIMIT 1"
-            ),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
     conn.execute(
         &format!(
             "UPDATE notices SET
@@ -151,14 +139,20 @@ fn merge(conn: &Connection, keep: i64, others: &[i64]) -> rusqlite::Result<()> {
         ),
         params![keep, last + moved.len() as i64],
     )?;
-    if let Some((at, order_no, code, desc)) = accepted {
-        conn.execute(
-            "UPDATE notices SET accepted_at = ?2, accepted_order_no = ?3,
-                 accepted_deal_code = ?4, accepted_deal_desc = ?5
-             WHERE id = ?1 AND accepted_at IS NULL",
-            params![keep, at, order_no, code, desc],
-        )?;
-    }
+    // The earliest acceptance among the others, for a kept row that has none.
+    conn.execute(
+        &format!(
+            "UPDATE notices SET (accepted_at, accepted_order_no, accepted_deal_code,
+                                 accepted_deal_desc) =
+                 (SELECT accepted_at, accepted_order_no, accepted_deal_code, accepted_deal_desc
+                  FROM notices WHERE id IN ({list}) AND accepted_at IS NOT NULL
+                  ORDER BY accepted_at LIMIT 1)
+             WHERE id = ?1 AND accepted_at IS NULL
+               AND EXISTS (SELECT 1 FROM notices WHERE id IN ({list})
+                           AND accepted_at IS NOT NULL)"
+        ),
+        [keep],
+    )?;
     conn.execute(&format!("DELETE FROM notices WHERE id IN ({list})"), [])?;
     Ok(())
 }
