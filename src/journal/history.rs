@@ -2,17 +2,21 @@
 //! read-only connection and never writes, so `--dry-run` and `history` leave the file as is.
 
 use super::claim::{derive_state, STATE_SQL};
+use super::migrate;
 use super::schema::{self, classify};
 use super::{JournalError, NoticeKey, State};
 use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 use rusqlite::types::ToSql;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 pub struct JournalReader {
     conn: Connection,
     path: PathBuf,
+    /// Schema version 1, not yet upgraded (only a writer upgrades): endpoints are as typed,
+    /// so they are normalised here, as the upgrade would, and one notice may have two rows.
+    legacy_endpoints: bool,
 }
 
 /// What the journal holds for one notice.
@@ -108,30 +112,18 @@ fn opt_time(ms: Option<i64>) -> Option<String> {
 
 impl JournalReader {
     /// Read-only; `None` when there is no journal (or an empty file) at `path`. Never creates
-    /// or writes the journal (SQLite may leave its empty `-wal`/`-shm` index files beside an
-    /// existing one, as any reader of a WAL database does).
+    /// the journal or changes a record (SQLite may leave its empty `-wal`/`-shm` index files
+    /// beside an existing one, as any reader of a WAL database does, and folds back a rollback
+    /// file left by a killed process). A journal on a read-only mount or in a read-only
+    /// directory is read as it stands.
     pub fn open_existing(path: &Path) -> Result<Option<JournalReader>, JournalError> {
-        match std::fs::metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(JournalError::Unwritable {
-                    path: path.to_path_buf(),
-                    reason: format!("cannot read it: {e}"),
-                })
-            }
-            Ok(m) if m.is_dir() => {
-                return Err(JournalError::Corrupt {
-                    path: path.to_path_buf(),
-                    reason: "it is a directory".into(),
-                })
-            }
-            Ok(m) if m.len() == 0 => return Ok(None),
-            Ok(_) => {}
-        }
-        Ok(schema::open_read(path)?.map(|conn| JournalReader {
-            conn,
-            path: path.to_path_buf(),
-        }))
+        Ok(
+            schema::open_read(path)?.map(|(conn, version)| JournalReader {
+                conn,
+                path: path.to_path_buf(),
+                legacy_endpoints: version < 2,
+            }),
+        )
     }
 
     pub fn path(&self) -> &Path {
@@ -143,38 +135,85 @@ impl JournalReader {
     }
 
     pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
-        self.conn
-            .prepare_cached(
-                "SELECT n.order_no, n.state, n.attempts,
-                        la.id IS NOT NULL AND la.finished_at IS NULL,
-                        n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL
+        const COLUMNS: &str = "n.order_no, n.state, n.attempts,
+                 la.id IS NOT NULL AND la.finished_at IS NULL,
+                 n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint";
+        let sql = if self.legacy_endpoints {
+            // Every spelling of the endpoint, the row the upgrade would keep first.
+            format!(
+                "SELECT {COLUMNS}
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
-                 WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3",
+                 WHERE n.policy_source = ?2 AND n.policy_no = ?3 AND ?1 = ?1
+                 ORDER BY {}",
+                migrate::keeper_order()
             )
+        } else {
+            format!(
+                "SELECT {COLUMNS}
+                 FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+                 WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3"
+            )
+        };
+        let mut found = None;
+        self.conn
+            .prepare_cached(&sql)
             .and_then(|mut s| {
-                s.query_row(
-                    params![key.endpoint, key.policy_source, key.policy_no],
-                    |r| {
-                        let stored: Option<String> = r.get(1)?;
-                        let attempts: i64 = r.get(2)?;
-                        Ok(Recorded {
-                            order_no: r.get(0)?,
-                            state: derive_state(stored.as_deref(), attempts, r.get(3)?),
-                            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                            deal_code: r.get(4)?,
-                            deal_desc: r.get(5)?,
-                            ever_accepted: r.get(6)?,
-                        })
-                    },
-                )
-                .optional()
+                let mut rows = s.query(params![key.endpoint, key.policy_source, key.policy_no])?;
+                while let Some(r) = rows.next()? {
+                    let endpoint: String = r.get(7)?;
+                    if migrate::endpoint_key(&endpoint) != key.endpoint {
+                        continue;
+                    }
+                    let stored: Option<String> = r.get(1)?;
+                    let attempts: i64 = r.get(2)?;
+                    found = Some(Recorded {
+                        order_no: r.get(0)?,
+                        state: derive_state(stored.as_deref(), attempts, r.get(3)?),
+                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        deal_code: r.get(4)?,
+                        deal_desc: r.get(5)?,
+                        ever_accepted: r.get(6)?,
+                    });
+                    break;
+                }
+                Ok(())
             })
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        Ok(found)
+    }
+
+    /// The recorded spellings of `endpoint` in a journal not yet upgraded.
+    fn spellings(&self, endpoint: &str) -> Result<Vec<String>, JournalError> {
+        let mut all: Vec<String> =
+            self.rows("SELECT DISTINCT endpoint FROM notices", &[], |r| r.get(0))?;
+        all.retain(|e| migrate::endpoint_key(e) == endpoint);
+        Ok(all)
+    }
+
+    fn filter_args(
+        &self,
+        filter: &HistoryFilter,
+        time: &str,
+    ) -> Result<(String, Vec<Box<dyn ToSql>>), JournalError> {
+        let endpoints = match &filter.endpoint {
+            Some(e) if self.legacy_endpoints => self.spellings(e)?,
+            Some(e) => vec![e.clone()],
+            None => Vec::new(),
+        };
+        Ok(conditions(filter, &endpoints, time))
+    }
+
+    fn shown_endpoint(&self, recorded: String) -> String {
+        if self.legacy_endpoints {
+            migrate::endpoint_key(&recorded)
+        } else {
+            recorded
+        }
     }
 
     /// One row per notice, newest first.
     pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<NoticeRow>, JournalError> {
-        let (conditions, mut args) = conditions(filter, "n.touched_at");
+        let (conditions, mut args) = self.filter_args(filter, "n.touched_at")?;
         let sql = format!(
             "SELECT n.endpoint, n.policy_source, n.policy_no, n.order_no, {STATE_SQL},
                     n.deal_code, n.deal_desc, n.http_status, n.attempts, n.created_at,
@@ -186,7 +225,7 @@ impl JournalReader {
         args.push(Box::new(limit(filter)));
         self.rows(&sql, &args, |r| {
             Ok(NoticeRow {
-                endpoint: r.get(0)?,
+                endpoint: self.shown_endpoint(r.get(0)?),
                 policy_source: r.get(1)?,
                 policy_no: r.get(2)?,
                 order_no: r.get(3)?,
@@ -206,7 +245,7 @@ impl JournalReader {
 
     /// One row per attempt, newest first.
     pub fn attempts(&self, filter: &HistoryFilter) -> Result<Vec<AttemptRow>, JournalError> {
-        let (conditions, mut args) = conditions(filter, "a.started_at");
+        let (conditions, mut args) = self.filter_args(filter, "a.started_at")?;
         let sql = format!(
             "SELECT n.endpoint, n.policy_source, n.policy_no, a.order_no, {STATE_SQL},
                     a.deal_code, a.deal_desc, a.http_status, n.attempts,
@@ -221,7 +260,7 @@ impl JournalReader {
         args.push(Box::new(limit(filter)));
         self.rows(&sql, &args, |r| {
             Ok(AttemptRow {
-                endpoint: r.get(0)?,
+                endpoint: self.shown_endpoint(r.get(0)?),
                 policy_source: r.get(1)?,
                 policy_no: r.get(2)?,
                 order_no: r.get(3)?,
@@ -276,17 +315,33 @@ fn limit(filter: &HistoryFilter) -> i64 {
         .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))
 }
 
-/// The WHERE clause for `filter`, with `time` the column `since`/`until` bound.
-fn conditions(filter: &HistoryFilter, time: &str) -> (String, Vec<Box<dyn ToSql>>) {
+/// The WHERE clause for `filter`, with `time` the column `since`/`until` bound and
+/// `endpoints` the recorded spellings of its endpoint.
+fn conditions(
+    filter: &HistoryFilter,
+    endpoints: &[String],
+    time: &str,
+) -> (String, Vec<Box<dyn ToSql>>) {
     let mut clauses = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     if let Some(p) = &filter.policy_no {
         clauses.push("n.policy_no = ?".to_string());
         args.push(Box::new(p.clone()));
     }
-    if let Some(e) = &filter.endpoint {
-        clauses.push("n.endpoint = ?".to_string());
-        args.push(Box::new(e.clone()));
+    if filter.endpoint.is_some() {
+        if endpoints.is_empty() {
+            clauses.push("0".to_string());
+        } else {
+            clauses.push(format!(
+                "n.endpoint IN ({})",
+                vec!["?"; endpoints.len()].join(", ")
+            ));
+            args.extend(
+                endpoints
+                    .iter()
+                    .map(|e| Box::new(e.clone()) as Box<dyn ToSql>),
+            );
+        }
     }
     if let Some(s) = filter.state {
         clauses.push(format!("({STATE_SQL}) = ?"));

@@ -9,6 +9,7 @@
 
 mod claim;
 mod history;
+mod migrate;
 mod owner;
 mod schema;
 mod writer;
@@ -125,22 +126,38 @@ pub enum Claim {
 pub enum JournalError {
     #[error(
         "the journal {} is locked by another program; wait until it finishes, or pass --journal <FILE> to use another journal",
-        path.display()
+        shown(path)
     )]
     Locked { path: PathBuf },
     #[error(
-        "cannot write the journal {}: {reason}; fix the permissions of the file and its directory, or pass --journal <FILE> to use another journal",
-        path.display()
+        "cannot write the journal {}: {reason}; make the file and its directory writable, or pass --journal <FILE> to use another journal",
+        shown(path)
     )]
     Unwritable { path: PathBuf, reason: String },
     #[error(
+        "the journal {} is {what}, not a regular file; pass --journal <FILE> naming a regular file (or one that does not exist yet)",
+        shown(path)
+    )]
+    NotAFile { path: PathBuf, what: String },
+    #[error(
+        "the disk holding the journal {} is full; free space, then run again (the journal resolves what was in flight)",
+        shown(path)
+    )]
+    DiskFull { path: PathBuf },
+    #[error(
+        "the journal {} was not closed cleanly ({} beside it still has to be folded in), and that needs write access: run avatar-cli once where the file and its directory are writable, or copy both files elsewhere and read the copy",
+        shown(path),
+        shown(leftover)
+    )]
+    Unclean { path: PathBuf, leftover: PathBuf },
+    #[error(
         "the journal {} is damaged or is not an avatar-cli journal ({reason}); move it aside (a new journal is then started, without the old records) or pass --journal <FILE>",
-        path.display()
+        shown(path)
     )]
     Corrupt { path: PathBuf, reason: String },
     #[error(
         "the journal {} was written by a newer avatar-cli (schema version {found}, this one knows up to {known}); upgrade avatar-cli or pass --journal <FILE>",
-        path.display()
+        shown(path)
     )]
     TooNew {
         path: PathBuf,
@@ -149,7 +166,7 @@ pub enum JournalError {
     },
     #[error(
         "writing the journal {} failed: {reason}; check the disk, then run again (the journal resolves what was in flight)",
-        path.display()
+        shown(path)
     )]
     Write { path: PathBuf, reason: String },
     #[error("journal: {0}")]
@@ -161,6 +178,11 @@ pub enum JournalError {
     NotClaimed { notice_id: i64 },
     #[error("the journal has no {what} with id {id}")]
     NotFound { what: &'static str, id: i64 },
+}
+
+/// A path in a message: one line, whatever its name holds.
+fn shown(path: &Path) -> String {
+    crate::text::escape_controls(&path.to_string_lossy()).into_owned()
 }
 
 /// The write side of the journal. Cheap to clone; the writer thread stops (releasing this

@@ -841,3 +841,143 @@ fn a_journal_another_process_is_still_creating_reads_as_none() {
     assert!(JournalReader::open_existing(&path).unwrap().is_some());
     journal.close().unwrap();
 }
+
+fn sqlite_error(code: i32, message: &str) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.into()))
+}
+
+#[test]
+fn a_full_disk_is_told_apart_from_permissions_and_io() {
+    use rusqlite::ffi;
+    let path = Path::new("/j/journal.sqlite3");
+    let kind = |code, errno| schema::classify_errno(path, sqlite_error(code, "x"), errno);
+    assert!(matches!(
+        kind(ffi::SQLITE_FULL, 0),
+        JournalError::DiskFull { .. }
+    ));
+    // ENOSPC behind an I/O error (growing the WAL index, syncing) or a failed open.
+    for code in [
+        ffi::SQLITE_IOERR_SHMSIZE,
+        ffi::SQLITE_IOERR_WRITE,
+        ffi::SQLITE_CANTOPEN,
+    ] {
+        assert!(
+            matches!(kind(code, 28), JournalError::DiskFull { .. }),
+            "{code}"
+        );
+    }
+    assert!(matches!(
+        kind(ffi::SQLITE_IOERR_WRITE, 5),
+        JournalError::Write { .. }
+    ));
+    assert!(matches!(
+        kind(ffi::SQLITE_READONLY_ROLLBACK, 0),
+        JournalError::Unclean { .. }
+    ));
+    assert!(matches!(
+        kind(ffi::SQLITE_READONLY_RECOVERY, 0),
+        JournalError::Unclean { .. }
+    ));
+    assert!(matches!(
+        kind(ffi::SQLITE_READONLY, 13),
+        JournalError::Unwritable { .. }
+    ));
+    let full = kind(ffi::SQLITE_FULL, 0).to_string();
+    assert_eq!(
+        full,
+        "the disk holding the journal /j/journal.sqlite3 is full; free space, then run again \
+         (the journal resolves what was in flight)"
+    );
+    let unclean = kind(ffi::SQLITE_READONLY_ROLLBACK, 0).to_string();
+    assert!(unclean.contains("/j/journal.sqlite3-journal"), "{unclean}");
+    assert!(!unclean.contains("permissions"), "{unclean}");
+}
+
+#[test]
+fn the_schema_version_is_the_last_upgrade_step() {
+    assert_eq!(schema::SCHEMA_VERSION, 2);
+    let (_d, path) = tmp();
+    open(&path).close().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn upgrading_merges_spellings_and_leaves_what_does_not_parse() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let at = |endpoint: &str, policy: &str| NoticeKey {
+        endpoint: endpoint.into(),
+        policy_source: "HN".into(),
+        policy_no: policy.into(),
+    };
+    // Written as version 1 did: whatever spelling the run was given.
+    send(&j, at("https://a.example/", "P1"), s("O1"), Outcome::Failed).await;
+    send(
+        &j,
+        at("https://A.example:443", "P1"),
+        s("O2"),
+        Outcome::Rejected,
+    )
+    .await;
+    send(&j, at("https://a.example", "P1"), s("O3"), Outcome::Failed).await;
+    send(&j, at("not a url", "P2"), s("O4"), Outcome::Accepted).await;
+    send(
+        &j,
+        at("https://a.example.", "P3"),
+        s("O5"),
+        Outcome::Accepted,
+    )
+    .await;
+    j.close().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    drop(conn);
+
+    open(&path).close().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let rows: Vec<(String, String, String, i64)> = conn
+        .prepare("SELECT endpoint, policy_no, order_no, attempts FROM notices ORDER BY policy_no")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // None accepted: the most recent activity (O3) is kept, the others' attempts follow it.
+    assert_eq!(
+        rows,
+        [
+            ("https://a.example".into(), "P1".into(), "O3".into(), 3),
+            ("not a url".into(), "P2".into(), "O4".into(), 1),
+            ("https://a.example".into(), "P3".into(), "O5".into(), 1),
+        ]
+    );
+    let numbers: Vec<(i64, String)> = conn
+        .prepare(
+            "SELECT a.number, a.order_no FROM attempts a JOIN notices n ON n.id = a.notice_id
+             WHERE n.policy_no = 'P1' ORDER BY a.number",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        numbers,
+        [(1, "O3".into()), (2, "O1".into()), (3, "O2".into())]
+    );
+    drop(conn);
+    // The merged notice carries on: its next attempt is number 4.
+    let j = open(&path);
+    send(&j, at("https://a.example", "P1"), None, Outcome::Accepted).await;
+    j.close().unwrap();
+    assert_eq!(
+        lookup(&path, &at("https://a.example", "P1"))
+            .unwrap()
+            .attempts,
+        4
+    );
+}

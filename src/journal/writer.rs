@@ -5,7 +5,7 @@
 
 use super::claim::{self, Ctx, Finish, Stmts};
 use super::owner::{self, Owner};
-use super::schema::classify;
+use super::schema::{classify, classify_errno, system_errno};
 use super::{AttemptEnd, Claim, JournalError, NoticeKey};
 use crate::notice::Outcome;
 use rusqlite::Connection;
@@ -194,13 +194,14 @@ impl Writer<'_> {
                 done.into_iter().for_each(Done::deliver);
             }
             Some(e) => {
+                let errno = system_errno(self.conn);
                 // Nothing of the group is on disk: every op gets the error, run or not.
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
                 let all = done.into_iter().chain(ops.map(Op::into_done_unrun));
                 for d in all {
-                    d.fail(classify(&self.path, clone_err(&e)));
+                    d.fail(classify_errno(&self.path, clone_err(&e), errno));
                 }
             }
         }
@@ -293,7 +294,7 @@ impl Writer<'_> {
         if held.is_empty() {
             return Ok(());
         }
-        let c = |e| classify(&self.path, e);
+        let c = |e| classify_errno(&self.path, e, system_errno(self.conn));
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(c)?;
         for id in held {
             if let Err(e) = claim::release(&mut self.st, &self.ctx, id) {

@@ -1,0 +1,158 @@
+//! Schema upgrades, one step per version, each run by the opening writer inside its
+//! `BEGIN IMMEDIATE` transaction: a journal is either wholly at the old version or wholly at
+//! the new one, and two processes opening an old journal at once upgrade it once.
+
+use rusqlite::{params, Connection};
+
+/// A step takes the schema from the version before it to its own.
+type Step = fn(&Connection) -> rusqlite::Result<()>;
+
+/// Every upgrade, in version order. The last entry's version is the schema version.
+pub(crate) const STEPS: &[(i64, Step)] = &[(2, normalize_endpoints)];
+
+/// Runs the steps after `from`; the caller sets `user_version` once they all succeeded.
+pub(crate) fn upgrade(conn: &Connection, from: i64) -> rusqlite::Result<()> {
+    for (version, step) in STEPS {
+        if *version > from {
+            step(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The endpoint key as this version writes it; one that does not parse stays as recorded.
+pub(crate) fn endpoint_key(recorded: &str) -> String {
+    crate::base_url::normalize(recorded).unwrap_or_else(|_| recorded.to_string())
+}
+
+/// The latest thing that happened to notice `n`, for choosing which of two rows to keep.
+pub(crate) const ACTIVITY_SQL: &str = "max(n.touched_at, coalesce(n.last_sent_at, 0),
+     coalesce((SELECT max(coalesce(a.finished_at, a.started_at)) FROM attempts a
+               WHERE a.notice_id = n.id), 0))";
+
+/// Of several rows for one notice, the one to keep comes first: the one accepted first, else
+/// the one with the latest activity. Readers of a journal not yet upgraded use the same order.
+pub(crate) fn keeper_order() -> String {
+    format!("n.accepted_at IS NULL, n.accepted_at, {ACTIVITY_SQL} DESC, n.id DESC")
+}
+
+/// Version 2: endpoints in the one canonical spelling of `crate::base_url::normalize`. Older
+/// versions keyed notices by the base URL as typed, so one notice could be recorded (and
+/// accepted) under two spellings; such rows become one.
+fn normalize_endpoints(conn: &Connection) -> rusqlite::Result<()> {
+    let recorded: Vec<String> = conn
+        .prepare("SELECT DISTINCT endpoint FROM notices")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let moves: Vec<(String, String)> = recorded
+        .into_iter()
+        .map(|old| {
+            let new = endpoint_key(&old);
+            (old, new)
+        })
+        .collect();
+    if moves.iter().all(|(old, new)| old == new) {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "CREATE TEMP TABLE endpoint_moves (old TEXT PRIMARY KEY, new TEXT NOT NULL)",
+    )?;
+    {
+        let mut insert = conn.prepare("INSERT INTO temp.endpoint_moves VALUES (?1, ?2)")?;
+        for (old, new) in &moves {
+            insert.execute(params![old, new])?;
+        }
+    }
+    let collisions: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT n.policy_no, n.policy_source, m.new
+             FROM notices n JOIN temp.endpoint_moves m ON m.old = n.endpoint
+             GROUP BY n.policy_no, n.policy_source, m.new HAVING count(*) > 1",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (policy_no, policy_source, endpoint) in &collisions {
+        let ids: Vec<i64> = conn
+            .prepare(&format!(
+                "SELECT n.id FROM notices n JOIN temp.endpoint_moves m ON m.old = n.endpoint
+                 WHERE n.policy_no = ?1 AND n.policy_source = ?2 AND m.new = ?3
+                 ORDER BY {}",
+                keeper_order()
+            ))?
+            .query_map(params![policy_no, policy_source, endpoint], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some((keep, others)) = ids.split_first() {
+            merge(conn, *keep, others)?;
+        }
+    }
+    conn.execute(
+        "UPDATE notices SET endpoint =
+             (SELECT m.new FROM temp.endpoint_moves m WHERE m.old = notices.endpoint)
+         WHERE endpoint IN (SELECT old FROM temp.endpoint_moves WHERE old <> new)",
+        [],
+    )?;
+    conn.execute_batch("DROP TABLE temp.endpoint_moves")
+}
+
+/// Folds the rows `others` into `keep`: their attempts follow the kept row's (numbered after
+/// them, each with the orderNo it was sent under), the first acceptance survives whichever row
+/// had it, and the other rows go.
+fn merge(conn: &Connection, keep: i64, others: &[i64]) -> rusqlite::Result<()> {
+    let list = others
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let last: i64 = conn.query_row(
+        "SELECT max(n.attempts, coalesce((SELECT max(number) FROM attempts
+                                          WHERE notice_id = n.id), 0))
+         FROM notices n WHERE n.id = ?1",
+        [keep],
+        |r| r.get(0),
+    )?;
+    let moved: Vec<i64> = conn
+        .prepare(&format!(
+            "SELECT id FROM attempts WHERE notice_id IN ({list}) ORDER BY started_at, id"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    {
+        let mut renumber =
+            conn.prepare("UPDATE attempts SET notice_id = ?2, number = ?3 WHERE id = ?1")?;
+        for (i, id) in moved.iter().enumerate() {
+            renumber.execute(params![id, keep, last + 1 + i as i64])?;
+        }
+    }
+    conn.execute(
+        &format!(
+            "UPDATE notices SET
+                 attempts = ?2,
+                 created_at = min(created_at, (SELECT min(created_at) FROM notices
+                                               WHERE id IN ({list}))),
+                 touched_at = max(touched_at, (SELECT max(touched_at) FROM notices
+                                               WHERE id IN ({list}))),
+                 first_sent_at = (SELECT min(first_sent_at) FROM notices
+                                  WHERE id = ?1 OR id IN ({list})),
+                 last_sent_at = (SELECT max(last_sent_at) FROM notices
+                                 WHERE id = ?1 OR id IN ({list}))
+             WHERE id = ?1"
+        ),
+        params![keep, last + moved.len() as i64],
+    )?;
+    // The earliest acceptance among the others, for a kept row that has none.
+    conn.execute(
+        &format!(
+            "UPDATE notices SET (accepted_at, accepted_order_no, accepted_deal_code,
+                                 accepted_deal_desc) =
+                 (SELECT accepted_at, accepted_order_no, accepted_deal_code, accepted_deal_desc
+                  FROM notices WHERE id IN ({list}) AND accepted_at IS NOT NULL
+                  ORDER BY accepted_at LIMIT 1)
+             WHERE id = ?1 AND accepted_at IS NULL
+               AND EXISTS (SELECT 1 FROM notices WHERE id IN ({list})
+                           AND accepted_at IS NOT NULL)"
+        ),
+        [keep],
+    )?;
+    conn.execute(&format!("DELETE FROM notices WHERE id IN ({list})"), [])?;
+    Ok(())
+}
