@@ -345,6 +345,11 @@ impl AttemptLog for JournalLog<'_> {
         }
         Ok(())
     }
+
+    async fn in_doubt(&self, _attempt_id: i64) -> anyhow::Result<()> {
+        // The attempt stays open (no outcome): that is what "in doubt" is in the journal.
+        Ok(self.journal.release(self.notice_id).await?)
+    }
 }
 
 /// What a row will do, decided before anything is sent so that a bad row stops the whole run.
