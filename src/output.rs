@@ -393,7 +393,7 @@ impl Report {
 }
 
 /// A spreadsheet reads a cell starting with one of these as a formula; a leading `'` makes it
-/// text (OWASP's advice on CSV injection). The server's dealDesc is not ours to trust.
+/// text. The server's dealDesc is not ours to trust.
 fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}").into()
