@@ -7,6 +7,7 @@ use crate::config::ExtraHeader;
 use crate::notice::{NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
+use crate::text::escape_controls;
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
@@ -18,6 +19,9 @@ use std::time::{Duration, Instant};
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
+/// The largest answer read. The platform's answers are a few hundred bytes; a bigger one is not
+/// an answer, and reading it whole would let a server fill this machine's memory.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// Where `-v` lines go (stderr, through the progress bar when one is drawn).
 pub type VerboseSink = Arc<dyn Fn(String) + Send + Sync>;
@@ -58,6 +62,10 @@ pub trait AttemptLog {
         end: &AttemptEnd,
         final_outcome: Option<Outcome>,
     ) -> anyhow::Result<()>;
+    /// The attempt's answer began (a 2xx status) but never arrived whole: the platform may have
+    /// acted on it. The attempt is left without an outcome, so the notice stays in doubt and the
+    /// next run resends it under the same orderNo; this run lets go of it.
+    async fn in_doubt(&self, token: Self::Token) -> anyhow::Result<()>;
 }
 
 /// For `--no-journal`.
@@ -71,6 +79,9 @@ impl AttemptLog for NoLog {
     async fn after(&self, _: (), _: &AttemptEnd, _: Option<Outcome>) -> anyhow::Result<()> {
         Ok(())
     }
+    async fn in_doubt(&self, _: ()) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// How one attempt ended.
@@ -81,8 +92,19 @@ enum Verdict {
         error: String,
         retry_after: Option<Duration>,
     },
-    /// No usable answer and no point in retrying (other 4xx, 3xx, unreadable 2xx body).
+    /// No usable answer and no point in retrying (other 4xx, 3xx, unreadable 2xx body, an
+    /// answer too large to read).
     Fail(String),
+    /// A 2xx status arrived, then the body was cut short or stalled: the platform may have
+    /// accepted the notice, so it is neither retried now nor recorded as failed.
+    InDoubt(String),
+}
+
+/// How reading a body ended.
+enum Body {
+    Read(Vec<u8>),
+    TooLarge,
+    Broken(reqwest::Error),
 }
 
 /// The journal failed while a notice was being sent: the run must stop (exit 3).
@@ -240,6 +262,12 @@ impl Client {
                     result.error = Some(error);
                     (Some(Outcome::Failed), None)
                 }
+                Verdict::InDoubt(error) => {
+                    result.error = Some(error);
+                    result.outcome = Outcome::Failed;
+                    log.in_doubt(token).await.map_err(JournalFailed)?;
+                    break;
+                }
                 Verdict::Retry { error, retry_after } => {
                     end.error = Some(error.clone());
                     let last = result.attempts > self.retries || stop.is_triggered();
@@ -275,16 +303,23 @@ impl Client {
     }
 
     async fn attempt(&self, body: Vec<u8>) -> (Option<u16>, Verdict) {
-        let response = match self.http.post(&self.endpoint).body(body).send().await {
+        let mut response = match self.http.post(&self.endpoint).body(body).send().await {
             Ok(r) => r,
             Err(e) => {
+                // Past the connection, a small request has been written whole: the platform
+                // may be working on it. Still retried, under the same orderNo.
+                let error = if e.is_timeout() && !e.is_connect() {
+                    "timed out waiting for the answer; the platform may have received it".into()
+                } else {
+                    describe(&e)
+                };
                 return (
                     None,
                     Verdict::Retry {
-                        error: describe(&e),
+                        error,
                         retry_after: None,
                     },
-                )
+                );
             }
         };
         let status = response.status();
@@ -293,13 +328,42 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let bytes = response.bytes().await;
-        self.trace_response(status, bytes.as_deref().map_err(describe));
+        let body = read_body(&mut response).await;
         let code = Some(status.as_u16());
-        let bytes = match bytes {
-            Ok(b) => b,
-            // The status line arrived but the body did not: retry only what could be retried anyway.
-            Err(e) if retryable(status) || status.is_success() => {
+        self.trace_response(status, &body);
+        let bytes = match body {
+            Body::Read(b) => b,
+            Body::TooLarge if status.is_success() => {
+                return (
+                    code,
+                    Verdict::Fail(format!(
+                        "HTTP {status} with an answer larger than 1 MiB, not read; the platform may have accepted it"
+                    )),
+                )
+            }
+            // Whatever it holds, it is no answer worth asking for again.
+            Body::TooLarge => {
+                return (
+                    code,
+                    Verdict::Fail(format!("HTTP {status} with an answer larger than 1 MiB")),
+                )
+            }
+            // A 2xx status line means the platform took the request: sending it again now
+            // could act twice. The next run resends it under the same orderNo.
+            Body::Broken(e) if status.is_success() => {
+                let what = if e.is_timeout() {
+                    "timed out waiting for the rest of the answer".to_string()
+                } else {
+                    format!("the answer was cut short ({})", describe(&e))
+                };
+                return (
+                    code,
+                    Verdict::InDoubt(format!(
+                        "HTTP {status}, then {what}: the platform may have accepted it; it is in doubt, and the next run resends it under the same orderNo"
+                    )),
+                );
+            }
+            Body::Broken(e) if retryable(status) => {
                 return (
                     code,
                     Verdict::Retry {
@@ -308,7 +372,7 @@ impl Client {
                     },
                 )
             }
-            Err(e) => return (code, Verdict::Fail(describe(&e))),
+            Body::Broken(e) => return (code, Verdict::Fail(describe(&e))),
         };
         if status.is_success() {
             return match protocol::read_answer(&bytes) {
@@ -336,18 +400,46 @@ impl Client {
             for name in &self.header_names {
                 text.push_str(&format!("> {name}: <redacted>\n"));
             }
-            text.push_str(&format!("> {}", String::from_utf8_lossy(body)));
+            text.push_str(&format!(
+                "> {}",
+                escape_controls(&String::from_utf8_lossy(body))
+            ));
             sink(text);
         }
     }
 
-    fn trace_response(&self, status: StatusCode, body: Result<&[u8], String>) {
+    /// Bodies are escaped here, so that the `> `/`< ` lines are the only line structure.
+    fn trace_response(&self, status: StatusCode, body: &Body) {
         if let Some(sink) = &self.verbose {
             let body = match body {
-                Ok(b) => String::from_utf8_lossy(b).into_owned(),
-                Err(e) => format!("(body not received: {e})"),
+                Body::Read(b) => escape_controls(&String::from_utf8_lossy(b)).into_owned(),
+                Body::TooLarge => "(answer larger than 1 MiB, not read)".into(),
+                Body::Broken(e) => format!("(body not received: {})", describe(e)),
             };
             sink(format!("< HTTP {status}\n< {body}"));
+        }
+    }
+}
+
+/// The body in chunks, never more than [`MAX_ANSWER_BYTES`] of it.
+async fn read_body(response: &mut reqwest::Response) -> Body {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Body::TooLarge;
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Body::TooLarge;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Body::Read(body),
+            Err(e) => return Body::Broken(e),
         }
     }
 }

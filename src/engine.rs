@@ -38,6 +38,8 @@ pub struct RunEnd {
     pub tally: Tally,
     pub interrupted: bool,
     pub journal_error: Option<String>,
+    /// The results could not be written (stdout or the report): the run stopped early.
+    pub output_error: Option<String>,
     pub elapsed: Duration,
 }
 
@@ -47,7 +49,10 @@ impl RunEnd {
         use crate::error::code;
         if self.interrupted {
             code::INTERRUPTED
-        } else if self.journal_error.is_some() || self.tally.get(Outcome::Failed) > 0 {
+        } else if self.journal_error.is_some()
+            || self.output_error.is_some()
+            || self.tally.get(Outcome::Failed) > 0
+        {
             code::FAILED
         } else if self.tally.get(Outcome::Rejected) > 0 {
             code::REJECTED
@@ -99,17 +104,26 @@ impl Engine {
         });
     }
 
-    /// Sends every row from `rows`; `on_result` sees each result as it arrives.
+    /// Sends every row from `rows` (about `expected` of them); `on_result` sees each result as
+    /// it arrives. When it reports that a result could not be written, the run stops starting
+    /// new notices, as on Ctrl-C: those in flight finish and are recorded.
     pub async fn run(
         self: Arc<Self>,
         rows: mpsc::Receiver<Row>,
-        mut on_result: impl FnMut(&NoticeResult) + Send,
+        expected: u64,
+        mut on_result: impl FnMut(&NoticeResult) -> Result<(), String> + Send,
     ) -> RunEnd {
         let started = Instant::now();
         let rows = Arc::new(Mutex::new(rows));
         let (results_tx, mut results_rx) = mpsc::channel::<(NoticeResult, Option<String>)>(1024);
         let mut workers = tokio::task::JoinSet::new();
-        for _ in 0..self.plan.concurrency.max(1) {
+        // One task per worker and nothing else per slot; no more workers than notices.
+        let workers_wanted = self
+            .plan
+            .concurrency
+            .min(usize::try_from(expected).unwrap_or(usize::MAX))
+            .max(1);
+        for _ in 0..workers_wanted {
             let engine = Arc::clone(&self);
             let rows = Arc::clone(&rows);
             let results = results_tx.clone();
@@ -140,7 +154,12 @@ impl Engine {
             if end.journal_error.is_none() {
                 end.journal_error = journal_error;
             }
-            on_result(&result);
+            if let Err(e) = on_result(&result) {
+                if end.output_error.is_none() {
+                    end.output_error = Some(e);
+                    self.stop.trigger();
+                }
+            }
         }
         while workers.join_next().await.is_some() {}
         end.interrupted = self.interrupted.load(Ordering::SeqCst);
@@ -344,6 +363,11 @@ impl AttemptLog for JournalLog<'_> {
             }
         }
         Ok(())
+    }
+
+    async fn in_doubt(&self, _attempt_id: i64) -> anyhow::Result<()> {
+        // The attempt stays open (no outcome): that is what "in doubt" is in the journal.
+        Ok(self.journal.release(self.notice_id).await?)
     }
 }
 

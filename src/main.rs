@@ -1,7 +1,9 @@
 //! Parse, run, turn the result into an exit code. Everything else is in the library.
 
+use avatar_cli::text::escape_controls;
 use avatar_cli::{cli::Cli, commands, error::code};
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say(&format!("cannot start the async runtime: {e}"));
             return ExitCode::from(code::FAILED);
         }
     };
@@ -31,8 +33,18 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status),
         Err(e) => {
             // Every error that reaches here was found before anything was sent.
-            eprintln!("error: {e:#}");
+            say(&format!("{e:#}"));
             ExitCode::from(code::USAGE)
         }
     }
+}
+
+/// An error on stderr, escaped like every other line there. A stderr that cannot be written is
+/// no reason to panic: the exit code still tells.
+fn say(message: &str) {
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "error: {}",
+        escape_controls(message)
+    );
 }

@@ -4,13 +4,15 @@
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::config::Settings;
 use crate::notice::{NoticeResult, Outcome};
+use crate::text::{escape_controls, quote};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Whether to colour a stream: `--color`, then NO_COLOR and TERM=dumb, then "is it a terminal".
@@ -56,6 +58,8 @@ pub struct Console {
     stderr_is_terminal: bool,
     progress: Mutex<Option<ProgressBar>>,
     stdout: Mutex<io::Stdout>,
+    /// The first error writing stdout; nothing more is written there after it.
+    stdout_error: OnceLock<String>,
 }
 
 impl Console {
@@ -72,6 +76,7 @@ impl Console {
             stderr_is_terminal,
             progress: Mutex::new(None),
             stdout: Mutex::new(io::stdout()),
+            stdout_error: OnceLock::new(),
         }
     }
 
@@ -79,26 +84,41 @@ impl Console {
         self.format
     }
 
-    /// One line on stdout: a result, a problem, an envelope or a history row.
+    /// One line on stdout, written as given: a result, a problem, an envelope or a history
+    /// row. When it cannot be written (a closed pipe, a full disk) the first error is kept in
+    /// [`Console::stdout_failure`], for the caller to act on, and nothing more is tried.
     pub fn out(&self, line: &str) {
         let mut out = self.stdout.lock().unwrap_or_else(|e| e.into_inner());
-        // A closed pipe (`| head`) is not an error worth a message; the run goes on and the
-        // journal still records everything.
-        let _ = writeln!(out, "{line}");
+        if self.stdout_error.get().is_some() {
+            return;
+        }
+        if let Err(e) = writeln!(out, "{line}") {
+            let _ = self.stdout_error.set(e.to_string());
+        }
     }
 
-    fn err_line(&self, line: &str) {
+    /// Why stdout could not be written, once it could not.
+    pub fn stdout_failure(&self) -> Option<&str> {
+        self.stdout_error.get().map(String::as_str)
+    }
+
+    /// Text already made safe for a terminal. A stderr that cannot be written is ignored: the
+    /// journal is the record, and there is nowhere left to say anything.
+    fn err_raw(&self, text: &str) {
+        let write = || {
+            let _ = writeln!(io::stderr().lock(), "{text}");
+        };
         let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         match progress.as_ref() {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(bar) => bar.suspend(write),
+            None => write(),
         }
     }
 
     /// Informational line on stderr; silenced by `-q`.
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            self.err_line(message);
+            self.err_raw(&escape_controls(message));
         }
     }
 
@@ -109,7 +129,7 @@ impl Console {
             } else {
                 "warning:".into()
             };
-            self.err_line(&format!("{label} {message}"));
+            self.err_raw(&format!("{label} {}", escape_controls(message)));
         }
     }
 
@@ -120,14 +140,15 @@ impl Console {
         } else {
             "error:".into()
         };
-        self.err_line(&format!("{label} {message}"));
+        self.err_raw(&format!("{label} {}", escape_controls(message)));
     }
 
-    /// Where `-v` bodies go, or `None` without `-v`.
+    /// Where `-v` bodies go, or `None` without `-v`. The client escapes the bodies; the
+    /// `> `/`< ` lines around them are its own.
     pub fn verbose_sink(self: &Arc<Self>) -> Option<crate::client::VerboseSink> {
         self.verbose.then(|| {
             let console = Arc::clone(self);
-            Arc::new(move |text: String| console.err_line(&text)) as crate::client::VerboseSink
+            Arc::new(move |text: String| console.err_raw(&text)) as crate::client::VerboseSink
         })
     }
 
@@ -158,7 +179,8 @@ impl Console {
         }
     }
 
-    /// A notice's result: its line on stdout, its warnings on stderr.
+    /// A notice's result: its line on stdout, its warnings on stderr. Whether stdout took it
+    /// is then in [`Console::stdout_failure`].
     pub fn result(&self, result: &NoticeResult) {
         if let Some(bar) = self
             .progress
@@ -199,6 +221,8 @@ impl Console {
             order,
             time
         );
+        // dealDesc and errors carry the server's text: one result, one line, no terminal codes.
+        let line = escape_controls(&line).into_owned();
         if !self.color_out {
             return line;
         }
@@ -229,9 +253,22 @@ impl Console {
 }
 
 /// `--report FILE`: one row per input row, flushed as results arrive.
-pub enum Report {
+pub struct Report {
+    path: PathBuf,
+    writer: ReportWriter,
+}
+
+enum ReportWriter {
     Csv(Box<csv::Writer<File>>),
     Jsonl(BufWriter<File>),
+}
+
+/// The report could be created but not written: an output failure (exit 3), not a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("could not write the report {path}: {reason}; nothing was sent")]
+pub struct ReportUnwritable {
+    pub path: String,
+    pub reason: String,
 }
 
 const REPORT_COLUMNS: [&str; 11] = [
@@ -249,32 +286,92 @@ const REPORT_COLUMNS: [&str; 11] = [
 ];
 
 impl Report {
+    /// Refuses a report path that is the input (a file, or what stdin reads when `input` is
+    /// `None`) or the journal with its `-wal`/`-shm` files: creating the report would truncate
+    /// it. Checked before anything is created.
+    pub fn check_target(
+        path: &Path,
+        input: Option<&Path>,
+        journal: Option<&Path>,
+    ) -> anyhow::Result<()> {
+        let refuse = |what: &str, other: &Path| {
+            crate::user_error!(
+                "--report {}: that is {what} {}, which the report would overwrite; choose another report file",
+                quote(&path.display().to_string()),
+                quote(&other.display().to_string())
+            )
+        };
+        match input {
+            Some(input) if same_file(path, input) => return Err(refuse("the input file", input)),
+            Some(_) => {}
+            None => {
+                if let (Some(stdin), Ok(report)) = (stdin_identity(), std::fs::metadata(path)) {
+                    if stdin == (report.dev(), report.ino()) {
+                        return Err(crate::user_error!(
+                            "--report {}: that is the file standard input reads, which the report would overwrite; choose another report file",
+                            quote(&path.display().to_string())
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(journal) = journal {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = journal.as_os_str().to_owned();
+                name.push(suffix);
+                let file = PathBuf::from(name);
+                if same_file(path, &file) {
+                    return Err(refuse("the journal file", &file));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn create(path: &Path) -> anyhow::Result<Report> {
         let file = File::create(path).map_err(|e| {
             crate::user_error!("--report {}: cannot create it: {e}", path.display())
         })?;
-        if path
+        let writer = if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
         {
-            return Ok(Report::Jsonl(BufWriter::new(file)));
-        }
-        let mut writer = csv::Writer::from_writer(file);
-        writer.write_record(REPORT_COLUMNS)?;
-        writer.flush()?;
-        Ok(Report::Csv(Box::new(writer)))
+            ReportWriter::Jsonl(BufWriter::new(file))
+        } else {
+            let mut writer = csv::Writer::from_writer(file);
+            let header = writer
+                .write_record(REPORT_COLUMNS)
+                .map_err(io::Error::from)
+                .and_then(|()| writer.flush());
+            if let Err(e) = header {
+                return Err(ReportUnwritable {
+                    path: quote(&path.display().to_string()),
+                    reason: e.to_string(),
+                }
+                .into());
+            }
+            ReportWriter::Csv(Box::new(writer))
+        };
+        Ok(Report {
+            path: path.to_path_buf(),
+            writer,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub fn write(&mut self, r: &NoticeResult) -> io::Result<()> {
-        match self {
-            Report::Jsonl(w) => {
+        match &mut self.writer {
+            ReportWriter::Jsonl(w) => {
                 serde_json::to_writer(&mut *w, r)?;
                 w.write_all(b"\n")?;
                 w.flush()
             }
-            Report::Csv(w) => {
+            ReportWriter::Csv(w) => {
                 let opt = |v: Option<String>| v.unwrap_or_default();
-                w.write_record([
+                let cells = [
                     opt(r.line.map(|l| l.to_string())),
                     r.policy_no.clone(),
                     opt(r.order_no.clone()),
@@ -286,10 +383,55 @@ impl Report {
                     opt(r.uuid.clone()),
                     r.elapsed_ms.to_string(),
                     opt(r.error.clone()),
-                ])?;
+                ];
+                let cells: Vec<_> = cells.iter().map(|c| inert_cell(c)).collect();
+                w.write_record(cells.iter().map(|c| c.as_bytes()))?;
                 w.flush()
             }
         }
+    }
+}
+
+/// A spreadsheet reads a cell starting with one of these as a formula; a leading `'` makes it
+/// text. The server's dealDesc is not ours to trust.
+fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Device and inode, for "is this the same file".
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// What standard input reads, when it is a regular file (`< input.csv`).
+fn stdin_identity() -> Option<(u64, u64)> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let meta = File::from(fd).metadata().ok()?;
+    meta.is_file().then(|| (meta.dev(), meta.ino()))
+}
+
+/// The same existing file, or (when one does not exist yet) the same name in the same
+/// directory: a journal that does not exist yet is created before the report is.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if let (Some(a), Some(b)) = (identity(a), identity(b)) {
+        return a == b;
+    }
+    let spelled = |p: &Path| -> Option<PathBuf> {
+        let name = p.file_name()?;
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(parent.canonicalize().ok()?.join(name))
+    };
+    match (spelled(a), spelled(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }
 

@@ -5,6 +5,7 @@
 //! Where the original document contradicts itself, `shared/spec/refund-notice.md` says which
 //! side we take; the comments below point at its numbered list.
 
+use crate::text::quote;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -300,6 +301,8 @@ pub struct Answer {
     pub order_no: Option<String>,
     pub uuid: Option<String>,
     pub resp_time: Option<DateTime<Utc>>,
+    /// A respTime that is there but is no time we can read (as the answer spelled it).
+    pub resp_time_unreadable: Option<String>,
 }
 
 impl Answer {
@@ -333,21 +336,44 @@ pub fn read_answer(body: &[u8]) -> Result<Answer, AnswerError> {
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     };
+    let (resp_time, resp_time_unreadable) = match read_resp_time(&head["respTime"]) {
+        Ok(t) => (t, None),
+        Err(raw) => (None, Some(raw)),
+    };
     Ok(Answer {
         deal_code: text(&resp["dealCode"]).ok_or(AnswerError::NoDealCode)?,
         deal_desc: text(&resp["dealDesc"]).unwrap_or_default(),
         policy_no: text(&resp["policyNo"]),
         order_no: text(&head["orderNo"]),
         uuid: text(&head["uuid"]),
-        resp_time: read_resp_time(&head["respTime"]),
+        resp_time,
+        resp_time_unreadable,
     })
 }
 
-fn read_resp_time(v: &serde_json::Value) -> Option<DateTime<Utc>> {
+/// `Ok(None)` when there is none; `Err(raw)` when there is one that is no time: not a whole
+/// number of milliseconds in chrono's range, nor a real `yyyy-MM-dd HH:mm:ss`.
+fn read_resp_time(v: &serde_json::Value) -> Result<Option<DateTime<Utc>>, String> {
+    let unreadable = || v.to_string();
     match v {
-        serde_json::Value::Number(n) => DateTime::from_timestamp_millis(n.as_i64()?),
-        serde_json::Value::String(s) => s.parse::<CstDateTime>().ok().map(CstDateTime::to_utc),
-        _ => None,
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) => {
+            let millis = match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Some(i),
+                // `1.6714358621e12` is a whole number too; `1e300` and `0.5` are not millis.
+                (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e18 => Some(f as i64),
+                _ => None,
+            };
+            millis
+                .and_then(DateTime::from_timestamp_millis)
+                .map(Some)
+                .ok_or_else(unreadable)
+        }
+        serde_json::Value::String(s) => s
+            .parse::<CstDateTime>()
+            .map(|t| Some(t.to_utc()))
+            .map_err(|_| unreadable()),
+        _ => Err(unreadable()),
     }
 }
 
@@ -389,7 +415,8 @@ pub fn echo_warnings(answer: &Answer, sent: &Sent<'_>, now: DateTime<Utc>) -> Ve
     let mut warnings = Vec::new();
     let mut check = |field: &str, got: &Option<String>, want: &str| match got {
         Some(got) if got != want => warnings.push(format!(
-            "the answer's {field} '{got}' does not match the request's '{want}'"
+            "the answer's {field} '{}' does not match the request's '{want}'",
+            quote(got)
         )),
         None => warnings.push(format!("the answer has no {field}")),
         _ => {}
@@ -397,6 +424,12 @@ pub fn echo_warnings(answer: &Answer, sent: &Sent<'_>, now: DateTime<Utc>) -> Ve
     check("policyNo", &answer.policy_no, sent.policy_no);
     check("orderNo", &answer.order_no, sent.order_no);
     check("uuid", &answer.uuid, sent.uuid);
+    if let Some(raw) = &answer.resp_time_unreadable {
+        warnings.push(format!(
+            "the answer's respTime {} is not a time",
+            quote(raw)
+        ));
+    }
     if let Some(resp_time) = answer.resp_time {
         let skew = (resp_time - now).num_seconds();
         if skew.abs() > CLOCK_SKEW_LIMIT_SECS {
@@ -590,6 +623,50 @@ mod tests {
         assert!(warnings[0].contains("policyNo '123'"));
         let late = at("2022-12-19 16:44:21");
         assert_eq!(echo_warnings(&answer, &sent, late).len(), 2);
+    }
+
+    #[test]
+    fn a_resp_time_that_is_no_time_is_warned_about_not_trusted() {
+        let sent = Sent {
+            policy_no: "P1",
+            order_no: "O1",
+            uuid: "U1",
+        };
+        let now = at("2022-12-19 15:44:21");
+        for raw in [
+            "1e300",
+            "-9223372036854775808",
+            "18446744073709551615",
+            "0.5",
+            "\"9999-99-99 99:99:99\"",
+            "\"\"",
+            "true",
+            "{}",
+        ] {
+            let body = format!(
+                r#"{{"secondRefundResp":{{"dealCode":"1","policyNo":"P1"}},
+                     "head":{{"respTime":{raw},"orderNo":"O1","uuid":"U1"}}}}"#
+            );
+            let answer = read_answer(body.as_bytes()).unwrap();
+            assert_eq!(answer.resp_time, None, "{raw}");
+            let warnings = echo_warnings(&answer, &sent, now);
+            assert_eq!(warnings.len(), 1, "{raw}: {warnings:?}");
+            assert!(warnings[0].contains("is not a time"), "{raw}: {warnings:?}");
+        }
+        // A whole number written as a float is still milliseconds; no respTime is no warning.
+        let answer = read_answer(
+            br#"{"secondRefundResp":{"dealCode":"1","policyNo":"P1"},
+                 "head":{"respTime":1.671435861e12,"orderNo":"O1","uuid":"U1"}}"#,
+        )
+        .unwrap();
+        assert!(answer.resp_time.is_some());
+        assert!(echo_warnings(&answer, &sent, now).is_empty());
+        let answer = read_answer(
+            br#"{"secondRefundResp":{"dealCode":"1","policyNo":"P1"},
+                 "head":{"orderNo":"O1","uuid":"U1"}}"#,
+        )
+        .unwrap();
+        assert!(echo_warnings(&answer, &sent, now).is_empty());
     }
 
     #[test]

@@ -72,7 +72,7 @@ impl Session {
         }
     }
 
-    fn journal_path(&self) -> Option<PathBuf> {
+    pub fn journal_path(&self) -> Option<PathBuf> {
         match &self.settings.journal {
             JournalChoice::File(path) => Some(path.clone()),
             JournalChoice::Throwaway => self
@@ -209,22 +209,35 @@ impl Session {
         self.console.start_progress(total);
         let console = Arc::clone(&self.console);
         let mut report = report;
-        let mut report_error = None;
+        let mut report_error: Option<String> = None;
         let end = engine
-            .run(rows, |result: &NoticeResult| {
+            .run(rows, total, |result: &NoticeResult| {
                 console.result(result);
-                if let Some(r) = report.as_mut() {
+                if let (Some(r), None) = (report.as_mut(), &report_error) {
                     if let Err(e) = r.write(result) {
-                        report_error.get_or_insert(e);
+                        report_error = Some(format!(
+                            "could not write the report {}: {e}",
+                            crate::text::quote(&r.path().display().to_string())
+                        ));
                     }
+                }
+                // Results nobody can read: stop starting new notices, as on Ctrl-C.
+                match (console.stdout_failure(), &report_error) {
+                    (Some(e), _) => Err(format!("could not write the results to stdout: {e}")),
+                    (None, Some(e)) => Err(e.clone()),
+                    (None, None) => Ok(()),
                 }
             })
             .await;
         self.console.finish_progress();
-        if let Some(e) = report_error {
+        let stopped = "stopped starting new notices; the journal has every result";
+        if let Some(e) = self.console.stdout_failure() {
             self.console.error(&format!(
-                "could not write the report: {e}; the journal has every result"
+                "could not write the results to stdout: {e}; {stopped}"
             ));
+        }
+        if let Some(e) = report_error {
+            self.console.error(&format!("{e}; {stopped}"));
         }
         if let Some(e) = &end.journal_error {
             self.console

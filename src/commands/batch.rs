@@ -4,7 +4,7 @@
 use super::args as convert;
 use crate::cli::{BatchArgs, GlobalArgs};
 use crate::input::{self, Item, Problem, Severity};
-use crate::output::Report;
+use crate::output::{Report, ReportUnwritable};
 use crate::session::{self, SendOptions, Session};
 use crate::user_error;
 use anyhow::Result;
@@ -32,6 +32,10 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
     let options = SendOptions::from(&args.sending);
     let plan = session.plan(&options, args.concurrency, args.rate, args.fail_fast)?;
     let client = session.client(&plan, options.interface_type.as_deref())?;
+    if let Some(report) = args.report.as_deref() {
+        let input = (args.file != "-").then(|| std::path::Path::new(&args.file));
+        Report::check_target(report, input, session.journal_path().as_deref())?;
+    }
     // Read-only until the run is confirmed: a declined or invalid run leaves no journal behind.
     let reader = session.read_journal()?;
     // Whether an orderNo is missing depends on the journal too: `decide` judges that.
@@ -113,7 +117,15 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
 
     session.confirm_production(valid, options.yes)?;
     let journal = session.open_journal()?;
-    let report = args.report.as_deref().map(Report::create).transpose()?;
+    let report = match args.report.as_deref().map(Report::create).transpose() {
+        Ok(report) => report,
+        // Created but not writable (a full disk): an output failure, not a usage error.
+        Err(e) if e.is::<ReportUnwritable>() => {
+            session.console.error(&format!("{e}"));
+            return Ok(crate::error::code::FAILED);
+        }
+        Err(e) => return Err(e),
+    };
 
     // Pass 2: the same rows again, streamed to the engine.
     let (tx, rx) = tokio::sync::mpsc::channel(1024);

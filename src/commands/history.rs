@@ -4,6 +4,7 @@ use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::config::{self, JournalChoice, Settings};
 use crate::journal::{HistoryFilter, JournalReader, State};
 use crate::output::Console;
+use crate::text::escape_controls;
 use crate::user_error;
 use anyhow::Result;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -81,6 +82,10 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         let rows = reader.history(&filter).map_err(|e| user_error!("{e}"))?;
         print_rows(&console, &rows, &NOTICE_COLUMNS)
     };
+    if let Some(e) = console.stdout_failure() {
+        console.error(&format!("could not write the history to stdout: {e}"));
+        return Ok(crate::error::code::FAILED);
+    }
     if count == 0 {
         console.note("no notices match");
     }
@@ -96,15 +101,19 @@ fn print_rows<T: Serialize>(console: &Console, rows: &[T], columns: &[(&str, &st
     if console.format() == OutputFormat::Json {
         for v in &values {
             console.out(&v.to_string());
+            if console.stdout_failure().is_some() {
+                break;
+            }
         }
         return values.len();
     }
     if values.is_empty() {
         return 0;
     }
+    // Descriptions and errors came from a server: one row stays one line, with no terminal codes.
     let cell = |v: &serde_json::Value, key: &str| match &v[key] {
         serde_json::Value::Null => "-".to_string(),
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => escape_controls(s).into_owned(),
         other => other.to_string(),
     };
     let table: Vec<Vec<String>> = values
@@ -145,6 +154,9 @@ fn print_rows<T: Serialize>(console: &Console, rows: &[T], columns: &[(&str, &st
     };
     console.out(&line(columns.iter().map(|(t, _)| t.to_string()).collect()));
     for row in table {
+        if console.stdout_failure().is_some() {
+            break;
+        }
         console.out(&line(row));
     }
     values.len()

@@ -3,6 +3,7 @@
 use crate::cli::{GlobalArgs, SandboxArgs};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::user_error;
+use std::io::Write;
 
 pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> anyhow::Result<u8> {
     let options = SandboxOptions {
@@ -17,9 +18,11 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> anyhow::Result<u8> 
         .await
         .map_err(|e| user_error!("cannot start the sandbox on 127.0.0.1:{}: {e}", args.port))?;
     let url = sandbox.base_url();
-    println!("{url}");
+    // A closed stdout or stderr does not stop a rehearsal server: it answers all the same.
+    let _ = writeln!(std::io::stdout(), "{url}");
     if !global.quiet {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "sandbox listening on {url} (Ctrl-C to stop); try:\n  avatar-cli --base-url {url} --policy-source DEMO send --policy P2024000001 --generate-order-no"
         );
     }

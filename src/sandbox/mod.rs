@@ -22,7 +22,7 @@ use chrono::Utc;
 use glob::Glob;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::io;
+use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -109,7 +109,7 @@ impl Sandbox {
                 .with_graceful_shutdown(signal)
                 .await
             {
-                eprintln!("sandbox: server error: {e}");
+                let _ = writeln!(io::stderr(), "sandbox: server error: {e}");
             }
         });
         Ok(Sandbox { addr, stop, task })
@@ -274,22 +274,21 @@ impl App {
             path
         };
         let sep = if path.is_empty() { "" } else { " " };
-        eprintln!(
+        let line = format!(
             "{} {method}{sep}{path} {}{rest} ({} ms)",
             now.format("%Y-%m-%dT%H:%M:%S%.3f%:z"),
             status.as_u16(),
             started.elapsed().as_millis()
         );
+        // A closed stderr must not take the server down with a panic.
+        let _ = writeln!(io::stderr().lock(), "{}", one_line(&line));
     }
 }
 
-/// Request values go into the log; a newline in one must not forge a second log line.
+/// Request values go into the log; a newline or terminal code in one must not forge a second
+/// log line or reach the terminal.
 fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.escape_debug().to_string().into()
-    } else {
-        s.into()
-    }
+    crate::text::escape_controls(s)
 }
 
 fn html(status: StatusCode, body: &'static str) -> Response {
