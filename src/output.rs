@@ -59,7 +59,7 @@ pub struct Console {
     progress: Mutex<Option<ProgressBar>>,
     stdout: Mutex<io::Stdout>,
     /// The first error writing stdout; nothing more is written there after it.
-    stdout_error: OnceLock<String>,
+    stdout_error: OnceLock<(io::ErrorKind, String)>,
 }
 
 impl Console {
@@ -93,13 +93,21 @@ impl Console {
             return;
         }
         if let Err(e) = writeln!(out, "{line}") {
-            let _ = self.stdout_error.set(e.to_string());
+            let _ = self.stdout_error.set((e.kind(), e.to_string()));
         }
     }
 
     /// Why stdout could not be written, once it could not.
     pub fn stdout_failure(&self) -> Option<&str> {
-        self.stdout_error.get().map(String::as_str)
+        self.stdout_error.get().map(|(_, e)| e.as_str())
+    }
+
+    /// True when stdout's reader went away (`| head`): for a command that only reads, that is
+    /// the reader's choice, not a failure.
+    pub fn stdout_closed(&self) -> bool {
+        self.stdout_error
+            .get()
+            .is_some_and(|(kind, _)| *kind == io::ErrorKind::BrokenPipe)
     }
 
     /// Text already made safe for a terminal. A stderr that cannot be written is ignored: the

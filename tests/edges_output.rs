@@ -620,3 +620,46 @@ fn a_wrong_or_missing_echoed_order_no_is_a_warning() {
         assert!(text(&out.stderr).contains(&format!("P1: {want}")));
     }
 }
+
+#[test]
+fn history_stops_quietly_when_its_reader_leaves_and_fails_on_a_full_disk() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    let csv = env.write("many.csv", policies_csv(400));
+    batch_to(&env, &server.url, &csv).assert().code(0);
+
+    // `history | head -1`: the reader leaves after one line; that is its choice, not a failure.
+    let mut child = env
+        .std_cmd()
+        .args(["history", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"policyNo\""), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("error"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A full disk is a failure: the history the user asked for was not written.
+    let out = env
+        .std_cmd()
+        .args(["history", "--json"])
+        .stdout(dev_full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("could not write the history"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -82,6 +82,9 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         let rows = reader.history(&filter).map_err(|e| user_error!("{e}"))?;
         print_rows(&console, &rows, &NOTICE_COLUMNS)
     };
+    if console.stdout_closed() {
+        return Ok(crate::error::code::OK);
+    }
     if let Some(e) = console.stdout_failure() {
         console.error(&format!("could not write the history to stdout: {e}"));
         return Ok(crate::error::code::FAILED);
