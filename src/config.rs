@@ -159,8 +159,9 @@ impl Settings {
             headers.push(extra);
         }
         let concurrency = file.concurrency.unwrap_or(4);
-        if concurrency == 0 {
-            return Err(user_error!("config: concurrency must be at least 1"));
+        if !(1..=crate::cli::MAX_CONCURRENCY).contains(&concurrency) {
+            let max = crate::cli::MAX_CONCURRENCY;
+            return Err(user_error!("config: concurrency must be from 1 to {max}"));
         }
         let timeout = args.timeout.or(file.timeout_secs).unwrap_or(30);
         if timeout == 0 {

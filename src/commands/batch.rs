@@ -19,16 +19,8 @@ pub async fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
 }
 
 async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
-    if args.concurrency == Some(0) {
-        return Err(user_error!("--concurrency must be at least 1"));
-    }
-    if let Some(rate) = args.rate {
-        if !(rate > 0.0 && rate.is_finite()) {
-            return Err(user_error!(
-                "--rate must be a positive number of requests per second"
-            ));
-        }
-    }
+    // --concurrency and --rate are held to their ranges by clap (`cli.rs`), before anything
+    // starts; the config's concurrency by `config.rs`.
     let options = SendOptions::from(&args.sending);
     let plan = session.plan(&options, args.concurrency, args.rate, args.fail_fast)?;
     let client = session.client(&plan, options.interface_type.as_deref())?;
