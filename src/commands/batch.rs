@@ -6,6 +6,7 @@ use crate::cli::{BatchArgs, GlobalArgs};
 use crate::input::{self, Item, Problem, Severity};
 use crate::output::Report;
 use crate::session::{self, SendOptions, Session};
+use crate::text::escape_controls;
 use crate::user_error;
 use anyhow::Result;
 use std::ops::ControlFlow;
@@ -64,6 +65,7 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
                     errors += 1;
                     session.console.error(&problem.to_string());
                 }
+                // Display leaves the severity to the console's label: one "warning:".
                 Severity::Warning => session.console.warn(&problem.to_string()),
             }
             ControlFlow::Continue(())
@@ -77,6 +79,14 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
             "{errors} problem(s) in {}; nothing was sent (`avatar-cli validate {}` lists them again)",
             source.name(),
             args.file
+        ));
+    }
+    if valid == 0 {
+        // A day without cancellations is normal, but an export that came out empty by mistake
+        // looks just the same: say so rather than finish in silence.
+        session.console.warn(&format!(
+            "{}: no notices in it",
+            escape_controls(source.name())
         ));
     }
 
