@@ -13,8 +13,8 @@ use std::ops::ControlFlow;
 const NOT_UTF8: &str =
     "is not valid UTF-8 (if the file is GBK/GB18030, as Chinese Excel writes it, pass --encoding gb18030)";
 
-/// How many unknown column names the header warning lists.
-const MAX_UNKNOWN_SHOWN: usize = 10;
+/// About how many characters of unknown column names the header warning lists.
+const UNKNOWN_NAMES_CHARS: usize = 120;
 
 /// Which column holds which field, as worked out from the header.
 struct Layout {
@@ -171,9 +171,20 @@ fn header(
             Field::known_names()
         );
         // A wide export may have hundreds; the first few are enough to recognise it.
-        let mut names = unknown[..unknown.len().min(MAX_UNKNOWN_SHOWN)].join(", ");
-        if unknown.len() > MAX_UNKNOWN_SHOWN {
-            names.push_str(&format!(" and {} more", unknown.len() - MAX_UNKNOWN_SHOWN));
+        let mut names = String::new();
+        let mut shown = 0;
+        for name in &unknown {
+            if shown > 0 && names.chars().count() + name.chars().count() > UNKNOWN_NAMES_CHARS {
+                break;
+            }
+            if shown > 0 {
+                names.push_str(", ");
+            }
+            names.push_str(name);
+            shown += 1;
+        }
+        if shown < unknown.len() {
+            names.push_str(&format!(" and {} more", unknown.len() - shown));
         }
         errors.push(Problem::warning(&file, Some(line), &names, message));
     }

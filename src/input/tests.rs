@@ -439,3 +439,16 @@ fn speed_of_a_million_rows() {
     eprintln!("{rows} rows, {problems} problems, {bytes} bytes in {elapsed:.2?}");
     assert_eq!((rows, problems), (1_000_000, 0));
 }
+
+#[test]
+fn a_wide_header_names_a_few_unknown_columns_and_counts_the_rest() {
+    let header: Vec<String> = (1..=200).map(|i| format!("extra_column_{i}")).collect();
+    let (_, problems) = read("a.csv", format!("policyNo,{}\nP1\n", header.join(",")));
+    let column = &problems[0].column;
+    assert!(
+        column.starts_with("extra_column_1, extra_column_2, "),
+        "{column}"
+    );
+    assert!(column.ends_with(" more"), "{column}");
+    assert!(column.chars().count() < 160, "{column}");
+}
