@@ -323,22 +323,43 @@ fn a_real_gbk_file_is_still_read_as_gb18030() {
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
     assert!(!unmappable);
     let file = env.write("gbk.csv", &gbk);
-    let path = file.to_str().unwrap();
-    let server = Server::always(Reply::accept()).expect_hits(2001);
-    let (_, stderr) = run(&env, &batch_args(&server, path), 0);
-    assert!(
-        stderr.contains("is not valid UTF-8; reading it as GB18030"),
-        "{stderr}"
-    );
-    // A short one, all Chinese.
-    let (gbk, _, _) = encoding_rs::GBK.encode("保单号,退费金额\nP1,1\n");
-    let file = env.write("short.csv", &gbk);
-    let (stdout, _) = run(
+    let (stdout, stderr) = run(
         &env,
         &["validate", file.to_str().unwrap(), "--generate-order-no"],
         0,
     );
-    assert!(stdout.is_empty(), "{stdout}");
+    // The Chinese header reads as Chinese: the note column is named as written.
+    assert!(
+        stdout.contains(":1: 备注: warning: unknown column"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("is not valid UTF-8; reading it as GB18030"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2001 valid notice(s), 0 error(s)"),
+        "{stderr}"
+    );
+    // A short one, all Chinese, sent.
+    let (gbk, _, _) = encoding_rs::GBK.encode("保单号,退费金额\nP1,1\nP2,2\n");
+    let file = env.write("short.csv", &gbk);
+    let server = Server::always(Reply::accept()).expect_hits(2);
+    let (_, stderr) = run(&env, &batch_args(&server, file.to_str().unwrap()), 0);
+    assert!(
+        stderr.contains("is not valid UTF-8; reading it as GB18030"),
+        "{stderr}"
+    );
+    let amounts: Vec<_> = server
+        .seen()
+        .iter()
+        .map(|s| s.body["secondRefundReq"]["secondRefundAmount"].clone())
+        .collect();
+    assert_eq!(amounts.len(), 2);
+    assert!(
+        amounts.iter().any(|a| a.as_f64() == Some(2.0)),
+        "{amounts:?}"
+    );
 }
 
 // batch says "warning:" once.
