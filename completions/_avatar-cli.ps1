@@ -98,8 +98,8 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
         'avatar-cli;batch' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Notices in flight at once [default: 4]')
-            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many requests per second, across all workers')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Notices in flight at once, 1 to 1024 [default: 4]')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many requests per second across all workers, 0.01 to 100000')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)')
             [CompletionResult]::new('--interface-type', '--interface-type', [CompletionResultType]::ParameterName, 'head.interfaceType, if the platform contact says it is not recissionNotice')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')

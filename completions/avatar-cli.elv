@@ -93,8 +93,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         &'avatar-cli;batch'= {
             cand --format 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]'
             cand --encoding 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]'
-            cand --concurrency 'Notices in flight at once [default: 4]'
-            cand --rate 'At most this many requests per second, across all workers'
+            cand --concurrency 'Notices in flight at once, 1 to 1024 [default: 4]'
+            cand --rate 'At most this many requests per second across all workers, 0.01 to 100000'
             cand --report 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)'
             cand --interface-type 'head.interfaceType, if the platform contact says it is not recissionNotice'
             cand -e 'Which platform to call'

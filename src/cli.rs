@@ -199,11 +199,11 @@ pub struct BatchArgs {
     pub file: String,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Notices in flight at once [default: 4]
-    #[arg(long, value_name = "N")]
+    /// Notices in flight at once, 1 to 1024 [default: 4]
+    #[arg(long, value_name = "N", value_parser = concurrency, allow_negative_numbers = true)]
     pub concurrency: Option<usize>,
-    /// At most this many requests per second, across all workers
-    #[arg(long, value_name = "PER_SEC")]
+    /// At most this many requests per second across all workers, 0.01 to 100000
+    #[arg(long, value_name = "PER_SEC", value_parser = rate, allow_negative_numbers = true)]
     pub rate: Option<f64>,
     /// Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)
     #[arg(long, value_name = "FILE")]
@@ -213,6 +213,33 @@ pub struct BatchArgs {
     pub fail_fast: bool,
     #[command(flatten)]
     pub sending: SendingArgs,
+}
+
+/// Each notice in flight is a task with its own connection; past this many, more only costs
+/// memory and sockets (the config's `concurrency` is held to it too).
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// Requests per second: below the minimum a run of a few rows would take hours, above the
+/// maximum the limit means nothing, and outside both a float turns into no sensible interval.
+pub const MIN_RATE: f64 = 0.01;
+pub const MAX_RATE: f64 = 100_000.0;
+
+fn concurrency(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_CONCURRENCY).contains(n))
+        .ok_or_else(|| format!("must be a whole number from 1 to {MAX_CONCURRENCY}"))
+}
+
+fn rate(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| r.is_finite() && (MIN_RATE..=MAX_RATE).contains(r))
+        .ok_or_else(|| {
+            format!("must be a number of requests per second from {MIN_RATE} to {MAX_RATE}")
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

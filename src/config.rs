@@ -227,10 +227,11 @@ impl Settings {
             headers.push(extra);
         }
         let concurrency = match &file.concurrency {
-            Some(c) if *c.get_ref() == 0 => {
+            Some(c) if !(1..=crate::cli::MAX_CONCURRENCY).contains(c.get_ref()) => {
                 return Err(user_error!(
-                    "{}: concurrency must be at least 1",
-                    at(&c.span())
+                    "{}: concurrency must be from 1 to {}",
+                    at(&c.span()),
+                    crate::cli::MAX_CONCURRENCY
                 ))
             }
             Some(c) => *c.get_ref(),

@@ -48,10 +48,14 @@ pub struct RateLimit {
     next: Mutex<Instant>,
 }
 
+/// The longest wait between two starts, whatever rate is asked for: a day. `--rate` is kept
+/// far inside this; the bound is here so that no rate (zero, negative, NaN, 1e-300) can panic.
+const MAX_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+
 impl RateLimit {
     pub fn new(per_sec: f64) -> RateLimit {
         RateLimit {
-            interval: Duration::from_secs_f64(1.0 / per_sec),
+            interval: interval(per_sec),
             next: Mutex::new(Instant::now()),
         }
     }
@@ -63,12 +67,23 @@ impl RateLimit {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
             let slot = (*next).max(now);
-            *next = slot + self.interval;
+            // Saturating: an Instant that overflows panics, and a run that far ahead has no
+            // next slot worth computing.
+            *next = slot.checked_add(self.interval).unwrap_or(slot);
             slot
         };
         let wait = slot.saturating_duration_since(Instant::now());
         wait.is_zero() || !stop.sleep(wait).await
     }
+}
+
+/// 1/per_sec as a Duration, never panicking: a rate too small (or not a positive number) gets
+/// the longest interval, one too large none at all.
+fn interval(per_sec: f64) -> Duration {
+    if per_sec.is_nan() || per_sec <= 0.0 {
+        return MAX_INTERVAL;
+    }
+    Duration::try_from_secs_f64(1.0 / per_sec).map_or(MAX_INTERVAL, |d| d.min(MAX_INTERVAL))
 }
 
 /// The next Ctrl-C or SIGTERM.
@@ -105,6 +120,24 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[test]
+    fn no_rate_makes_an_interval_that_panics() {
+        assert_eq!(interval(50.0), Duration::from_millis(20));
+        for rate in [
+            0.0,
+            -1.0,
+            1e-19,
+            1e-300,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(interval(rate), MAX_INTERVAL, "{rate}");
+        }
+        assert_eq!(interval(f64::INFINITY), Duration::ZERO);
+        assert_eq!(interval(f64::MAX), Duration::ZERO);
     }
 
     #[tokio::test]

@@ -66,11 +66,14 @@ impl FromStr for CstDateTime {
                 _ => b.is_ascii_digit(),
             });
         if !shape_ok {
-            return Err(format!("'{s}' is not a date in yyyy-MM-dd HH:mm:ss"));
+            return Err(format!(
+                "'{}' is not a date in yyyy-MM-dd HH:mm:ss",
+                quote(s)
+            ));
         }
         NaiveDateTime::parse_from_str(s, DATETIME_FORMAT)
             .map(CstDateTime)
-            .map_err(|_| format!("'{s}' is not a real date and time"))
+            .map_err(|_| format!("'{}' is not a real date and time", quote(s)))
     }
 }
 
@@ -111,7 +114,10 @@ impl FromStr for Amount {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("'{s}' is not a non-negative amount with at most two decimal places");
+        let bad = || {
+            let s = quote(s);
+            format!("'{s}' is not a non-negative amount with at most two decimal places")
+        };
         let (whole, frac) = match s.split_once('.') {
             Some((w, f)) => (w, f),
             None => (s, ""),
@@ -133,7 +139,7 @@ impl FromStr for Amount {
             .checked_mul(100)
             .and_then(|f| f.checked_add(frac_fen))
             .filter(|f| *f <= AMOUNT_MAX_FEN)
-            .ok_or_else(|| format!("'{s}' is too large an amount"))?;
+            .ok_or_else(|| format!("'{}' is too large an amount", quote(s)))?;
         Ok(Amount { fen })
     }
 }
@@ -175,13 +181,16 @@ impl FromStr for Installment {
         let (Some(pay_no), Some(amount), Some(time)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(format!(
-                "'{s}' is not an installment in PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss"
+                "'{}' is not an installment in PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss",
+                quote(s)
             ));
         };
-        let pay_no = pay_no
-            .trim()
-            .parse()
-            .map_err(|_| format!("installment number '{pay_no}' is not a positive integer"))?;
+        let pay_no = pay_no.trim().parse().map_err(|_| {
+            format!(
+                "installment number '{}' is not a positive integer",
+                quote(pay_no)
+            )
+        })?;
         Ok(Installment {
             pay_no,
             amount: amount.trim().parse()?,
@@ -225,14 +234,18 @@ pub fn check_identifier(what: &str, value: &str) -> Result<(), String> {
         return Err(format!("{what} is empty"));
     }
     if value.len() > 64 {
-        return Err(format!("{what} '{value}' is longer than 64 characters"));
+        return Err(format!(
+            "{what} '{}' is longer than 64 characters",
+            quote(value)
+        ));
     }
     if let Some(c) = value
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')))
     {
         return Err(format!(
-            "{what} '{value}' contains {c:?}; only letters, digits and - _ . / are allowed"
+            "{what} '{}' contains {c:?}; only letters, digits and - _ . / are allowed",
+            quote(value)
         ));
     }
     Ok(())

@@ -586,7 +586,7 @@ fn a_bad_config_value_names_the_file_and_line() {
             "env = \"x\" is not test, prod or sandbox",
         ),
         ("timeout_secs = 0\n", 2, "timeout_secs must be at least 1"),
-        ("concurrency = 0\n", 2, "concurrency must be at least 1"),
+        ("concurrency = 0\n", 2, "concurrency must be from 1 to 1024"),
         ("retries = 99\n", 2, "retries must be at most 10"),
         ("order_no_prefix = \"Q S\"\n", 2, "order_no_prefix"),
         (

@@ -6,6 +6,7 @@ use crate::cli::{BatchArgs, GlobalArgs};
 use crate::input::{self, Item, Problem, Severity};
 use crate::output::{Report, ReportUnwritable};
 use crate::session::{self, SendOptions, Session};
+use crate::text::escape_controls;
 use crate::user_error;
 use anyhow::Result;
 use std::ops::ControlFlow;
@@ -19,16 +20,8 @@ pub async fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
 }
 
 async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
-    if args.concurrency == Some(0) {
-        return Err(user_error!("--concurrency must be at least 1"));
-    }
-    if let Some(rate) = args.rate {
-        if !(rate > 0.0 && rate.is_finite()) {
-            return Err(user_error!(
-                "--rate must be a positive number of requests per second"
-            ));
-        }
-    }
+    // --concurrency and --rate are held to their ranges by clap (`cli.rs`), before anything
+    // starts; the config's concurrency by `config.rs`.
     let options = SendOptions::from(&args.sending);
     let plan = session.plan(&options, args.concurrency, args.rate, args.fail_fast)?;
     let client = session.client(&plan, options.interface_type.as_deref())?;
@@ -76,6 +69,7 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
                     errors += 1;
                     session.console.error(&problem.to_string());
                 }
+                // Display leaves the severity to the console's label: one "warning:".
                 Severity::Warning => session.console.warn(&problem.to_string()),
             }
             ControlFlow::Continue(())
@@ -89,6 +83,14 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
             "{errors} problem(s) in {}; nothing was sent (`avatar-cli validate {}` lists them again)",
             source.name(),
             args.file
+        ));
+    }
+    if valid == 0 {
+        // A day without cancellations is normal, but an export that came out empty by mistake
+        // looks just the same: say so rather than finish in silence.
+        session.console.warn(&format!(
+            "{}: no notices in it",
+            escape_controls(source.name())
         ));
     }
 

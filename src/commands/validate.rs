@@ -6,6 +6,7 @@ use crate::cli::{GlobalArgs, OutputFormat, ValidateArgs};
 use crate::config::Settings;
 use crate::input::{self, Item, Problem, Severity};
 use crate::output::Console;
+use crate::text::escape_controls;
 use crate::user_error;
 use anyhow::Result;
 use std::ops::ControlFlow;
@@ -24,7 +25,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
         }
         match console.format() {
             OutputFormat::Json => console.out(&serde_json::to_string(p).unwrap_or_default()),
-            OutputFormat::Text => console.out(&p.to_string()),
+            OutputFormat::Text => console.out(&p.listing()),
         }
     };
     let name = match &args.file {
@@ -43,6 +44,12 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
                     ControlFlow::Continue(())
                 })
                 .map_err(|e| user_error!("{e}"))?;
+            if rows == 0 && errors == 0 {
+                console.warn(&format!(
+                    "{}: no notices in it",
+                    escape_controls(source.name())
+                ));
+            }
             source.name().to_string()
         }
         None => {

@@ -5,12 +5,16 @@ use super::fields::{Cell, ColumnNames, Draft, Field};
 use super::lines::LineTracker;
 use super::source::BUFFER_SIZE;
 use super::{Emitter, Problem};
+use crate::text::quote;
 use ::csv::{ByteRecord, ReaderBuilder};
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 
 const NOT_UTF8: &str =
     "is not valid UTF-8 (if the file is GBK/GB18030, as Chinese Excel writes it, pass --encoding gb18030)";
+
+/// About how many characters of unknown column names the header warning lists.
+const UNKNOWN_NAMES_CHARS: usize = 120;
 
 /// Which column holds which field, as worked out from the header.
 struct Layout {
@@ -30,13 +34,9 @@ pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<Co
         .from_reader(LineTracker::new(input));
     let mut record = ByteRecord::new();
     if !next(&mut reader, &mut record)? {
-        let problem = Problem::error(
-            emitter.file(),
-            Some(1),
-            Field::PolicyNo.wire_name(),
-            "the file is empty; expected a header row with a policyNo column",
-        );
-        return Ok(emitter.problem(problem));
+        // No header and no rows: an export of a day without cancellations can be 0 bytes.
+        // Nothing in it is wrong; the commands say that it held no notices.
+        return Ok(ControlFlow::Continue(()));
     }
     let header_line = line_of(&mut reader, &record);
     let layout = match header(&record, header_line, emitter) {
@@ -122,8 +122,9 @@ fn header(
             ));
             continue;
         };
-        let name = raw.trim().trim_start_matches('\u{feff}');
-        match Field::from_name(name) {
+        let raw_name = raw.trim().trim_start_matches('\u{feff}');
+        let name = &quote(raw_name);
+        match Field::from_name(raw_name) {
             Some(field) => match layout.fields.iter().find(|(_, f)| *f == field) {
                 Some(_) => errors.push(Problem::error(
                     &file,
@@ -140,7 +141,7 @@ fn header(
                 }
             },
             None if name.is_empty() => unknown.push(format!("(unnamed column {})", index + 1)),
-            None => unknown.push(name.to_owned()),
+            None => unknown.push(name.clone()),
         }
     }
     if !layout.fields.iter().any(|(_, f)| *f == Field::PolicyNo) {
@@ -169,12 +170,23 @@ fn header(
             if unknown.len() == 1 { "" } else { "s" },
             Field::known_names()
         );
-        errors.push(Problem::warning(
-            &file,
-            Some(line),
-            &unknown.join(", "),
-            message,
-        ));
+        // A wide export may have hundreds; the first few are enough to recognise it.
+        let mut names = String::new();
+        let mut shown = 0;
+        for name in &unknown {
+            if shown > 0 && names.chars().count() + name.chars().count() > UNKNOWN_NAMES_CHARS {
+                break;
+            }
+            if shown > 0 {
+                names.push_str(", ");
+            }
+            names.push_str(name);
+            shown += 1;
+        }
+        if shown < unknown.len() {
+            names.push_str(&format!(" and {} more", unknown.len() - shown));
+        }
+        errors.push(Problem::warning(&file, Some(line), &names, message));
     }
     let fatal = errors.iter().any(Problem::is_error);
     for problem in errors {

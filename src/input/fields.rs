@@ -2,6 +2,7 @@
 //! way in, so a CSV row, a JSON line and `send --policy` are judged alike.
 
 use crate::protocol::{check_identifier, Amount, CstDateTime, Installment, RefundDetails};
+use crate::text::quote;
 use serde_json::Value;
 
 /// A field of `secondRefundReq`, plus the `orderNo` of the head.
@@ -261,7 +262,7 @@ fn status(text: Option<&str>, cell: Cell<'_>) -> Result<i64, String> {
     match (text, cell) {
         (Some(t), _) => t
             .parse()
-            .map_err(|_| format!("status '{t}' is not an integer")),
+            .map_err(|_| format!("status '{}' is not an integer", quote(t))),
         (None, Cell::Json(Value::Number(n))) => n
             .as_i64()
             .ok_or_else(|| format!("status {n} is not an integer")),
@@ -312,7 +313,7 @@ fn installment_json(item: &Value) -> Result<Installment, String> {
             "amount" => amount_value = Some(value),
             "refundtime" | "refund_time" => time = Some(value),
             // A misspelt key would otherwise read as a missing field far from the typo.
-            _ => return Err(format!("unknown field '{key}'")),
+            _ => return Err(format!("unknown field '{}'", quote(key))),
         }
     }
     let pay_no = match pay_no {

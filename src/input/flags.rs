@@ -83,6 +83,19 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
     for (i, policy) in flags.policies.iter().enumerate() {
         let mut draft = Draft::default();
         draft.set(Field::PolicyNo, Field::PolicyNo.flag(), Cell::Text(policy));
+        // A blank cell is an absent field, but `--policy ""` is a policy asked for and not
+        // given (an unset shell variable, say): checking or sending nothing is not success.
+        if draft.policy_no.is_none() && !draft.has_errors() {
+            let which = if flags.policies.len() == 1 {
+                String::new()
+            } else {
+                format!(" (--policy number {})", i + 1)
+            };
+            draft.error(
+                Field::PolicyNo.flag(),
+                format!("policy number is empty{which}: pass --policy <NO>"),
+            );
+        }
         let mut ok = !draft.has_errors();
         problems.extend(
             draft
@@ -180,6 +193,21 @@ mod tests {
             m[1].contains("policy P1 is given twice (--policy number 1 and 3)"),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn a_blank_policy_is_an_error_not_nothing() {
+        for blank in ["", " ", "\t"] {
+            let (rows, problems) = rows_from_flags(&flags(&[blank]), false);
+            assert!(rows.is_empty());
+            assert_eq!(
+                messages(&problems),
+                ["<command line>: --policy: policy number is empty: pass --policy <NO>"]
+            );
+        }
+        let (rows, problems) = rows_from_flags(&flags(&["P1", ""]), false);
+        assert_eq!(rows.len(), 1);
+        assert!(messages(&problems)[0].contains("empty (--policy number 2)"));
     }
 
     #[test]

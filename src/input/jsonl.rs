@@ -4,8 +4,12 @@
 use super::fields::{Cell, ColumnNames, Draft, Field};
 use super::source::BUFFER_SIZE;
 use super::{Emitter, Problem};
+use crate::text::{quote, QUOTE_CHARS};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
@@ -31,9 +35,9 @@ pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<Co
             continue;
         }
         draft.clear();
-        let value = match serde_json::from_slice::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => {
+        let pairs = match serde_json::from_slice::<Object>(text) {
+            Ok(Object(Some(pairs))) => pairs,
+            Ok(Object(None)) => {
                 draft.error("", "this line is not a JSON object");
                 or_stop!(emitter.row(line, &mut draft, &names, false));
                 continue;
@@ -51,13 +55,13 @@ pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<Co
             }
         };
         let mut seen: [Option<&str>; 6] = [None; 6];
-        for (key, value) in &value {
+        for (key, value) in &pairs {
             let Some(field) = Field::from_name(key) else {
                 if unknown_seen.len() < MAX_UNKNOWN_KEYS && unknown_seen.insert(key.clone()) {
                     let problem = Problem::warning(
                         emitter.file(),
                         Some(line),
-                        key,
+                        &quote(key),
                         format!(
                             "unknown key, ignored here and on later lines (known: {})",
                             Field::known_names()
@@ -67,16 +71,87 @@ pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<Co
                 }
                 continue;
             };
+            // A key that names a field holds nothing but the field's letters, `_`, `-` and
+            // spaces, so only its length can need quoting (and the common case costs nothing).
+            let column = if key.len() <= QUOTE_CHARS {
+                Cow::Borrowed(key.as_str())
+            } else {
+                Cow::Owned(quote(key))
+            };
             if let Some(earlier) = seen[field.index()] {
-                draft.error(
-                    key,
-                    format!("the key {key} is the same field as {earlier}; keep one"),
-                );
+                // Which value was meant is anyone's guess; JSON parsers differ on it too.
+                let message = if earlier == key {
+                    format!("the key {column} appears twice; keep one")
+                } else {
+                    format!(
+                        "the key {column} is the same field as {}; keep one",
+                        quote(earlier)
+                    )
+                };
+                draft.error(&column, message);
                 continue;
             }
             seen[field.index()] = Some(key);
-            draft.set(field, key, Cell::Json(value));
+            draft.set(field, &column, Cell::Json(value));
         }
         or_stop!(emitter.row(line, &mut draft, &names, true));
+    }
+}
+
+/// One line's JSON: `Some` of an object's entries in file order, duplicates kept (a
+/// `serde_json::Map` keeps only the last of a repeated key, hiding the repeat); `None` for
+/// anything that is not an object.
+struct Object(Option<Vec<(String, Value)>>);
+
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ObjectVisitor)
+    }
+}
+
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = Object;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
+        while let Some(pair) = map.next_entry::<String, Value>()? {
+            pairs.push(pair);
+        }
+        Ok(Object(Some(pairs)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Object, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Object(None))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Object, E> {
+        Ok(Object(None))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Object, E> {
+        Ok(Object(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Object, E> {
+        Ok(Object(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Object, E> {
+        Ok(Object(None))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Object, E> {
+        Ok(Object(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Object, E> {
+        Ok(Object(None))
     }
 }

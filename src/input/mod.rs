@@ -29,7 +29,7 @@ pub use problem::{Problem, Severity};
 use crate::notice::Row;
 use checks::{describe_line, CrossChecks};
 use fields::{ColumnNames, Draft, Field};
-use source::Backing;
+use source::{Backing, Guess};
 use std::fmt;
 use std::io;
 use std::ops::ControlFlow;
@@ -49,7 +49,10 @@ impl FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Ok(Format::Csv),
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
-            _ => Err(format!("unknown format '{s}' (expected csv or jsonl)")),
+            _ => Err(format!(
+                "unknown format '{}' (expected csv or jsonl)",
+                crate::text::quote(s)
+            )),
         }
     }
 }
@@ -78,7 +81,8 @@ impl FromStr for Encoding {
             "utf-8" | "utf8" => Ok(Encoding::Utf8),
             "gb18030" | "gbk" | "gb2312" => Ok(Encoding::Gb18030),
             _ => Err(format!(
-                "unknown encoding '{s}' (expected utf-8 or gb18030)"
+                "unknown encoding '{}' (expected utf-8 or gb18030)",
+                crate::text::quote(s)
             )),
         }
     }
@@ -111,6 +115,15 @@ pub enum InputError {
     IsDirectory { path: String },
     #[error("cannot read {name}: {source}")]
     Read { name: String, source: io::Error },
+    #[error(
+        "{name} is not valid UTF-8 at line {line} (byte {column} of the line); save the file \
+         as UTF-8 again, or pass --encoding gb18030 if it really is GBK"
+    )]
+    NotUtf8 {
+        name: String,
+        line: u64,
+        column: u64,
+    },
     #[error("cannot read standard input: {source}")]
     Stdin { source: io::Error },
     #[error(
@@ -175,18 +188,22 @@ impl Source {
         let encoding = match options.encoding {
             Some(encoding) => encoding,
             None => {
-                let utf8 =
-                    source::sniff_utf8(backing.reader()).map_err(|source| InputError::Read {
+                let guess =
+                    source::guess_encoding(&backing).map_err(|source| InputError::Read {
                         name: name.clone(),
                         source,
                     })?;
-                if utf8 == Some(false) {
-                    notices.push(format!(
-                        "{name} is not valid UTF-8; reading it as GB18030 (use --encoding to choose)"
-                    ));
-                    Encoding::Gb18030
-                } else {
-                    Encoding::Utf8
+                match guess {
+                    Guess::Utf8 => Encoding::Utf8,
+                    Guess::Gb18030 => {
+                        notices.push(format!(
+                            "{name} is not valid UTF-8; reading it as GB18030 (use --encoding to choose)"
+                        ));
+                        Encoding::Gb18030
+                    }
+                    Guess::BrokenUtf8 { line, column } => {
+                        return Err(InputError::NotUtf8 { name, line, column })
+                    }
                 }
             }
         };

@@ -1,5 +1,6 @@
 //! What is wrong with the input, in the shape `validate` prints and `batch` refuses on.
 
+use crate::text::escape_controls;
 use serde::Serialize;
 use std::fmt;
 
@@ -54,22 +55,41 @@ impl Problem {
     }
 }
 
-/// `FILE:LINE: column: message` (cli.md, "validate"); a warning says so before its message,
-/// and the parts that do not apply (no line, no column) are left out rather than left blank.
+/// `FILE:LINE: column: message`, the parts that do not apply (no line, no column) left out
+/// rather than left blank. No severity: the console's `error:`/`warning:` label gives it (see
+/// [`Problem::listing`] for `validate`, which has no label). Control characters are made
+/// visible, so one problem is one line; the readers quote values and names short.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
+        self.write(f, false)
+    }
+}
+
+impl Problem {
+    /// The `validate` line: like Display, with `warning: ` before a warning's message.
+    pub fn listing(&self) -> String {
+        struct Listing<'a>(&'a Problem);
+        impl fmt::Display for Listing<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(f, true)
+            }
+        }
+        Listing(self).to_string()
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, severity: bool) -> fmt::Result {
+        f.write_str(&escape_controls(&self.file))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
         f.write_str(": ")?;
         if !self.column.is_empty() {
-            write!(f, "{}: ", self.column)?;
+            write!(f, "{}: ", escape_controls(&self.column))?;
         }
-        if self.severity == Severity::Warning {
+        if severity && self.severity == Severity::Warning {
             f.write_str("warning: ")?;
         }
-        f.write_str(&self.message)
+        f.write_str(&escape_controls(&self.message))
     }
 }
 
@@ -82,11 +102,20 @@ mod tests {
         let e = Problem::error("a.csv", Some(3), "amount", "'x' is bad");
         assert_eq!(e.to_string(), "a.csv:3: amount: 'x' is bad");
         let w = Problem::warning("a.csv", Some(3), "installments", "off by 1");
-        assert_eq!(w.to_string(), "a.csv:3: installments: warning: off by 1");
+        assert_eq!(w.listing(), "a.csv:3: installments: warning: off by 1");
+        assert_eq!(e.listing(), e.to_string());
+        // The console labels it "warning:" itself.
+        assert_eq!(w.to_string(), "a.csv:3: installments: off by 1");
         let flag = Problem::error("<command line>", None, "--amount", "bad");
         assert_eq!(flag.to_string(), "<command line>: --amount: bad");
         let whole = Problem::error("a.jsonl", Some(2), "", "not a JSON object");
         assert_eq!(whole.to_string(), "a.jsonl:2: not a JSON object");
+    }
+
+    #[test]
+    fn a_problem_is_one_line() {
+        let p = Problem::error("a\nb.csv", Some(1), "x\ry", "bad\nvalue");
+        assert_eq!(p.to_string(), "a\\nb.csv:1: x\\ry: bad\\nvalue");
     }
 
     #[test]

@@ -122,14 +122,29 @@ fn utf16_bom(head: &[u8]) -> bool {
     head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])
 }
 
-/// Whether the whole stream is valid UTF-8, read in chunks; a character split across two
-/// chunks is carried over rather than taken for an error. `Ok(None)` for a UTF-16 BOM, which
-/// the decoder honours whatever we pick.
-pub(crate) fn sniff_utf8(mut input: impl Read) -> io::Result<Option<bool>> {
+/// What one pass over the bytes found, as UTF-8.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Utf8Scan {
+    pub bytes: u64,
+    /// Well-formed characters of two bytes or more.
+    pub multibyte: u64,
+    /// Ill-formed sequences (each counted once, however many bytes it spans).
+    pub invalid: u64,
+    /// Offset of the first ill-formed byte.
+    pub first_invalid: Option<u64>,
+    /// Starts with a UTF-16 byte-order mark, which the decoder honours whatever we pick.
+    pub utf16: bool,
+}
+
+/// The whole stream judged as UTF-8, read in chunks; a character split across two chunks is
+/// carried over rather than taken for an error. Stops early at a UTF-16 BOM.
+pub(crate) fn sniff_utf8(mut input: impl Read) -> io::Result<Utf8Scan> {
     let mut buf = vec![0; BUFFER_SIZE];
-    // Bytes of an unfinished character from the previous chunk (at most 3).
+    let mut scan = Utf8Scan::default();
+    // Bytes of an unfinished character from the previous chunk (at most 3), and the offset
+    // of buf[0] in the stream.
     let mut carried = 0;
-    let mut first = true;
+    let mut base = 0u64;
     loop {
         let n = match input.read(&mut buf[carried..]) {
             Ok(n) => n,
@@ -137,26 +152,126 @@ pub(crate) fn sniff_utf8(mut input: impl Read) -> io::Result<Option<bool>> {
             Err(e) => return Err(e),
         };
         if n == 0 {
-            return Ok(Some(carried == 0));
+            if carried > 0 {
+                // A character cut off by the end of the file.
+                scan.invalid += 1;
+                scan.first_invalid.get_or_insert(base);
+            }
+            return Ok(scan);
         }
         let filled = carried + n;
-        if first && filled >= 2 {
-            if utf16_bom(&buf[..filled]) {
-                return Ok(None);
-            }
-            first = false;
+        if base == 0 && filled >= 2 && utf16_bom(&buf[..filled]) {
+            scan.utf16 = true;
+            return Ok(scan);
         }
-        match std::str::from_utf8(&buf[..filled]) {
-            Ok(_) => carried = 0,
-            // `error_len() == None`: the chunk ends inside a character that may yet complete.
-            Err(e) if e.error_len().is_none() => {
-                let valid = e.valid_up_to();
-                buf.copy_within(valid..filled, 0);
-                carried = filled - valid;
+        scan.bytes += n as u64;
+        let mut at = 0;
+        carried = 0;
+        while at < filled {
+            let (valid, bad) = match std::str::from_utf8(&buf[at..filled]) {
+                Ok(_) => (filled - at, None),
+                Err(e) => (e.valid_up_to(), Some(e.error_len())),
+            };
+            // In well-formed UTF-8 every lead byte of a longer character is 0xC2 or above.
+            let leads = buf[at..at + valid].iter().filter(|&&b| b >= 0xC0).count();
+            scan.multibyte += leads as u64;
+            at += valid;
+            match bad {
+                None => {}
+                // The chunk ends inside a character that may yet complete.
+                Some(None) => {
+                    carried = filled - at;
+                    break;
+                }
+                Some(Some(len)) => {
+                    scan.invalid += 1;
+                    scan.first_invalid.get_or_insert(base + at as u64);
+                    at += len;
+                }
             }
-            Err(_) => return Ok(Some(false)),
+        }
+        buf.copy_within(filled - carried..filled, 0);
+        base += (filled - carried) as u64;
+    }
+}
+
+/// Whether the stream reads as GB18030 without a single malformed sequence.
+pub(crate) fn clean_gb18030(mut input: impl Read) -> io::Result<bool> {
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut buf = vec![0; BUFFER_SIZE];
+    let mut out = vec![0; BUFFER_SIZE * 2 + 16];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let mut rest = &buf[..n];
+        loop {
+            let (result, read, _) =
+                decoder.decode_to_utf8_without_replacement(rest, &mut out, n == 0);
+            match result {
+                encoding_rs::DecoderResult::Malformed(..) => return Ok(false),
+                encoding_rs::DecoderResult::OutputFull => rest = &rest[read..],
+                encoding_rs::DecoderResult::InputEmpty => break,
+            }
+        }
+        if n == 0 {
+            return Ok(true);
         }
     }
+}
+
+/// The 1-based line and byte column of `offset`. A line ends at `\n`, `\r\n` or a lone `\r`,
+/// as the CSV reader counts them.
+pub(crate) fn locate(input: impl Read, offset: u64) -> io::Result<(u64, u64)> {
+    let (mut line, mut line_start, mut after_cr) = (1u64, 0u64, false);
+    let input = BufReader::with_capacity(BUFFER_SIZE, input);
+    for (i, byte) in input.bytes().take(offset as usize).enumerate() {
+        let (i, byte) = (i as u64, byte?);
+        if byte == b'\n' && after_cr {
+            // The second half of a `\r\n`: the line was counted at the `\r`.
+            line_start = i + 1;
+        } else if byte == b'\n' || byte == b'\r' {
+            line += 1;
+            line_start = i + 1;
+        }
+        after_cr = byte == b'\r';
+    }
+    Ok((line, offset - line_start + 1))
+}
+
+/// What to read a file as, when `--encoding` does not say.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Guess {
+    Utf8,
+    /// Chinese Excel's "CSV".
+    Gb18030,
+    /// UTF-8 but for a few bad bytes; the first is here (line, byte column). Reading it as
+    /// GB18030 would turn every Chinese character in it to nonsense.
+    BrokenUtf8 {
+        line: u64,
+        column: u64,
+    },
+}
+
+/// UTF-8 when it is valid. Otherwise GB18030, unless the file is plainly meant as UTF-8: it
+/// has at least twice as many well-formed multi-byte characters as bad sequences (GBK text
+/// read as UTF-8 is nearly all bad sequences, with a well-formed pair only by chance), or
+/// fewer than 1 byte in 1,000 is bad and GB18030 cannot read it either (a stray byte in an
+/// ASCII file). A GBK file whose only Chinese is its header is clean GB18030, so it stays so.
+pub(crate) fn guess_encoding(backing: &Backing) -> io::Result<Guess> {
+    let scan = sniff_utf8(backing.reader())?;
+    let Some(first) = scan.first_invalid.filter(|_| !scan.utf16) else {
+        return Ok(Guess::Utf8);
+    };
+    let meant_as_utf8 = scan.multibyte >= 2 * scan.invalid
+        || (scan.invalid.saturating_mul(1000) < scan.bytes && !clean_gb18030(backing.reader())?);
+    if !meant_as_utf8 {
+        return Ok(Guess::Gb18030);
+    }
+    let (line, column) = locate(backing.reader(), first)?;
+    Ok(Guess::BrokenUtf8 { line, column })
 }
 
 /// A UTF-8 stream of the input: passed through untouched when it is UTF-8 (invalid bytes are
@@ -202,17 +317,46 @@ mod tests {
     fn utf8_sniffing_survives_chunk_boundaries() {
         let text = "保单号,amount\nP1,1\n".repeat(50);
         for step in 1..8 {
-            assert_eq!(
-                sniff_utf8(Trickle(text.as_bytes(), step)).unwrap(),
-                Some(true)
-            );
+            let scan = sniff_utf8(Trickle(text.as_bytes(), step)).unwrap();
+            assert_eq!(scan.first_invalid, None, "{step}");
+            assert_eq!(scan.multibyte, 150, "{step}");
+            assert_eq!(scan.bytes, text.len() as u64);
         }
         let (gbk, _, _) = encoding_rs::GBK.encode(&text);
-        assert_eq!(sniff_utf8(Trickle(&gbk, 3)).unwrap(), Some(false));
+        let scan = sniff_utf8(Trickle(&gbk, 3)).unwrap();
+        assert_eq!(scan.first_invalid, Some(0));
+        assert!(scan.invalid > 2 * scan.multibyte, "{scan:?}");
         // A character cut off by the end of the file.
-        assert_eq!(sniff_utf8(&"保".as_bytes()[..2]).unwrap(), Some(false));
-        assert_eq!(sniff_utf8(&b""[..]).unwrap(), Some(true));
-        assert_eq!(sniff_utf8(&b"\xFF\xFEp\0"[..]).unwrap(), None);
+        let scan = sniff_utf8(&"a保".as_bytes()[..3]).unwrap();
+        assert_eq!((scan.invalid, scan.first_invalid), (1, Some(1)));
+        assert_eq!(sniff_utf8(&b""[..]).unwrap(), Utf8Scan::default());
+        assert!(sniff_utf8(&b"\xFF\xFEp\0"[..]).unwrap().utf16);
+        // Bad bytes after a chunk boundary are placed in the whole stream.
+        let mut bytes = "保".repeat(100).into_bytes();
+        bytes.extend_from_slice(b"x\xFFy\xFE");
+        for step in [1, 2, 7, 1000] {
+            let scan = sniff_utf8(Trickle(&bytes, step)).unwrap();
+            assert_eq!((scan.invalid, scan.first_invalid), (2, Some(301)), "{step}");
+            assert_eq!(scan.multibyte, 100, "{step}");
+        }
+    }
+
+    #[test]
+    fn bad_bytes_are_located_by_line_and_column() {
+        let text = b"ab\ncd\r\nef\rgh";
+        assert_eq!(locate(&text[..], 0).unwrap(), (1, 1));
+        assert_eq!(locate(&text[..], 4).unwrap(), (2, 2));
+        assert_eq!(locate(&text[..], 7).unwrap(), (3, 1));
+        assert_eq!(locate(&text[..], 11).unwrap(), (4, 2));
+    }
+
+    #[test]
+    fn gb18030_cleanness() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("保单号,退费金额\nP1,1\n");
+        assert!(clean_gb18030(Trickle(&gbk, 3)).unwrap());
+        assert!(clean_gb18030(&b"policyNo\nP1\n"[..]).unwrap());
+        assert!(!clean_gb18030(&b"policyNo\nP1\xFF\n"[..]).unwrap());
+        assert!(!clean_gb18030(&b"policyNo\nP1\xB1"[..]).unwrap());
     }
 
     #[test]
