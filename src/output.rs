@@ -102,12 +102,18 @@ impl Console {
         self.stdout_error.get().map(|(_, e)| e.as_str())
     }
 
-    /// True when stdout's reader went away (`| head`): for a command that only reads, that is
-    /// the reader's choice, not a failure.
-    pub fn stdout_closed(&self) -> bool {
-        self.stdout_error
-            .get()
-            .is_some_and(|(kind, _)| *kind == io::ErrorKind::BrokenPipe)
+    /// The exit code of a command that sends nothing (`history`, `validate`, a dry run), given
+    /// the code it would have: a reader that went away (`| head`) chose to stop, which is no
+    /// failure; a stdout that could not take the output (a full disk) is exit 3, said once.
+    pub fn offline_exit(&self, code: u8, what: &str) -> u8 {
+        match self.stdout_error.get() {
+            None => code,
+            Some((io::ErrorKind::BrokenPipe, _)) => code,
+            Some((_, e)) => {
+                self.error(&format!("could not write {what} to stdout: {e}"));
+                crate::error::code::FAILED
+            }
+        }
     }
 
     /// Text already made safe for a terminal. A stderr that cannot be written is ignored: the

@@ -663,3 +663,31 @@ fn history_stops_quietly_when_its_reader_leaves_and_fails_on_a_full_disk() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn validate_and_dry_run_onto_a_full_stdout_exit_3() {
+    let env = Env::new();
+    let csv = env.write("some.csv", "policyNo,amount\nP1,1.x\nP2,2.00\n");
+    let out = env
+        .std_cmd()
+        .args(["validate"])
+        .arg(&csv)
+        .stdout(dev_full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("could not write the problems"));
+
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    let good = env.write("good.csv", policies_csv(3));
+    let out = env
+        .std_cmd()
+        .args(["--base-url", &server.url, "--policy-source", "HN_HT_QNW"])
+        .args(["batch", "--dry-run", "--generate-order-no"])
+        .arg(&good)
+        .stdout(dev_full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("could not write the envelopes"));
+}

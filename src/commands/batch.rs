@@ -114,7 +114,9 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
         if let Some(e) = lookup_error {
             return Err(user_error!("cannot read the journal: {e:#}"));
         }
-        return Ok(crate::error::code::OK);
+        return Ok(session
+            .console
+            .offline_exit(crate::error::code::OK, "the envelopes"));
     }
 
     session.confirm_production(valid, options.yes)?;

@@ -82,12 +82,8 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         let rows = reader.history(&filter).map_err(|e| user_error!("{e}"))?;
         print_rows(&console, &rows, &NOTICE_COLUMNS)
     };
-    if console.stdout_closed() {
-        return Ok(crate::error::code::OK);
-    }
-    if let Some(e) = console.stdout_failure() {
-        console.error(&format!("could not write the history to stdout: {e}"));
-        return Ok(crate::error::code::FAILED);
+    if console.stdout_failure().is_some() {
+        return Ok(console.offline_exit(crate::error::code::OK, "the history"));
     }
     if count == 0 {
         console.note("no notices match");

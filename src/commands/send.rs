@@ -47,7 +47,9 @@ async fn send(session: &Session, command: &SendArgs) -> Result<u8> {
         for (row, decision) in rows.iter().zip(&decisions) {
             session.dry_run_row(&client, &plan, row, decision);
         }
-        return Ok(crate::error::code::OK);
+        return Ok(session
+            .console
+            .offline_exit(crate::error::code::OK, "the envelopes"));
     }
     session.confirm_production(rows.len() as u64, options.yes)?;
     let journal = session.open_journal()?;

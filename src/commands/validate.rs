@@ -63,9 +63,10 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
     console.note(&format!(
         "{name}: {rows} valid notice(s), {errors} error(s), {warnings} warning(s)"
     ));
-    Ok(if errors > 0 {
+    let code = if errors > 0 {
         crate::error::code::USAGE
     } else {
         crate::error::code::OK
-    })
+    };
+    Ok(console.offline_exit(code, "the problems"))
 }
