@@ -383,9 +383,14 @@ pub struct Running {
 }
 
 impl Running {
-    /// Spawns `cmd` (its stdin as the caller set it).
+    /// Spawns `cmd` with stdout and stderr piped (its stdin as the caller set it).
     pub fn spawn(mut cmd: std::process::Command) -> Running {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Running::start(cmd)
+    }
+
+    /// Spawns `cmd` with its stdio as the caller set it; what is piped is collected.
+    pub fn start(mut cmd: std::process::Command) -> Running {
         let mut child = cmd.spawn().expect("start the process");
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
