@@ -299,7 +299,14 @@ fn production_without_a_terminal_or_yes_sends_nothing() {
         .code(2)
         .stderr(predicate::str::contains("PRODUCTION"))
         .stderr(predicate::str::contains("--yes"));
-    assert!(!env.journal().exists(), "nothing may be written either");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = env.journal().into_os_string();
+        file.push(suffix);
+        assert!(
+            !std::path::Path::new(&file).exists(),
+            "nothing may be written either: {file:?}"
+        );
+    }
 }
 
 #[test]
@@ -425,7 +432,14 @@ fn dry_run_prints_the_envelope_and_sends_nothing() {
     let envelope = &json_lines(&out.stdout)[0];
     assert_eq!(envelope["head"]["orderNo"], "QS1");
     assert_eq!(envelope["secondRefundReq"]["secondRefundAmount"], 3.0);
-    assert!(!env.journal().exists(), "a dry run writes no journal");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = env.journal().into_os_string();
+        file.push(suffix);
+        assert!(
+            !std::path::Path::new(&file).exists(),
+            "a dry run writes no journal: {file:?}"
+        );
+    }
 }
 
 #[test]

@@ -85,6 +85,15 @@ impl Terminal {
     fn wait_for(&self, needle: &str, run: &mut Running) {
         let start = Instant::now();
         while !self.screen().contains(needle) {
+            if run.has_exited() {
+                let screen = self.final_screen();
+                assert!(
+                    screen.contains(needle),
+                    "the program exited without {needle:?} on the terminal: {screen:?}\nstderr: {}",
+                    run.stderr_text()
+                );
+                return;
+            }
             assert!(
                 start.elapsed() < PATIENCE,
                 "no {needle:?} on the terminal: {:?}\nstderr: {}",

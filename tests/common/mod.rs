@@ -421,6 +421,11 @@ impl Running {
         assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
     }
 
+    /// Whether the process has exited.
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     pub fn stdout_text(&self) -> String {
         text(&self.stdout.lock().unwrap())
     }
