@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{json_lines, text, Env, Reply, Server};
+use common::{json_lines, text, Env, Gate, Reply, Running, Server};
 use predicates::prelude::*;
 use std::collections::{HashMap, HashSet};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A CSV of `n` policies P000001…, without order numbers.
@@ -40,26 +40,20 @@ fn by_policy(server: &Server) -> HashMap<String, Vec<String>> {
     map
 }
 
-fn wait_for_hits(server: &Server, n: usize) {
-    let start = Instant::now();
-    while server.hits() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the server saw only {} requests",
-            server.hits()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+fn spawn_batch(env: &Env, args: &[&str]) -> Running {
+    env.spawn(args)
 }
 
-fn spawn_batch(env: &Env, args: &[&str]) -> std::process::Child {
-    env.std_cmd()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start avatar-cli")
+/// The journal and the files SQLite keeps beside it.
+fn journal_files(journal: &Path) -> Vec<std::path::PathBuf> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut name = journal.as_os_str().to_owned();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        })
+        .collect()
 }
 
 #[test]
@@ -67,21 +61,16 @@ fn killed_mid_batch_then_rerun_loses_nothing_and_doubles_only_what_was_in_flight
     let env = Env::new();
     let file = env.write("cancellations.csv", policies_csv(1000));
     let file = file.to_str().unwrap();
-    let server = Server::always(Reply::Slow(
-        Duration::from_millis(10),
-        Box::new(Reply::accept()),
-    ));
+    // 150 answers, then every request is held: the kill lands with requests in flight
+    // however slow the machine.
+    let held = Gate::new();
+    let server = Server::start(vec![Reply::accept(); 150], held.hold(Reply::accept()));
     let mut args = batch_args(&server, file);
     args.extend(["--generate-order-no", "--concurrency", "4"]);
-    let mut child = spawn_batch(&env, &args);
-    wait_for_hits(&server, 150);
-    child.kill().expect("SIGKILL");
-    child.wait().unwrap();
-    let sent_before = server.hits();
-    assert!(
-        sent_before < 1000,
-        "the batch finished before it could be killed"
-    );
+    let child = spawn_batch(&env, &args);
+    server.wait_for_hits(151);
+    child.kill();
+    held.open();
 
     let out = env
         .cmd()
@@ -128,15 +117,40 @@ fn two_processes_on_one_file_and_journal_send_each_policy_once() {
     let env = Env::new();
     let file = env.write("cancellations.csv", policies_csv(300));
     let file = file.to_str().unwrap();
-    let server = Server::always(Reply::Slow(
-        Duration::from_millis(2),
-        Box::new(Reply::accept()),
-    ));
+    // Every request is held until both runs have requests in flight at once.
+    let held = Gate::new();
+    let server = Server::always(held.hold(Reply::accept()));
     let mut args = batch_args(&server, file);
     args.extend(["--generate-order-no", "--json"]);
-    let a = spawn_batch(&env, &args);
-    let b = spawn_batch(&env, &args);
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let run = |name: &str, concurrency: &str| {
+        let mut own = args.clone();
+        own.extend(["--concurrency", concurrency]);
+        own.extend(["-H", name]);
+        spawn_batch(&env, &own)
+    };
+    // A takes the first four rows and holds them; B, with eight workers, finds those four
+    // claimed and sends the next four: eight requests in flight, four from each process.
+    let a = run("X-Run: A", "4");
+    server.wait_for_hits(4);
+    let b = run("X-Run: B", "8");
+    server.wait_for_hits(8);
+    let in_flight: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.header("x-run").unwrap_or("?").to_string())
+        .collect();
+    assert_eq!(
+        in_flight.iter().filter(|r| *r == "A").count(),
+        4,
+        "{in_flight:?}"
+    );
+    assert_eq!(
+        in_flight.iter().filter(|r| *r == "B").count(),
+        4,
+        "{in_flight:?}"
+    );
+    held.open();
+    let (a, b) = (a.finish(), b.finish());
     assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
     assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
     let seen = by_policy(&server);
@@ -145,15 +159,25 @@ fn two_processes_on_one_file_and_journal_send_each_policy_once() {
         seen.values().all(|orders| orders.len() == 1),
         "a policy was sent twice"
     );
-    let accepted = [&a, &b]
-        .iter()
-        .flat_map(|o| json_lines(&o.stdout))
-        .filter(|r| r["outcome"] == "accepted")
-        .count();
+    let accepted = |o: &std::process::Output| {
+        json_lines(&o.stdout)
+            .iter()
+            .filter(|r| r["outcome"] == "accepted")
+            .count()
+    };
+    assert!(accepted(&a) >= 4 && accepted(&b) >= 4, "both runs sent");
     assert_eq!(
-        accepted, 300,
+        accepted(&a) + accepted(&b),
+        300,
         "each policy accepted by exactly one of the two runs"
     );
+    for out in [&a, &b] {
+        let results = json_lines(&out.stdout);
+        assert_eq!(results.len(), 300);
+        assert!(results
+            .iter()
+            .all(|r| r["outcome"] == "accepted" || r["outcome"] == "skipped"));
+    }
 }
 
 #[test]
@@ -183,7 +207,16 @@ fn gbk_csv_with_bom_and_chinese_headers_sends_the_right_policy_numbers() {
     env.cmd()
         .args(batch_args(&server, file.to_str().unwrap()))
         .assert()
-        .code(0);
+        .code(0)
+        .stderr(predicate::str::contains("GB18030").not());
+    let seen = server.seen();
+    let mut sent: Vec<(&str, &str)> = seen
+        .iter()
+        .map(|s| (s.policy_no(), s.head("orderNo")))
+        .collect();
+    sent.sort_unstable();
+    // The BOM is not part of the first column's name, so 保单号 is found and read.
+    assert_eq!(sent, [("P2024000001", "QS001"), ("P2024000002", "QS002")]);
 }
 
 #[test]
@@ -229,6 +262,9 @@ fn three_bad_rows_in_ten_thousand_are_all_named_and_nothing_is_sent() {
     }
     assert!(out.stdout.is_empty());
     assert!(stderr.contains("nothing was sent"));
+    for file in journal_files(&env.journal()) {
+        assert!(!file.exists(), "an invalid run created {}", file.display());
+    }
 }
 
 #[test]
@@ -302,10 +338,9 @@ fn sigterm_lets_requests_in_flight_finish_and_exits_130() {
     let env = Env::new();
     let file = env.write("c.csv", policies_csv(400));
     let file = file.to_str().unwrap();
-    let server = Server::always(Reply::Slow(
-        Duration::from_millis(300),
-        Box::new(Reply::accept()),
-    ));
+    // Four rows are answered; the next four are held until the run has taken the signal.
+    let held = Gate::new();
+    let server = Server::start(vec![Reply::accept(); 4], held.hold(Reply::accept()));
     let report = env.path("report.csv");
     let mut args = batch_args(&server, file);
     args.extend([
@@ -316,29 +351,27 @@ fn sigterm_lets_requests_in_flight_finish_and_exits_130() {
         "--report",
         report.to_str().unwrap(),
     ]);
-    let child = spawn_batch(&env, &args);
-    wait_for_hits(&server, 6);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut child = spawn_batch(&env, &args);
+    server.wait_for_hits(8);
+    child.signal(libc::SIGTERM);
+    child.wait_for_stderr("stopping");
+    held.open();
+    let out = child.finish();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     let results = json_lines(&out.stdout);
     assert_eq!(results.len(), 400, "one result per row, notSent included");
-    let sent = results
-        .iter()
-        .filter(|r| r["outcome"] == "accepted")
-        .count();
+    let count = |outcome: &str| results.iter().filter(|r| r["outcome"] == outcome).count();
     assert_eq!(
-        sent,
-        server.hits(),
+        count("accepted"),
+        8,
         "every request in flight finished and was recorded"
     );
-    assert!(results.iter().filter(|r| r["outcome"] == "notSent").count() >= 380);
+    assert_eq!(server.hits(), 8, "nothing new started after the signal");
+    assert_eq!(count("notSent"), 392);
     assert!(
-        text(&out.stderr).contains("notices:"),
-        "the summary is printed"
+        text(&out.stderr).contains("400 notices: 8 accepted"),
+        "the summary is printed: {}",
+        text(&out.stderr)
     );
     let rows = std::fs::read_to_string(&report).unwrap();
     assert_eq!(
@@ -430,6 +463,117 @@ fn the_report_has_one_row_per_input_row_with_the_documented_columns() {
 }
 
 #[test]
+fn the_json_lines_report_has_each_row_as_soon_as_its_result_arrives() {
+    let env = Env::new();
+    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
+    let held = Gate::new();
+    let server = Server::start(vec![Reply::accept()], held.hold(Reply::accept()));
+    let report = env.path("report.jsonl");
+    let mut args = batch_args(&server, file.to_str().unwrap());
+    args.extend(["--concurrency", "1", "--report", report.to_str().unwrap()]);
+    let mut child = spawn_batch(&env, &args);
+    // P1 answered, P2 held: the run is still going, and P1 is in the report already.
+    server.wait_for_hits(2);
+    child.wait_for_stdout("P1");
+    let start = Instant::now();
+    let rows = loop {
+        let rows = std::fs::read(&report)
+            .map(|b| json_lines(&b))
+            .unwrap_or_default();
+        if !rows.is_empty() || start.elapsed() > common::PATIENCE {
+            break rows;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["policyNo"], "P1");
+    assert_eq!(rows[0]["outcome"], "accepted");
+    assert_eq!(server.hits(), 2, "P2 is still held");
+    held.open();
+    let out = child.finish();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = json_lines(&std::fs::read(&report).unwrap());
+    let policies: Vec<&str> = rows
+        .iter()
+        .map(|r| r["policyNo"].as_str().unwrap())
+        .collect();
+    assert_eq!(policies, ["P1", "P2", "P3"]);
+}
+
+#[test]
+fn header_values_are_never_written_to_the_journal_or_the_report() {
+    let env = Env::new();
+    let key = env.write("key.txt", "s3cret-from-file\n");
+    // One of each, twice: accepted, rejected, and failed with an error message.
+    let replies = [
+        Reply::accept(),
+        Reply::Deal("0", "no"),
+        Reply::Raw(400, "text/plain", "bad request".into()),
+    ];
+    let server = Server::start(
+        replies.iter().chain(&replies).cloned().collect(),
+        Reply::accept(),
+    )
+    .expect_hits(6);
+    for (n, report) in [(1, "report.csv"), (4, "report.jsonl")] {
+        let file = env.write(
+            &format!("c{n}.csv"),
+            format!(
+                "policyNo,orderNo\nP{},O{}\nP{},O{}\nP{},O{}\n",
+                n,
+                n,
+                n + 1,
+                n + 1,
+                n + 2,
+                n + 2
+            ),
+        );
+        let report = env.path(report);
+        let out = env
+            .cmd()
+            .args(batch_args(&server, file.to_str().unwrap()))
+            .args([
+                "-v",
+                "--concurrency",
+                "1",
+                "-H",
+                "X-Gateway-Key: s3cret-inline",
+            ])
+            .arg("-H")
+            .arg(format!("X-Other: @{}", key.display()))
+            .arg("--report")
+            .arg(&report)
+            .assert()
+            .code(3)
+            .get_output()
+            .clone();
+        assert!(!text(&out.stdout).contains("s3cret"));
+        assert!(!text(&out.stderr).contains("s3cret"));
+        let written = text(&std::fs::read(&report).unwrap());
+        assert!(written.contains("bad request"), "{written}");
+        assert!(!written.contains("s3cret"), "{written}");
+    }
+    let seen = server.seen();
+    assert!(seen
+        .iter()
+        .all(|s| s.header("x-gateway-key") == Some("s3cret-inline")
+            && s.header("x-other") == Some("s3cret-from-file")));
+    // Everything SQLite wrote, main file and WAL alike.
+    let mut bytes = Vec::new();
+    for file in journal_files(&env.journal()) {
+        if let Ok(b) = std::fs::read(&file) {
+            bytes.extend(b);
+        }
+    }
+    let holds = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        holds(b"bad request"),
+        "the journal holds what the run recorded"
+    );
+    assert!(!holds(b"s3cret"), "the journal holds a header value");
+}
+
+#[test]
 fn standard_input_and_json_lines_are_read() {
     let env = Env::new();
     let server = Server::always(Reply::accept()).expect_hits(3);
@@ -468,10 +612,7 @@ fn dry_run_reads_the_journal_and_writes_nothing() {
         .assert()
         .code(0);
     let both = env.write("both.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
-    let modified = std::fs::metadata(env.journal())
-        .unwrap()
-        .modified()
-        .unwrap();
+    let before = std::fs::read(env.journal()).unwrap();
     let out = env
         .cmd()
         .args(batch_args(&server, both.to_str().unwrap()))
@@ -484,13 +625,15 @@ fn dry_run_reads_the_journal_and_writes_nothing() {
     let envelopes = json_lines(&out.stdout);
     assert_eq!(envelopes.len(), 1);
     assert_eq!(envelopes[0]["secondRefundReq"]["policyNo"], "P2");
-    assert_eq!(
-        std::fs::metadata(env.journal())
-            .unwrap()
-            .modified()
-            .unwrap(),
-        modified
+    assert!(
+        std::fs::read(env.journal()).unwrap() == before,
+        "the dry run changed the journal"
     );
+    // A reader may leave SQLite's shared-memory index, but never a WAL with anything in it.
+    let mut wal = env.journal().into_os_string();
+    wal.push("-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "the dry run wrote to the WAL");
 }
 
 #[test]

@@ -2,15 +2,20 @@
 
 mod common;
 
-use common::{text, Env};
+use common::{text, Env, PATIENCE};
 use predicates::prelude::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// A running `avatar-cli sandbox`, stopped with SIGTERM on drop.
+/// A running `avatar-cli sandbox`, stopped with SIGTERM by `stop`, and killed and reaped on
+/// drop so that a failing test leaves no server behind.
 struct SandboxProcess {
     child: Child,
     url: String,
+    log: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl SandboxProcess {
@@ -18,27 +23,71 @@ impl SandboxProcess {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("avatar-cli"))
             .arg("sandbox")
             .args(args)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the sandbox");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("its URL");
-        SandboxProcess {
+        // Its first line is its URL; read in a thread so a silent sandbox fails the test.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = Arc::clone(&log);
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut sandbox = SandboxProcess {
             child,
-            url: line.trim().to_string(),
-        }
+            url: String::new(),
+            log,
+            reader: Some(reader),
+        };
+        let line = rx
+            .recv_timeout(PATIENCE)
+            .expect("the sandbox printed no URL");
+        sandbox.url = line.trim().to_string();
+        sandbox
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGTERM, then the exit status and everything it logged.
     fn stop(mut self) -> (Option<i32>, String) {
         terminate(&self.child);
-        let status = self.child.wait().expect("wait");
-        let mut log = String::new();
-        std::io::Read::read_to_string(self.child.stderr.as_mut().unwrap(), &mut log).unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(start.elapsed() < PATIENCE, "the sandbox ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        let log = self.log.lock().unwrap().clone();
         (status.code(), log)
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -47,6 +96,31 @@ fn terminate(child: &Child) {
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill");
+}
+
+/// Whether a process with this pid is still there (and not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z')
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_failing_test_leaves_no_sandbox_running() {
+    let pid = std::panic::catch_unwind(|| {
+        let sandbox = SandboxProcess::start(&[]);
+        let pid = sandbox.pid();
+        assert!(alive(pid));
+        std::panic::panic_any(pid);
+    })
+    .expect_err("the closure panics")
+    .downcast::<u32>()
+    .map(|pid| *pid)
+    .expect("the pid");
+    assert!(!alive(pid), "the sandbox {pid} outlived its test");
 }
 
 #[test]

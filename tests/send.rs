@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{json_lines, text, Env, Reply, Server};
+use common::{json_lines, text, Env, Gate, Reply, Server};
 use predicates::prelude::*;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -165,18 +165,16 @@ fn a_2xx_body_that_is_not_json_fails_at_once() {
 #[test]
 fn an_answer_slower_than_the_timeout_fails() {
     let env = Env::new();
-    let server = Server::always(Reply::Slow(
-        Duration::from_secs(4),
-        Box::new(Reply::accept()),
-    ))
-    .expect_hits(1);
-    let start = Instant::now();
+    // Never answered while the run lasts: only the timeout can end it (the command's own time
+    // limit would fail the test first).
+    let held = Gate::new();
+    let server = Server::always(held.hold(Reply::accept())).expect_hits(1);
     send(&env, &server)
         .args(["--timeout", "1", "--retries", "0", "--policy", "P1"])
         .assert()
         .code(3)
         .stdout(predicate::str::contains("timed out"));
-    assert!(start.elapsed() < Duration::from_secs(4));
+    held.open();
 }
 
 #[test]
@@ -301,7 +299,14 @@ fn production_without_a_terminal_or_yes_sends_nothing() {
         .code(2)
         .stderr(predicate::str::contains("PRODUCTION"))
         .stderr(predicate::str::contains("--yes"));
-    assert!(!env.journal().exists(), "nothing may be written either");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = env.journal().into_os_string();
+        file.push(suffix);
+        assert!(
+            !std::path::Path::new(&file).exists(),
+            "nothing may be written either: {file:?}"
+        );
+    }
 }
 
 #[test]
@@ -427,7 +432,14 @@ fn dry_run_prints_the_envelope_and_sends_nothing() {
     let envelope = &json_lines(&out.stdout)[0];
     assert_eq!(envelope["head"]["orderNo"], "QS1");
     assert_eq!(envelope["secondRefundReq"]["secondRefundAmount"], 3.0);
-    assert!(!env.journal().exists(), "a dry run writes no journal");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = env.journal().into_os_string();
+        file.push(suffix);
+        assert!(
+            !std::path::Path::new(&file).exists(),
+            "a dry run writes no journal: {file:?}"
+        );
+    }
 }
 
 #[test]

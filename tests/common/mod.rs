@@ -1,7 +1,8 @@
 //! Shared by the integration tests: the built binary in a pinned environment, and a small
 //! scripted HTTP/1.1 server on loopback for the faults the sandbox does not simulate (a dropped
 //! connection, an HTML error page, a stall). The server checks on drop that it was hit as often
-//! as the test said.
+//! as the test said. `Running` drives a spawned process with a deadline on every wait, so a
+//! hung child fails its test instead of hanging the suite.
 #![allow(dead_code)] // each test file uses its own part of this
 
 use assert_cmd::Command;
@@ -10,9 +11,14 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Output, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long any wait on a child or the server may take before the test gives up: long enough
+/// for a loaded 2-core machine, short enough that a hang is reported rather than endured.
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A home of its own for every test, so no developer's config or journal leaks in.
 pub struct Env {
@@ -54,6 +60,17 @@ impl Env {
         cmd
     }
 
+    /// Starts the binary with `args`, stdin closed, stdout and stderr collected as they come.
+    pub fn spawn<I, S>(&self, args: I) -> Running
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = self.std_cmd();
+        cmd.args(args).stdin(Stdio::null());
+        Running::spawn(cmd)
+    }
+
     /// The same, as an assert_cmd command with a time limit.
     pub fn cmd(&self) -> Command {
         let mut cmd = Command::from_std(self.std_cmd());
@@ -75,6 +92,46 @@ pub enum Reply {
     Drop,
     /// Wait, then answer as the inner reply.
     Slow(Duration, Box<Reply>),
+    /// Hold the request until the gate opens, then answer as the inner reply.
+    Hold(Gate, Box<Reply>),
+    /// This redirect status, with a Location header.
+    Redirect(u16, String),
+}
+
+/// Closed until the test opens it; requests held on it are answered then.
+#[derive(Clone, Default)]
+pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate::default()
+    }
+
+    pub fn open(&self) {
+        let (open, wake) = &*self.0;
+        *open.lock().unwrap() = true;
+        wake.notify_all();
+    }
+
+    /// Blocks until the gate opens.
+    fn pass(&self) {
+        let (open, wake) = &*self.0;
+        let mut is_open = open.lock().unwrap();
+        while !*is_open {
+            is_open = wake.wait(is_open).unwrap();
+        }
+    }
+
+    /// A reply that waits here and then answers as `then`.
+    pub fn hold(&self, then: Reply) -> Reply {
+        Reply::Hold(self.clone(), Box::new(then))
+    }
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Gate(open: {})", *self.0 .0.lock().unwrap())
+    }
 }
 
 impl Reply {
@@ -164,6 +221,19 @@ impl Server {
     pub fn hits(&self) -> usize {
         self.state.lock().unwrap().seen.len()
     }
+
+    /// Waits until at least `n` requests have arrived.
+    pub fn wait_for_hits(&self, n: usize) {
+        let start = Instant::now();
+        while self.hits() < n {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "the server saw only {} requests, not {n}",
+                self.hits()
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 impl Drop for Server {
@@ -240,6 +310,16 @@ fn answer(writer: &mut TcpStream, request: &Value, reply: Reply) -> bool {
             thread::sleep(wait);
             return answer(writer, request, *inner);
         }
+        Reply::Hold(gate, inner) => {
+            gate.pass();
+            return answer(writer, request, *inner);
+        }
+        Reply::Redirect(status, location) => (
+            status,
+            "text/plain",
+            String::new(),
+            format!("Location: {location}\r\n"),
+        ),
         Reply::Deal(code, desc) => (
             200,
             "application/json;charset=UTF-8",
@@ -291,4 +371,176 @@ pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A child process of a test, its stdout and stderr read as they arrive (so it never blocks on
+/// a full pipe). Killed and reaped on drop, so a failing test leaves nothing running.
+pub struct Running {
+    child: Child,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Spawns `cmd` with stdout and stderr piped (its stdin as the caller set it).
+    pub fn spawn(mut cmd: std::process::Command) -> Running {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Running::start(cmd)
+    }
+
+    /// Spawns `cmd` with its stdio as the caller set it; what is piped is collected.
+    pub fn start(mut cmd: std::process::Command) -> Running {
+        let mut child = cmd.spawn().expect("start the process");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut readers = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            readers.push(collect(out, Arc::clone(&stdout)));
+        }
+        if let Some(err) = child.stderr.take() {
+            readers.push(collect(err, Arc::clone(&stderr)));
+        }
+        Running {
+            child,
+            stdout,
+            stderr,
+            readers,
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal (libc::SIGINT, SIGTERM, ...) to the process.
+    pub fn signal(&self, signal: i32) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) with a pid this test spawned and has not reaped yet.
+        let rc = unsafe { libc::kill(pid, signal) };
+        assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
+    }
+
+    /// Whether the process has exited.
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    pub fn stdout_text(&self) -> String {
+        text(&self.stdout.lock().unwrap())
+    }
+
+    pub fn stderr_text(&self) -> String {
+        text(&self.stderr.lock().unwrap())
+    }
+
+    /// Waits until stderr contains `needle`.
+    pub fn wait_for_stderr(&mut self, needle: &str) {
+        self.wait_for(needle, true);
+    }
+
+    /// Waits until stdout contains `needle`.
+    pub fn wait_for_stdout(&mut self, needle: &str) {
+        self.wait_for(needle, false);
+    }
+
+    fn wait_for(&mut self, needle: &str, on_stderr: bool) {
+        let start = Instant::now();
+        loop {
+            let seen = if on_stderr {
+                self.stderr_text()
+            } else {
+                self.stdout_text()
+            };
+            if seen.contains(needle) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the readers drain what was written before the exit.
+                thread::sleep(Duration::from_millis(50));
+                let seen = if on_stderr {
+                    self.stderr_text()
+                } else {
+                    self.stdout_text()
+                };
+                assert!(
+                    seen.contains(needle),
+                    "the process exited ({status}) without printing {needle:?}:\nstdout: {}\nstderr: {}",
+                    self.stdout_text(),
+                    self.stderr_text()
+                );
+                return;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "no {needle:?} after {PATIENCE:?}:\nstdout: {}\nstderr: {}",
+                self.stdout_text(),
+                self.stderr_text()
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits for the exit, at most `limit`; a process still running then is killed and the
+    /// test fails.
+    pub fn finish_within(mut self, limit: Duration) -> Output {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "still running after {limit:?}:\nstdout: {}\nstderr: {}",
+                    self.stdout_text(),
+                    self.stderr_text()
+                );
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        Output {
+            status,
+            stdout: std::mem::take(&mut *self.stdout.lock().unwrap()),
+            stderr: std::mem::take(&mut *self.stderr.lock().unwrap()),
+        }
+    }
+
+    pub fn finish(self) -> Output {
+        self.finish_within(PATIENCE)
+    }
+
+    /// Kills the process (SIGKILL) and reaps it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn collect(
+    mut from: impl Read + Send + 'static,
+    into: Arc<Mutex<Vec<u8>>>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => into.lock().unwrap().extend_from_slice(&buf[..n]),
+            }
+        }
+    })
 }
