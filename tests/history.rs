@@ -114,10 +114,13 @@ fn every_notice_and_attempt_is_shown_with_who_sent_it() {
 }
 
 /// One journal with a notice in every state, on four endpoints:
-/// `a`: P1 accepted, P5 accepted, P6 and P7 notSent (claimed, stopped before their turn);
-/// `b`: P2 rejected; `c`: P3 failed; `d`: P4 in doubt (killed mid-request).
+/// `a`: P1 accepted, and of P5, P6 and P7 one accepted (whichever took the rate's first slot)
+/// and two notSent (claimed, stopped before their turn); `b`: P2 rejected; `c`: P3 failed;
+/// `d`: P4 in doubt (killed mid-request).
 struct Ledger {
     env: Env,
+    /// Of P5, P6 and P7: the one accepted, then the two left notSent.
+    late: [String; 3],
     a: Server,
     b: Server,
     c: Server,
@@ -172,22 +175,39 @@ fn ledger() -> Ledger {
         "--rate",
         "0.01",
     ]);
-    running.wait_for_stdout("P5");
+    // Three workers race for the rate's first slot: any one of the three may win it.
+    running.wait_for_stdout("accepted");
     let start = std::time::Instant::now();
-    while policies(&env, &["--policy", "P6"]).is_empty()
-        || policies(&env, &["--policy", "P7"]).is_empty()
+    while ["P5", "P6", "P7"]
+        .iter()
+        .any(|p| policies(&env, &["--policy", p]).is_empty())
     {
         assert!(
             start.elapsed() < common::PATIENCE,
-            "P6 and P7 never claimed"
+            "P5, P6 and P7 never all claimed"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
     running.signal(libc::SIGTERM);
     let out = running.finish();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let first = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("accepted"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("one accepted line")
+        .to_string();
+    let mut late = vec![first.clone()];
+    late.extend(
+        ["P5", "P6", "P7"]
+            .iter()
+            .map(|p| p.to_string())
+            .filter(|p| *p != first),
+    );
     Ledger {
         env,
+        late: late.try_into().expect("three policies"),
         a,
         b,
         c,
@@ -200,20 +220,24 @@ fn ledger() -> Ledger {
 fn each_outcome_filter_keeps_its_rows_and_drops_the_others() {
     let l = ledger();
     let env = &l.env;
+    let [sent, unsent_a, unsent_b] = &l.late;
     assert_eq!(
         policies(env, &[]),
         set(&["P1", "P2", "P3", "P4", "P5", "P6", "P7"])
     );
     assert_eq!(
         policies(env, &["--outcome", "accepted"]),
-        set(&["P1", "P5"])
+        set(&["P1", sent])
     );
     assert_eq!(policies(env, &["--outcome", "rejected"]), set(&["P2"]));
     assert_eq!(policies(env, &["--outcome", "failed"]), set(&["P3"]));
     assert_eq!(policies(env, &["--outcome", "inDoubt"]), set(&["P4"]));
-    assert_eq!(policies(env, &["--outcome", "notSent"]), set(&["P6", "P7"]));
+    assert_eq!(
+        policies(env, &["--outcome", "notSent"]),
+        set(&[unsent_a, unsent_b])
+    );
     // Each row says what it was filtered on.
-    for (state, policy) in [("inDoubt", "P4"), ("notSent", "P6"), ("failed", "P3")] {
+    for (state, policy) in [("inDoubt", "P4"), ("notSent", unsent_a), ("failed", "P3")] {
         let rows = history(env, &["--policy", policy]);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0]["state"], state, "{}", rows[0]);
@@ -272,10 +296,10 @@ fn policy_environment_and_limit_filters_keep_their_rows_and_drop_the_others() {
                 "--outcome",
                 "notSent",
                 "--policy",
-                "P7"
+                &l.late[2]
             ]
         ),
-        set(&["P7"])
+        set(&[&l.late[2]])
     );
     assert_eq!(
         policies(env, &["--environment", &l.b.url, "--outcome", "accepted"]),
