@@ -29,7 +29,7 @@ pub use problem::{Problem, Severity};
 use crate::notice::Row;
 use checks::{describe_line, CrossChecks};
 use fields::{ColumnNames, Draft, Field};
-use source::{Backing, Guess};
+use source::{Backing, Guess, NotText};
 use std::fmt;
 use std::io;
 use std::ops::ControlFlow;
@@ -124,6 +124,21 @@ pub enum InputError {
         line: u64,
         column: u64,
     },
+    #[error(
+        "{name} is an Excel workbook, not CSV: in Excel, File → Save As → CSV UTF-8 \
+         (Comma delimited) (*.csv), then run again"
+    )]
+    Workbook { name: String },
+    #[error(
+        "{name} is UTF-16 text without a byte-order mark, not UTF-8: in Excel, File → Save As → \
+         CSV UTF-8 (Comma delimited) (*.csv), then run again"
+    )]
+    Utf16 { name: String },
+    #[error(
+        "{name} is not a text file (it has NUL or control bytes near the start): give the CSV \
+         or JSON Lines export; in Excel, File → Save As → CSV UTF-8 (Comma delimited) (*.csv)"
+    )]
+    Binary { name: String },
     #[error("cannot read standard input: {source}")]
     Stdin { source: io::Error },
     #[error(
@@ -183,6 +198,18 @@ impl Source {
         backing: Backing,
         options: &InputOptions,
     ) -> Result<Source, InputError> {
+        // Before any parsing, and whatever --format and --encoding say: a workbook or other
+        // binary file read as text only fills the terminal with bytes.
+        let head = source::sniff_not_text(backing.reader()).map_err(|source| InputError::Read {
+            name: name.clone(),
+            source,
+        })?;
+        match head {
+            Some(NotText::Xlsx | NotText::Xls) => return Err(InputError::Workbook { name }),
+            Some(NotText::Utf16) => return Err(InputError::Utf16 { name }),
+            Some(NotText::Binary) => return Err(InputError::Binary { name }),
+            None => {}
+        }
         let format = options.format.unwrap_or_else(|| format_of(&name));
         let mut notices = Vec::new();
         let encoding = match options.encoding {
