@@ -105,6 +105,78 @@ pub struct InputOptions {
     pub encoding: Option<Encoding>,
     /// No orderNo can come from the journal or be generated, so every row must carry one.
     pub require_order_no: bool,
+    /// `--column FIELD=HEADER`: headers (or JSON keys) to read as a field, over the built-in
+    /// names.
+    pub columns: Vec<ColumnMapping>,
+    /// `--delimiter`; a comma when `None`.
+    pub delimiter: Option<u8>,
+}
+
+/// `--column FIELD=HEADER`: the column named HEADER holds FIELD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMapping {
+    pub(crate) field: Field,
+    pub header: String,
+}
+
+impl ColumnMapping {
+    /// The field's wire name, as the user would write it.
+    pub fn field(&self) -> &'static str {
+        self.field.wire_name()
+    }
+
+    /// Headers are matched trimmed and ignoring case, as a spreadsheet user would expect.
+    pub(crate) fn matches(&self, header: &str) -> bool {
+        let header = header.trim().trim_start_matches('\u{feff}');
+        self.header == header || self.header.to_lowercase() == header.to_lowercase()
+    }
+}
+
+impl FromStr for ColumnMapping {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let Some((field, header)) = s.split_once('=') else {
+            return Err(format!(
+                "'{}' is not FIELD=HEADER (for example --column policyNo=保单号码)",
+                crate::text::quote(s)
+            ));
+        };
+        let field = Field::from_name(field.trim()).ok_or_else(|| {
+            format!(
+                "unknown field '{}' (the fields are {})",
+                crate::text::quote(field.trim()),
+                Field::known_names()
+            )
+        })?;
+        let header = header.trim();
+        if header.is_empty() {
+            return Err(format!(
+                "no header after '{}=' (for example --column {}=保单号码)",
+                field.wire_name(),
+                field.wire_name()
+            ));
+        }
+        Ok(ColumnMapping {
+            field,
+            header: header.to_owned(),
+        })
+    }
+}
+
+/// `--delimiter`: one ASCII punctuation character, or a tab as `tab`, `\t` or itself.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "TAB" | "\\t" | "\t" => return Ok(b'\t'),
+        _ => {}
+    }
+    match s.as_bytes() {
+        [b] if b.is_ascii_punctuation() && *b != b'"' => Ok(*b),
+        _ => Err(format!(
+            "'{}' is not a delimiter: give one character such as ';' or '|', or tab",
+            crate::text::quote(s)
+        )),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +211,8 @@ pub enum InputError {
          or JSON Lines export; in Excel, File → Save As → CSV UTF-8 (Comma delimited) (*.csv)"
     )]
     Binary { name: String },
+    #[error("{0}")]
+    Columns(String),
     #[error("cannot read standard input: {source}")]
     Stdin { source: io::Error },
     #[error(
@@ -169,6 +243,8 @@ pub struct Source {
     encoding: Encoding,
     notices: Vec<String>,
     require_order_no: bool,
+    columns: Vec<ColumnMapping>,
+    delimiter: u8,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -210,6 +286,7 @@ impl Source {
             Some(NotText::Binary) => return Err(InputError::Binary { name }),
             None => {}
         }
+        check_columns(&options.columns)?;
         let format = options.format.unwrap_or_else(|| format_of(&name));
         let mut notices = Vec::new();
         let encoding = match options.encoding {
@@ -241,6 +318,8 @@ impl Source {
             encoding,
             notices,
             require_order_no: options.require_order_no,
+            columns: options.columns.clone(),
+            delimiter: options.delimiter.unwrap_or(b','),
         })
     }
 
@@ -269,8 +348,8 @@ impl Source {
         let input = source::decoded(self.backing.reader(), self.encoding);
         let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink);
         let flow = match self.format {
-            Format::Csv => csv::read(input, &mut emitter),
-            Format::Jsonl => jsonl::read(input, &mut emitter),
+            Format::Csv => csv::read(input, &mut emitter, &self.columns, self.delimiter),
+            Format::Jsonl => jsonl::read(input, &mut emitter, &self.columns),
         };
         let flow = flow.map_err(|source| InputError::Read {
             name: self.name.clone(),
@@ -282,6 +361,31 @@ impl Source {
         }
         Ok(())
     }
+}
+
+/// One header per field and one field per header: which one was meant is anyone's guess.
+fn check_columns(columns: &[ColumnMapping]) -> Result<(), InputError> {
+    for (i, a) in columns.iter().enumerate() {
+        for b in &columns[..i] {
+            if a.field == b.field {
+                return Err(InputError::Columns(format!(
+                    "--column {} is given twice ({} and {}); keep one",
+                    a.field(),
+                    crate::text::quote(&b.header),
+                    crate::text::quote(&a.header)
+                )));
+            }
+            if b.matches(&a.header) {
+                return Err(InputError::Columns(format!(
+                    "--column gives the header '{}' to both {} and {}; keep one",
+                    crate::text::quote(&a.header),
+                    b.field(),
+                    a.field()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn format_of(name: &str) -> Format {

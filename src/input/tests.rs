@@ -202,13 +202,13 @@ fn header_problems_stop_before_any_row() {
     assert!(rows.is_empty());
     assert_eq!(
         short(&problems),
-        ["1: policyNo: no policyNo column (named policyNo, policy_no or 保单号) in the header"]
+        ["1: policyNo: no policyNo column (named policyNo, policy_no, 保单号, 保单号码 or 保单编号) in the header; name yours with --column policyNo=HEADER"]
     );
     let (_, problems) = read("a.csv", "policyNo;amount\nP1;1\n");
     assert!(
         problems[0]
             .message
-            .ends_with("separated by ';', but only commas separate columns"),
+            .ends_with("separated by ';': pass --delimiter ';'"),
         "{problems:?}"
     );
     let (rows, problems) = read("a.csv", "policyNo,保单号\nP1,P1\n");
