@@ -209,6 +209,10 @@ impl Draft {
             ),
         };
         if let Err(message) = result {
+            let message = match text {
+                Some(t) => super::hints::explain(field, t, message),
+                None => message,
+            };
             self.error(column, message);
         }
     }

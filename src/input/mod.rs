@@ -18,6 +18,7 @@ mod checks;
 mod csv;
 mod fields;
 mod flags;
+mod hints;
 mod jsonl;
 mod lines;
 mod problem;

@@ -185,7 +185,7 @@ fn every_row_problem_names_its_line_and_column() {
             "4: orderNo: order number 'O 3' contains ' '; only letters, digits and - _ . / are allowed",
             "5: amount: '1.234' is not a non-negative amount with at most two decimal places",
             "6: amount: '-1' is not a non-negative amount with at most two decimal places",
-            "7: refundDate: '2021-05-10' is not a date in yyyy-MM-dd HH:mm:ss",
+            "7: refundDate: '2021-05-10' is not a date in yyyy-MM-dd HH:mm:ss: a date without a time; did you mean `2021-05-10 00:00:00`?",
             "8: status: status 'one' is not an integer",
             "9: installments: installment 1: '1:x:2021-05-10 11:59:59' is not a non-negative amount with at most two decimal places".replace("'1:x:2021-05-10 11:59:59'", "'x'").as_str(),
             "10: installments: warning: installments add up to 9, not the refund amount 10",
