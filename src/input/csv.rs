@@ -49,6 +49,9 @@ pub(crate) fn read(
         Ok(layout) => layout,
         Err(flow) => return Ok(flow),
     };
+    if !layout.fields.iter().any(|(_, f)| *f == Field::OrderNo) {
+        emitter.no_order_no_column(header_line);
+    }
     let mut draft = Draft::default();
     while next(&mut reader, &mut record)? {
         // Excel leaves rows of bare commas where cells were once formatted; they are not rows.
@@ -79,7 +82,7 @@ pub(crate) fn read(
         }
         or_stop!(emitter.row(line, &mut draft, &layout.names, whole));
     }
-    Ok(ControlFlow::Continue(()))
+    Ok(emitter.finish())
 }
 
 fn next<R: Read>(

@@ -22,10 +22,12 @@ mod hints;
 mod jsonl;
 mod lines;
 mod problem;
+mod report;
 mod source;
 
 pub use flags::{rows_from_flags, FieldFlags};
 pub use problem::{Problem, Severity};
+pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
 use crate::notice::Row;
 use checks::{describe_line, CrossChecks};
@@ -406,6 +408,10 @@ fn format_of(name: &str) -> Format {
 pub(crate) struct Emitter<'a> {
     file: &'a str,
     order_no_hint: Option<&'static str>,
+    /// Order numbers are required and the CSV header has none: one problem for the file
+    /// (at this line), not one per row, and no row is valid.
+    no_order_no_column: Option<u64>,
+    rows_without_order_no: u64,
     cross: CrossChecks,
     sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
 }
@@ -420,9 +426,36 @@ impl<'a> Emitter<'a> {
             file,
             order_no_hint: require_order_no
                 .then_some("add an orderNo column or pass --generate-order-no"),
+            no_order_no_column: None,
+            rows_without_order_no: 0,
             cross: CrossChecks::new(),
             sink,
         }
+    }
+
+    /// The CSV header at `line` has no orderNo column.
+    pub fn no_order_no_column(&mut self, line: u64) {
+        if self.order_no_hint.is_some() {
+            self.no_order_no_column = Some(line);
+        }
+    }
+
+    /// After the last row: the problem every row shared, said once with a count.
+    pub fn finish(&mut self) -> ControlFlow<()> {
+        let (Some(line), n @ 1..) = (self.no_order_no_column, self.rows_without_order_no) else {
+            return ControlFlow::Continue(());
+        };
+        let rows = if n == 1 {
+            "the one row".to_owned()
+        } else {
+            format!("any of the {n} rows")
+        };
+        let message = format!(
+            "no order number on {rows}: the header has no orderNo column; add \
+             one (or name yours with --column orderNo=HEADER), or pass --generate-order-no"
+        );
+        let problem = Problem::error(self.file, Some(line), Field::OrderNo.wire_name(), message);
+        (self.sink)(Item::Problem(problem))
     }
 
     pub fn file(&self) -> &str {
@@ -442,8 +475,13 @@ impl<'a> Emitter<'a> {
         names: &ColumnNames,
         check_fields: bool,
     ) -> ControlFlow<()> {
+        let column_missing = self.no_order_no_column.is_some();
+        if column_missing {
+            self.rows_without_order_no += 1;
+        }
         if check_fields {
-            draft.finish(names, self.order_no_hint);
+            let hint = self.order_no_hint.filter(|_| !column_missing);
+            draft.finish(names, hint);
             let clash =
                 self.cross
                     .check(line, draft.policy_no.as_deref(), draft.order_no.as_deref());
@@ -461,7 +499,7 @@ impl<'a> Emitter<'a> {
                 draft.error(names.get(Field::OrderNo), message);
             }
         }
-        let valid = check_fields && !draft.has_errors();
+        let valid = check_fields && !draft.has_errors() && !column_missing;
         for (column, message) in draft.errors.drain(..) {
             let problem = Problem::error(self.file, Some(line), &column, message);
             (self.sink)(Item::Problem(problem))?;

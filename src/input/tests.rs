@@ -242,7 +242,37 @@ fn a_missing_order_no_is_an_error_only_when_required() {
     assert!(rows.is_empty());
     assert_eq!(
         short(&problems),
+        ["1: orderNo: no order number on the one row: the header has no orderNo column; add one (or name yours with --column orderNo=HEADER), or pass --generate-order-no"]
+    );
+    // A column with a blank cell: that row's problem.
+    let f = file("b.csv", "policyNo,orderNo\nP1,\nP2,O2\n");
+    let (rows, problems) = collect(&open(&f, &required));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        short(&problems),
         ["2: orderNo: no order number: add an orderNo column or pass --generate-order-no"]
+    );
+}
+
+#[test]
+fn no_order_no_column_is_one_problem_for_the_whole_file() {
+    let csv = format!(
+        "policyNo,amount\n{}",
+        (1..=400).map(|i| format!("P{i},1\n")).collect::<String>()
+    );
+    let f = file("a.csv", csv + "P401,x\n");
+    let required = InputOptions {
+        require_order_no: true,
+        ..Default::default()
+    };
+    let (rows, problems) = collect(&open(&f, &required));
+    assert!(rows.is_empty());
+    assert_eq!(
+        short(&problems),
+        [
+            "402: amount: 'x' is not a non-negative amount with at most two decimal places",
+            "1: orderNo: no order number on any of the 401 rows: the header has no orderNo column; add one (or name yours with --column orderNo=HEADER), or pass --generate-order-no",
+        ]
     );
 }
 
