@@ -126,13 +126,14 @@ impl Entry {
     }
 }
 
-/// A message with its row-specific words (numbers, policy and line numbers: any word with a
-/// digit) blanked, so "no orderNo for policy P1" and "… P2" count as one problem.
+/// A message with its row-specific words (policy and line numbers: an unquoted word with a
+/// digit) blanked, so "no orderNo for policy P1" and "… P2" count as one problem. A quoted
+/// value is the user's data, what is wrong: '1.234' and '-3' stay two problems.
 fn shape(message: &str) -> String {
     message
         .split(' ')
         .map(|word| {
-            if word.bytes().any(|b| b.is_ascii_digit()) {
+            if !word.starts_with('\'') && word.bytes().any(|b| b.is_ascii_digit()) {
                 "#"
             } else {
                 word
@@ -208,8 +209,8 @@ mod tests {
             r.add(Problem::error(
                 "a.csv",
                 Some(line),
-                "policyNo",
-                format!("'X{}' is bad", "y".repeat(line as usize)),
+                "amount",
+                format!("'{line}' is bad"),
             ));
         }
         let shown = lines(&r);
