@@ -98,6 +98,8 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
         'avatar-cli;batch' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
+            [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable')
+            [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'CSV column separator: one character such as '';'', or tab [default: ,]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Notices in flight at once, 1 to 1024 [default: 4]')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many requests per second across all workers, 0.01 to 100000')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)')
@@ -144,6 +146,8 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--installment', '--installment', [CompletionResultType]::ParameterName, 'installmentList item; repeatable')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
+            [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable')
+            [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'CSV column separator: one character such as '';'', or tab [default: ,]')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix]; the 5.30 path is appended')

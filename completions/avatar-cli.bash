@@ -139,7 +139,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__batch)
-            opts="-y -e -H -o -v -q -h -V --format --encoding --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
+            opts="-y -e -H -o -v -q -h -V --format --encoding --column --delimiter --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,6 +151,14 @@ _avatar__cli() {
                     ;;
                 --encoding)
                     COMPREPLY=($(compgen -W "utf-8 gb18030" -- "${cur}"))
+                    return 0
+                    ;;
+                --column)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delimiter)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --concurrency)
@@ -717,7 +725,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__validate)
-            opts="-e -H -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --format --encoding --generate-order-no --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
+            opts="-e -H -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --format --encoding --column --delimiter --generate-order-no --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -753,6 +761,14 @@ _avatar__cli() {
                     ;;
                 --encoding)
                     COMPREPLY=($(compgen -W "utf-8 gb18030" -- "${cur}"))
+                    return 0
+                    ;;
+                --column)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delimiter)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --env)

@@ -93,6 +93,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         &'avatar-cli;batch'= {
             cand --format 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]'
             cand --encoding 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]'
+            cand --column 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable'
+            cand --delimiter 'CSV column separator: one character such as '';'', or tab [default: ,]'
             cand --concurrency 'Notices in flight at once, 1 to 1024 [default: 4]'
             cand --rate 'At most this many requests per second across all workers, 0.01 to 100000'
             cand --report 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)'
@@ -138,6 +140,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --installment 'installmentList item; repeatable'
             cand --format 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]'
             cand --encoding 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]'
+            cand --column 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable'
+            cand --delimiter 'CSV column separator: one character such as '';'', or tab [default: ,]'
             cand -e 'Which platform to call'
             cand --env 'Which platform to call'
             cand --base-url 'scheme://host[:port][/prefix]; the 5.30 path is appended'

@@ -90,6 +90,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l format -
 jsonl\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l encoding -d 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]' -r -f -a "utf-8\t''
 gb18030\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l concurrency -d 'Notices in flight at once, 1 to 1024 [default: 4]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rate -d 'At most this many requests per second across all workers, 0.01 to 100000' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)' -r -F
@@ -131,6 +133,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l forma
 jsonl\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l encoding -d 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]' -r -f -a "utf-8\t''
 gb18030\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
 prod\t''
 sandbox\t''"

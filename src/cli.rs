@@ -190,6 +190,12 @@ pub struct InputArgs {
     /// Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]
     #[arg(long, value_enum)]
     pub encoding: Option<InputEncoding>,
+    /// Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable
+    #[arg(long = "column", value_name = "FIELD=HEADER", value_parser = clap::value_parser!(crate::input::ColumnMapping))]
+    pub columns: Vec<crate::input::ColumnMapping>,
+    /// CSV column separator: one character such as ';', or tab [default: ,]
+    #[arg(long, value_name = "CHAR", value_parser = crate::input::parse_delimiter)]
+    pub delimiter: Option<u8>,
 }
 
 #[derive(Debug, Args)]

@@ -131,6 +131,7 @@ fn check(bytes: &[u8], format: Format, encoding: Option<Encoding>) -> Result<(),
         format: Some(format),
         encoding,
         require_order_no: false,
+        ..Default::default()
     };
     let source = match Source::from_reader(bytes, &options) {
         Ok(source) => source,

@@ -26,5 +26,7 @@ pub fn input_options(args: &InputArgs, require_order_no: bool) -> InputOptions {
             InputEncoding::Gb18030 => Encoding::Gb18030,
         }),
         require_order_no,
+        columns: args.columns.clone(),
+        delimiter: args.delimiter,
     }
 }

@@ -40,7 +40,7 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
 
     // Pass 1: every row checked, every problem listed, nothing sent.
     let mut valid: u64 = 0;
-    let mut errors: u64 = 0;
+    let mut problems = input::ProblemReport::new(input::SHOWN_PROBLEMS);
     let mut lookup_error = None;
     source
         .read(|item| {
@@ -64,20 +64,18 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
                     }
                 },
             };
-            match problem.severity {
-                Severity::Error => {
-                    errors += 1;
-                    session.console.error(&problem.to_string());
-                }
-                // Display leaves the severity to the console's label: one "warning:".
-                Severity::Warning => session.console.warn(&problem.to_string()),
-            }
+            problems.add(problem);
             ControlFlow::Continue(())
         })
         .map_err(|e| user_error!("{e}"))?;
     if let Some(e) = lookup_error {
         return Err(user_error!("cannot read the journal: {e:#}"));
     }
+    // Display leaves the severity to the console's label: one "warning:".
+    let errors = input::report_problems(&problems, &args.file, |severity, line| match severity {
+        Severity::Error => session.console.error(line),
+        Severity::Warning => session.console.warn(line),
+    });
     if errors > 0 {
         return Err(user_error!(
             "{errors} problem(s) in {}; nothing was sent (`avatar-cli validate {}` lists them again)",

@@ -4,7 +4,7 @@
 use super::fields::{Cell, ColumnNames, Draft, Field};
 use super::lines::LineTracker;
 use super::source::BUFFER_SIZE;
-use super::{Emitter, Problem};
+use super::{ColumnMapping, Emitter, Problem};
 use crate::text::quote;
 use ::csv::{ByteRecord, ReaderBuilder};
 use std::io::{self, Read};
@@ -24,8 +24,14 @@ struct Layout {
     names: ColumnNames,
 }
 
-pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<ControlFlow<()>> {
+pub(crate) fn read(
+    input: impl Read,
+    emitter: &mut Emitter<'_>,
+    columns: &[ColumnMapping],
+    delimiter: u8,
+) -> io::Result<ControlFlow<()>> {
     let mut reader = ReaderBuilder::new()
+        .delimiter(delimiter)
         // The header is read as a record like any other, so its line number comes the same way.
         .has_headers(false)
         // A record of the wrong width is the user's problem on that line, not a failed read.
@@ -39,10 +45,13 @@ pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<Co
         return Ok(ControlFlow::Continue(()));
     }
     let header_line = line_of(&mut reader, &record);
-    let layout = match header(&record, header_line, emitter) {
+    let layout = match header(&record, header_line, emitter, columns, delimiter) {
         Ok(layout) => layout,
         Err(flow) => return Ok(flow),
     };
+    if !layout.fields.iter().any(|(_, f)| *f == Field::OrderNo) {
+        emitter.no_order_no_column(header_line);
+    }
     let mut draft = Draft::default();
     while next(&mut reader, &mut record)? {
         // Excel leaves rows of bare commas where cells were once formatted; they are not rows.
@@ -73,7 +82,7 @@ pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<Co
         }
         or_stop!(emitter.row(line, &mut draft, &layout.names, whole));
     }
-    Ok(ControlFlow::Continue(()))
+    Ok(emitter.finish())
 }
 
 fn next<R: Read>(
@@ -103,6 +112,8 @@ fn header(
     record: &ByteRecord,
     line: u64,
     emitter: &mut Emitter<'_>,
+    columns: &[ColumnMapping],
+    delimiter: u8,
 ) -> Result<Layout, ControlFlow<()>> {
     let file = emitter.file().to_owned();
     let mut layout = Layout {
@@ -124,7 +135,7 @@ fn header(
         };
         let raw_name = raw.trim().trim_start_matches('\u{feff}');
         let name = &quote(raw_name);
-        match Field::from_name(raw_name) {
+        match Field::resolve(raw_name, columns) {
             Some(field) => match layout.fields.iter().find(|(_, f)| *f == field) {
                 Some(_) => errors.push(Problem::error(
                     &file,
@@ -144,16 +155,45 @@ fn header(
             None => unknown.push(name.clone()),
         }
     }
-    if !layout.fields.iter().any(|(_, f)| *f == Field::PolicyNo) {
-        let mut message =
-            "no policyNo column (named policyNo, policy_no or 保单号) in the header".to_owned();
-        // Excel in many locales saves "CSV" with semicolons; say so rather than let the user
-        // puzzle over a header that looks right.
+    for mapping in columns {
+        if !layout.fields.iter().any(|(_, f)| *f == mapping.field) {
+            errors.push(Problem::error(
+                &file,
+                Some(line),
+                mapping.field(),
+                format!(
+                    "no column named '{}' in the header (from --column {}={}); check its spelling",
+                    quote(&mapping.header),
+                    mapping.field(),
+                    quote(&mapping.header)
+                ),
+            ));
+        }
+    }
+    if !layout.fields.iter().any(|(_, f)| *f == Field::PolicyNo)
+        && !columns.iter().any(|m| m.field == Field::PolicyNo)
+    {
+        let mut message = format!(
+            "no policyNo column (named {}) in the header; name yours with --column policyNo=HEADER",
+            Field::PolicyNo.spellings()
+        );
+        // Excel in many locales saves "CSV" with semicolons (and "Unicode Text" with tabs);
+        // say so rather than let the user puzzle over a header that looks right.
         if layout.width == 1 {
             let header = String::from_utf8_lossy(&record[0]);
-            if let Some(sep) = [';', '\t', '|'].into_iter().find(|c| header.contains(*c)) {
+            let found = [b',', b';', b'\t', b'|']
+                .into_iter()
+                .filter(|&c| c != delimiter)
+                .find(|&c| header.contains(char::from(c)));
+            if let Some(sep) = found {
+                let flag = if sep == b'\t' {
+                    "tab".to_owned()
+                } else {
+                    format!("'{}'", char::from(sep))
+                };
                 message.push_str(&format!(
-                    "; the header seems to be separated by {sep:?}, but only commas separate columns"
+                    "; the header seems to be separated by {:?}: pass --delimiter {flag}",
+                    char::from(sep)
                 ));
             }
         }

@@ -26,16 +26,52 @@ impl Field {
         Field::Installments,
     ];
 
-    /// camelCase (the wire name), snake_case, Chinese (cli.md, "batch").
-    fn aliases(self) -> [&'static str; 3] {
+    /// camelCase (the wire name), snake_case, then the Chinese names exports use. Only names
+    /// that can mean nothing else: an endorsement number (批单号) may or may not be the order
+    /// number, so it is left to `--column`.
+    fn aliases(self) -> &'static [&'static str] {
         match self {
-            Field::PolicyNo => ["policyNo", "policy_no", "保单号"],
-            Field::OrderNo => ["orderNo", "order_no", "订单号"],
-            Field::Amount => ["secondRefundAmount", "amount", "退费金额"],
-            Field::RefundDate => ["secondRefundDate", "refund_date", "退费日期"],
-            Field::Status => ["secondRefundStatus", "status", "退费状态"],
-            Field::Installments => ["installmentList", "installments", "分期列表"],
+            Field::PolicyNo => &["policyNo", "policy_no", "保单号", "保单号码", "保单编号"],
+            Field::OrderNo => &["orderNo", "order_no", "订单号", "订单号码", "订单编号"],
+            Field::Amount => &[
+                "secondRefundAmount",
+                "amount",
+                "退费金额",
+                "退保金额",
+                "退款金额",
+            ],
+            Field::RefundDate => &[
+                "secondRefundDate",
+                "refund_date",
+                "退费日期",
+                "退保日期",
+                "退款日期",
+                "退费时间",
+                "退保时间",
+                "退款时间",
+            ],
+            Field::Status => &[
+                "secondRefundStatus",
+                "status",
+                "退费状态",
+                "退保状态",
+                "退款状态",
+            ],
+            Field::Installments => &[
+                "installmentList",
+                "installments",
+                "分期列表",
+                "分期",
+                "分期明细",
+            ],
         }
+    }
+
+    /// The names a header may use for this field, for messages: "policyNo, policy_no, 保单号…".
+    pub fn spellings(self) -> String {
+        let names = self.aliases();
+        let (last, rest) = names.split_last().expect("every field has names");
+        format!("{} or {last}", rest.join(", "))
     }
 
     pub fn wire_name(self) -> &'static str {
@@ -70,6 +106,15 @@ impl Field {
         Field::ALL
             .into_iter()
             .find(|f| f.aliases().iter().any(|alias| loose(alias).eq(loose(name))))
+    }
+
+    /// The field a header or key names: a `--column` mapping first; else a built-in name,
+    /// unless a mapping gave that field to another column.
+    pub fn resolve(name: &str, columns: &[super::ColumnMapping]) -> Option<Field> {
+        if let Some(mapping) = columns.iter().find(|m| m.matches(name)) {
+            return Some(mapping.field);
+        }
+        Field::from_name(name).filter(|f| !columns.iter().any(|m| m.field == *f))
     }
 
     pub fn known_names() -> String {
@@ -164,6 +209,10 @@ impl Draft {
             ),
         };
         if let Err(message) = result {
+            let message = match text {
+                Some(t) => super::hints::explain(field, t, message),
+                None => message,
+            };
             self.error(column, message);
         }
     }

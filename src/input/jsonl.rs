@@ -3,7 +3,7 @@
 
 use super::fields::{Cell, ColumnNames, Draft, Field};
 use super::source::BUFFER_SIZE;
-use super::{Emitter, Problem};
+use super::{ColumnMapping, Emitter, Problem};
 use crate::text::{quote, QUOTE_CHARS};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -17,7 +17,11 @@ use std::ops::ControlFlow;
 /// of notices at all and more warnings would only bury the errors.
 const MAX_UNKNOWN_KEYS: usize = 20;
 
-pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<ControlFlow<()>> {
+pub(crate) fn read(
+    input: impl Read,
+    emitter: &mut Emitter<'_>,
+    columns: &[ColumnMapping],
+) -> io::Result<ControlFlow<()>> {
     let mut reader = BufReader::with_capacity(BUFFER_SIZE, input);
     let mut buf = Vec::new();
     let mut line = 0u64;
@@ -56,7 +60,7 @@ pub(crate) fn read(input: impl Read, emitter: &mut Emitter<'_>) -> io::Result<Co
         };
         let mut seen: [Option<&str>; 6] = [None; 6];
         for (key, value) in &pairs {
-            let Some(field) = Field::from_name(key) else {
+            let Some(field) = Field::resolve(key, columns) else {
                 if unknown_seen.len() < MAX_UNKNOWN_KEYS && unknown_seen.insert(key.clone()) {
                     let problem = Problem::warning(
                         emitter.file(),

@@ -18,18 +18,21 @@ mod checks;
 mod csv;
 mod fields;
 mod flags;
+mod hints;
 mod jsonl;
 mod lines;
 mod problem;
+mod report;
 mod source;
 
 pub use flags::{rows_from_flags, FieldFlags};
 pub use problem::{Problem, Severity};
+pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
 use crate::notice::Row;
 use checks::{describe_line, CrossChecks};
 use fields::{ColumnNames, Draft, Field};
-use source::{Backing, Guess};
+use source::{Backing, Guess, NotText};
 use std::fmt;
 use std::io;
 use std::ops::ControlFlow;
@@ -105,6 +108,78 @@ pub struct InputOptions {
     pub encoding: Option<Encoding>,
     /// No orderNo can come from the journal or be generated, so every row must carry one.
     pub require_order_no: bool,
+    /// `--column FIELD=HEADER`: headers (or JSON keys) to read as a field, over the built-in
+    /// names.
+    pub columns: Vec<ColumnMapping>,
+    /// `--delimiter`; a comma when `None`.
+    pub delimiter: Option<u8>,
+}
+
+/// `--column FIELD=HEADER`: the column named HEADER holds FIELD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMapping {
+    pub(crate) field: Field,
+    pub header: String,
+}
+
+impl ColumnMapping {
+    /// The field's wire name, as the user would write it.
+    pub fn field(&self) -> &'static str {
+        self.field.wire_name()
+    }
+
+    /// Headers are matched trimmed and ignoring case, as a spreadsheet user would expect.
+    pub(crate) fn matches(&self, header: &str) -> bool {
+        let header = header.trim().trim_start_matches('\u{feff}');
+        self.header == header || self.header.to_lowercase() == header.to_lowercase()
+    }
+}
+
+impl FromStr for ColumnMapping {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let Some((field, header)) = s.split_once('=') else {
+            return Err(format!(
+                "'{}' is not FIELD=HEADER (for example --column policyNo=保单号码)",
+                crate::text::quote(s)
+            ));
+        };
+        let field = Field::from_name(field.trim()).ok_or_else(|| {
+            format!(
+                "unknown field '{}' (the fields are {})",
+                crate::text::quote(field.trim()),
+                Field::known_names()
+            )
+        })?;
+        let header = header.trim();
+        if header.is_empty() {
+            return Err(format!(
+                "no header after '{}=' (for example --column {}=保单号码)",
+                field.wire_name(),
+                field.wire_name()
+            ));
+        }
+        Ok(ColumnMapping {
+            field,
+            header: header.to_owned(),
+        })
+    }
+}
+
+/// `--delimiter`: one ASCII punctuation character, or a tab as `tab`, `\t` or itself.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "TAB" | "\\t" | "\t" => return Ok(b'\t'),
+        _ => {}
+    }
+    match s.as_bytes() {
+        [b] if b.is_ascii_punctuation() && *b != b'"' => Ok(*b),
+        _ => Err(format!(
+            "'{}' is not a delimiter: give one character such as ';' or '|', or tab",
+            crate::text::quote(s)
+        )),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +199,23 @@ pub enum InputError {
         line: u64,
         column: u64,
     },
+    #[error(
+        "{name} is an Excel workbook, not CSV: in Excel, File → Save As → CSV UTF-8 \
+         (Comma delimited) (*.csv), then run again"
+    )]
+    Workbook { name: String },
+    #[error(
+        "{name} is UTF-16 text without a byte-order mark, not UTF-8: in Excel, File → Save As → \
+         CSV UTF-8 (Comma delimited) (*.csv), then run again"
+    )]
+    Utf16 { name: String },
+    #[error(
+        "{name} is not a text file (it has NUL or control bytes near the start): give the CSV \
+         or JSON Lines export; in Excel, File → Save As → CSV UTF-8 (Comma delimited) (*.csv)"
+    )]
+    Binary { name: String },
+    #[error("{0}")]
+    Columns(String),
     #[error("cannot read standard input: {source}")]
     Stdin { source: io::Error },
     #[error(
@@ -154,6 +246,8 @@ pub struct Source {
     encoding: Encoding,
     notices: Vec<String>,
     require_order_no: bool,
+    columns: Vec<ColumnMapping>,
+    delimiter: u8,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -183,6 +277,19 @@ impl Source {
         backing: Backing,
         options: &InputOptions,
     ) -> Result<Source, InputError> {
+        // Before any parsing, and whatever --format and --encoding say: a workbook or other
+        // binary file read as text only fills the terminal with bytes.
+        let head = source::sniff_not_text(backing.reader()).map_err(|source| InputError::Read {
+            name: name.clone(),
+            source,
+        })?;
+        match head {
+            Some(NotText::Xlsx | NotText::Xls) => return Err(InputError::Workbook { name }),
+            Some(NotText::Utf16) => return Err(InputError::Utf16 { name }),
+            Some(NotText::Binary) => return Err(InputError::Binary { name }),
+            None => {}
+        }
+        check_columns(&options.columns)?;
         let format = options.format.unwrap_or_else(|| format_of(&name));
         let mut notices = Vec::new();
         let encoding = match options.encoding {
@@ -214,6 +321,8 @@ impl Source {
             encoding,
             notices,
             require_order_no: options.require_order_no,
+            columns: options.columns.clone(),
+            delimiter: options.delimiter.unwrap_or(b','),
         })
     }
 
@@ -242,8 +351,8 @@ impl Source {
         let input = source::decoded(self.backing.reader(), self.encoding);
         let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink);
         let flow = match self.format {
-            Format::Csv => csv::read(input, &mut emitter),
-            Format::Jsonl => jsonl::read(input, &mut emitter),
+            Format::Csv => csv::read(input, &mut emitter, &self.columns, self.delimiter),
+            Format::Jsonl => jsonl::read(input, &mut emitter, &self.columns),
         };
         let flow = flow.map_err(|source| InputError::Read {
             name: self.name.clone(),
@@ -255,6 +364,31 @@ impl Source {
         }
         Ok(())
     }
+}
+
+/// One header per field and one field per header: which one was meant is anyone's guess.
+fn check_columns(columns: &[ColumnMapping]) -> Result<(), InputError> {
+    for (i, a) in columns.iter().enumerate() {
+        for b in &columns[..i] {
+            if a.field == b.field {
+                return Err(InputError::Columns(format!(
+                    "--column {} is given twice ({} and {}); keep one",
+                    a.field(),
+                    crate::text::quote(&b.header),
+                    crate::text::quote(&a.header)
+                )));
+            }
+            if b.matches(&a.header) {
+                return Err(InputError::Columns(format!(
+                    "--column gives the header '{}' to both {} and {}; keep one",
+                    crate::text::quote(&a.header),
+                    b.field(),
+                    a.field()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn format_of(name: &str) -> Format {
@@ -274,6 +408,10 @@ fn format_of(name: &str) -> Format {
 pub(crate) struct Emitter<'a> {
     file: &'a str,
     order_no_hint: Option<&'static str>,
+    /// Order numbers are required and the CSV header has none: one problem for the file
+    /// (at this line), not one per row, and no row is valid.
+    no_order_no_column: Option<u64>,
+    rows_without_order_no: u64,
     cross: CrossChecks,
     sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
 }
@@ -288,9 +426,36 @@ impl<'a> Emitter<'a> {
             file,
             order_no_hint: require_order_no
                 .then_some("add an orderNo column or pass --generate-order-no"),
+            no_order_no_column: None,
+            rows_without_order_no: 0,
             cross: CrossChecks::new(),
             sink,
         }
+    }
+
+    /// The CSV header at `line` has no orderNo column.
+    pub fn no_order_no_column(&mut self, line: u64) {
+        if self.order_no_hint.is_some() {
+            self.no_order_no_column = Some(line);
+        }
+    }
+
+    /// After the last row: the problem every row shared, said once with a count.
+    pub fn finish(&mut self) -> ControlFlow<()> {
+        let (Some(line), n @ 1..) = (self.no_order_no_column, self.rows_without_order_no) else {
+            return ControlFlow::Continue(());
+        };
+        let rows = if n == 1 {
+            "the one row".to_owned()
+        } else {
+            format!("any of the {n} rows")
+        };
+        let message = format!(
+            "no order number on {rows}: the header has no orderNo column; add \
+             one (or name yours with --column orderNo=HEADER), or pass --generate-order-no"
+        );
+        let problem = Problem::error(self.file, Some(line), Field::OrderNo.wire_name(), message);
+        (self.sink)(Item::Problem(problem))
     }
 
     pub fn file(&self) -> &str {
@@ -310,8 +475,13 @@ impl<'a> Emitter<'a> {
         names: &ColumnNames,
         check_fields: bool,
     ) -> ControlFlow<()> {
+        let column_missing = self.no_order_no_column.is_some();
+        if column_missing {
+            self.rows_without_order_no += 1;
+        }
         if check_fields {
-            draft.finish(names, self.order_no_hint);
+            let hint = self.order_no_hint.filter(|_| !column_missing);
+            draft.finish(names, hint);
             let clash =
                 self.cross
                     .check(line, draft.policy_no.as_deref(), draft.order_no.as_deref());
@@ -329,7 +499,7 @@ impl<'a> Emitter<'a> {
                 draft.error(names.get(Field::OrderNo), message);
             }
         }
-        let valid = check_fields && !draft.has_errors();
+        let valid = check_fields && !draft.has_errors() && !column_missing;
         for (column, message) in draft.errors.drain(..) {
             let problem = Problem::error(self.file, Some(line), &column, message);
             (self.sink)(Item::Problem(problem))?;

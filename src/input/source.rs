@@ -122,6 +122,71 @@ fn utf16_bom(head: &[u8]) -> bool {
     head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])
 }
 
+/// How much of the start of the input is looked at to tell a workbook or other binary file
+/// from text.
+const HEAD_BYTES: usize = 8192;
+
+/// What the first bytes say the input is, when it is plainly not a text export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotText {
+    /// .xlsx (and any ZIP archive).
+    Xlsx,
+    /// Legacy .xls, an OLE2 compound file.
+    Xls,
+    /// UTF-16 without a byte-order mark (with one, the decoder reads it as the text it is).
+    Utf16,
+    /// NUL bytes or many control characters.
+    Binary,
+}
+
+/// Looks at the first [`HEAD_BYTES`] only, so a binary file is refused before anything parses
+/// it (and before any of it can reach a terminal).
+pub(crate) fn sniff_not_text(mut input: impl Read) -> io::Result<Option<NotText>> {
+    let mut head = vec![0; HEAD_BYTES];
+    let mut len = 0;
+    while len < head.len() {
+        match input.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(classify_head(&head[..len]))
+}
+
+pub(crate) fn classify_head(head: &[u8]) -> Option<NotText> {
+    const ZIP: &[u8] = b"PK\x03\x04";
+    const OLE2: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if head.starts_with(ZIP) {
+        return Some(NotText::Xlsx);
+    }
+    if head.starts_with(OLE2) {
+        return Some(NotText::Xls);
+    }
+    if utf16_bom(head) {
+        return None;
+    }
+    let nuls: Vec<usize> = (0..head.len()).filter(|&i| head[i] == 0).collect();
+    if !nuls.is_empty() {
+        // ASCII-range text in UTF-16 is every other byte NUL, all on one side.
+        let odd = nuls.iter().filter(|&&i| i % 2 == 1).count();
+        let one_side = odd.max(nuls.len() - odd);
+        let utf16 = nuls.len() * 4 >= head.len() && one_side * 10 >= nuls.len() * 9;
+        return Some(if utf16 {
+            NotText::Utf16
+        } else {
+            NotText::Binary
+        });
+    }
+    // Text exports have line breaks and tabs, and almost never any other control byte.
+    let controls = head
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || b == 0x7F)
+        .count();
+    (controls >= 4 && controls * 20 >= head.len()).then_some(NotText::Binary)
+}
+
 /// What one pass over the bytes found, as UTF-8.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Utf8Scan {

@@ -185,7 +185,7 @@ fn every_row_problem_names_its_line_and_column() {
             "4: orderNo: order number 'O 3' contains ' '; only letters, digits and - _ . / are allowed",
             "5: amount: '1.234' is not a non-negative amount with at most two decimal places",
             "6: amount: '-1' is not a non-negative amount with at most two decimal places",
-            "7: refundDate: '2021-05-10' is not a date in yyyy-MM-dd HH:mm:ss",
+            "7: refundDate: '2021-05-10' is not a date in yyyy-MM-dd HH:mm:ss: a date without a time; did you mean `2021-05-10 00:00:00`?",
             "8: status: status 'one' is not an integer",
             "9: installments: installment 1: '1:x:2021-05-10 11:59:59' is not a non-negative amount with at most two decimal places".replace("'1:x:2021-05-10 11:59:59'", "'x'").as_str(),
             "10: installments: warning: installments add up to 9, not the refund amount 10",
@@ -202,13 +202,13 @@ fn header_problems_stop_before_any_row() {
     assert!(rows.is_empty());
     assert_eq!(
         short(&problems),
-        ["1: policyNo: no policyNo column (named policyNo, policy_no or 保单号) in the header"]
+        ["1: policyNo: no policyNo column (named policyNo, policy_no, 保单号, 保单号码 or 保单编号) in the header; name yours with --column policyNo=HEADER"]
     );
     let (_, problems) = read("a.csv", "policyNo;amount\nP1;1\n");
     assert!(
         problems[0]
             .message
-            .ends_with("separated by ';', but only commas separate columns"),
+            .ends_with("separated by ';': pass --delimiter ';'"),
         "{problems:?}"
     );
     let (rows, problems) = read("a.csv", "policyNo,保单号\nP1,P1\n");
@@ -242,7 +242,37 @@ fn a_missing_order_no_is_an_error_only_when_required() {
     assert!(rows.is_empty());
     assert_eq!(
         short(&problems),
+        ["1: orderNo: no order number on the one row: the header has no orderNo column; add one (or name yours with --column orderNo=HEADER), or pass --generate-order-no"]
+    );
+    // A column with a blank cell: that row's problem.
+    let f = file("b.csv", "policyNo,orderNo\nP1,\nP2,O2\n");
+    let (rows, problems) = collect(&open(&f, &required));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        short(&problems),
         ["2: orderNo: no order number: add an orderNo column or pass --generate-order-no"]
+    );
+}
+
+#[test]
+fn no_order_no_column_is_one_problem_for_the_whole_file() {
+    let csv = format!(
+        "policyNo,amount\n{}",
+        (1..=400).map(|i| format!("P{i},1\n")).collect::<String>()
+    );
+    let f = file("a.csv", csv + "P401,x\n");
+    let required = InputOptions {
+        require_order_no: true,
+        ..Default::default()
+    };
+    let (rows, problems) = collect(&open(&f, &required));
+    assert!(rows.is_empty());
+    assert_eq!(
+        short(&problems),
+        [
+            "402: amount: 'x' is not a non-negative amount with at most two decimal places",
+            "1: orderNo: no order number on any of the 401 rows: the header has no orderNo column; add one (or name yours with --column orderNo=HEADER), or pass --generate-order-no",
+        ]
     );
 }
 
