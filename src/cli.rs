@@ -500,6 +500,9 @@ fn validate_after_long_help() -> String {
 }
 
 const HISTORY_EXAMPLES: &str = "\
+--env or --base-url (after or before the command, or AVATAR_ENV / AVATAR_BASE_URL) shows only
+the notices sent to that platform; the config file's default env does not filter.
+
 Examples:
   # The latest state of every notice, newest first
   avatar-cli history
@@ -792,14 +795,35 @@ pub fn explain(err: &clap::Error, argv: &[String]) -> Option<String> {
         // `send P1`: policies are given with --policy.
         ErrorKind::UnknownArgument => {
             let stray = context(ContextKind::InvalidArg)?;
-            let command = args.iter().find(|a| !a.starts_with('-'))?;
-            (command == "send" && !stray.starts_with('-')).then(|| {
-                format!(
+            let cli = Cli::command();
+            let command = args
+                .iter()
+                .find_map(|a| cli.get_subcommands().find(|c| c.get_name() == a))?;
+            // `send P1`: policies are given with --policy.
+            if command.get_name() == "send" && !stray.starts_with('-') {
+                return Some(format!(
                     "send takes no bare arguments: give each policy with --policy, as in \
                      avatar-cli send --policy {}",
                     quote(stray)
-                )
-            })
+                ));
+            }
+            // `validate --timeout 5`: an option of other commands, which cannot matter here.
+            let long = stray.strip_prefix("--")?.split('=').next()?;
+            let takes = |c: &clap::Command| c.get_arguments().any(|a| a.get_long() == Some(long));
+            let others: Vec<&str> = cli
+                .get_subcommands()
+                .filter(|c| takes(c))
+                .map(|c| c.get_name())
+                .collect();
+            let (last, rest) = others.split_last()?;
+            let who = match rest {
+                [] => format!("{last} does"),
+                _ => format!("{} and {last} do", rest.join(", ")),
+            };
+            Some(format!(
+                "{} does not take --{long}: only {who}",
+                command.get_name()
+            ))
         }
         _ => None,
     }
@@ -855,6 +879,52 @@ mod tests {
         };
         assert_eq!(send.fields.policies, ["P1"]);
         assert!(send.sending.yes);
+    }
+
+    #[test]
+    fn the_later_value_wins_before_after_and_across_the_command() {
+        let parse = |args: &[&str]| {
+            let argv = ["avatar-cli"].iter().chain(args).copied();
+            Cli::try_parse_from(argv).unwrap().global
+        };
+        let g = parse(&[
+            "--timeout",
+            "5",
+            "--timeout",
+            "1.5",
+            "send",
+            "--policy",
+            "P",
+        ]);
+        assert_eq!(g.timeout, Some(1.5));
+        let g = parse(&["--timeout", "5", "send", "--timeout", "2", "--timeout", "3"]);
+        assert_eq!(g.timeout, Some(3.0));
+        let g = parse(&["-o", "json", "--json", "history"]);
+        assert_eq!((g.output, g.json), (Some(OutputFormat::Json), true));
+        let g = parse(&["--json", "history", "-o", "text"]);
+        assert_eq!((g.output, g.json), (Some(OutputFormat::Text), false));
+        let g = parse(&["-v", "history", "-q"]);
+        assert!(g.quiet && !g.verbose);
+        let g = parse(&["--env", "prod", "history", "--env", "test"]);
+        assert_eq!(g.env, Some(EnvName::Test));
+        // Repeatable options add up instead.
+        let g = parse(&["-H", "A: 1", "send", "-H", "B: 2", "-H", "C: 3"]);
+        assert_eq!(g.headers, ["A: 1", "B: 2", "C: 3"]);
+        // Given before the command only, it still counts.
+        let g = parse(&["--journal", "j", "--no-journal", "batch", "f.csv"]);
+        assert_eq!(
+            (g.journal.as_deref(), g.no_journal),
+            (Some("j".as_ref()), true)
+        );
+    }
+
+    #[test]
+    fn a_split_date_is_recognised_and_nothing_else() {
+        assert!(ends_in_a_date("2024-05-10") && ends_in_a_date("1:5:2024/5/10"));
+        assert!(ends_in_a_date("--refund-date=2024-05-10"));
+        assert!(!ends_in_a_date("P2024") && !ends_in_a_date("10.20"));
+        assert!(is_a_time("12:00:00") && is_a_time("9:30"));
+        assert!(!is_a_time("12") && !is_a_time("a:b") && !is_a_time("1:2:3:4"));
     }
 
     #[test]

@@ -559,3 +559,25 @@ fn a_bare_policy_after_send_suggests_the_flag() {
         .code(2)
         .stderr(predicate::str::contains("--policy"));
 }
+
+#[test]
+fn an_option_of_other_commands_says_which_take_it() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["validate", "--timeout", "5", "x.csv"])
+        .output()
+        .unwrap();
+    let err = usage_error(&out);
+    assert!(
+        err.contains("validate does not take --timeout: only send and batch do"),
+        "{err}"
+    );
+    let out = env
+        .cmd()
+        .args(["--base-url", "http://127.0.0.1:1", "sandbox", "--journal=j"])
+        .output()
+        .unwrap();
+    let err = usage_error(&out);
+    assert!(err.contains("only send, batch and history do"), "{err}");
+}
