@@ -28,6 +28,9 @@ _avatar__cli() {
             avatar__cli,history)
                 cmd="avatar__cli__subcmd__history"
                 ;;
+            avatar__cli,man)
+                cmd="avatar__cli__subcmd__man"
+                ;;
             avatar__cli,sandbox)
                 cmd="avatar__cli__subcmd__sandbox"
                 ;;
@@ -49,6 +52,9 @@ _avatar__cli() {
             avatar__cli__subcmd__help,history)
                 cmd="avatar__cli__subcmd__help__subcmd__history"
                 ;;
+            avatar__cli__subcmd__help,man)
+                cmd="avatar__cli__subcmd__help__subcmd__man"
+                ;;
             avatar__cli__subcmd__help,sandbox)
                 cmd="avatar__cli__subcmd__help__subcmd__sandbox"
                 ;;
@@ -65,7 +71,7 @@ _avatar__cli() {
 
     case "${cmd}" in
         avatar__cli)
-            opts="-e -H -o -v -q -h -V --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version send batch validate history sandbox completions help"
+            opts="-e -o -v -q -H -h -V --env --base-url --config --output --json --color --verbose --quiet --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --help --version send batch validate history sandbox completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,19 +89,27 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --policy-source)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --channel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --journal)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -119,16 +133,8 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -139,7 +145,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__batch)
-            opts="-y -e -H -o -v -q -h -V --format --encoding --column --delimiter --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
+            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,31 +183,11 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --env)
-                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
-                    return 0
-                    ;;
-                -e)
-                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
-                    return 0
-                    ;;
-                --base-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --policy-source)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --channel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --journal)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -222,6 +208,26 @@ _avatar__cli() {
                     return 0
                     ;;
                 -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -245,72 +251,12 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__completions)
-            opts="-e -H -o -v -q -h -V --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version bash elvish fish powershell zsh"
+            opts="-h -V --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --env)
-                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
-                    return 0
-                    ;;
-                -e)
-                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
-                    return 0
-                    ;;
-                --base-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --policy-source)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --channel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --journal)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --retries)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cacert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --header)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -H)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -319,7 +265,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__help)
-            opts="send batch validate history sandbox completions help"
+            opts="send batch validate history sandbox completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,6 +334,20 @@ _avatar__cli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        avatar__subcmd__cli__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         avatar__subcmd__cli__subcmd__help__subcmd__sandbox)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -431,7 +391,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__history)
-            opts="-e -H -o -v -q -h -V --policy --environment --outcome --since --until --attempts --limit --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --policy --environment --outcome --since --until --attempts --limit --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +421,10 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env)
                     COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
                     return 0
@@ -473,39 +437,7 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy-source)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --channel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --journal)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --retries)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cacert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --header)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -H)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -528,8 +460,22 @@ _avatar__cli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        avatar__subcmd__cli__subcmd__man)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         avatar__subcmd__cli__subcmd__sandbox)
-            opts="-e -H -o -v -q -h -V --port --latency-ms --fail-rate --reject --seed --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --port --latency-ms --fail-rate --reject --seed --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,39 +513,7 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy-source)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --channel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --journal)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --retries)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cacert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --header)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -H)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -623,7 +537,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__send)
-            opts="-y -e -H -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --generate-order-no --interface-type --dry-run --yes --force --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
+            opts="-y -H -e -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --generate-order-no --interface-type --dry-run --yes --force --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,31 +571,11 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --env)
-                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
-                    return 0
-                    ;;
-                -e)
-                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
-                    return 0
-                    ;;
-                --base-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --policy-source)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --channel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --journal)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -705,6 +599,26 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -725,7 +639,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__validate)
-            opts="-e -H -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --format --encoding --column --delimiter --generate-order-no --env --base-url --channel --policy-source --config --journal --no-journal --timeout --retries --cacert --header --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --format --encoding --column --delimiter --generate-order-no --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -783,39 +697,7 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy-source)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --channel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --journal)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --retries)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cacert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --header)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -H)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_avatar_cli_global_optspecs
-    string join \n e/env= base-url= policy-source= config= journal= no-journal timeout= retries= cacert= H/header= o/output= json color= v/verbose q/quiet h/help V/version
+    string join \n e/env= base-url= config= o/output= json color= v/verbose q/quiet policy-source= timeout= retries= cacert= H/header= journal= no-journal h/help V/version
 end
 
 function __fish_avatar_cli_needs_command
@@ -24,26 +24,26 @@ function __fish_avatar_cli_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l base-url -d 'scheme://host[:port][/prefix]; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l timeout -d 'Seconds allowed per HTTP request [default: 30]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l retries -d 'Extra attempts for a notice that got no usable answer [default: 3]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l json -d 'Same as --output json (JSON Lines on stdout)'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
@@ -52,6 +52,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "validate" -d 
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "history" -d 'Show what the journal recorded'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "completions" -d 'Print a completion script'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l policy -d 'Policy number; repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l order-no -d 'The policy\'s order number (only with a single --policy)' -r
@@ -60,17 +61,17 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l refund-da
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l status -d 'secondRefundStatus' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l installment -d 'installmentList item; repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l interface-type -d 'head.interfaceType, if the platform contact says it is not recissionNotice' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
-prod\t''
-sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l base-url -d 'scheme://host[:port][/prefix]; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l timeout -d 'Seconds allowed per HTTP request [default: 30]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l retries -d 'Extra attempts for a notice that got no usable answer [default: 3]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+prod\t''
+sandbox\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
@@ -81,7 +82,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l dry-run -
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s y -l yes -d 'Do not ask for confirmation (production)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l force -d 'Send again even if the journal records the notice as accepted'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l json -d 'Same as --output json (JSON Lines on stdout)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s h -l help -d 'Print help'
@@ -96,17 +97,17 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l concurre
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rate -d 'At most this many requests per second across all workers, 0.01 to 100000' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l interface-type -d 'head.interfaceType, if the platform contact says it is not recissionNotice' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
-prod\t''
-sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l base-url -d 'scheme://host[:port][/prefix]; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l timeout -d 'Seconds allowed per HTTP request [default: 30]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l retries -d 'Extra attempts for a notice that got no usable answer [default: 3]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+prod\t''
+sandbox\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
@@ -118,10 +119,10 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l dry-run 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s y -l yes -d 'Do not ask for confirmation (production)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l force -d 'Send again even if the journal records the notice as accepted'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l json -d 'Same as --output json (JSON Lines on stdout)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l policy -d 'Policy number; repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l order-no -d 'The policy\'s order number (only with a single --policy)' -r
@@ -135,54 +136,41 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l encod
 gb18030\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l base-url -d 'scheme://host[:port][/prefix]; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l timeout -d 'Seconds allowed per HTTP request [default: 30]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l retries -d 'Extra attempts for a notice that got no usable answer [default: 3]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l generate-order-no -d 'Order numbers will be generated: a missing one is not an error'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l json -d 'Same as --output json (JSON Lines on stdout)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy -d 'Only this policy' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l environment -d 'Only this environment: test, prod, sandbox or a base URL' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l environment -d 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config\'s default env does not. Hidden: the old spelling, kept for scripts' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l outcome -d 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, or RFC 3339)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l base-url -d 'scheme://host[:port][/prefix]; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l timeout -d 'Seconds allowed per HTTP request [default: 30]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l retries -d 'Extra attempts for a notice that got no usable answer [default: 3]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l attempts -d 'One row per attempt instead of one per notice'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l json -d 'Same as --output json (JSON Lines on stdout)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s h -l help -d 'Print help'
@@ -192,54 +180,30 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l latenc
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l fail-rate -d 'Share of requests answered HTTP 503, 0.0 to 1.0' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l reject -d 'Answer dealCode "0" for policy numbers matching this glob (* and ?); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l seed -d 'Seed for the random faults, so a rehearsal can be repeated' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l base-url -d 'scheme://host[:port][/prefix]; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l timeout -d 'Seconds allowed per HTTP request [default: 30]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l retries -d 'Extra attempts for a notice that got no usable answer [default: 3]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l json -d 'Same as --output json (JSON Lines on stdout)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s e -l env -d 'Which platform to call' -r -f -a "test\t''
-prod\t''
-sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l base-url -d 'scheme://host[:port][/prefix]; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l timeout -d 'Seconds allowed per HTTP request [default: 30]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l retries -d 'Extra attempts for a notice that got no usable answer [default: 3]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l no-journal -d 'Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -l json -d 'Same as --output json (JSON Lines on stdout)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions help" -f -a "batch" -d 'Send a notice for every row of a CSV (or JSON Lines) file'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions help" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions help" -f -a "history" -d 'Show what the journal recorded'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions help" -f -a "completions" -d 'Print a completion script'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "batch" -d 'Send a notice for every row of a CSV (or JSON Lines) file'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "history" -d 'Show what the journal recorded'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "completions" -d 'Print a completion script'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -25,6 +25,11 @@ pub enum BaseUrlError {
          sent in place of your Authorization header: remove them and pass -H 'Authorization: @FILE'"
     )]
     Credentials(String),
+    #[error(
+        "base URL '{0}' ends in the 5.30 path {1}, which avatar-cli appends itself: give \
+         '{2}' (notices then go to '{2}{1}')"
+    )]
+    EndpointPath(String, &'static str, String),
 }
 
 /// `scheme://host[:port][/prefix]`: scheme and host in lower case, the host percent-decoded
@@ -65,6 +70,14 @@ pub fn normalize(raw: &str) -> Result<String, BaseUrlError> {
     for segment in url.path().split('/').filter(|s| !s.is_empty()) {
         out.push('/');
         out.push_str(segment);
+    }
+    // The full endpoint pasted from the interface document would POST to the path twice.
+    if let Some(base) = out.strip_suffix(crate::protocol::REFUND_NOTICE_PATH) {
+        return Err(BaseUrlError::EndpointPath(
+            shown,
+            crate::protocol::REFUND_NOTICE_PATH,
+            crate::text::quote(base),
+        ));
     }
     Ok(out)
 }

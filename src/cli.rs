@@ -1,93 +1,336 @@
-//! The whole command-line definition, and nothing else. `shared/spec/cli.md` is its contract.
+//! The whole command-line definition, and nothing else.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The parsed command line. Options may stand before the command or after it; given in both
+/// places, the one after wins, and a repeated option's last value wins (wrapper scripts and
+/// aliases put theirs first, so the user's own come later and count).
+#[derive(Debug)]
+pub struct Cli {
+    pub global: GlobalArgs,
+    pub command: Command,
+}
+
+/// The options of the run, merged from before and after the command. Flag > environment
+/// variable > config > default: clap reads the first two, `config.rs` the rest, hence the
+/// `Option`s.
+#[derive(Debug, Clone)]
+pub struct GlobalArgs {
+    pub env: Option<EnvName>,
+    pub base_url: Option<String>,
+    pub policy_source: Option<String>,
+    pub config: Option<PathBuf>,
+    pub journal: Option<PathBuf>,
+    pub no_journal: bool,
+    /// Seconds, maybe fractional; `config.rs` holds it to its range.
+    pub timeout: Option<f64>,
+    pub retries: Option<u32>,
+    pub cacert: Option<PathBuf>,
+    pub headers: Vec<String>,
+    /// `--json` is folded in: `Some(Json)` when it won.
+    pub output: Option<OutputFormat>,
+    pub json: bool,
+    pub color: ColorChoice,
+    pub verbose: bool,
+    pub quiet: bool,
+}
+
+const ABOUT: &str =
+    "Tell Huanong's Avatar platform that customers rescinded policies (interface 5.30 refund notice)";
+
+const ROOT_AFTER_HELP: &str = "\
+Exit codes: 0 all accepted or skipped; 1 some rejected; 2 usage, config or input error, nothing
+sent; 3 some failed or the journal failed; 130 interrupted.
+
+Options of send, batch and history (--policy-source, --timeout, --retries, --journal, …) may also
+stand before the command. `avatar-cli COMMAND --help` shows each command's options.
+
+Examples:
+  # Rehearse on the built-in sandbox (no network)
+  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv
+  # Check a file offline, then send it to the test platform
+  avatar-cli validate cancellations.csv
+  avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv
+  # One policy
+  avatar-cli --policy-source HN_HT_QNW send --policy P2024000001 --order-no O1 --amount 10.2
+  # What was sent
+  avatar-cli history --policy P2024000001";
+
+/// The raw parse: every option in both places. [`Cli`] is made from it.
 #[derive(Debug, Parser)]
 #[command(
     name = "avatar-cli",
     version,
-    about = "Tell Huanong's Avatar platform that customers rescinded policies (interface 5.30 refund notice)",
+    about = ABOUT,
     long_about = "Tell Huanong's Avatar platform that customers rescinded policies (interface 5.30 \
                   refund notice): one policy from the command line, or thousands from a CSV, safely \
                   re-runnable thanks to a journal of everything sent.",
-    after_help = "Exit codes: 0 all accepted or skipped; 1 some rejected; 2 usage, config or input \
-                  error, nothing sent; 3 some failed or the journal failed; 130 interrupted.",
-    propagate_version = true
+    after_help = ROOT_AFTER_HELP,
+    propagate_version = true,
+    args_override_self = true
 )]
-pub struct Cli {
+struct RawCli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    common: CommonArgs,
+    // Accepted before the command as they always were, but offered (in help) only by the
+    // commands they matter to: see `finish`.
+    #[command(flatten)]
+    platform: PlatformArgs,
+    #[command(flatten)]
+    journal: JournalArgs,
+    #[command(flatten)]
+    no_journal: NoJournalArgs,
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
-/// Options that stand before or after the command. Flag > environment variable > config > default:
-/// clap reads the first two, `config.rs` the rest, hence the `Option`s.
+/// Ids of the options that stand before the command only for old scripts' sake.
+const HIDDEN_BEFORE_THE_COMMAND: [&str; 7] = [
+    "policy_source",
+    "timeout",
+    "retries",
+    "cacert",
+    "headers",
+    "journal",
+    "no_journal",
+];
+
+/// What the derive cannot say: options hidden at the top, the last value winning in every
+/// command.
+fn finish(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        let hide = HIDDEN_BEFORE_THE_COMMAND.contains(&a.get_id().as_str());
+        a.hide(hide)
+    })
+    .mut_subcommands(|c| c.args_override_self(true))
+}
+
+impl CommandFactory for Cli {
+    fn command() -> clap::Command {
+        finish(RawCli::command())
+    }
+
+    fn command_for_update() -> clap::Command {
+        finish(RawCli::command_for_update())
+    }
+}
+
+impl FromArgMatches for Cli {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let raw = RawCli::from_arg_matches(matches)?;
+        let after = matches.subcommand().map(|(_, m)| m);
+        raw.merge(matches, after)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Parser for Cli {}
+
+impl RawCli {
+    /// One value per option: the command's copy if it was given on the command line after the
+    /// command, else the copy before it (given there, or from the environment variable both
+    /// copies read, or the default).
+    fn merge(self, before: &ArgMatches, after: Option<&ArgMatches>) -> Result<Cli, clap::Error> {
+        let given = |ids: &[&str]| {
+            after.is_some_and(|m| {
+                ids.iter()
+                    .any(|id| m.value_source(id) == Some(ValueSource::CommandLine))
+            })
+        };
+        let common = |ids: &[&str]| match self.command.common() {
+            Some(c) if given(ids) => c,
+            _ => &self.common,
+        };
+        let platform = |ids: &[&str]| match self.command.platform() {
+            Some(p) if given(ids) => p,
+            _ => &self.platform,
+        };
+        let journal = match self.command.journal() {
+            Some(j) if given(&["journal"]) => j,
+            _ => &self.journal,
+        };
+        let no_journal = match self.command.no_journal() {
+            Some(n) if given(&["no_journal"]) => n,
+            _ => &self.no_journal,
+        };
+        // --json and --output are one choice: the later of the two, in the later place.
+        let format = common(&["output", "json"]);
+        let loudness = common(&["verbose", "quiet"]);
+        let mut headers = self.platform.headers.clone();
+        if let Some(p) = self.command.platform() {
+            headers.extend(p.headers.iter().cloned());
+        }
+        let env = match self.command.common() {
+            Some(c) if given(&["env"]) => env_name(c.env.as_deref(), true)?,
+            _ => env_name(
+                self.common.env.as_deref(),
+                before.value_source("env") == Some(ValueSource::CommandLine),
+            )?,
+        };
+        let global = GlobalArgs {
+            env,
+            base_url: common(&["base_url"]).base_url.clone(),
+            config: common(&["config"]).config.clone(),
+            output: if format.json {
+                Some(OutputFormat::Json)
+            } else {
+                format.output
+            },
+            json: format.json,
+            color: common(&["color"]).color,
+            verbose: loudness.verbose,
+            quiet: loudness.quiet,
+            policy_source: platform(&["policy_source"]).policy_source.clone(),
+            timeout: platform(&["timeout"]).timeout,
+            retries: platform(&["retries"]).retries,
+            cacert: platform(&["cacert"]).cacert.clone(),
+            headers,
+            journal: journal.journal.clone(),
+            no_journal: no_journal.no_journal,
+        };
+        Ok(Cli {
+            global,
+            command: self.command,
+        })
+    }
+}
+
+/// `--env`'s text as a name. Both copies of `--env` read AVATAR_ENV, so clap cannot judge the
+/// variable without failing a run whose flag overrides it: it is judged here, once chosen.
+fn env_name(text: Option<&str>, from_flag: bool) -> Result<Option<EnvName>, clap::Error> {
+    let Some(text) = text else { return Ok(None) };
+    if let Ok(name) = EnvName::from_str(text, false) {
+        return Ok(Some(name));
+    }
+    let value = crate::text::quote(text);
+    let message = if from_flag {
+        format!("--env '{value}' is not test, prod or sandbox")
+    } else {
+        format!(
+            "the environment variable AVATAR_ENV='{value}' is not test, prod or sandbox: fix or \
+             unset AVATAR_ENV, or pass --env"
+        )
+    };
+    Err(clap::Error::raw(ErrorKind::InvalidValue, message))
+}
+
+/// Takes any text but offers the names, so that help and completions list them.
+#[derive(Clone)]
+struct EnvNameText;
+
+impl clap::builder::TypedValueParser for EnvNameText {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            EnvName::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+/// Options every command that talks to a platform or reads settings takes, before or after it.
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Which platform to call
-    #[arg(
-        short = 'e',
-        long = "env",
-        env = "AVATAR_ENV",
-        global = true,
-        value_enum
-    )]
-    pub env: Option<EnvName>,
-    /// scheme://host[:port][/prefix]; the 5.30 path is appended
-    #[arg(long, env = "AVATAR_BASE_URL", global = true, value_name = "URL")]
+#[command(next_help_heading = "Global options")]
+pub struct CommonArgs {
+    /// Which platform to call [default: the config's env, else test]
+    #[arg(short = 'e', long = "env", env = "AVATAR_ENV", value_name = "ENV", value_parser = EnvNameText)]
+    pub env: Option<String>,
+    /// scheme://host[:port][/prefix] of the platform; the 5.30 path is appended
+    #[arg(long, env = "AVATAR_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
+    /// TOML config file [default: <config dir>/avatar-cli/config.toml]
+    #[arg(long, env = "AVATAR_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format of results on stdout
+    #[arg(short = 'o', long, value_enum, overrides_with = "json")]
+    pub output: Option<OutputFormat>,
+    /// Same as --output json (JSON Lines on stdout); the later of the two wins
+    #[arg(long, overrides_with = "output")]
+    pub json: bool,
+    /// When to colour output (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print request and response bodies on stderr (header values redacted)
+    #[arg(short, long, overrides_with = "quiet")]
+    pub verbose: bool,
+    /// Print nothing on stderr but errors
+    #[arg(short, long, overrides_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// How the commands that send reach the platform.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Platform options")]
+pub struct PlatformArgs {
     /// Channel code the insurer assigned (head.policySource)
     #[arg(
         long,
         visible_alias = "channel",
         env = "AVATAR_POLICY_SOURCE",
-        global = true,
         value_name = "CODE"
     )]
     pub policy_source: Option<String>,
-    /// TOML config file [default: <config dir>/avatar-cli/config.toml]
-    #[arg(long, env = "AVATAR_CONFIG", global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]
-    #[arg(long, env = "AVATAR_JOURNAL", global = true, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
-    /// Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)
-    #[arg(long, global = true)]
-    pub no_journal: bool,
-    /// Seconds allowed per HTTP request [default: 30]
-    #[arg(long, global = true, value_name = "SECS")]
-    pub timeout: Option<u64>,
-    /// Extra attempts for a notice that got no usable answer [default: 3]
-    #[arg(long, global = true, value_name = "N")]
+    /// Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]
+    #[arg(long, value_name = "SECS", value_parser = seconds, allow_negative_numbers = true)]
+    pub timeout: Option<f64>,
+    /// Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]
+    #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
     /// Extra trusted CA certificate (PEM) for a private test platform
-    #[arg(long, global = true, value_name = "PEM")]
+    #[arg(long, value_name = "PEM")]
     pub cacert: Option<PathBuf>,
     /// Extra HTTP header, 'Name: value' or 'Name: @FILE' (value read from FILE); repeatable
-    #[arg(
-        short = 'H',
-        long = "header",
-        global = true,
-        value_name = "'NAME: VALUE'"
-    )]
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
-    /// Output format of results on stdout
-    #[arg(short = 'o', long, global = true, value_enum)]
-    pub output: Option<OutputFormat>,
-    /// Same as --output json (JSON Lines on stdout)
-    #[arg(long, global = true, conflicts_with = "output")]
-    pub json: bool,
-    /// When to colour output (NO_COLOR is honoured)
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Print request and response bodies on stderr (header values redacted)
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
-    /// Print nothing on stderr but errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+}
+
+/// The shortest and longest `--timeout`, in seconds: below a millisecond no answer can come,
+/// above an hour a stalled platform holds the run for nothing.
+pub const MIN_TIMEOUT_SECS: f64 = 0.001;
+pub const MAX_TIMEOUT_SECS: f64 = 3600.0;
+
+fn seconds(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite())
+        .ok_or_else(|| "must be a number of seconds, such as 30 or 1.5".to_string())
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Journal options")]
+pub struct JournalArgs {
+    /// Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]
+    #[arg(long, env = "AVATAR_JOURNAL", value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Journal options")]
+pub struct NoJournalArgs {
+    /// Send without a journal: no skipping, no resume (wins over --journal and AVATAR_JOURNAL)
+    #[arg(long)]
+    pub no_journal: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,21 +356,184 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a notice for one or more policies given on the command line
+    #[command(after_help = SEND_EXAMPLES)]
     Send(SendArgs),
     /// Send a notice for every row of a CSV (or JSON Lines) file
+    #[command(after_help = BATCH_AFTER_HELP, after_long_help = batch_after_long_help())]
     Batch(BatchArgs),
     /// Check input offline: send nothing, write no journal
+    #[command(after_help = VALIDATE_AFTER_HELP, after_long_help = validate_after_long_help())]
     Validate(ValidateArgs),
     /// Show what the journal recorded
+    #[command(after_help = HISTORY_EXAMPLES)]
     History(HistoryArgs),
     /// Run a local Avatar simulator (loopback only) for rehearsals, demos and tests
+    #[command(after_help = SANDBOX_EXAMPLES)]
     Sandbox(SandboxArgs),
     /// Print a completion script
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print a manual page (roff), of avatar-cli or of one command
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// The command whose page to print [default: avatar-cli's own]
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
+
+impl Command {
+    fn common(&self) -> Option<&CommonArgs> {
+        match self {
+            Command::Send(a) => Some(&a.common),
+            Command::Batch(a) => Some(&a.common),
+            Command::Validate(a) => Some(&a.common),
+            Command::History(a) => Some(&a.common),
+            Command::Sandbox(a) => Some(&a.common),
+            Command::Completions { .. } | Command::Man { .. } => None,
+        }
+    }
+
+    fn platform(&self) -> Option<&PlatformArgs> {
+        match self {
+            Command::Send(a) => Some(&a.platform),
+            Command::Batch(a) => Some(&a.platform),
+            _ => None,
+        }
+    }
+
+    fn journal(&self) -> Option<&JournalArgs> {
+        match self {
+            Command::Send(a) => Some(&a.journal),
+            Command::Batch(a) => Some(&a.journal),
+            Command::History(a) => Some(&a.journal),
+            _ => None,
+        }
+    }
+
+    fn no_journal(&self) -> Option<&NoJournalArgs> {
+        match self {
+            Command::Send(a) => Some(&a.no_journal),
+            Command::Batch(a) => Some(&a.no_journal),
+            _ => None,
+        }
+    }
+}
+
+const SEND_EXAMPLES: &str = "\
+Examples:
+  # One policy, under the order number the insurer knows
+  avatar-cli --policy-source HN_HT_QNW send --policy P2024000001 --order-no O1 --amount 10.2 \\
+      --refund-date '2024-05-10 12:00:00'
+  # Several policies; order numbers generated (and journaled) where none is known
+  avatar-cli send --policy P1 --policy P2 --generate-order-no
+  # Print the envelope instead of sending it
+  avatar-cli send --policy P9 --order-no O9 --dry-run
+  # Rehearse on the built-in sandbox
+  avatar-cli --env sandbox --policy-source DEMO send --policy P2024000001";
+
+/// What a person needs while building the file. Keep the names in step with
+/// `input::fields` (a test checks each one is recognised).
+const COLUMNS_HELP: &str = "\
+Columns, by header name (case, '_', '-' and spaces do not matter; other columns are ignored):
+  policyNo, policy_no, 保单号, 保单号码, 保单编号  required
+  orderNo, order_no, 订单号, 订单号码, 订单编号  see Order numbers
+  secondRefundAmount, amount, 退费金额, 退保金额, 退款金额  at most two decimals: 10.20
+  secondRefundDate, refund_date, 退费日期, 退保日期, 退款日期, 退费时间, 退保时间, 退款时间  see Dates
+  secondRefundStatus, status, 退费状态, 退保状态, 退款状态  an integer
+  installmentList, installments, 分期列表, 分期, 分期明细  see Installments
+
+Any other header: --column FIELD=HEADER, e.g. --column orderNo=批单号.
+Dates: yyyy-MM-dd HH:mm:ss in China Standard Time (UTC+8), such as 2024-05-10 12:00:00.
+Installments: PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss, several joined by ';', such as
+  1:5.10:2024-05-10 12:00:00;2:5.10:2024-06-10 12:00:00
+  or a JSON array: [{\"payNo\":1,\"amount\":5.10,\"refundTime\":\"2024-05-10 12:00:00\"}].
+  Installments that do not add up to the refund amount are warned about.
+Order numbers: the row's orderNo; else the one the journal holds for the policy; else, with
+  --generate-order-no, a new one. Otherwise the row is an error, and nothing is sent.
+Files: comma-separated (--delimiter ';' or tab for others), UTF-8 (Excel's BOM is fine) or
+  GB18030 (Chinese Excel's \"CSV\"); an Excel workbook must be saved as CSV first;
+  .jsonl/.ndjson files hold one secondRefundReq object per line, with the camelCase names.";
+
+const BATCH_EXAMPLES: &str = "\
+Examples:
+  # Check the file, then send it, keeping a report for the record
+  avatar-cli validate cancellations.csv
+  avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv
+  # Generate order numbers for rows without one; at most 10 requests a second
+  avatar-cli batch cancellations.csv --generate-order-no --rate 10
+  # Run the same command again after an interruption: it resumes
+  avatar-cli --policy-source HN_HT_QNW batch cancellations.csv
+  # Rehearse on the built-in sandbox
+  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv";
+
+const BATCH_AFTER_HELP: &str = concat!(
+    "The columns, dates, installments and order numbers: see --help.\n\n",
+    "Examples:\n",
+    "  avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv\n",
+    "  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv"
+);
+
+fn batch_after_long_help() -> String {
+    format!("{COLUMNS_HELP}\n\n{BATCH_EXAMPLES}")
+}
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  # Every problem in a file, one per line
+  avatar-cli validate cancellations.csv
+  # As JSON, for a script
+  avatar-cli validate cancellations.csv --json
+  # The flags of a send
+  avatar-cli validate --policy P1 --amount 10.2 --refund-date '2024-05-10 12:00:00'";
+
+const VALIDATE_AFTER_HELP: &str = concat!(
+    "The columns, dates, installments and order numbers: see --help.\n\n",
+    "Examples:\n",
+    "  avatar-cli validate cancellations.csv\n",
+    "  avatar-cli validate --policy P1 --amount 10.2 --refund-date '2024-05-10 12:00:00'"
+);
+
+fn validate_after_long_help() -> String {
+    format!("{COLUMNS_HELP}\n\n{VALIDATE_EXAMPLES}")
+}
+
+const HISTORY_EXAMPLES: &str = "\
+--env or --base-url (after or before the command, or AVATAR_ENV / AVATAR_BASE_URL) shows only
+the notices sent to that platform; the config file's default env does not filter.
+
+Examples:
+  # The latest state of every notice, newest first
+  avatar-cli history
+  # Every attempt for one policy
+  avatar-cli history --attempts --policy P2024000001
+  # What was rejected on production this month, as JSON Lines
+  avatar-cli history --env prod --outcome rejected --since 2024-05-01 --json";
+
+const SANDBOX_EXAMPLES: &str = "\
+Examples:
+  # A simulator on a fixed port that rejects policies starting with REJ
+  avatar-cli sandbox --port 8730 --reject 'REJ*'
+  # And, in another terminal
+  avatar-cli --base-url http://127.0.0.1:8730 --policy-source DEMO send --policy REJ1 \\
+      --generate-order-no
+  # One answer in ten is HTTP 503, after 50 ms
+  avatar-cli sandbox --fail-rate 0.1 --latency-ms 50 --seed 7";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  avatar-cli completions bash > ~/.local/share/bash-completion/completions/avatar-cli
+  avatar-cli completions zsh > ~/.zfunc/_avatar-cli
+  avatar-cli completions fish > ~/.config/fish/completions/avatar-cli.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  avatar-cli man | man -l -
+  avatar-cli man batch | man -l -
+  avatar-cli man > ~/.local/share/man/man1/avatar-cli.1";
 
 /// The notice fields of `send` and `validate --policy`. Kept as text: `input` parses them with
 /// the same rules as a CSV cell, so both report problems alike.
@@ -179,6 +585,14 @@ pub struct SendArgs {
     pub fields: FieldArgs,
     #[command(flatten)]
     pub sending: SendingArgs,
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub no_journal: NoJournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// How an input file is read.
@@ -219,6 +633,14 @@ pub struct BatchArgs {
     pub fail_fast: bool,
     #[command(flatten)]
     pub sending: SendingArgs,
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub no_journal: NoJournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// Each notice in flight is a task with its own connection; past this many, more only costs
@@ -278,6 +700,8 @@ pub struct ValidateArgs {
     /// Order numbers will be generated: a missing one is not an error
     #[arg(long)]
     pub generate_order_no: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -285,8 +709,10 @@ pub struct HistoryArgs {
     /// Only this policy
     #[arg(long, value_name = "NO")]
     pub policy: Option<String>,
-    /// Only this environment: test, prod, sandbox or a base URL
-    #[arg(long, value_name = "NAME|URL")]
+    /// Only this environment: a name from the config or a base URL. `--env` and `--base-url`
+    /// (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config's default env does not.
+    /// Hidden: the old spelling, kept for scripts.
+    #[arg(long, value_name = "NAME|URL", hide = true)]
     pub environment: Option<String>,
     /// Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)
     #[arg(long, value_name = "O")]
@@ -303,6 +729,10 @@ pub struct HistoryArgs {
     /// At most this many rows, newest first
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -322,6 +752,109 @@ pub struct SandboxArgs {
     /// Seed for the random faults, so a rehearsal can be repeated
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Some usage errors in this tool's words, as one line, where clap's own would leave the user
+/// guessing; `None` keeps clap's. `argv` is the whole command line, program name first.
+pub fn explain(err: &clap::Error, argv: &[String]) -> Option<String> {
+    use crate::text::quote;
+    if !err.use_stderr() {
+        return None;
+    }
+    let args = argv.get(1..).unwrap_or_default();
+    // `--refund-date 2024-05-10 12:00:00`: the shell split the value at its space.
+    if let Some(i) = args
+        .windows(2)
+        .position(|w| ends_in_a_date(&w[0]) && is_a_time(&w[1]))
+    {
+        let (value, time) = (&args[i], &args[i + 1]);
+        let shown = match (
+            i.checked_sub(1).map(|j| args[j].as_str()),
+            value.split_once('='),
+        ) {
+            (_, Some((flag, date))) if flag.starts_with("--") => {
+                format!("{flag}='{} {}'", quote(date), quote(time))
+            }
+            (Some(flag), _) if flag.starts_with('-') => {
+                format!("{} '{} {}'", quote(flag), quote(value), quote(time))
+            }
+            _ => format!("'{} {}'", quote(value), quote(time)),
+        };
+        return Some(format!(
+            "'{}' '{}' were read as two arguments: a date and its time are one value, so quote \
+             them together: {shown}",
+            quote(value),
+            quote(time)
+        ));
+    }
+    let context = |kind| match err.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    match err.kind() {
+        // From `Cli`'s own merging: a whole sentence already, to which clap added the usage.
+        ErrorKind::InvalidValue if err.get(ContextKind::InvalidArg).is_none() => {
+            let text = err.to_string();
+            let line = text.lines().next()?;
+            Some(line.strip_prefix("error: ").unwrap_or(line).to_string())
+        }
+        // `send P1`: policies are given with --policy.
+        ErrorKind::UnknownArgument => {
+            let stray = context(ContextKind::InvalidArg)?;
+            let cli = Cli::command();
+            let command = args
+                .iter()
+                .find_map(|a| cli.get_subcommands().find(|c| c.get_name() == a))?;
+            // `send P1`: policies are given with --policy.
+            if command.get_name() == "send" && !stray.starts_with('-') {
+                return Some(format!(
+                    "send takes no bare arguments: give each policy with --policy, as in \
+                     avatar-cli send --policy {}",
+                    quote(stray)
+                ));
+            }
+            // `validate --timeout 5`: an option of other commands, which cannot matter here.
+            let long = stray.strip_prefix("--")?.split('=').next()?;
+            let takes = |c: &clap::Command| c.get_arguments().any(|a| a.get_long() == Some(long));
+            let others: Vec<&str> = cli
+                .get_subcommands()
+                .filter(|c| takes(c))
+                .map(|c| c.get_name())
+                .collect();
+            let (last, rest) = others.split_last()?;
+            let who = match rest {
+                [] => format!("{last} does"),
+                _ => format!("{} and {last} do", rest.join(", ")),
+            };
+            Some(format!(
+                "{} does not take --{long}: only {who}",
+                command.get_name()
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// `2024-05-10`, `2024/5/10`, or something ending in one (an installment's `1:5.1:2024-05-10`).
+fn ends_in_a_date(text: &str) -> bool {
+    let tail = text.rsplit([':', '=', ' ']).next().unwrap_or(text);
+    let parts: Vec<&str> = tail.split(['-', '/']).collect();
+    parts.len() == 3
+        && parts[0].len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `12:00:00` or `12:00`.
+fn is_a_time(text: &str) -> bool {
+    let parts: Vec<&str> = text.split(':').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -354,6 +887,52 @@ mod tests {
         };
         assert_eq!(send.fields.policies, ["P1"]);
         assert!(send.sending.yes);
+    }
+
+    #[test]
+    fn the_later_value_wins_before_after_and_across_the_command() {
+        let parse = |args: &[&str]| {
+            let argv = ["avatar-cli"].iter().chain(args).copied();
+            Cli::try_parse_from(argv).unwrap().global
+        };
+        let g = parse(&[
+            "--timeout",
+            "5",
+            "--timeout",
+            "1.5",
+            "send",
+            "--policy",
+            "P",
+        ]);
+        assert_eq!(g.timeout, Some(1.5));
+        let g = parse(&["--timeout", "5", "send", "--timeout", "2", "--timeout", "3"]);
+        assert_eq!(g.timeout, Some(3.0));
+        let g = parse(&["-o", "json", "--json", "history"]);
+        assert_eq!((g.output, g.json), (Some(OutputFormat::Json), true));
+        let g = parse(&["--json", "history", "-o", "text"]);
+        assert_eq!((g.output, g.json), (Some(OutputFormat::Text), false));
+        let g = parse(&["-v", "history", "-q"]);
+        assert!(g.quiet && !g.verbose);
+        let g = parse(&["--env", "prod", "history", "--env", "test"]);
+        assert_eq!(g.env, Some(EnvName::Test));
+        // Repeatable options add up instead.
+        let g = parse(&["-H", "A: 1", "send", "-H", "B: 2", "-H", "C: 3"]);
+        assert_eq!(g.headers, ["A: 1", "B: 2", "C: 3"]);
+        // Given before the command only, it still counts.
+        let g = parse(&["--journal", "j", "--no-journal", "batch", "f.csv"]);
+        assert_eq!(
+            (g.journal.as_deref(), g.no_journal),
+            (Some("j".as_ref()), true)
+        );
+    }
+
+    #[test]
+    fn a_split_date_is_recognised_and_nothing_else() {
+        assert!(ends_in_a_date("2024-05-10") && ends_in_a_date("1:5:2024/5/10"));
+        assert!(ends_in_a_date("--refund-date=2024-05-10"));
+        assert!(!ends_in_a_date("P2024") && !ends_in_a_date("10.20"));
+        assert!(is_a_time("12:00:00") && is_a_time("9:30"));
+        assert!(!is_a_time("12") && !is_a_time("a:b") && !is_a_time("1:2:3:4"));
     }
 
     #[test]

@@ -238,16 +238,25 @@ impl Settings {
             None => 4,
         };
         let timeout = match (args.timeout, &file.timeout_secs) {
-            (Some(0), _) => return Err(user_error!("--timeout must be at least 1 second")),
-            (Some(secs), _) => secs,
+            (Some(secs), _)
+                if !(crate::cli::MIN_TIMEOUT_SECS..=crate::cli::MAX_TIMEOUT_SECS)
+                    .contains(&secs) =>
+            {
+                return Err(user_error!(
+                    "--timeout must be at least 1 ms ({}) and at most {} seconds",
+                    crate::cli::MIN_TIMEOUT_SECS,
+                    crate::cli::MAX_TIMEOUT_SECS
+                ))
+            }
+            (Some(secs), _) => Duration::from_secs_f64(secs),
             (None, Some(t)) if *t.get_ref() == 0 => {
                 return Err(user_error!(
                     "{}: timeout_secs must be at least 1",
                     at(&t.span())
                 ))
             }
-            (None, Some(t)) => *t.get_ref(),
-            (None, None) => 30,
+            (None, Some(t)) => Duration::from_secs(*t.get_ref()),
+            (None, None) => Duration::from_secs(30),
         };
         let retries = match (args.retries, &file.retries) {
             (Some(n), _) if n > MAX_RETRIES => {
@@ -296,7 +305,7 @@ impl Settings {
             policy_source,
             journal,
             journal_sync_full: file.journal_sync == Some(JournalSyncSetting::Full),
-            timeout: Duration::from_secs(timeout),
+            timeout,
             retries,
             cacert: args.cacert.clone().or(file.cacert.clone()),
             headers,

@@ -7,9 +7,15 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
+            let shown: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into()).collect();
+            if let Some(message) = avatar_cli::cli::explain(&e, &shown) {
+                say(&message);
+                return ExitCode::from(code::USAGE);
+            }
             // --help and --version print to stdout and succeed; usage errors exit 2.
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() {

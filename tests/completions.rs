@@ -1,5 +1,5 @@
-//! The committed completion scripts under `completions/` must match the CLI as it is now.
-//! Regenerate them with `UPDATE_COMPLETIONS=1 cargo test --test completions`.
+//! The committed completion scripts and manual pages under `completions/` must match the CLI
+//! as it is now. Regenerate them with `UPDATE_COMPLETIONS=1 cargo test --test completions`.
 
 mod common;
 
@@ -62,4 +62,58 @@ fn an_unknown_shell_is_a_usage_error() {
         .args(["completions", "tcsh"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn committed_man_pages_match_the_cli() {
+    let update = std::env::var_os("UPDATE_COMPLETIONS").is_some();
+    let pages = avatar_cli::commands::man::pages();
+    let mut stale = Vec::new();
+    for (file, roff) in &pages {
+        let path = committed(file);
+        if update {
+            std::fs::write(&path, roff).expect("write man page");
+        } else if std::fs::read(&path).ok().as_deref() != Some(&roff[..]) {
+            stale.push(file.clone());
+        }
+    }
+    // A page of a command that is gone would linger and mislead.
+    let names: Vec<&str> = pages.iter().map(|(f, _)| f.as_str()).collect();
+    for entry in std::fs::read_dir(committed("")).expect("completions/") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".1") && !names.contains(&name.as_str()) {
+            if update {
+                std::fs::remove_file(committed(&name)).expect("remove old page");
+            } else {
+                stale.push(name);
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "completions/{stale:?} no longer match the CLI: run `UPDATE_COMPLETIONS=1 cargo test --test completions` and commit the result"
+    );
+    assert!(names.contains(&"avatar-cli.1") && names.contains(&"avatar-cli-batch.1"));
+}
+
+#[test]
+fn the_binary_prints_the_committed_man_pages() {
+    let env = common::Env::new();
+    let expected = std::fs::read(committed("avatar-cli.1")).expect("committed page");
+    env.cmd().arg("man").assert().code(0).stdout(expected);
+    let expected = std::fs::read(committed("avatar-cli-batch.1")).expect("committed page");
+    env.cmd()
+        .args(["man", "batch"])
+        .assert()
+        .code(0)
+        .stdout(expected);
+    env.cmd()
+        .args(["man", "bacth"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no manual page for 'bacth'"));
 }

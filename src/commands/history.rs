@@ -50,9 +50,13 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     };
     let filter = HistoryFilter {
         policy_no: args.policy.clone(),
+        // The environment named for this run (flag or variable), not the config's default:
+        // history reads one journal for every environment.
         endpoint: args
             .environment
             .as_deref()
+            .or(global.base_url.as_deref())
+            .or(global.env.map(config::env_key))
             .map(|e| environment_url(&settings, e))
             .transpose()?,
         state: args.outcome.as_deref().map(parse_state).transpose()?,
@@ -173,10 +177,10 @@ fn environment_url(settings: &Settings, name: &str) -> Result<String> {
             return Ok(url);
         }
         if key == "sandbox" {
-            return Err(user_error!("--environment sandbox: the in-process sandbox keeps no journal; give the sandbox's URL instead"));
+            return Err(user_error!("--env sandbox: the in-process sandbox keeps no journal; give the sandbox's URL with --base-url instead"));
         }
     }
-    config::check_base_url(name).map_err(|e| user_error!("--environment: {e}"))
+    config::check_base_url(name).map_err(|e| user_error!("--env: {e}"))
 }
 
 fn parse_state(s: &str) -> Result<State> {

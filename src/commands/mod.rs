@@ -4,6 +4,7 @@ mod args;
 mod batch;
 mod completions;
 mod history;
+pub mod man;
 mod sandbox;
 mod send;
 mod validate;
@@ -19,5 +20,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::History(args) => history::run(&cli.global, args),
         Command::Sandbox(args) => sandbox::run(&cli.global, args).await,
         Command::Completions { shell } => completions::run(*shell),
+        Command::Man { command } => man::run(command.as_deref()),
     }
 }
