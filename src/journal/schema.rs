@@ -203,6 +203,13 @@ pub(crate) fn open_write(
 ) -> Result<Connection, JournalError> {
     if check_kind(path)? {
         check_writable(path)?;
+        // A creation killed after linking its file into place leaves the temporary name.
+        sweep_unfinished(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+            &path.file_name().unwrap_or_default().to_string_lossy(),
+        );
     } else {
         create_atomically(path)?;
     }
@@ -391,7 +398,7 @@ fn io_error(path: &Path, e: std::io::Error, doing: &str) -> JournalError {
 /// A new journal appears complete or not at all: it is built under a temporary name in the
 /// same directory (mode 0600, schema, ids, WAL mode), then linked into place, which fails if
 /// another process got there first (its journal is then used). A process killed while
-/// building leaves only its temporary file, which a later creation in that directory removes.
+/// building leaves only its temporary file, which the next writer in that directory removes.
 fn create_atomically(path: &Path) -> Result<(), JournalError> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(parent) = parent {
