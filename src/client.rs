@@ -4,9 +4,11 @@
 //! before its request leaves and its end after it returns.
 
 use crate::config::ExtraHeader;
+use crate::error::Refusal;
 use crate::notice::{NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
+use crate::refuse;
 use crate::text::escape_controls;
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
@@ -113,20 +115,23 @@ enum Body {
 pub struct JournalFailed(pub anyhow::Error);
 
 impl Client {
-    pub fn new(config: ClientConfig<'_>) -> anyhow::Result<Client> {
+    pub fn new(config: ClientConfig<'_>) -> Result<Client, Refusal> {
         let mut headers = HeaderMap::new();
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("application/json;charset=UTF-8"),
         );
         for h in config.headers {
-            let name = HeaderName::from_bytes(h.name.as_bytes())?;
-            let mut value = HeaderValue::from_str(&h.value)?;
+            // Names and values were checked when the settings were read; this is a backstop.
+            let name = HeaderName::from_bytes(h.name.as_bytes())
+                .map_err(|e| Refusal::Config(e.to_string()))?;
+            let mut value =
+                HeaderValue::from_str(&h.value).map_err(|e| Refusal::Config(e.to_string()))?;
             value.set_sensitive(true);
             headers.insert(name, value);
         }
         let proxy = choose_proxy(&config.endpoint, |name| std::env::var(name).ok())
-            .map_err(|e| crate::user_error!("{e}"))?;
+            .map_err(Refusal::Config)?;
         if let Some(sink) = &config.verbose {
             sink(format!("endpoint: {}", config.endpoint));
             sink(format!("proxy: {}", proxy.describe()));
@@ -145,7 +150,7 @@ impl Client {
             .no_proxy();
         if let ProxyChoice::Via { url, .. } = &proxy {
             let proxy = reqwest::Proxy::https(url.as_str())
-                .map_err(|e| crate::user_error!("proxy {}: {e}", proxy.describe()))?;
+                .map_err(|e| refuse!(Config, "proxy {}: {e}", proxy.describe()))?;
             builder = builder.proxy(proxy);
         }
         if let Some(path) = config.cacert {
@@ -153,7 +158,7 @@ impl Client {
         }
         let http = builder
             .build()
-            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {e}"))?;
+            .map_err(|e| refuse!(Setup, "cannot set up the HTTP client: {e}"))?;
         Ok(Client {
             http,
             endpoint: config.endpoint,
@@ -541,13 +546,14 @@ const MAX_CACERT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The certificates of a `--cacert` file: a regular file with at least one PEM certificate.
 /// A file with none (a key, a CSV, an empty file) would only fail later, on every request.
-fn read_cacert(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+fn read_cacert(path: &Path) -> Result<Vec<reqwest::Certificate>, Refusal> {
     use std::io::Read;
     let shown = crate::text::quote(&path.display().to_string());
-    let cannot = |e: std::io::Error| crate::user_error!("--cacert {shown}: cannot read it: {e}");
+    let cannot = |e: std::io::Error| refuse!(Config, "--cacert {shown}: cannot read it: {e}");
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
-        return Err(crate::user_error!(
+        return Err(refuse!(
+            Config,
             "--cacert {shown}: no PEM certificate found in it (it is {}, not a file)",
             crate::config::file_kind(&meta)
         ));
@@ -559,13 +565,15 @@ fn read_cacert(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
         .read_to_end(&mut pem)
         .map_err(cannot)?;
     if pem.len() as u64 > MAX_CACERT_BYTES {
-        return Err(crate::user_error!(
+        return Err(refuse!(
+            Config,
             "--cacert {shown}: larger than 4 MiB; pass the CA certificate (PEM) only"
         ));
     }
     match reqwest::Certificate::from_pem_bundle(&pem) {
         Ok(certs) if !certs.is_empty() => Ok(certs),
-        _ => Err(crate::user_error!(
+        _ => Err(refuse!(
+            Config,
             "--cacert {shown}: no PEM certificate found in it; pass the CA's certificate, \
              the file with -----BEGIN CERTIFICATE-----"
         )),

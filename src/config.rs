@@ -2,9 +2,10 @@
 //! file and defaults, in that order of precedence; environments and their URLs.
 
 use crate::cli::{ColorChoice, EnvName, GlobalArgs, OutputFormat};
+use crate::error::Refusal;
 use crate::protocol::{DEFAULT_ORDER_NO_PREFIX, REFUND_NOTICE_PATH};
-use crate::user_error;
-use anyhow::Result;
+use crate::refuse;
+type Result<T, E = Refusal> = std::result::Result<T, E>;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -169,7 +170,8 @@ impl Settings {
         let env = match (args.env, &file.env) {
             (Some(env), _) => env,
             (None, Some(name)) => parse_env_name(name.get_ref()).ok_or_else(|| {
-                user_error!(
+                refuse!(
+                    Config,
                     "{}: env = \"{}\" is not test, prod or sandbox",
                     at(&name.span()),
                     crate::text::quote(name.get_ref())
@@ -184,7 +186,8 @@ impl Settings {
         for (name, env) in &file.environments {
             if let Some(url) = &env.base_url {
                 let url = check_base_url(url.get_ref()).map_err(|e| {
-                    user_error!(
+                    refuse!(
+                        Config,
                         "{}: [environments.{}] {e}",
                         at(&url.span()),
                         crate::text::quote(name)
@@ -228,7 +231,8 @@ impl Settings {
         }
         let concurrency = match &file.concurrency {
             Some(c) if !(1..=crate::cli::MAX_CONCURRENCY).contains(c.get_ref()) => {
-                return Err(user_error!(
+                return Err(refuse!(
+                    Config,
                     "{}: concurrency must be from 1 to {}",
                     at(&c.span()),
                     crate::cli::MAX_CONCURRENCY
@@ -238,10 +242,11 @@ impl Settings {
             None => 4,
         };
         let timeout = match (args.timeout, &file.timeout_secs) {
-            (Some(0), _) => return Err(user_error!("--timeout must be at least 1 second")),
+            (Some(0), _) => return Err(refuse!(Config, "--timeout must be at least 1 second")),
             (Some(secs), _) => secs,
             (None, Some(t)) if *t.get_ref() == 0 => {
-                return Err(user_error!(
+                return Err(refuse!(
+                    Config,
                     "{}: timeout_secs must be at least 1",
                     at(&t.span())
                 ))
@@ -251,11 +256,12 @@ impl Settings {
         };
         let retries = match (args.retries, &file.retries) {
             (Some(n), _) if n > MAX_RETRIES => {
-                return Err(user_error!("--retries must be at most {MAX_RETRIES}"))
+                return Err(refuse!(Config, "--retries must be at most {MAX_RETRIES}"))
             }
             (Some(n), _) => n,
             (None, Some(n)) if *n.get_ref() > MAX_RETRIES => {
-                return Err(user_error!(
+                return Err(refuse!(
+                    Config,
                     "{}: retries must be at most {MAX_RETRIES}",
                     at(&n.span())
                 ))
@@ -267,9 +273,10 @@ impl Settings {
             Some(prefix) => {
                 let whence = at(&prefix.span());
                 crate::protocol::check_identifier("order_no_prefix", prefix.get_ref())
-                    .map_err(|e| user_error!("{whence}: {e}"))?;
+                    .map_err(|e| refuse!(Config, "{whence}: {e}"))?;
                 if prefix.get_ref().len() > 16 {
-                    return Err(user_error!(
+                    return Err(refuse!(
+                        Config,
                         "{whence}: order_no_prefix is longer than 16 characters"
                     ));
                 }
@@ -280,12 +287,12 @@ impl Settings {
         let policy_source = match (&args.policy_source, &file.policy_source) {
             (Some(code), _) => {
                 crate::protocol::check_identifier("the channel code (--policy-source)", code)
-                    .map_err(|e| user_error!("{e}"))?;
+                    .map_err(Refusal::Config)?;
                 Some(code.clone())
             }
             (None, Some(code)) => {
                 crate::protocol::check_identifier("policy_source", code.get_ref())
-                    .map_err(|e| user_error!("{}: {e}", at(&code.span())))?;
+                    .map_err(|e| refuse!(Config, "{}: {e}", at(&code.span())))?;
                 Some(code.get_ref().clone())
             }
             (None, None) => None,
@@ -319,7 +326,8 @@ impl Settings {
     /// The channel code, required to build an envelope.
     pub fn require_policy_source(&self) -> Result<&str> {
         self.policy_source.as_deref().ok_or_else(|| {
-            user_error!(
+            refuse!(
+                Config,
                 "no channel code: pass --policy-source CODE, set AVATAR_POLICY_SOURCE, or put \
                  policy_source = \"CODE\" in the config file"
             )
@@ -358,7 +366,7 @@ pub fn endpoint_url(base_url: &str) -> String {
 
 /// The base URL in its one canonical spelling (see [`crate::base_url::normalize`]).
 pub fn check_base_url(raw: &str) -> Result<String> {
-    crate::base_url::normalize(raw).map_err(|e| user_error!("{e}"))
+    Ok(crate::base_url::normalize(raw)?)
 }
 
 pub fn url_host(url: &str) -> Option<String> {
@@ -394,11 +402,12 @@ fn flag_header(raw: &str) -> Result<ExtraHeader> {
             Some((name, _)) if is_token(name.trim()) => format!("{}=…", name.trim()),
             _ => "…".to_string(),
         };
-        return Err(user_error!("-H '{shown}': {usage}"));
+        return Err(refuse!(Config, "-H '{shown}': {usage}"));
     };
     let name = name.trim();
     if !is_token(name) {
-        return Err(user_error!(
+        return Err(refuse!(
+            Config,
             "-H '…': {usage}, and the part before ':' is not a valid HTTP header name"
         ));
     }
@@ -416,7 +425,8 @@ fn header(name: &str, value: &str, whence: &Whence) -> Result<ExtraHeader> {
             Whence::Flag => "-H".to_string(),
             Whence::Config(at) => format!("{at}: [headers]"),
         };
-        return Err(user_error!(
+        return Err(refuse!(
+            Config,
             "{at}: '{}' is not a valid HTTP header name",
             crate::text::quote(name)
         ));
@@ -426,7 +436,8 @@ fn header(name: &str, value: &str, whence: &Whence) -> Result<ExtraHeader> {
         .iter()
         .find(|h| h.eq_ignore_ascii_case(name))
     {
-        return Err(user_error!(
+        return Err(refuse!(
+            Config,
             "{what}: {framing} frames the request or the connection, which avatar-cli does \
              itself; remove this header"
         ));
@@ -435,15 +446,16 @@ fn header(name: &str, value: &str, whence: &Whence) -> Result<ExtraHeader> {
         Some(path) => {
             let path = path.trim();
             if path.is_empty() {
-                return Err(user_error!("{what}: no file named after '@'"));
+                return Err(refuse!(Config, "{what}: no file named after '@'"));
             }
-            read_header_file(Path::new(path)).map_err(|e| user_error!("{what}: {e}"))?
+            read_header_file(Path::new(path)).map_err(|e| refuse!(Config, "{what}: {e}"))?
         }
         None => value.to_string(),
     };
     // Checked without echoing the value: it is a secret.
     reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
-        user_error!(
+        refuse!(
+            Config,
             "{what}: the value has characters not allowed in an HTTP header (control \
              characters or non-ASCII)"
         )
@@ -525,14 +537,15 @@ fn load_config(named: Option<&Path>) -> Result<(FileConfig, Option<ConfigFile>)>
             return Ok((FileConfig::default(), None))
         }
         Err(e) => {
-            return Err(user_error!(
+            return Err(refuse!(
+                Config,
                 "cannot read config file {}: {e}",
                 path.display()
             ))
         }
     };
     let config =
-        parse_config(&text).map_err(|e| user_error!("config file {}: {e}", path.display()))?;
+        parse_config(&text).map_err(|e| refuse!(Config, "config file {}: {e}", path.display()))?;
     Ok((config, Some(ConfigFile { path, text })))
 }
 
@@ -593,7 +606,12 @@ fn default_journal_path() -> Result<PathBuf> {
     // Linux has a state dir (XDG_STATE_HOME); macOS and Windows do not, so fall back to local data.
     let dir = dirs::state_dir()
         .or_else(dirs::data_local_dir)
-        .ok_or_else(|| user_error!("no state directory on this system: pass --journal FILE"))?;
+        .ok_or_else(|| {
+            refuse!(
+                Config,
+                "no state directory on this system: pass --journal FILE"
+            )
+        })?;
     Ok(dir.join("avatar-cli").join("journal.sqlite3"))
 }
 

@@ -7,11 +7,10 @@
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
 use crate::journal::{self, Claim, Journal, JournalReader, NoticeKey};
 use crate::notice::{NoticeResult, Outcome, Row};
-use crate::output::{Console, Tally};
+use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
 use crate::protocol;
 use chrono::Utc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Mutex};
@@ -40,26 +39,9 @@ pub struct RunEnd {
     pub journal_error: Option<String>,
     /// The results could not be written (stdout or the report): the run stopped early.
     pub output_error: Option<String>,
+    /// Rows of the input were not handed over (the file changed or could not be read again).
+    pub unsent_rows: bool,
     pub elapsed: Duration,
-}
-
-impl RunEnd {
-    /// cli.md's table: the first that applies wins.
-    pub fn exit_code(&self) -> u8 {
-        use crate::error::code;
-        if self.interrupted {
-            code::INTERRUPTED
-        } else if self.journal_error.is_some()
-            || self.output_error.is_some()
-            || self.tally.get(Outcome::Failed) > 0
-        {
-            code::FAILED
-        } else if self.tally.get(Outcome::Rejected) > 0 {
-            code::REJECTED
-        } else {
-            code::OK
-        }
-    }
 }
 
 pub struct Engine {
@@ -67,7 +49,6 @@ pub struct Engine {
     journal: Option<Journal>,
     plan: RunPlan,
     stop: Stop,
-    interrupted: Arc<AtomicBool>,
     rate: Option<RateLimit>,
 }
 
@@ -79,29 +60,13 @@ impl Engine {
             journal,
             plan,
             stop: Stop::default(),
-            interrupted: Arc::default(),
             rate,
         }
     }
 
-    /// First Ctrl-C or SIGTERM: start nothing new and let what is in flight finish. A second
-    /// one exits at once; what was in flight is then "in doubt" in the journal.
-    pub fn watch_signals(&self, console: Arc<Console>) {
-        let stop = self.stop.clone();
-        let interrupted = Arc::clone(&self.interrupted);
-        tokio::spawn(async move {
-            if crate::pace::stop_signal().await.is_err() {
-                return;
-            }
-            interrupted.store(true, Ordering::SeqCst);
-            stop.trigger();
-            console.finish_progress();
-            console.note("stopping: starting nothing new, waiting for the requests in flight (Ctrl-C again to quit at once)");
-            if crate::pace::stop_signal().await.is_ok() {
-                console.error("interrupted again: quitting; notices in flight are in doubt and the next run resends them");
-                std::process::exit(i32::from(crate::error::code::INTERRUPTED));
-            }
-        });
+    /// The run's stop flag: triggered, the engine starts nothing new.
+    pub fn stop(&self) -> Stop {
+        self.stop.clone()
     }
 
     /// Sends every row from `rows` (about `expected` of them); `on_result` sees each result as
@@ -162,7 +127,6 @@ impl Engine {
             }
         }
         while workers.join_next().await.is_some() {}
-        end.interrupted = self.interrupted.load(Ordering::SeqCst);
         end.elapsed = started.elapsed();
         end
     }
@@ -418,7 +382,7 @@ pub fn lookup(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     policy_no: &str,
-) -> anyhow::Result<Option<journal::Recorded>> {
+) -> Result<Option<journal::Recorded>, journal::JournalError> {
     let Some(reader) = reader else {
         return Ok(None);
     };
@@ -427,7 +391,7 @@ pub fn lookup(
         policy_source: plan.policy_source.clone(),
         policy_no: policy_no.to_string(),
     };
-    Ok(reader.lookup(&key)?)
+    reader.lookup(&key)
 }
 
 /// A fresh order number with this prefix, from the clock and a random suffix.

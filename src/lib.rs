@@ -18,4 +18,5 @@ pub mod pace;
 pub mod protocol;
 pub mod sandbox;
 pub mod session;
+pub mod signals;
 pub mod text;

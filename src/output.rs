@@ -3,7 +3,9 @@
 
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::config::Settings;
+use crate::error::Refusal;
 use crate::notice::{NoticeResult, Outcome};
+use crate::refuse;
 use crate::text::{escape_controls, quote};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -307,9 +309,10 @@ impl Report {
         path: &Path,
         input: Option<&Path>,
         journal: Option<&Path>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), Refusal> {
         let refuse = |what: &str, other: &Path| {
-            crate::user_error!(
+            refuse!(
+                Usage,
                 "--report {}: that is {what} {}, which the report would overwrite; choose another report file",
                 quote(&path.display().to_string()),
                 quote(&other.display().to_string())
@@ -321,7 +324,8 @@ impl Report {
             None => {
                 if let (Some(stdin), Ok(report)) = (stdin_identity(), std::fs::metadata(path)) {
                     if stdin == (report.dev(), report.ino()) {
-                        return Err(crate::user_error!(
+                        return Err(refuse!(
+                            Usage,
                             "--report {}: that is the file standard input reads, which the report would overwrite; choose another report file",
                             quote(&path.display().to_string())
                         ));
@@ -342,10 +346,9 @@ impl Report {
         Ok(())
     }
 
-    pub fn create(path: &Path) -> anyhow::Result<Report> {
-        let file = File::create(path).map_err(|e| {
-            crate::user_error!("--report {}: cannot create it: {e}", path.display())
-        })?;
+    pub fn create(path: &Path) -> Result<Report, Refusal> {
+        let file = File::create(path)
+            .map_err(|e| refuse!(Usage, "--report {}: cannot create it: {e}", path.display()))?;
         let writer = if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))

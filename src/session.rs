@@ -6,13 +6,13 @@ use crate::cli::GlobalArgs;
 use crate::client::{Client, ClientConfig};
 use crate::config::{self, JournalChoice, Settings, Target};
 use crate::engine::{self, Engine, Preflight, RunEnd, RunPlan};
+use crate::error::Refusal;
 use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
 use crate::notice::{NoticeResult, Row};
 use crate::output::{Console, Report};
 use crate::protocol::{self, INTERFACE_TYPE};
+use crate::refuse;
 use crate::sandbox::{Sandbox, SandboxOptions};
-use crate::user_error;
-use anyhow::Result;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,7 +37,7 @@ pub struct SendOptions {
 }
 
 impl Session {
-    pub async fn start(global: &GlobalArgs) -> Result<Session> {
+    pub async fn start(global: &GlobalArgs) -> Result<Session, Refusal> {
         let settings = Settings::resolve(global)?;
         let console = Arc::new(Console::new(&settings));
         let (base_url, sandbox) = match &settings.target {
@@ -49,12 +49,15 @@ impl Session {
                 };
                 let sandbox = Sandbox::start(0, options)
                     .await
-                    .map_err(|e| anyhow::anyhow!("cannot start the built-in sandbox: {e}"))?;
+                    .map_err(|e| refuse!(Setup, "cannot start the built-in sandbox: {e}"))?;
                 (sandbox.base_url(), Some(sandbox))
             }
         };
         let throwaway = match settings.journal {
-            JournalChoice::Throwaway => Some(tempfile::tempdir()?),
+            JournalChoice::Throwaway => Some(
+                tempfile::tempdir()
+                    .map_err(|e| refuse!(Setup, "cannot make a throwaway journal: {e}"))?,
+            ),
             _ => None,
         };
         Ok(Session {
@@ -85,7 +88,7 @@ impl Session {
 
     /// The journal for a real run: opened (and created) before anything is sent, so a locked,
     /// unwritable or corrupt one stops the run with nothing sent.
-    pub fn open_journal(&self) -> Result<Option<Journal>> {
+    pub fn open_journal(&self) -> Result<Option<Journal>, Refusal> {
         let Some(path) = self.journal_path() else {
             return Ok(None);
         };
@@ -98,7 +101,7 @@ impl Session {
     }
 
     /// The journal for a dry run: read if it exists, never created or written.
-    pub fn read_journal(&self) -> Result<Option<JournalReader>> {
+    pub fn read_journal(&self) -> Result<Option<JournalReader>, Refusal> {
         let Some(path) = self.journal_path() else {
             return Ok(None);
         };
@@ -111,7 +114,7 @@ impl Session {
         concurrency: Option<usize>,
         rate: Option<f64>,
         fail_fast: bool,
-    ) -> Result<RunPlan> {
+    ) -> Result<RunPlan, Refusal> {
         let generate = options.generate_order_no || self.settings.generate_order_no;
         Ok(RunPlan {
             endpoint: self.base_url.clone(),
@@ -124,10 +127,9 @@ impl Session {
         })
     }
 
-    pub fn client(&self, plan: &RunPlan, interface_type: Option<&str>) -> Result<Client> {
+    pub fn client(&self, plan: &RunPlan, interface_type: Option<&str>) -> Result<Client, Refusal> {
         let interface_type = interface_type.unwrap_or(INTERFACE_TYPE).to_string();
-        protocol::check_identifier("--interface-type", &interface_type)
-            .map_err(|e| user_error!("{e}"))?;
+        protocol::check_identifier("--interface-type", &interface_type).map_err(Refusal::Usage)?;
         Client::new(ClientConfig {
             endpoint: config::endpoint_url(&self.base_url),
             policy_source: plan.policy_source.clone(),
@@ -141,7 +143,7 @@ impl Session {
     }
 
     /// Production needs a "yes": typed on the terminal, or `--yes` where there is none.
-    pub fn confirm_production(&self, count: u64, yes: bool) -> Result<()> {
+    pub fn confirm_production(&self, count: u64, yes: bool) -> Result<(), Refusal> {
         if !self.settings.is_production() || yes || count == 0 {
             return Ok(());
         }
@@ -159,19 +161,21 @@ impl Session {
             })
             .flatten();
         let Some(mut tty) = tty else {
-            return Err(user_error!(
+            return Err(refuse!(
+                Declined,
                 "refusing to send {count} notice(s) to PRODUCTION ({host}) for channel {channel} without confirmation: \
                  there is no terminal to ask on; pass --yes"
             ));
         };
-        write!(tty, "Send {count} refund notice(s) to PRODUCTION ({host}) for channel {channel}? Type 'yes' to go on: ")?;
-        tty.flush()?;
         let mut answer = String::new();
-        std::io::BufReader::new(&tty).read_line(&mut answer)?;
+        write!(tty, "Send {count} refund notice(s) to PRODUCTION ({host}) for channel {channel}? Type 'yes' to go on: ")
+            .and_then(|()| tty.flush())
+            .and_then(|()| std::io::BufReader::new(&tty).read_line(&mut answer))
+            .map_err(|e| Refusal::Declined(e.to_string()))?;
         if answer.trim().eq_ignore_ascii_case("yes") {
             Ok(())
         } else {
-            Err(user_error!("not confirmed: nothing was sent"))
+            Err(refuse!(Declined, "not confirmed: nothing was sent"))
         }
     }
 
@@ -203,14 +207,15 @@ impl Session {
         rows: mpsc::Receiver<Row>,
         total: u64,
         report: Option<Report>,
-    ) -> Result<RunEnd> {
+    ) -> Result<RunEnd, Refusal> {
         let engine = Arc::new(Engine::new(client, journal, plan));
-        engine.watch_signals(Arc::clone(&self.console));
+        let interrupted =
+            crate::signals::watch_interrupts(engine.stop(), Arc::clone(&self.console));
         self.console.start_progress(total);
         let console = Arc::clone(&self.console);
         let mut report = report;
         let mut report_error: Option<String> = None;
-        let end = engine
+        let mut end = engine
             .run(rows, total, |result: &NoticeResult| {
                 console.result(result);
                 if let (Some(r), None) = (report.as_mut(), &report_error) {
@@ -229,6 +234,7 @@ impl Session {
                 }
             })
             .await;
+        end.interrupted = interrupted.load(std::sync::atomic::Ordering::SeqCst);
         self.console.finish_progress();
         let stopped = "stopped starting new notices; the journal has every result";
         if let Some(e) = self.console.stdout_failure() {
@@ -250,14 +256,14 @@ impl Session {
 
 /// Opens a journal, waiting out a lock that another process holds for a moment (the schema
 /// being created, a journal-mode switch): SQLite reports those at once, without its busy wait.
-fn patiently<T>(open: impl Fn() -> Result<T, JournalError>) -> Result<T> {
+fn patiently<T>(open: impl Fn() -> Result<T, JournalError>) -> Result<T, Refusal> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match open() {
             Err(JournalError::Locked { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(25));
             }
-            result => return result.map_err(|e| user_error!("{e}")),
+            result => return Ok(result?),
         }
     }
 }
@@ -267,7 +273,7 @@ pub fn decide(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     row: &Row,
-) -> Result<std::result::Result<Preflight, String>> {
+) -> Result<Result<Preflight, String>, JournalError> {
     let recorded = engine::lookup(reader, plan, &row.policy_no)?;
     Ok(engine::preflight(
         row,
@@ -291,7 +297,7 @@ impl From<&crate::cli::SendingArgs> for SendOptions {
 
 impl Session {
     /// Input problems on stderr, as `validate` words them; any error stops the run (exit 2).
-    pub fn show_problems(&self, problems: &[crate::input::Problem]) -> Result<()> {
+    pub fn show_problems(&self, problems: &[crate::input::Problem]) -> Result<(), Refusal> {
         let mut errors = 0;
         for p in problems {
             match p.severity {
@@ -303,7 +309,8 @@ impl Session {
             }
         }
         if errors > 0 {
-            return Err(user_error!(
+            return Err(refuse!(
+                Input,
                 "{errors} problem(s) in the input; nothing was sent"
             ));
         }

@@ -3,23 +3,23 @@
 
 use super::args as convert;
 use crate::cli::{BatchArgs, GlobalArgs};
+use crate::error::Refusal;
 use crate::input::{self, Item, Problem, Severity};
-use crate::output::{Report, ReportUnwritable};
+use crate::output::Report;
+use crate::refuse;
 use crate::session::{self, SendOptions, Session};
 use crate::text::escape_controls;
-use crate::user_error;
-use anyhow::Result;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-pub async fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
+pub async fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8, Refusal> {
     let session = Session::start(global).await?;
     let code = batch(&session, args).await;
     session.finish().await;
     code
 }
 
-async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
+async fn batch(session: &Session, args: &BatchArgs) -> Result<u8, Refusal> {
     // --concurrency and --rate are held to their ranges by clap (`cli.rs`), before anything
     // starts; the config's concurrency by `config.rs`.
     let options = SendOptions::from(&args.sending);
@@ -33,7 +33,7 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
     let reader = session.read_journal()?;
     // Whether an orderNo is missing depends on the journal too: `decide` judges that.
     let input_options = convert::input_options(&args.input, false);
-    let source = input::Source::open(&args.file, &input_options).map_err(|e| user_error!("{e}"))?;
+    let source = input::Source::open(&args.file, &input_options)?;
     for notice in source.notices() {
         session.console.note(notice);
     }
@@ -42,44 +42,43 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
     let mut valid: u64 = 0;
     let mut errors: u64 = 0;
     let mut lookup_error = None;
-    source
-        .read(|item| {
-            let problem = match item {
-                Item::Problem(p) => p,
-                Item::Row(row) => match session::decide(reader.as_ref(), &plan, &row) {
-                    Ok(Ok(_)) => {
-                        valid += 1;
-                        return ControlFlow::Continue(());
-                    }
-                    Ok(Err(message)) => Problem {
-                        file: source.name().to_string(),
-                        line: row.line,
-                        column: "orderNo".into(),
-                        message,
-                        severity: Severity::Error,
-                    },
-                    Err(e) => {
-                        lookup_error = Some(e);
-                        return ControlFlow::Break(());
-                    }
-                },
-            };
-            match problem.severity {
-                Severity::Error => {
-                    errors += 1;
-                    session.console.error(&problem.to_string());
+    source.read(|item| {
+        let problem = match item {
+            Item::Problem(p) => p,
+            Item::Row(row) => match session::decide(reader.as_ref(), &plan, &row) {
+                Ok(Ok(_)) => {
+                    valid += 1;
+                    return ControlFlow::Continue(());
                 }
-                // Display leaves the severity to the console's label: one "warning:".
-                Severity::Warning => session.console.warn(&problem.to_string()),
+                Ok(Err(message)) => Problem {
+                    file: source.name().to_string(),
+                    line: row.line,
+                    column: "orderNo".into(),
+                    message,
+                    severity: Severity::Error,
+                },
+                Err(e) => {
+                    lookup_error = Some(e);
+                    return ControlFlow::Break(());
+                }
+            },
+        };
+        match problem.severity {
+            Severity::Error => {
+                errors += 1;
+                session.console.error(&problem.to_string());
             }
-            ControlFlow::Continue(())
-        })
-        .map_err(|e| user_error!("{e}"))?;
+            // Display leaves the severity to the console's label: one "warning:".
+            Severity::Warning => session.console.warn(&problem.to_string()),
+        }
+        ControlFlow::Continue(())
+    })?;
     if let Some(e) = lookup_error {
-        return Err(user_error!("cannot read the journal: {e:#}"));
+        return Err(Refusal::JournalRead(e));
     }
     if errors > 0 {
-        return Err(user_error!(
+        return Err(refuse!(
+            Input,
             "{errors} problem(s) in {}; nothing was sent (`avatar-cli validate {}` lists them again)",
             source.name(),
             args.file
@@ -96,23 +95,21 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
 
     if options.dry_run {
         let mut lookup_error = None;
-        source
-            .read(|item| {
-                if let Item::Row(row) = item {
-                    match session::decide(reader.as_ref(), &plan, &row) {
-                        Ok(Ok(decision)) => session.dry_run_row(&client, &plan, &row, &decision),
-                        Ok(Err(_)) => {}
-                        Err(e) => {
-                            lookup_error = Some(e);
-                            return ControlFlow::Break(());
-                        }
+        source.read(|item| {
+            if let Item::Row(row) = item {
+                match session::decide(reader.as_ref(), &plan, &row) {
+                    Ok(Ok(decision)) => session.dry_run_row(&client, &plan, &row, &decision),
+                    Ok(Err(_)) => {}
+                    Err(e) => {
+                        lookup_error = Some(e);
+                        return ControlFlow::Break(());
                     }
                 }
-                ControlFlow::Continue(())
-            })
-            .map_err(|e| user_error!("{e}"))?;
+            }
+            ControlFlow::Continue(())
+        })?;
         if let Some(e) = lookup_error {
-            return Err(user_error!("cannot read the journal: {e:#}"));
+            return Err(Refusal::JournalRead(e));
         }
         return Ok(session
             .console
@@ -121,15 +118,8 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
 
     session.confirm_production(valid, options.yes)?;
     let journal = session.open_journal()?;
-    let report = match args.report.as_deref().map(Report::create).transpose() {
-        Ok(report) => report,
-        // Created but not writable (a full disk): an output failure, not a usage error.
-        Err(e) if e.is::<ReportUnwritable>() => {
-            session.console.error(&format!("{e}"));
-            return Ok(crate::error::code::FAILED);
-        }
-        Err(e) => return Err(e),
-    };
+    // Created but not writable (a full disk) is an output failure (exit 3), not a usage error.
+    let report = args.report.as_deref().map(Report::create).transpose()?;
 
     // Pass 2: the same rows again, streamed to the engine.
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
@@ -153,10 +143,10 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
         });
         read.map(|()| changed)
     });
-    let end = session
+    let mut end = session
         .deliver(client, journal, plan, rx, valid, report)
         .await?;
-    let unsent = match feeder.join() {
+    end.unsent_rows = match feeder.join() {
         Ok(Ok(changed)) => changed,
         Ok(Err(e)) => {
             session.console.error(&format!(
@@ -171,9 +161,5 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8> {
             true
         }
     };
-    let code = end.exit_code();
-    if unsent && code != crate::error::code::INTERRUPTED {
-        return Ok(crate::error::code::FAILED);
-    }
-    Ok(code)
+    Ok(end.exit_code())
 }

@@ -11,7 +11,7 @@ mod validate;
 use crate::cli::{Cli, Command};
 
 /// Runs the parsed command; the `Ok` value is the exit code.
-pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+pub async fn run(cli: Cli) -> Result<u8, crate::error::Refusal> {
     match &cli.command {
         Command::Send(args) => send::run(&cli.global, args).await,
         Command::Batch(args) => batch::run(&cli.global, args).await,

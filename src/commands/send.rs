@@ -2,22 +2,22 @@
 
 use super::args;
 use crate::cli::{GlobalArgs, SendArgs};
+use crate::error::Refusal;
 use crate::input;
+use crate::refuse;
 use crate::session::{self, SendOptions, Session};
-use crate::user_error;
-use anyhow::Result;
 
-pub async fn run(global: &GlobalArgs, send_args: &SendArgs) -> Result<u8> {
+pub async fn run(global: &GlobalArgs, send_args: &SendArgs) -> Result<u8, Refusal> {
     let session = Session::start(global).await?;
     let code = send(&session, send_args).await;
     session.finish().await;
     code
 }
 
-async fn send(session: &Session, command: &SendArgs) -> Result<u8> {
+async fn send(session: &Session, command: &SendArgs) -> Result<u8, Refusal> {
     let fields = &command.fields;
     if fields.policies.is_empty() {
-        return Err(user_error!("send needs at least one --policy NO"));
+        return Err(refuse!(Usage, "send needs at least one --policy NO"));
     }
     let options = SendOptions::from(&command.sending);
     let plan = session.plan(&options, None, None, false)?;
@@ -41,7 +41,7 @@ async fn send(session: &Session, command: &SendArgs) -> Result<u8> {
         for e in &errors {
             session.console.error(e);
         }
-        return Err(user_error!("nothing was sent"));
+        return Err(refuse!(Input, "nothing was sent"));
     }
     if options.dry_run {
         for (row, decision) in rows.iter().zip(&decisions) {
@@ -58,7 +58,7 @@ async fn send(session: &Session, command: &SendArgs) -> Result<u8> {
     for row in rows {
         tx.send(row)
             .await
-            .map_err(|_| anyhow::anyhow!("the sending engine stopped early"))?;
+            .map_err(|_| refuse!(Setup, "the sending engine stopped early"))?;
     }
     drop(tx);
     let end = session
