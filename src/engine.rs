@@ -5,7 +5,7 @@
 //! consumer (so stdout, the report and the tally are written by one hand, in arrival order).
 
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
-use crate::journal::{self, Claim, Journal, JournalReader, NoticeKey};
+use crate::journal::{self, rule, Claim, Journal, JournalReader, NoticeKey};
 use crate::notice::{NoticeResult, Outcome, Row};
 use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
@@ -179,7 +179,7 @@ impl Engine {
             .or_else(|| self.generated_order_no(row))
         else {
             result.outcome = Outcome::Failed;
-            result.error = Some(missing_order_no(&row.policy_no));
+            result.error = Some(rule::missing_order_no(&row.policy_no));
             return Ok(());
         };
         self.client
@@ -270,12 +270,16 @@ impl Engine {
                     given,
                 } => {
                     result.outcome = Outcome::Failed;
-                    result.error = Some(order_conflict(&row.policy_no, &journal_order_no, &given));
+                    result.error = Some(rule::order_conflict(
+                        &row.policy_no,
+                        &journal_order_no,
+                        &given,
+                    ));
                     return Ok(());
                 }
                 Claim::NeedsOrderNo => {
                     result.outcome = Outcome::Failed;
-                    result.error = Some(missing_order_no(&row.policy_no));
+                    result.error = Some(rule::missing_order_no(&row.policy_no));
                     return Ok(());
                 }
             }
@@ -335,49 +339,7 @@ impl AttemptLog for JournalLog<'_> {
     }
 }
 
-/// What a row will do, decided before anything is sent so that a bad row stops the whole run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Preflight {
-    /// Will be sent under this orderNo (`None`: one will be generated).
-    Send { order_no: Option<String> },
-    /// Already accepted under this orderNo.
-    Skip { order_no: String },
-}
-
-/// The journal-aware checks of one row: an orderNo that contradicts the journal, or no orderNo
-/// at all, is an input error (exit 2, nothing sent).
-pub fn preflight(
-    row: &Row,
-    recorded: Option<&journal::Recorded>,
-    generate: bool,
-    force: bool,
-) -> Result<Preflight, String> {
-    match (recorded, row.order_no.as_deref()) {
-        (Some(rec), _) if rec.ever_accepted && !force => Ok(Preflight::Skip {
-            order_no: rec.order_no.clone(),
-        }),
-        (Some(rec), Some(given)) if given != rec.order_no => {
-            let accepted_forced = rec.ever_accepted && force;
-            if accepted_forced || rec.attempts == 0 {
-                Ok(Preflight::Send {
-                    order_no: Some(given.to_string()),
-                })
-            } else {
-                Err(order_conflict(&row.policy_no, &rec.order_no, given))
-            }
-        }
-        (Some(rec), _) => Ok(Preflight::Send {
-            order_no: Some(rec.order_no.clone()),
-        }),
-        (None, Some(given)) => Ok(Preflight::Send {
-            order_no: Some(given.to_string()),
-        }),
-        (None, None) if generate => Ok(Preflight::Send { order_no: None }),
-        (None, None) => Err(missing_order_no(&row.policy_no)),
-    }
-}
-
-/// Looks up a row's journal record, for [`preflight`].
+/// Looks up a row's journal record, for the first pass's [`journal::rule::decide`].
 pub fn lookup(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
@@ -397,18 +359,4 @@ pub fn lookup(
 /// A fresh order number with this prefix, from the clock and a random suffix.
 pub fn new_order_no(prefix: &str) -> String {
     protocol::generate_order_no(prefix, Utc::now(), |n| fastrand::usize(..n))
-}
-
-pub fn missing_order_no(policy_no: &str) -> String {
-    format!(
-        "no orderNo for policy {policy_no}: pass the policy's order number (--order-no, or an orderNo column), \
-         or --generate-order-no to make one up"
-    )
-}
-
-fn order_conflict(policy_no: &str, journal_order_no: &str, given: &str) -> String {
-    format!(
-        "policy {policy_no} was already sent under orderNo {journal_order_no} (see `avatar-cli history --policy {policy_no}`), \
-         but orderNo {given} is given now; a notice is never sent under two orderNos: give {journal_order_no} or none"
-    )
 }

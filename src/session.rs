@@ -5,8 +5,9 @@
 use crate::cli::GlobalArgs;
 use crate::client::{Client, ClientConfig};
 use crate::config::{self, JournalChoice, Settings, Target};
-use crate::engine::{self, Engine, Preflight, RunEnd, RunPlan};
+use crate::engine::{self, Engine, RunEnd, RunPlan};
 use crate::error::Refusal;
+use crate::journal::rule::{self, Decision};
 use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
 use crate::notice::{NoticeResult, Row};
 use crate::output::{Console, Report};
@@ -181,21 +182,28 @@ impl Session {
 
     /// `--dry-run`: one envelope per line on stdout; what the journal says would be skipped is
     /// named on stderr. Reads the journal, writes nothing.
-    pub fn dry_run_row(&self, client: &Client, plan: &RunPlan, row: &Row, decision: &Preflight) {
-        match decision {
-            Preflight::Skip { order_no } => self.console.note(&format!(
-                "{}: would be skipped: already accepted under orderNo {order_no} (use --force to send it again)",
-                row.policy_no
-            )),
-            Preflight::Send { order_no } => {
-                let order_no = order_no.clone().unwrap_or_else(|| {
-                    let prefix = plan.generate.as_deref().unwrap_or(protocol::DEFAULT_ORDER_NO_PREFIX);
-                    engine::new_order_no(prefix)
-                });
-                let (_, _, body) = client.envelope(&order_no, &row.policy_no, &row.details);
-                self.console.out(&String::from_utf8_lossy(&body));
+    pub fn dry_run_row(&self, client: &Client, plan: &RunPlan, row: &Row, decision: &Decision) {
+        let Decision::Send(order_no) = decision else {
+            if let Decision::Skip { accepted_order_no } = decision {
+                self.console.note(&format!(
+                    "{}: would be skipped: already accepted under orderNo {accepted_order_no} (use --force to send it again)",
+                    row.policy_no
+                ));
             }
-        }
+            return;
+        };
+        let order_no = order_no.known().map_or_else(
+            || {
+                let prefix = plan
+                    .generate
+                    .as_deref()
+                    .unwrap_or(protocol::DEFAULT_ORDER_NO_PREFIX);
+                engine::new_order_no(prefix)
+            },
+            str::to_string,
+        );
+        let (_, _, body) = client.envelope(&order_no, &row.policy_no, &row.details);
+        self.console.out(&String::from_utf8_lossy(&body));
     }
 
     /// Sends what arrives on `rows` and prints each result as it comes.
@@ -268,16 +276,16 @@ fn patiently<T>(open: impl Fn() -> Result<T, JournalError>) -> Result<T, Refusal
     }
 }
 
-/// Journal lookups for the preflight of many rows, through one read connection.
+/// The notice rule for one row of the first pass, through one read connection.
 pub fn decide(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     row: &Row,
-) -> Result<Result<Preflight, String>, JournalError> {
+) -> Result<Decision, JournalError> {
     let recorded = engine::lookup(reader, plan, &row.policy_no)?;
-    Ok(engine::preflight(
-        row,
-        recorded.as_ref(),
+    Ok(rule::decide(
+        recorded.as_ref().map(|r| r.known()),
+        row.order_no.as_deref(),
         plan.generate.is_some(),
         plan.force,
     ))

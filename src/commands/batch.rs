@@ -45,12 +45,14 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8, Refusal> {
     source.read(|item| {
         let problem = match item {
             Item::Problem(p) => p,
-            Item::Row(row) => match session::decide(reader.as_ref(), &plan, &row) {
-                Ok(Ok(_)) => {
+            Item::Row(row) => match session::decide(reader.as_ref(), &plan, &row)
+                .map(|d| d.problem(&row.policy_no))
+            {
+                Ok(None) => {
                     valid += 1;
                     return ControlFlow::Continue(());
                 }
-                Ok(Err(message)) => Problem {
+                Ok(Some(message)) => Problem {
                     file: source.name().to_string(),
                     line: row.line,
                     column: "orderNo".into(),
@@ -98,8 +100,7 @@ async fn batch(session: &Session, args: &BatchArgs) -> Result<u8, Refusal> {
         source.read(|item| {
             if let Item::Row(row) = item {
                 match session::decide(reader.as_ref(), &plan, &row) {
-                    Ok(Ok(decision)) => session.dry_run_row(&client, &plan, &row, &decision),
-                    Ok(Err(_)) => {}
+                    Ok(decision) => session.dry_run_row(&client, &plan, &row, &decision),
                     Err(e) => {
                         lookup_error = Some(e);
                         return ControlFlow::Break(());

@@ -32,9 +32,10 @@ async fn send(session: &Session, command: &SendArgs) -> Result<u8, Refusal> {
     let mut decisions = Vec::with_capacity(rows.len());
     let mut errors = Vec::new();
     for row in &rows {
-        match session::decide(reader.as_ref(), &plan, row)? {
-            Ok(decision) => decisions.push(decision),
-            Err(message) => errors.push(message),
+        let decision = session::decide(reader.as_ref(), &plan, row)?;
+        match decision.problem(&row.policy_no) {
+            None => decisions.push(decision),
+            Some(message) => errors.push(message),
         }
     }
     if !errors.is_empty() {

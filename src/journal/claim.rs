@@ -7,6 +7,7 @@
 //! of the group commits without it.
 
 use super::owner::{describe, Owner};
+use super::rule::{self, Decision, Known, OrderNo};
 use super::{AttemptEnd, Claim, JournalError, NoticeKey, State};
 use crate::notice::Outcome;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
@@ -189,9 +190,20 @@ pub(crate) fn claim(
         )
         .optional()?;
     let o = &ctx.owner;
+    let known = existing.as_ref().map(|n| Known {
+        order_no: &n.order_no,
+        attempts: u32::try_from(n.attempts).unwrap_or(u32::MAX),
+        accepted_order_no: n.accepted.as_ref().map(|(order_no, ..)| order_no.as_str()),
+    });
+    let decision = rule::decide(known, given.as_deref(), generated.is_some(), force);
 
     let Some(n) = existing else {
-        let Some(order_no) = given.or(generated) else {
+        let order_no = match decision {
+            Decision::Send(OrderNo::Generate) => generated,
+            Decision::Send(OrderNo::Given(order_no)) => Some(order_no),
+            _ => None,
+        };
+        let Some(order_no) = order_no else {
             return Ok((Claim::NeedsOrderNo, None));
         };
         let id = st.insert.query_row(
@@ -219,14 +231,17 @@ pub(crate) fn claim(
         return Ok((claim, Some(id)));
     };
 
-    if let (Some((order_no, deal_code, deal_desc)), false) = (&n.accepted, force) {
+    if let (Decision::Skip { accepted_order_no }, Some((_, deal_code, deal_desc))) =
+        (&decision, &n.accepted)
+    {
         let claim = Claim::AlreadyAccepted {
-            order_no: order_no.clone(),
+            order_no: accepted_order_no.clone(),
             deal_code: deal_code.clone(),
             deal_desc: deal_desc.clone(),
         };
         return Ok((claim, None));
     }
+    // Waited out before a conflict is reported: the other holder's outcome may make it a skip.
     if let Some((holder, claimed_at)) = &n.holder {
         // Our own handle counts too: two tasks must not send one notice at once.
         if holder.run == o.run || o.holder_is_live(holder, *claimed_at, now) {
@@ -234,19 +249,19 @@ pub(crate) fn claim(
             return Ok((Claim::Busy { owner }, None));
         }
     }
-    let order_no = match given {
-        Some(given) if given != n.order_no => {
-            if (n.accepted.is_some() && force) || n.attempts == 0 {
-                given
-            } else {
-                let claim = Claim::Conflict {
-                    journal_order_no: n.order_no,
-                    given,
-                };
-                return Ok((claim, None));
-            }
+    let order_no = match decision {
+        Decision::Send(OrderNo::Given(order_no) | OrderNo::Recorded(order_no)) => order_no,
+        Decision::Conflict { recorded, given } => {
+            let claim = Claim::Conflict {
+                journal_order_no: recorded,
+                given,
+            };
+            return Ok((claim, None));
         }
-        _ => n.order_no,
+        // A recorded notice is sent under a known orderNo, or skipped (above).
+        Decision::Send(OrderNo::Generate) | Decision::Skip { .. } | Decision::NeedsOrderNo => {
+            n.order_no
+        }
     };
     st.reclaim
         .execute(params![n.id, order_no, o.host, o.pid, o.start, o.run, now])?;

@@ -11,6 +11,7 @@ mod claim;
 mod history;
 mod migrate;
 mod owner;
+pub mod rule;
 mod schema;
 mod writer;
 

@@ -202,7 +202,7 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
     }
     let rec = lookup(&path, &key("P1")).unwrap();
     assert_eq!(
-        (rec.state, rec.ever_accepted, rec.attempts),
+        (rec.state, rec.accepted_order_no.is_some(), rec.attempts),
         (State::Rejected, true, 2)
     );
     assert_eq!(
@@ -980,4 +980,121 @@ async fn upgrading_merges_spellings_and_leaves_what_does_not_parse() {
             .attempts,
         4
     );
+}
+
+/// Puts the notice of `k` into a recorded state by the journal's own operations.
+async fn record_state(j: &Journal, k: &NoticeKey, state: &str) {
+    match state {
+        "none" => {}
+        "notSent" => {
+            let (id, _) = claimed(j, k.clone(), s("REC")).await;
+            j.release(id).await.unwrap();
+        }
+        "failed" => drop(send(j, k.clone(), s("REC"), Outcome::Failed).await),
+        "rejected" => drop(send(j, k.clone(), s("REC"), Outcome::Rejected).await),
+        "accepted" => drop(send(j, k.clone(), s("REC"), Outcome::Accepted).await),
+        "inDoubt" => {
+            let (id, _) = claimed(j, k.clone(), s("REC")).await;
+            j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+            j.release(id).await.unwrap();
+        }
+        "accepted-then-forced" => {
+            send(j, k.clone(), s("ACC"), Outcome::Accepted).await;
+            let Claim::Claimed { notice_id, .. } =
+                j.claim(k.clone(), s("REC"), None, true).await.unwrap()
+            else {
+                panic!("a forced claim of an accepted notice is granted");
+            };
+            let attempt = j
+                .begin_attempt(notice_id, "u2".into(), "t".into())
+                .await
+                .unwrap();
+            j.finish_notice(
+                notice_id,
+                Some((attempt, answer("0"))),
+                Outcome::Failed,
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        other => panic!("no such state {other}"),
+    }
+}
+
+/// The first pass (a read-only lookup, then the rule) and the writer's claim reach the same
+/// verdict on every recorded state × given orderNo × generation × force.
+#[tokio::test]
+async fn the_first_pass_and_the_claim_agree_on_every_case() {
+    use rule::{Decision, OrderNo};
+    let (_dir, path) = tmp();
+    let j = open(&path);
+    let states = [
+        "none",
+        "notSent",
+        "failed",
+        "rejected",
+        "inDoubt",
+        "accepted",
+        "accepted-then-forced",
+    ];
+    let mut n = 0;
+    for state in states {
+        for given in [None, Some("REC"), Some("NEW")] {
+            for generate in [false, true] {
+                for force in [false, true] {
+                    n += 1;
+                    let k = key(&format!("P{n}"));
+                    record_state(&j, &k, state).await;
+                    let case =
+                        format!("{state}, given {given:?}, generate {generate}, force {force}");
+                    let recorded = lookup(&path, &k);
+                    if state == "none" {
+                        assert!(recorded.is_none(), "{case}");
+                    }
+                    let first_pass = rule::decide(
+                        recorded.as_ref().map(Recorded::known),
+                        given,
+                        generate,
+                        force,
+                    );
+                    let claim = j
+                        .claim(
+                            k.clone(),
+                            given.map(String::from),
+                            generate.then(|| "GEN".into()),
+                            force,
+                        )
+                        .await
+                        .unwrap();
+                    let agree = match (&first_pass, &claim) {
+                        (Decision::Send(o), Claim::Claimed { order_no, .. }) => {
+                            o.known().unwrap_or("GEN") == order_no
+                                && (o == &OrderNo::Generate) == (order_no == "GEN")
+                        }
+                        (
+                            Decision::Skip { accepted_order_no },
+                            Claim::AlreadyAccepted { order_no, .. },
+                        ) => accepted_order_no == order_no,
+                        (
+                            Decision::Conflict { recorded, given },
+                            Claim::Conflict {
+                                journal_order_no,
+                                given: claimed_given,
+                            },
+                        ) => recorded == journal_order_no && given == claimed_given,
+                        (Decision::NeedsOrderNo, Claim::NeedsOrderNo) => true,
+                        _ => false,
+                    };
+                    assert!(agree, "{case}: first pass {first_pass:?}, claim {claim:?}");
+                    if let Claim::Claimed { notice_id, .. } = claim {
+                        j.release(notice_id).await.unwrap();
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(n, 84);
 }
