@@ -318,6 +318,37 @@ pub struct SandboxArgs {
     pub seed: Option<u64>,
 }
 
+impl FieldArgs {
+    /// The input room's view of these flags.
+    pub fn flags(&self) -> crate::input::FieldFlags {
+        crate::input::FieldFlags {
+            policies: self.policies.clone(),
+            order_no: self.order_no.clone(),
+            amount: self.amount.clone(),
+            refund_date: self.refund_date.clone(),
+            status: self.status.clone(),
+            installments: self.installments.clone(),
+        }
+    }
+}
+
+impl InputArgs {
+    /// The input room's options; `require_order_no` when no orderNo can come from elsewhere.
+    pub fn options(&self, require_order_no: bool) -> crate::input::InputOptions {
+        crate::input::InputOptions {
+            format: self.format.map(|f| match f {
+                InputFormat::Csv => crate::input::Format::Csv,
+                InputFormat::Jsonl => crate::input::Format::Jsonl,
+            }),
+            encoding: self.encoding.map(|e| match e {
+                InputEncoding::Utf8 => crate::input::Encoding::Utf8,
+                InputEncoding::Gb18030 => crate::input::Encoding::Gb18030,
+            }),
+            require_order_no,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

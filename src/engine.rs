@@ -6,13 +6,13 @@
 
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
 use crate::journal::{self, rule, Claim, Journal, JournalReader, NoticeKey};
-use crate::notice::{NoticeResult, Outcome, Row};
+use crate::notice::{Notice, NoticeResult, Outcome};
 use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
 use crate::protocol;
 use chrono::Utc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, Mutex};
 
 /// How long to wait before asking again for a notice another process is sending.
@@ -24,11 +24,19 @@ pub struct RunPlan {
     pub endpoint: String,
     pub policy_source: String,
     pub force: bool,
-    /// `Some(prefix)` when order numbers may be generated.
-    pub generate: Option<String>,
+    /// `Some(prefix)` when order numbers may be generated; `None` when they may not.
+    pub order_no_prefix_when_generating: Option<String>,
     pub concurrency: usize,
     pub rate: Option<f64>,
     pub fail_fast: bool,
+}
+
+/// One result, as the engine hands it to the output side.
+#[derive(Debug)]
+pub struct Delivered {
+    pub result: NoticeResult,
+    /// The journal failed on this notice: the run stops, and ends with exit 3.
+    pub journal_error: Option<String>,
 }
 
 /// How the run ended, for the exit code.
@@ -69,18 +77,16 @@ impl Engine {
         self.stop.clone()
     }
 
-    /// Sends every row from `rows` (about `expected` of them); `on_result` sees each result as
-    /// it arrives. When it reports that a result could not be written, the run stops starting
-    /// new notices, as on Ctrl-C: those in flight finish and are recorded.
+    /// Sends every notice from `notices` (about `expected` of them) and each result down
+    /// `results`, in the order they end. Returns when every worker is done. Prints nothing:
+    /// the receiving side shows results, and triggers [`Engine::stop`] when it cannot.
     pub async fn run(
         self: Arc<Self>,
-        rows: mpsc::Receiver<Row>,
+        notices: mpsc::Receiver<Notice>,
         expected: u64,
-        mut on_result: impl FnMut(&NoticeResult) -> Result<(), String> + Send,
-    ) -> RunEnd {
-        let started = Instant::now();
-        let rows = Arc::new(Mutex::new(rows));
-        let (results_tx, mut results_rx) = mpsc::channel::<(NoticeResult, Option<String>)>(1024);
+        results: mpsc::Sender<Delivered>,
+    ) {
+        let notices = Arc::new(Mutex::new(notices));
         let mut workers = tokio::task::JoinSet::new();
         // One task per worker and nothing else per slot; no more workers than notices.
         let workers_wanted = self
@@ -90,14 +96,14 @@ impl Engine {
             .max(1);
         for _ in 0..workers_wanted {
             let engine = Arc::clone(&self);
-            let rows = Arc::clone(&rows);
-            let results = results_tx.clone();
+            let notices = Arc::clone(&notices);
+            let results = results.clone();
             workers.spawn(async move {
                 loop {
-                    let Some(row) = rows.lock().await.recv().await else {
+                    let Some(notice) = notices.lock().await.recv().await else {
                         break;
                     };
-                    let (result, journal_error) = engine.process(row).await;
+                    let (result, journal_error) = engine.process(notice).await;
                     if engine.plan.fail_fast
                         && matches!(result.outcome, Outcome::Rejected | Outcome::Failed)
                     {
@@ -106,41 +112,30 @@ impl Engine {
                     if journal_error.is_some() {
                         engine.stop.trigger();
                     }
-                    if results.send((result, journal_error)).await.is_err() {
+                    let delivered = Delivered {
+                        result,
+                        journal_error,
+                    };
+                    if results.send(delivered).await.is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(results_tx);
-        let mut end = RunEnd::default();
-        while let Some((result, journal_error)) = results_rx.recv().await {
-            end.tally.add(result.outcome);
-            if end.journal_error.is_none() {
-                end.journal_error = journal_error;
-            }
-            if let Err(e) = on_result(&result) {
-                if end.output_error.is_none() {
-                    end.output_error = Some(e);
-                    self.stop.trigger();
-                }
-            }
-        }
+        drop(results);
         while workers.join_next().await.is_some() {}
-        end.elapsed = started.elapsed();
-        end
     }
 
     /// One notice, start to end. Never fails: every path ends in a result.
-    async fn process(&self, row: Row) -> (NoticeResult, Option<String>) {
-        let mut result = NoticeResult::new(&row, Outcome::NotSent);
+    async fn process(&self, notice: Notice) -> (NoticeResult, Option<String>) {
+        let mut result = NoticeResult::new(&notice, Outcome::NotSent);
         if self.stop.is_triggered() {
             result.error = Some("the run stopped before this notice's turn".into());
             return (result, None);
         }
         let outcome = match &self.journal {
-            None => self.send_unjournaled(&row, &mut result).await,
-            Some(journal) => self.send_journaled(journal, &row, &mut result).await,
+            None => self.send_unjournaled(&notice, &mut result).await,
+            Some(journal) => self.send_journaled(journal, &notice, &mut result).await,
         };
         match outcome {
             Ok(()) => {
@@ -160,32 +155,35 @@ impl Engine {
         }
     }
 
-    /// A candidate order number, only for a row that gives none (a given one always wins).
-    fn generated_order_no(&self, row: &Row) -> Option<String> {
-        if row.order_no.is_some() {
+    /// A candidate order number, only for a notice that gives none (a given one always wins).
+    fn generated_order_no(&self, notice: &Notice) -> Option<String> {
+        if notice.order_no.is_some() {
             return None;
         }
-        self.plan.generate.as_deref().map(new_order_no)
+        self.plan
+            .order_no_prefix_when_generating
+            .as_deref()
+            .map(new_order_no)
     }
 
     async fn send_unjournaled(
         &self,
-        row: &Row,
+        notice: &Notice,
         result: &mut NoticeResult,
     ) -> Result<(), JournalFailed> {
-        let Some(order_no) = row
+        let Some(order_no) = notice
             .order_no
             .clone()
-            .or_else(|| self.generated_order_no(row))
+            .or_else(|| self.generated_order_no(notice))
         else {
             result.outcome = Outcome::Failed;
-            result.error = Some(rule::missing_order_no(&row.policy_no));
+            result.error = Some(rule::missing_order_no(&notice.policy_no));
             return Ok(());
         };
         self.client
             .send(
                 &order_no,
-                &row.details,
+                &notice.details,
                 &NoLog,
                 &self.stop,
                 self.rate.as_ref(),
@@ -197,20 +195,20 @@ impl Engine {
     async fn send_journaled(
         &self,
         journal: &Journal,
-        row: &Row,
+        notice: &Notice,
         result: &mut NoticeResult,
     ) -> Result<(), JournalFailed> {
         let key = NoticeKey {
             endpoint: self.plan.endpoint.clone(),
             policy_source: self.plan.policy_source.clone(),
-            policy_no: row.policy_no.clone(),
+            policy_no: notice.policy_no.clone(),
         };
         loop {
             let claim = journal
                 .claim(
                     key.clone(),
-                    row.order_no.clone(),
-                    self.generated_order_no(row),
+                    notice.order_no.clone(),
+                    self.generated_order_no(notice),
                     self.plan.force,
                 )
                 .await
@@ -225,7 +223,7 @@ impl Engine {
                     self.client
                         .send(
                             &order_no,
-                            &row.details,
+                            &notice.details,
                             &log,
                             &self.stop,
                             self.rate.as_ref(),
@@ -246,7 +244,7 @@ impl Engine {
                     deal_code,
                     deal_desc,
                 } => {
-                    if let Some(given) = row.order_no.as_deref().filter(|g| *g != order_no) {
+                    if let Some(given) = notice.order_no.as_deref().filter(|g| *g != order_no) {
                         result.warnings.push(format!(
                             "already accepted under orderNo {order_no}; the orderNo given now ({given}) was not sent (use --force to send it)"
                         ));
@@ -271,7 +269,7 @@ impl Engine {
                 } => {
                     result.outcome = Outcome::Failed;
                     result.error = Some(rule::order_conflict(
-                        &row.policy_no,
+                        &notice.policy_no,
                         &journal_order_no,
                         &given,
                     ));
@@ -279,7 +277,7 @@ impl Engine {
                 }
                 Claim::NeedsOrderNo => {
                     result.outcome = Outcome::Failed;
-                    result.error = Some(rule::missing_order_no(&row.policy_no));
+                    result.error = Some(rule::missing_order_no(&notice.policy_no));
                     return Ok(());
                 }
             }
@@ -339,7 +337,7 @@ impl AttemptLog for JournalLog<'_> {
     }
 }
 
-/// Looks up a row's journal record, for the first pass's [`journal::rule::decide`].
+/// Looks up a notice's journal record, for the first pass's [`journal::rule::decide`].
 pub fn lookup(
     reader: Option<&JournalReader>,
     plan: &RunPlan,

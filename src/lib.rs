@@ -16,7 +16,7 @@ pub mod notice;
 pub mod output;
 pub mod pace;
 pub mod protocol;
+pub mod run;
 pub mod sandbox;
-pub mod session;
 pub mod signals;
 pub mod text;

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// One notice to send, as read from flags, a CSV row or a JSON Lines line, already validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
+pub struct Notice {
     /// Physical line the record starts on (header = line 1); `None` for `send`.
     pub line: Option<u64>,
     pub policy_no: String,
@@ -15,6 +15,9 @@ pub struct Row {
     pub order_no: Option<String>,
     pub details: RefundDetails,
 }
+
+/// The input readers' name for a validated [`Notice`]: one per row they read.
+pub type Row = Notice;
 
 /// How one HTTP attempt ended, as the client reports it and the journal records it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -90,11 +93,11 @@ pub struct NoticeResult {
 
 impl NoticeResult {
     /// A result with no answer yet: the starting point every path fills in.
-    pub fn new(row: &Row, outcome: Outcome) -> Self {
+    pub fn new(notice: &Notice, outcome: Outcome) -> Self {
         NoticeResult {
-            line: row.line,
-            policy_no: row.policy_no.clone(),
-            order_no: row.order_no.clone(),
+            line: notice.line,
+            policy_no: notice.policy_no.clone(),
+            order_no: notice.order_no.clone(),
             outcome,
             deal_code: None,
             deal_desc: None,

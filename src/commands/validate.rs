@@ -1,7 +1,6 @@
 //! `validate`: the checks of `batch` and `send`, offline. Problems on stdout (they are this
 //! command's result); nothing sent, no journal touched.
 
-use super::args;
 use crate::cli::{GlobalArgs, OutputFormat, ValidateArgs};
 use crate::config::Settings;
 use crate::error::Refusal;
@@ -29,7 +28,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     };
     let name = match &args.file {
         Some(file) => {
-            let options = args::input_options(&args.input, require_order_no);
+            let options = args.input.options(require_order_no);
             let source = input::Source::open(file, &options)?;
             for notice in source.notices() {
                 console.note(notice);
@@ -50,7 +49,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
             source.name().to_string()
         }
         None => {
-            let flags = args::field_flags(&args.fields);
+            let flags = args.fields.flags();
             let (valid, problems) = input::rows_from_flags(&flags, require_order_no);
             rows = valid.len() as u64;
             problems.iter().for_each(&mut show);
