@@ -170,10 +170,6 @@ impl Client {
         })
     }
 
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
-    }
-
     /// One attempt's envelope, with a fresh uuid and reqTime: (uuid, reqTime, body).
     pub fn envelope(
         &self,
@@ -249,7 +245,9 @@ impl Client {
                         order_no,
                         uuid: &uuid,
                     };
-                    result.warnings = protocol::echo_warnings(&answer, &sent, Utc::now());
+                    result
+                        .warnings
+                        .extend(protocol::echo_warnings(&answer, &sent, Utc::now()));
                     let outcome = if answer.accepted() {
                         Outcome::Accepted
                     } else {

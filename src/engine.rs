@@ -18,6 +18,10 @@ use tokio::sync::{mpsc, Mutex};
 /// How long to wait before asking again for a notice another process is sending.
 const BUSY_POLL: Duration = Duration::from_millis(200);
 
+/// The warning on a send that repeats an attempt whose answer never came.
+const RESENT_IN_DOUBT: &str =
+    "resent: an earlier attempt may have reached the platform; same orderNo";
+
 /// What is fixed for one run.
 pub struct RunPlan {
     /// The journal's endpoint key: the resolved base URL.
@@ -217,8 +221,12 @@ impl Engine {
                 Claim::Claimed {
                     notice_id,
                     order_no,
+                    in_doubt,
                     ..
                 } => {
+                    if in_doubt {
+                        result.warnings.push(RESENT_IN_DOUBT.to_string());
+                    }
                     let log = JournalLog { journal, notice_id };
                     self.client
                         .send(

@@ -137,10 +137,6 @@ impl JournalReader {
         )
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn err(&self, e: rusqlite::Error) -> JournalError {
         classify(&self.path, e)
     }

@@ -18,7 +18,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
+pub use history::{HistoryFilter, JournalReader, Recorded};
 
 use crate::notice::Outcome;
 use serde::Serialize;
@@ -198,6 +198,7 @@ struct Inner {
     tx: Option<mpsc::Sender<Op>>,
     thread: Option<writer::WriterThread>,
     path: PathBuf,
+    #[cfg(test)]
     owner: String,
 }
 
@@ -236,6 +237,7 @@ impl Journal {
     ) -> Result<Journal, JournalError> {
         let conn = schema::open_write(path, sync, busy_timeout)?;
         let owner = owner::Owner::new_run();
+        #[cfg(test)]
         let description = owner.describe();
         let (tx, thread) = writer::spawn(conn, path.to_path_buf(), owner)?;
         Ok(Journal {
@@ -243,29 +245,20 @@ impl Journal {
                 tx: Some(tx),
                 thread: Some(thread),
                 path: path.to_path_buf(),
+                #[cfg(test)]
                 owner: description,
             }),
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Who this handle's claims name as their owner (host, pid, run id).
+    #[cfg(test)]
     pub fn owner(&self) -> &str {
         &self.inner.owner
     }
 
-    /// A separate read connection, for preflight lookups.
-    pub fn reader(&self) -> Result<JournalReader, JournalError> {
-        JournalReader::open_existing(&self.inner.path)?.ok_or_else(|| JournalError::Corrupt {
-            path: self.inner.path.clone(),
-            reason: "the file disappeared while in use".into(),
-        })
-    }
-
     /// Stops the writer once this is the last clone, releasing the claims it still holds.
+    #[cfg(test)]
     pub fn close(self) -> Result<(), JournalError> {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => inner.shutdown(),

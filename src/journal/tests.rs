@@ -515,7 +515,7 @@ async fn history_filters_and_rows() {
     j.release(id).await.unwrap();
     claimed(&j, key("P4"), s("O4")).await;
 
-    let r = j.reader().unwrap();
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
     let all = r.history(&HistoryFilter::default()).unwrap();
     let names: Vec<_> = all.iter().map(|n| n.policy_no.as_str()).collect();
     assert_eq!(names, ["P4", "P3", "P1", "P2", "P1"]); // newest first
