@@ -102,6 +102,16 @@ enum Verdict {
     InDoubt(String),
 }
 
+/// What an attempt's verdict means for its notice.
+enum Settled {
+    /// The notice ends with this outcome.
+    Final(Outcome),
+    /// Try again, after the wait the platform asked for, if any.
+    Again(Option<Duration>),
+    /// The platform may have acted on it: stop, and leave it in doubt.
+    InDoubt,
+}
+
 /// How reading a body ended.
 enum Body {
     Read(Vec<u8>),
@@ -238,50 +248,20 @@ impl Client {
             let (http_status, verdict) = verdict;
             end.http_status = http_status;
             result.http_status = http_status;
-            let (final_outcome, retry_after) = match verdict {
-                Verdict::Answered(answer) => {
-                    let sent = Sent {
-                        policy_no: &policy_no,
-                        order_no,
-                        uuid: &uuid,
-                    };
-                    result
-                        .warnings
-                        .extend(protocol::echo_warnings(&answer, &sent, Utc::now()));
-                    let outcome = if answer.accepted() {
-                        Outcome::Accepted
-                    } else {
-                        Outcome::Rejected
-                    };
-                    end.deal_code = Some(answer.deal_code.clone());
-                    end.deal_desc = Some(answer.deal_desc.clone());
-                    result.deal_code = Some(answer.deal_code);
-                    result.deal_desc = Some(answer.deal_desc);
-                    result.error = None;
-                    (Some(outcome), None)
-                }
-                Verdict::Fail(error) => {
-                    end.error = Some(error.clone());
-                    result.error = Some(error);
-                    (Some(Outcome::Failed), None)
-                }
-                Verdict::InDoubt(error) => {
-                    result.error = Some(error);
-                    result.outcome = Outcome::Failed;
-                    log.in_doubt(token).await.map_err(JournalFailed)?;
-                    break;
-                }
-                Verdict::Retry { error, retry_after } => {
-                    end.error = Some(error.clone());
-                    let last = result.attempts > self.retries || stop.is_triggered();
-                    result.error = Some(if last && result.attempts > 1 {
-                        format!("{error} (after {} attempts)", result.attempts)
-                    } else {
-                        error
-                    });
-                    (last.then_some(Outcome::Failed), retry_after)
-                }
+            let sent = Sent {
+                policy_no: &policy_no,
+                order_no,
+                uuid: &uuid,
             };
+            let (final_outcome, retry_after) =
+                match self.settle(verdict, &sent, stop, &mut end, result) {
+                    Settled::Final(outcome) => (Some(outcome), None),
+                    Settled::Again(retry_after) => (None, retry_after),
+                    Settled::InDoubt => {
+                        log.in_doubt(token).await.map_err(JournalFailed)?;
+                        break;
+                    }
+                };
             log.after(token, &end, final_outcome)
                 .await
                 .map_err(JournalFailed)?;
@@ -303,6 +283,59 @@ impl Client {
         }
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(())
+    }
+
+    /// What one attempt's verdict means for the notice, with `end` and `result` filled in.
+    fn settle(
+        &self,
+        verdict: Verdict,
+        sent: &Sent<'_>,
+        stop: &Stop,
+        end: &mut AttemptEnd,
+        result: &mut NoticeResult,
+    ) -> Settled {
+        match verdict {
+            Verdict::Answered(answer) => {
+                result
+                    .warnings
+                    .extend(protocol::echo_warnings(&answer, sent, Utc::now()));
+                let outcome = if answer.accepted() {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Rejected
+                };
+                end.deal_code = Some(answer.deal_code.clone());
+                end.deal_desc = Some(answer.deal_desc.clone());
+                result.deal_code = Some(answer.deal_code);
+                result.deal_desc = Some(answer.deal_desc);
+                result.error = None;
+                Settled::Final(outcome)
+            }
+            Verdict::Fail(error) => {
+                end.error = Some(error.clone());
+                result.error = Some(error);
+                Settled::Final(Outcome::Failed)
+            }
+            Verdict::InDoubt(error) => {
+                result.error = Some(error);
+                result.outcome = Outcome::Failed;
+                Settled::InDoubt
+            }
+            Verdict::Retry { error, retry_after } => {
+                end.error = Some(error.clone());
+                let last = result.attempts > self.retries || stop.is_triggered();
+                result.error = Some(if last && result.attempts > 1 {
+                    format!("{error} (after {} attempts)", result.attempts)
+                } else {
+                    error
+                });
+                if last {
+                    Settled::Final(Outcome::Failed)
+                } else {
+                    Settled::Again(retry_after)
+                }
+            }
+        }
     }
 
     async fn attempt(&self, body: Vec<u8>) -> (Option<u16>, Verdict) {
@@ -334,48 +367,9 @@ impl Client {
         let body = read_body(&mut response).await;
         let code = Some(status.as_u16());
         self.trace_response(status, &body);
-        let bytes = match body {
-            Body::Read(b) => b,
-            Body::TooLarge if status.is_success() => {
-                return (
-                    code,
-                    Verdict::Fail(format!(
-                        "HTTP {status} with an answer larger than 1 MiB, not read; the platform may have accepted it"
-                    )),
-                )
-            }
-            // Whatever it holds, it is no answer worth asking for again.
-            Body::TooLarge => {
-                return (
-                    code,
-                    Verdict::Fail(format!("HTTP {status} with an answer larger than 1 MiB")),
-                )
-            }
-            // A 2xx status line means the platform took the request: sending it again now
-            // could act twice. The next run resends it under the same orderNo.
-            Body::Broken(e) if status.is_success() => {
-                let what = if e.is_timeout() {
-                    "timed out waiting for the rest of the answer".to_string()
-                } else {
-                    format!("the answer was cut short ({})", describe(&e))
-                };
-                return (
-                    code,
-                    Verdict::InDoubt(format!(
-                        "HTTP {status}, then {what}: the platform may have accepted it; it is in doubt, and the next run resends it under the same orderNo"
-                    )),
-                );
-            }
-            Body::Broken(e) if retryable(status) => {
-                return (
-                    code,
-                    Verdict::Retry {
-                        error: describe(&e),
-                        retry_after,
-                    },
-                )
-            }
-            Body::Broken(e) => return (code, Verdict::Fail(describe(&e))),
+        let bytes = match unread(status, body, retry_after) {
+            Ok(bytes) => bytes,
+            Err(verdict) => return (code, *verdict),
         };
         if status.is_success() {
             return match protocol::read_answer(&bytes) {
@@ -717,6 +711,41 @@ fn snippet(body: &[u8]) -> String {
     let cut: String = flat.chars().take(120).collect();
     let more = if cut.len() < flat.len() { "…" } else { "" };
     format!(": {cut}{more}")
+}
+
+/// The body of an answer, or the verdict when there is none worth reading.
+fn unread(
+    status: StatusCode,
+    body: Body,
+    retry_after: Option<Duration>,
+) -> Result<Vec<u8>, Box<Verdict>> {
+    match body {
+        Body::Read(b) => Ok(b),
+        Body::TooLarge if status.is_success() => Err(Box::new(Verdict::Fail(format!(
+            "HTTP {status} with an answer larger than 1 MiB, not read; the platform may have accepted it"
+        )))),
+        // Whatever it holds, it is no answer worth asking for again.
+        Body::TooLarge => Err(Box::new(Verdict::Fail(format!(
+            "HTTP {status} with an answer larger than 1 MiB"
+        )))),
+        // A 2xx status line means the platform took the request: sending it again now
+        // could act twice. The next run resends it under the same orderNo.
+        Body::Broken(e) if status.is_success() => {
+            let what = if e.is_timeout() {
+                "timed out waiting for the rest of the answer".to_string()
+            } else {
+                format!("the answer was cut short ({})", describe(&e))
+            };
+            Err(Box::new(Verdict::InDoubt(format!(
+                "HTTP {status}, then {what}: the platform may have accepted it; it is in doubt, and the next run resends it under the same orderNo"
+            ))))
+        }
+        Body::Broken(e) if retryable(status) => Err(Box::new(Verdict::Retry {
+            error: describe(&e),
+            retry_after,
+        })),
+        Body::Broken(e) => Err(Box::new(Verdict::Fail(describe(&e)))),
+    }
 }
 
 #[cfg(test)]

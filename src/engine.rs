@@ -224,43 +224,20 @@ impl Engine {
                     in_doubt,
                     ..
                 } => {
-                    if in_doubt {
-                        result.warnings.push(RESENT_IN_DOUBT.to_string());
-                    }
-                    let log = JournalLog { journal, notice_id };
-                    self.client
-                        .send(
-                            &order_no,
-                            &notice.details,
-                            &log,
-                            &self.stop,
-                            self.rate.as_ref(),
-                            result,
-                        )
-                        .await?;
-                    if result.attempts == 0 {
-                        // Claimed, then stopped before the first request: give the claim back.
-                        journal
-                            .release(notice_id)
-                            .await
-                            .map_err(|e| JournalFailed(e.into()))?;
-                    }
-                    return Ok(());
+                    let claimed = Claimed {
+                        journal,
+                        notice_id,
+                        order_no: &order_no,
+                        in_doubt,
+                    };
+                    return self.send_claimed(claimed, notice, result).await;
                 }
                 Claim::AlreadyAccepted {
                     order_no,
                     deal_code,
                     deal_desc,
                 } => {
-                    if let Some(given) = notice.order_no.as_deref().filter(|g| *g != order_no) {
-                        result.warnings.push(format!(
-                            "already accepted under orderNo {order_no}; the orderNo given now ({given}) was not sent (use --force to send it)"
-                        ));
-                    }
-                    result.outcome = Outcome::Skipped;
-                    result.order_no = Some(order_no);
-                    result.deal_code = deal_code;
-                    result.deal_desc = deal_desc;
+                    skipped(notice, result, order_no, deal_code, deal_desc);
                     return Ok(());
                 }
                 Claim::Busy { owner } => {
@@ -291,6 +268,72 @@ impl Engine {
             }
         }
     }
+}
+
+/// A notice this run now holds in the journal.
+struct Claimed<'a> {
+    journal: &'a Journal,
+    notice_id: i64,
+    order_no: &'a str,
+    /// An earlier attempt has no answer: this send repeats it.
+    in_doubt: bool,
+}
+
+impl Engine {
+    async fn send_claimed(
+        &self,
+        claimed: Claimed<'_>,
+        notice: &Notice,
+        result: &mut NoticeResult,
+    ) -> Result<(), JournalFailed> {
+        let Claimed {
+            journal,
+            notice_id,
+            order_no,
+            in_doubt,
+        } = claimed;
+        if in_doubt {
+            result.warnings.push(RESENT_IN_DOUBT.to_string());
+        }
+        let log = JournalLog { journal, notice_id };
+        self.client
+            .send(
+                order_no,
+                &notice.details,
+                &log,
+                &self.stop,
+                self.rate.as_ref(),
+                result,
+            )
+            .await?;
+        if result.attempts == 0 {
+            // Claimed, then stopped before the first request: give the claim back.
+            journal
+                .release(notice_id)
+                .await
+                .map_err(|e| JournalFailed(e.into()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Accepted earlier: the journal's orderNo and answer, and a word if another was given.
+fn skipped(
+    notice: &Notice,
+    result: &mut NoticeResult,
+    order_no: String,
+    deal_code: Option<String>,
+    deal_desc: Option<String>,
+) {
+    if let Some(given) = notice.order_no.as_deref().filter(|g| *g != order_no) {
+        result.warnings.push(format!(
+            "already accepted under orderNo {order_no}; the orderNo given now ({given}) was not sent (use --force to send it)"
+        ));
+    }
+    result.outcome = Outcome::Skipped;
+    result.order_no = Some(order_no);
+    result.deal_code = deal_code;
+    result.deal_desc = deal_desc;
 }
 
 /// Journals each attempt of one claimed notice.
