@@ -1,4 +1,4 @@
-//! The whole command-line definition, and nothing else. `shared/spec/cli.md` is its contract.
+//! The whole command-line definition, and nothing else. The README is its contract.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -203,7 +203,8 @@ impl Client {
         )
     }
 
-    /// Sends one notice under `order_no`, retrying as cli.md says, and fills in `result`.
+    /// Sends one notice under `order_no`, retrying as the README's "Retries" says, and fills
+    /// in `result`.
     /// Returns `Err` only when the journal failed: the notice's fate is then unknown to it.
     pub async fn send<L: AttemptLog>(
         &self,

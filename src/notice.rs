@@ -73,7 +73,7 @@ impl fmt::Display for Outcome {
 }
 
 /// The result object of `--output json` and of `--report`: the field names are the contract
-/// (cli.md, "Outcomes and the JSON result object"); absent values are `null`.
+/// (README, "Outcomes and output"); absent values are `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoticeResult {

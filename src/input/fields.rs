@@ -26,7 +26,7 @@ impl Field {
         Field::Installments,
     ];
 
-    /// camelCase (the wire name), snake_case, Chinese (cli.md, "batch").
+    /// camelCase (the wire name), snake_case, Chinese (README, "batch").
     fn aliases(self) -> [&'static str; 3] {
         match self {
             Field::PolicyNo => ["policyNo", "policy_no", "保单号"],

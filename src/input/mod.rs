@@ -1,5 +1,5 @@
 //! Reading notices to send: one policy from flags, or every row of a CSV or JSON Lines file.
-//! Everything is checked here, before anything is sent (cli.md, "batch" and "validate").
+//! Everything is checked here, before anything is sent (README, "batch" and "validate").
 //!
 //! A file is read in one streaming pass per call to [`Source::read`], so `batch` can validate
 //! all of it first and send it in a second pass without holding it in memory; both passes

@@ -1,7 +1,8 @@
 //! The journal: a SQLite file that records every notice and every attempt, keyed by
-//! (endpoint, policy source, policy number). It is what makes a re-run safe (cli.md, "The
-//! journal"): accepted notices are skipped, in-doubt ones are re-sent under the same orderNo,
-//! and two processes sharing the file never send the same notice at once.
+//! (endpoint, policy source, policy number). It is what makes a re-run safe (README, "Order
+//! numbers and the journal"): accepted notices are skipped, in-doubt ones are re-sent under the
+//! same orderNo, and two processes sharing the file never send the same notice at once. What
+//! to do with each notice is decided in one place, [`rule::decide`].
 //!
 //! Writes go through ONE writer thread that owns the write connection and commits whatever ops
 //! are queued in one transaction (group commit), so the journal keeps up with a batch of many

@@ -1,5 +1,5 @@
 //! The sandbox's reading of a request: raw JSON judged by the rules of
-//! `shared/spec/refund-notice.md`, never through the client's serde types, so that an encoding
+//! the interface (the module docs of `crate::protocol`), never through the client's serde types, so that an encoding
 //! bug shared by both sides cannot pass its own test.
 
 use crate::protocol::{CstDateTime, CLOCK_SKEW_LIMIT_SECS, INTERFACE_TYPE};

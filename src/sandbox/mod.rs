@@ -1,7 +1,7 @@
 //! A local Avatar simulator for rehearsals, demos and tests (`avatar-cli sandbox`).
 //!
 //! It serves only `POST /avatar/refund/second/refundNotice` on loopback and checks each request
-//! as strictly as `shared/spec/refund-notice.md` allows, reading the raw JSON (see `check`), so
+//! as strictly as the interface allows (the module docs of `crate::protocol`), reading the raw JSON (see `check`), so
 //! that a client bug cannot hide behind types both sides share. What it remembers (uuids, and
 //! the answer given to each orderNo) lives only as long as the process.
 
