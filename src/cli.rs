@@ -129,29 +129,8 @@ pub enum Command {
     },
 }
 
-/// The notice fields of `send` and `validate --policy`. Kept as text: `input` parses them with
-/// the same rules as a CSV cell, so both report problems alike.
-#[derive(Debug, Args)]
-pub struct FieldArgs {
-    /// Policy number; repeatable
-    #[arg(long = "policy", value_name = "NO")]
-    pub policies: Vec<String>,
-    /// The policy's order number (only with a single --policy)
-    #[arg(long, value_name = "NO")]
-    pub order_no: Option<String>,
-    /// secondRefundAmount, a decimal with at most two places
-    #[arg(long, value_name = "DECIMAL")]
-    pub amount: Option<String>,
-    /// secondRefundDate, in China Standard Time
-    #[arg(long, value_name = "yyyy-MM-dd HH:mm:ss")]
-    pub refund_date: Option<String>,
-    /// secondRefundStatus
-    #[arg(long, value_name = "INT", allow_negative_numbers = true)]
-    pub status: Option<String>,
-    /// installmentList item; repeatable
-    #[arg(long = "installment", value_name = "PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss")]
-    pub installments: Vec<String>,
-}
+/// The notice fields of `send` and `validate --policy`: the input room's own type.
+pub use crate::input::FieldFlags as FieldArgs;
 
 /// Flags shared by the two commands that send.
 #[derive(Debug, Args)]
@@ -186,10 +165,10 @@ pub struct SendArgs {
 pub struct InputArgs {
     /// Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]
     #[arg(long, value_enum)]
-    pub format: Option<InputFormat>,
+    pub format: Option<crate::input::Format>,
     /// Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]
     #[arg(long, value_enum)]
-    pub encoding: Option<InputEncoding>,
+    pub encoding: Option<crate::input::Encoding>,
 }
 
 #[derive(Debug, Args)]
@@ -240,20 +219,6 @@ fn rate(text: &str) -> Result<f64, String> {
         .ok_or_else(|| {
             format!("must be a number of requests per second from {MIN_RATE} to {MAX_RATE}")
         })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputFormat {
-    Csv,
-    Jsonl,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputEncoding {
-    #[value(name = "utf-8", alias = "utf8")]
-    Utf8,
-    #[value(name = "gb18030", alias = "gbk")]
-    Gb18030,
 }
 
 #[derive(Debug, Args)]
@@ -318,32 +283,12 @@ pub struct SandboxArgs {
     pub seed: Option<u64>,
 }
 
-impl FieldArgs {
-    /// The input room's view of these flags.
-    pub fn flags(&self) -> crate::input::FieldFlags {
-        crate::input::FieldFlags {
-            policies: self.policies.clone(),
-            order_no: self.order_no.clone(),
-            amount: self.amount.clone(),
-            refund_date: self.refund_date.clone(),
-            status: self.status.clone(),
-            installments: self.installments.clone(),
-        }
-    }
-}
-
 impl InputArgs {
     /// The input room's options; `require_order_no` when no orderNo can come from elsewhere.
     pub fn options(&self, require_order_no: bool) -> crate::input::InputOptions {
         crate::input::InputOptions {
-            format: self.format.map(|f| match f {
-                InputFormat::Csv => crate::input::Format::Csv,
-                InputFormat::Jsonl => crate::input::Format::Jsonl,
-            }),
-            encoding: self.encoding.map(|e| match e {
-                InputEncoding::Utf8 => crate::input::Encoding::Utf8,
-                InputEncoding::Gb18030 => crate::input::Encoding::Gb18030,
-            }),
+            format: self.format,
+            encoding: self.encoding,
             require_order_no,
         }
     }

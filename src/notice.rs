@@ -30,7 +30,8 @@ pub struct AttemptEnd {
     pub elapsed_ms: u64,
 }
 
-/// How a notice ended: exactly one of these.
+/// How a notice ended in this run: exactly one of these. What the journal keeps across runs is
+/// `journal::State`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
@@ -91,6 +92,30 @@ pub struct NoticeResult {
     pub warnings: Vec<String>,
 }
 
+/// The columns of a CSV report, each with its cell: the same names and order as the JSON
+/// object (less `warnings`), kept beside the struct so the two cannot drift.
+pub const REPORT_COLUMNS: [(&str, Cell); 11] = [
+    ("line", |r| opt(r.line)),
+    ("policyNo", |r| r.policy_no.clone()),
+    ("orderNo", |r| opt(r.order_no.as_ref())),
+    ("outcome", |r| r.outcome.as_str().to_string()),
+    ("dealCode", |r| opt(r.deal_code.as_ref())),
+    ("dealDesc", |r| opt(r.deal_desc.as_ref())),
+    ("httpStatus", |r| opt(r.http_status)),
+    ("attempts", |r| r.attempts.to_string()),
+    ("uuid", |r| opt(r.uuid.as_ref())),
+    ("elapsedMs", |r| r.elapsed_ms.to_string()),
+    ("error", |r| opt(r.error.as_ref())),
+];
+
+/// How one column's cell is drawn from a result.
+pub type Cell = fn(&NoticeResult) -> String;
+
+/// An absent value is an empty cell.
+fn opt(v: Option<impl ToString>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
 impl NoticeResult {
     /// A result with no answer yet: the starting point every path fills in.
     pub fn new(notice: &Notice, outcome: Outcome) -> Self {
@@ -108,5 +133,33 @@ impl NoticeResult {
             error: None,
             warnings: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_columns_are_the_json_fields_in_order() {
+        let notice = Notice {
+            line: Some(2),
+            policy_no: "P1".into(),
+            order_no: Some("O1".into()),
+            details: Default::default(),
+        };
+        let result = NoticeResult::new(&notice, Outcome::Accepted);
+        let json = serde_json::to_string(&result).unwrap();
+        let at: Vec<usize> = REPORT_COLUMNS
+            .iter()
+            .map(|(name, _)| json.find(&format!("\"{name}\":")).expect(name))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        let fields = serde_json::to_value(&result).unwrap();
+        assert_eq!(fields.as_object().unwrap().len(), REPORT_COLUMNS.len() + 1);
+        let cells = REPORT_COLUMNS.map(|(_, cell)| cell(&result));
+        assert_eq!(cells[0], "2");
+        assert_eq!(cells[3], "accepted");
+        assert_eq!(cells[4], "");
     }
 }

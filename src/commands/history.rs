@@ -57,7 +57,7 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
             .as_deref()
             .map(|e| environment_url(&settings, e))
             .transpose()?,
-        state: args.outcome.as_deref().map(parse_state).transpose()?,
+        state: args.outcome.as_deref().map(recorded_state).transpose()?,
         since: args
             .since
             .as_deref()
@@ -181,7 +181,9 @@ fn environment_url(settings: &Settings, name: &str) -> Result<String> {
     config::check_base_url(name).map_err(|e| refuse!(Usage, "--environment: {e}"))
 }
 
-fn parse_state(s: &str) -> Result<State> {
+/// `--outcome` filters on what the journal recorded: a journal [`State`] (which has `inDoubt`),
+/// not a run's `notice::Outcome` (which has `skipped`, never recorded).
+fn recorded_state(s: &str) -> Result<State> {
     State::parse(s).ok_or_else(|| {
         refuse!(
             Usage,

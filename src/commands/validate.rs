@@ -49,8 +49,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
             source.name().to_string()
         }
         None => {
-            let flags = args.fields.flags();
-            let (valid, problems) = input::rows_from_flags(&flags, require_order_no);
+            let (valid, problems) = input::rows_from_flags(&args.fields, require_order_no);
             rows = valid.len() as u64;
             problems.iter().for_each(&mut show);
             "the command line".to_string()

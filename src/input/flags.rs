@@ -8,15 +8,27 @@ use std::collections::HashMap;
 
 const FILE: &str = "<command line>";
 
-/// The fields of `send`/`validate --policy`, as typed on the command line.
-#[derive(Debug, Clone, Default)]
+/// The notice fields of `send` and `validate --policy`. Kept as text: `input` parses them with
+/// the same rules as a CSV cell, so both report problems alike.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct FieldFlags {
+    /// Policy number; repeatable
+    #[arg(long = "policy", value_name = "NO")]
     pub policies: Vec<String>,
+    /// The policy's order number (only with a single --policy)
+    #[arg(long, value_name = "NO")]
     pub order_no: Option<String>,
+    /// secondRefundAmount, a decimal with at most two places
+    #[arg(long, value_name = "DECIMAL")]
     pub amount: Option<String>,
+    /// secondRefundDate, in China Standard Time
+    #[arg(long, value_name = "yyyy-MM-dd HH:mm:ss")]
     pub refund_date: Option<String>,
+    /// secondRefundStatus
+    #[arg(long, value_name = "INT", allow_negative_numbers = true)]
     pub status: Option<String>,
-    /// One `PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss` per `--installment`.
+    /// installmentList item; repeatable
+    #[arg(long = "installment", value_name = "PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss")]
     pub installments: Vec<String>,
 }
 

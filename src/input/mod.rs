@@ -36,7 +36,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `--format`, and what a file's extension says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Csv,
     Jsonl,
@@ -66,10 +67,14 @@ impl fmt::Display for Format {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `--encoding`, and what detection finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Encoding {
+    #[value(name = "utf-8", alias = "utf8")]
     Utf8,
-    /// A superset of GBK, which is what Chinese Excel writes as "CSV".
+    // A superset of GBK, which is what Chinese Excel writes as "CSV". (A plain comment: a doc
+    // comment here would become the value's help text.)
+    #[value(name = "gb18030", alias = "gbk")]
     Gb18030,
 }
 

@@ -45,7 +45,9 @@ pub struct NoticeKey {
     pub policy_no: String,
 }
 
-/// The state of a notice as the journal knows it.
+/// The state of a notice as the journal knows it, across runs. Not to be confused with a run's
+/// [`Outcome`] for one notice: a skip is an outcome, never a recorded state; "in doubt" is a
+/// recorded state that a run reports as `failed`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum State {

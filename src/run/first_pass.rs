@@ -31,7 +31,7 @@ pub(super) fn decide(
 /// `send`'s notices from its flags; any input problem refuses the run.
 pub(super) fn parse_flags(console: &Console, fields: &FieldArgs) -> Result<Vec<Notice>, Refusal> {
     // Whether an orderNo is missing depends on the journal too: the rule judges that later.
-    let (notices, problems) = input::rows_from_flags(&fields.flags(), false);
+    let (notices, problems) = input::rows_from_flags(fields, false);
     let errors = problems.iter().filter(|p| show(console, p)).count();
     if errors > 0 {
         return Err(refuse!(
