@@ -32,14 +32,14 @@ pub struct FieldFlags {
     pub installments: Vec<String>,
 }
 
-/// One row per valid `--policy`, and every problem. The fields other than the policy are
-/// shared, so their problems are reported once, and when there are any no row is valid.
-pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>, Vec<Problem>) {
-    let names = ColumnNames::flags();
-    let mut problems = Vec::new();
-    let error = |column: Field, message: String| Problem::error(FILE, None, column.flag(), message);
-
-    // The shared fields, checked once, as a row with a placeholder policy.
+/// The fields other than the policy, checked once, as a row with a placeholder policy; their
+/// problems go to `problems`.
+fn shared_fields(
+    flags: &FieldFlags,
+    require_order_no: bool,
+    names: &ColumnNames,
+    problems: &mut Vec<Problem>,
+) -> Draft {
     let mut shared = Draft::default();
     for (field, value) in [
         (Field::OrderNo, &flags.order_no),
@@ -61,7 +61,7 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
     }
     shared.set(Field::PolicyNo, "", Cell::Text("placeholder"));
     let order_hint = require_order_no.then_some("pass --order-no or --generate-order-no");
-    shared.finish(&names, order_hint);
+    shared.finish(names, order_hint);
     problems.extend(
         shared
             .errors
@@ -74,6 +74,17 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
             .drain(..)
             .map(|(column, message)| Problem::warning(FILE, None, &column, message)),
     );
+    shared
+}
+
+/// One row per valid `--policy`, and every problem. The fields other than the policy are
+/// shared, so their problems are reported once, and when there are any no row is valid.
+pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>, Vec<Problem>) {
+    let names = ColumnNames::flags();
+    let mut problems = Vec::new();
+    let error = |column: Field, message: String| Problem::error(FILE, None, column.flag(), message);
+
+    let shared = shared_fields(flags, require_order_no, &names, &mut problems);
 
     if flags.policies.is_empty() {
         problems.push(error(
