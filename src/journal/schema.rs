@@ -203,6 +203,13 @@ pub(crate) fn open_write(
 ) -> Result<Connection, JournalError> {
     if check_kind(path)? {
         check_writable(path)?;
+        // A creator killed after linking the journal into place but before removing its
+        // temporary file left that file behind: swept here as on creation.
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        sweep_unfinished(dir, &path.file_name().unwrap_or_default().to_string_lossy());
     } else {
         create_atomically(path)?;
     }
