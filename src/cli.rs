@@ -1,4 +1,4 @@
-//! The whole command-line definition, and nothing else.
+//! The whole command-line definition, and nothing else. The README is its contract.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::parser::ValueSource;
@@ -535,29 +535,8 @@ Examples:
   avatar-cli man batch | man -l -
   avatar-cli man > ~/.local/share/man/man1/avatar-cli.1";
 
-/// The notice fields of `send` and `validate --policy`. Kept as text: `input` parses them with
-/// the same rules as a CSV cell, so both report problems alike.
-#[derive(Debug, Args)]
-pub struct FieldArgs {
-    /// Policy number; repeatable
-    #[arg(long = "policy", value_name = "NO")]
-    pub policies: Vec<String>,
-    /// The policy's order number (only with a single --policy)
-    #[arg(long, value_name = "NO")]
-    pub order_no: Option<String>,
-    /// secondRefundAmount, a decimal with at most two places
-    #[arg(long, value_name = "DECIMAL")]
-    pub amount: Option<String>,
-    /// secondRefundDate, in China Standard Time
-    #[arg(long, value_name = "yyyy-MM-dd HH:mm:ss")]
-    pub refund_date: Option<String>,
-    /// secondRefundStatus
-    #[arg(long, value_name = "INT", allow_negative_numbers = true)]
-    pub status: Option<String>,
-    /// installmentList item; repeatable
-    #[arg(long = "installment", value_name = "PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss")]
-    pub installments: Vec<String>,
-}
+/// The notice fields of `send` and `validate --policy`: the input room's own type.
+pub use crate::input::FieldFlags as FieldArgs;
 
 /// Flags shared by the two commands that send.
 #[derive(Debug, Args)]
@@ -600,10 +579,10 @@ pub struct SendArgs {
 pub struct InputArgs {
     /// Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]
     #[arg(long, value_enum)]
-    pub format: Option<InputFormat>,
+    pub format: Option<crate::input::Format>,
     /// Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]
     #[arg(long, value_enum)]
-    pub encoding: Option<InputEncoding>,
+    pub encoding: Option<crate::input::Encoding>,
     /// Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable
     #[arg(long = "column", value_name = "FIELD=HEADER", value_parser = clap::value_parser!(crate::input::ColumnMapping))]
     pub columns: Vec<crate::input::ColumnMapping>,
@@ -668,20 +647,6 @@ fn rate(text: &str) -> Result<f64, String> {
         .ok_or_else(|| {
             format!("must be a number of requests per second from {MIN_RATE} to {MAX_RATE}")
         })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputFormat {
-    Csv,
-    Jsonl,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputEncoding {
-    #[value(name = "utf-8", alias = "utf8")]
-    Utf8,
-    #[value(name = "gb18030", alias = "gbk")]
-    Gb18030,
 }
 
 #[derive(Debug, Args)]
@@ -855,6 +820,19 @@ fn is_a_time(text: &str) -> bool {
         && parts
             .iter()
             .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl InputArgs {
+    /// The input room's options; `require_order_no` when no orderNo can come from elsewhere.
+    pub fn options(&self, require_order_no: bool) -> crate::input::InputOptions {
+        crate::input::InputOptions {
+            format: self.format,
+            encoding: self.encoding,
+            require_order_no,
+            columns: self.columns.clone(),
+            delimiter: self.delimiter,
+        }
+    }
 }
 
 #[cfg(test)]

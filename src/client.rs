@@ -4,9 +4,11 @@
 //! before its request leaves and its end after it returns.
 
 use crate::config::ExtraHeader;
+use crate::error::Refusal;
 use crate::notice::{NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
+use crate::refuse;
 use crate::text::escape_controls;
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
@@ -100,6 +102,16 @@ enum Verdict {
     InDoubt(String),
 }
 
+/// What an attempt's verdict means for its notice.
+enum Settled {
+    /// The notice ends with this outcome.
+    Final(Outcome),
+    /// Try again, after the wait the platform asked for, if any.
+    Again(Option<Duration>),
+    /// The platform may have acted on it: stop, and leave it in doubt.
+    InDoubt,
+}
+
 /// How reading a body ended.
 enum Body {
     Read(Vec<u8>),
@@ -113,20 +125,23 @@ enum Body {
 pub struct JournalFailed(pub anyhow::Error);
 
 impl Client {
-    pub fn new(config: ClientConfig<'_>) -> anyhow::Result<Client> {
+    pub fn new(config: ClientConfig<'_>) -> Result<Client, Refusal> {
         let mut headers = HeaderMap::new();
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("application/json;charset=UTF-8"),
         );
         for h in config.headers {
-            let name = HeaderName::from_bytes(h.name.as_bytes())?;
-            let mut value = HeaderValue::from_str(&h.value)?;
+            // Names and values were checked when the settings were read; this is a backstop.
+            let name = HeaderName::from_bytes(h.name.as_bytes())
+                .map_err(|e| Refusal::Config(e.to_string()))?;
+            let mut value =
+                HeaderValue::from_str(&h.value).map_err(|e| Refusal::Config(e.to_string()))?;
             value.set_sensitive(true);
             headers.insert(name, value);
         }
         let proxy = choose_proxy(&config.endpoint, |name| std::env::var(name).ok())
-            .map_err(|e| crate::user_error!("{e}"))?;
+            .map_err(Refusal::Config)?;
         if let Some(sink) = &config.verbose {
             sink(format!("endpoint: {}", config.endpoint));
             sink(format!("proxy: {}", proxy.describe()));
@@ -145,7 +160,7 @@ impl Client {
             .no_proxy();
         if let ProxyChoice::Via { url, .. } = &proxy {
             let proxy = reqwest::Proxy::https(url.as_str())
-                .map_err(|e| crate::user_error!("proxy {}: {e}", proxy.describe()))?;
+                .map_err(|e| refuse!(Config, "proxy {}: {e}", proxy.describe()))?;
             builder = builder.proxy(proxy);
         }
         if let Some(path) = config.cacert {
@@ -153,7 +168,7 @@ impl Client {
         }
         let http = builder
             .build()
-            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {e}"))?;
+            .map_err(|e| refuse!(Setup, "cannot set up the HTTP client: {e}"))?;
         Ok(Client {
             http,
             endpoint: config.endpoint,
@@ -163,10 +178,6 @@ impl Client {
             verbose: config.verbose,
             header_names: config.headers.iter().map(|h| h.name.clone()).collect(),
         })
-    }
-
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
     }
 
     /// One attempt's envelope, with a fresh uuid and reqTime: (uuid, reqTime, body).
@@ -192,7 +203,8 @@ impl Client {
         )
     }
 
-    /// Sends one notice under `order_no`, retrying as cli.md says, and fills in `result`.
+    /// Sends one notice under `order_no`, retrying as the README's "Retries" says, and fills
+    /// in `result`.
     /// Returns `Err` only when the journal failed: the notice's fate is then unknown to it.
     pub async fn send<L: AttemptLog>(
         &self,
@@ -237,48 +249,20 @@ impl Client {
             let (http_status, verdict) = verdict;
             end.http_status = http_status;
             result.http_status = http_status;
-            let (final_outcome, retry_after) = match verdict {
-                Verdict::Answered(answer) => {
-                    let sent = Sent {
-                        policy_no: &policy_no,
-                        order_no,
-                        uuid: &uuid,
-                    };
-                    result.warnings = protocol::echo_warnings(&answer, &sent, Utc::now());
-                    let outcome = if answer.accepted() {
-                        Outcome::Accepted
-                    } else {
-                        Outcome::Rejected
-                    };
-                    end.deal_code = Some(answer.deal_code.clone());
-                    end.deal_desc = Some(answer.deal_desc.clone());
-                    result.deal_code = Some(answer.deal_code);
-                    result.deal_desc = Some(answer.deal_desc);
-                    result.error = None;
-                    (Some(outcome), None)
-                }
-                Verdict::Fail(error) => {
-                    end.error = Some(error.clone());
-                    result.error = Some(error);
-                    (Some(Outcome::Failed), None)
-                }
-                Verdict::InDoubt(error) => {
-                    result.error = Some(error);
-                    result.outcome = Outcome::Failed;
-                    log.in_doubt(token).await.map_err(JournalFailed)?;
-                    break;
-                }
-                Verdict::Retry { error, retry_after } => {
-                    end.error = Some(error.clone());
-                    let last = result.attempts > self.retries || stop.is_triggered();
-                    result.error = Some(if last && result.attempts > 1 {
-                        format!("{error} (after {} attempts)", result.attempts)
-                    } else {
-                        error
-                    });
-                    (last.then_some(Outcome::Failed), retry_after)
-                }
+            let sent = Sent {
+                policy_no: &policy_no,
+                order_no,
+                uuid: &uuid,
             };
+            let (final_outcome, retry_after) =
+                match self.settle(verdict, &sent, stop, &mut end, result) {
+                    Settled::Final(outcome) => (Some(outcome), None),
+                    Settled::Again(retry_after) => (None, retry_after),
+                    Settled::InDoubt => {
+                        log.in_doubt(token).await.map_err(JournalFailed)?;
+                        break;
+                    }
+                };
             log.after(token, &end, final_outcome)
                 .await
                 .map_err(JournalFailed)?;
@@ -300,6 +284,59 @@ impl Client {
         }
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(())
+    }
+
+    /// What one attempt's verdict means for the notice, with `end` and `result` filled in.
+    fn settle(
+        &self,
+        verdict: Verdict,
+        sent: &Sent<'_>,
+        stop: &Stop,
+        end: &mut AttemptEnd,
+        result: &mut NoticeResult,
+    ) -> Settled {
+        match verdict {
+            Verdict::Answered(answer) => {
+                result
+                    .warnings
+                    .extend(protocol::echo_warnings(&answer, sent, Utc::now()));
+                let outcome = if answer.accepted() {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Rejected
+                };
+                end.deal_code = Some(answer.deal_code.clone());
+                end.deal_desc = Some(answer.deal_desc.clone());
+                result.deal_code = Some(answer.deal_code);
+                result.deal_desc = Some(answer.deal_desc);
+                result.error = None;
+                Settled::Final(outcome)
+            }
+            Verdict::Fail(error) => {
+                end.error = Some(error.clone());
+                result.error = Some(error);
+                Settled::Final(Outcome::Failed)
+            }
+            Verdict::InDoubt(error) => {
+                result.error = Some(error);
+                result.outcome = Outcome::Failed;
+                Settled::InDoubt
+            }
+            Verdict::Retry { error, retry_after } => {
+                end.error = Some(error.clone());
+                let last = result.attempts > self.retries || stop.is_triggered();
+                result.error = Some(if last && result.attempts > 1 {
+                    format!("{error} (after {} attempts)", result.attempts)
+                } else {
+                    error
+                });
+                if last {
+                    Settled::Final(Outcome::Failed)
+                } else {
+                    Settled::Again(retry_after)
+                }
+            }
+        }
     }
 
     async fn attempt(&self, body: Vec<u8>) -> (Option<u16>, Verdict) {
@@ -331,48 +368,9 @@ impl Client {
         let body = read_body(&mut response).await;
         let code = Some(status.as_u16());
         self.trace_response(status, &body);
-        let bytes = match body {
-            Body::Read(b) => b,
-            Body::TooLarge if status.is_success() => {
-                return (
-                    code,
-                    Verdict::Fail(format!(
-                        "HTTP {status} with an answer larger than 1 MiB, not read; the platform may have accepted it"
-                    )),
-                )
-            }
-            // Whatever it holds, it is no answer worth asking for again.
-            Body::TooLarge => {
-                return (
-                    code,
-                    Verdict::Fail(format!("HTTP {status} with an answer larger than 1 MiB")),
-                )
-            }
-            // A 2xx status line means the platform took the request: sending it again now
-            // could act twice. The next run resends it under the same orderNo.
-            Body::Broken(e) if status.is_success() => {
-                let what = if e.is_timeout() {
-                    "timed out waiting for the rest of the answer".to_string()
-                } else {
-                    format!("the answer was cut short ({})", describe(&e))
-                };
-                return (
-                    code,
-                    Verdict::InDoubt(format!(
-                        "HTTP {status}, then {what}: the platform may have accepted it; it is in doubt, and the next run resends it under the same orderNo"
-                    )),
-                );
-            }
-            Body::Broken(e) if retryable(status) => {
-                return (
-                    code,
-                    Verdict::Retry {
-                        error: describe(&e),
-                        retry_after,
-                    },
-                )
-            }
-            Body::Broken(e) => return (code, Verdict::Fail(describe(&e))),
+        let bytes = match unread(status, body, retry_after) {
+            Ok(bytes) => bytes,
+            Err(verdict) => return (code, *verdict),
         };
         if status.is_success() {
             return match protocol::read_answer(&bytes) {
@@ -541,13 +539,14 @@ const MAX_CACERT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The certificates of a `--cacert` file: a regular file with at least one PEM certificate.
 /// A file with none (a key, a CSV, an empty file) would only fail later, on every request.
-fn read_cacert(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+fn read_cacert(path: &Path) -> Result<Vec<reqwest::Certificate>, Refusal> {
     use std::io::Read;
     let shown = crate::text::quote(&path.display().to_string());
-    let cannot = |e: std::io::Error| crate::user_error!("--cacert {shown}: cannot read it: {e}");
+    let cannot = |e: std::io::Error| refuse!(Config, "--cacert {shown}: cannot read it: {e}");
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
-        return Err(crate::user_error!(
+        return Err(refuse!(
+            Config,
             "--cacert {shown}: no PEM certificate found in it (it is {}, not a file)",
             crate::config::file_kind(&meta)
         ));
@@ -559,13 +558,15 @@ fn read_cacert(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
         .read_to_end(&mut pem)
         .map_err(cannot)?;
     if pem.len() as u64 > MAX_CACERT_BYTES {
-        return Err(crate::user_error!(
+        return Err(refuse!(
+            Config,
             "--cacert {shown}: larger than 4 MiB; pass the CA certificate (PEM) only"
         ));
     }
     match reqwest::Certificate::from_pem_bundle(&pem) {
         Ok(certs) if !certs.is_empty() => Ok(certs),
-        _ => Err(crate::user_error!(
+        _ => Err(refuse!(
+            Config,
             "--cacert {shown}: no PEM certificate found in it; pass the CA's certificate, \
              the file with -----BEGIN CERTIFICATE-----"
         )),
@@ -711,6 +712,41 @@ fn snippet(body: &[u8]) -> String {
     let cut: String = flat.chars().take(120).collect();
     let more = if cut.len() < flat.len() { "…" } else { "" };
     format!(": {cut}{more}")
+}
+
+/// The body of an answer, or the verdict when there is none worth reading.
+fn unread(
+    status: StatusCode,
+    body: Body,
+    retry_after: Option<Duration>,
+) -> Result<Vec<u8>, Box<Verdict>> {
+    match body {
+        Body::Read(b) => Ok(b),
+        Body::TooLarge if status.is_success() => Err(Box::new(Verdict::Fail(format!(
+            "HTTP {status} with an answer larger than 1 MiB, not read; the platform may have accepted it"
+        )))),
+        // Whatever it holds, it is no answer worth asking for again.
+        Body::TooLarge => Err(Box::new(Verdict::Fail(format!(
+            "HTTP {status} with an answer larger than 1 MiB"
+        )))),
+        // A 2xx status line means the platform took the request: sending it again now
+        // could act twice. The next run resends it under the same orderNo.
+        Body::Broken(e) if status.is_success() => {
+            let what = if e.is_timeout() {
+                "timed out waiting for the rest of the answer".to_string()
+            } else {
+                format!("the answer was cut short ({})", describe(&e))
+            };
+            Err(Box::new(Verdict::InDoubt(format!(
+                "HTTP {status}, then {what}: the platform may have accepted it; it is in doubt, and the next run resends it under the same orderNo"
+            ))))
+        }
+        Body::Broken(e) if retryable(status) => Err(Box::new(Verdict::Retry {
+            error: describe(&e),
+            retry_after,
+        })),
+        Body::Broken(e) => Err(Box::new(Verdict::Fail(describe(&e)))),
+    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! file and defaults, in that order of precedence; environments and their URLs.
 
 use crate::cli::{ColorChoice, EnvName, GlobalArgs, OutputFormat};
+use crate::error::Refusal;
 use crate::protocol::{DEFAULT_ORDER_NO_PREFIX, REFUND_NOTICE_PATH};
-use crate::user_error;
-use anyhow::Result;
+use crate::refuse;
+type Result<T, E = Refusal> = std::result::Result<T, E>;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -165,140 +166,14 @@ impl Settings {
     pub fn resolve(args: &GlobalArgs) -> Result<Settings> {
         let (file, source) = load_config(args.config.as_deref())?;
         let source = source.as_ref();
-        let at = |span: &Range<usize>| place(source, span);
-        let env = match (args.env, &file.env) {
-            (Some(env), _) => env,
-            (None, Some(name)) => parse_env_name(name.get_ref()).ok_or_else(|| {
-                user_error!(
-                    "{}: env = \"{}\" is not test, prod or sandbox",
-                    at(&name.span()),
-                    crate::text::quote(name.get_ref())
-                )
-            })?,
-            (None, None) => EnvName::Test,
-        };
-        let mut environment_urls = BTreeMap::from([
-            ("test".to_string(), TEST_BASE_URL.to_string()),
-            ("prod".to_string(), PROD_BASE_URL.to_string()),
-        ]);
-        for (name, env) in &file.environments {
-            if let Some(url) = &env.base_url {
-                let url = check_base_url(url.get_ref()).map_err(|e| {
-                    user_error!(
-                        "{}: [environments.{}] {e}",
-                        at(&url.span()),
-                        crate::text::quote(name)
-                    )
-                })?;
-                environment_urls.insert(name.clone(), url);
-            }
-        }
-        // The named environment's URL as configured (already checked), else its default; no
-        // URL for the sandbox means the in-process one.
-        let target = match (&args.base_url, environment_urls.get(env_key(env))) {
-            (Some(url), _) => Target::Remote {
-                base_url: check_base_url(url)?,
-            },
-            (None, Some(url)) => Target::Remote {
-                base_url: url.clone(),
-            },
-            (None, None) => Target::InProcessSandbox,
-        };
-        let journal = if args.no_journal {
-            JournalChoice::Disabled
-        } else if let Some(path) = args.journal.clone() {
-            JournalChoice::File(path)
-        } else if target == Target::InProcessSandbox {
-            JournalChoice::Throwaway
-        } else if let Some(path) = file.journal.clone() {
-            JournalChoice::File(path)
-        } else {
-            JournalChoice::File(default_journal_path()?)
-        };
-        let mut headers = Vec::new();
-        for (name, value) in &file.headers {
-            let whence = Whence::Config(at(&value.span()));
-            headers.push(header(name, value.get_ref(), &whence)?);
-        }
-        for raw in &args.headers {
-            let extra = flag_header(raw)?;
-            // A flag overrides the config's header of the same name.
-            headers.retain(|h: &ExtraHeader| !h.name.eq_ignore_ascii_case(&extra.name));
-            headers.push(extra);
-        }
-        let concurrency = match &file.concurrency {
-            Some(c) if !(1..=crate::cli::MAX_CONCURRENCY).contains(c.get_ref()) => {
-                return Err(user_error!(
-                    "{}: concurrency must be from 1 to {}",
-                    at(&c.span()),
-                    crate::cli::MAX_CONCURRENCY
-                ))
-            }
-            Some(c) => *c.get_ref(),
-            None => 4,
-        };
-        let timeout = match (args.timeout, &file.timeout_secs) {
-            (Some(secs), _)
-                if !(crate::cli::MIN_TIMEOUT_SECS..=crate::cli::MAX_TIMEOUT_SECS)
-                    .contains(&secs) =>
-            {
-                return Err(user_error!(
-                    "--timeout must be at least 1 ms ({}) and at most {} seconds",
-                    crate::cli::MIN_TIMEOUT_SECS,
-                    crate::cli::MAX_TIMEOUT_SECS
-                ))
-            }
-            (Some(secs), _) => Duration::from_secs_f64(secs),
-            (None, Some(t)) if *t.get_ref() == 0 => {
-                return Err(user_error!(
-                    "{}: timeout_secs must be at least 1",
-                    at(&t.span())
-                ))
-            }
-            (None, Some(t)) => Duration::from_secs(*t.get_ref()),
-            (None, None) => Duration::from_secs(30),
-        };
-        let retries = match (args.retries, &file.retries) {
-            (Some(n), _) if n > MAX_RETRIES => {
-                return Err(user_error!("--retries must be at most {MAX_RETRIES}"))
-            }
-            (Some(n), _) => n,
-            (None, Some(n)) if *n.get_ref() > MAX_RETRIES => {
-                return Err(user_error!(
-                    "{}: retries must be at most {MAX_RETRIES}",
-                    at(&n.span())
-                ))
-            }
-            (None, Some(n)) => *n.get_ref(),
-            (None, None) => 3,
-        };
-        let order_no_prefix = match &file.order_no_prefix {
-            Some(prefix) => {
-                let whence = at(&prefix.span());
-                crate::protocol::check_identifier("order_no_prefix", prefix.get_ref())
-                    .map_err(|e| user_error!("{whence}: {e}"))?;
-                if prefix.get_ref().len() > 16 {
-                    return Err(user_error!(
-                        "{whence}: order_no_prefix is longer than 16 characters"
-                    ));
-                }
-                prefix.get_ref().clone()
-            }
-            None => DEFAULT_ORDER_NO_PREFIX.into(),
-        };
-        let policy_source = match (&args.policy_source, &file.policy_source) {
-            (Some(code), _) => {
-                crate::protocol::check_identifier("the channel code (--policy-source)", code)
-                    .map_err(|e| user_error!("{e}"))?;
-                Some(code.clone())
-            }
-            (None, Some(code)) => {
-                crate::protocol::check_identifier("policy_source", code.get_ref())
-                    .map_err(|e| user_error!("{}: {e}", at(&code.span())))?;
-                Some(code.get_ref().clone())
-            }
-            (None, None) => None,
-        };
+        let env = env_name(args, &file, source)?;
+        let environment_urls = environment_urls(&file, source)?;
+        let target = target(args, env, &environment_urls)?;
+        let journal = journal_choice(args, &file, &target)?;
+        let headers = headers(args, &file, source)?;
+        let (concurrency, timeout, retries) = numbers(args, &file, source)?;
+        let order_no_prefix = order_no_prefix(&file, source)?;
+        let policy_source = policy_source(args, &file, source)?;
         Ok(Settings {
             env,
             target,
@@ -328,7 +203,8 @@ impl Settings {
     /// The channel code, required to build an envelope.
     pub fn require_policy_source(&self) -> Result<&str> {
         self.policy_source.as_deref().ok_or_else(|| {
-            user_error!(
+            refuse!(
+                Config,
                 "no channel code: pass --policy-source CODE, set AVATAR_POLICY_SOURCE, or put \
                  policy_source = \"CODE\" in the config file"
             )
@@ -354,6 +230,206 @@ pub fn env_key(env: EnvName) -> &'static str {
     }
 }
 
+/// The environment: flag, config, else test.
+fn env_name(args: &GlobalArgs, file: &FileConfig, source: Option<&ConfigFile>) -> Result<EnvName> {
+    let at = |span: &Range<usize>| place(source, span);
+    let env = match (args.env, &file.env) {
+        (Some(env), _) => env,
+        (None, Some(name)) => parse_env_name(name.get_ref()).ok_or_else(|| {
+            refuse!(
+                Config,
+                "{}: env = \"{}\" is not test, prod or sandbox",
+                at(&name.span()),
+                crate::text::quote(name.get_ref())
+            )
+        })?,
+        (None, None) => EnvName::Test,
+    };
+    Ok(env)
+}
+
+/// Base URL of each named environment, configured ones checked.
+fn environment_urls(
+    file: &FileConfig,
+    source: Option<&ConfigFile>,
+) -> Result<BTreeMap<String, String>> {
+    let at = |span: &Range<usize>| place(source, span);
+    let mut environment_urls = BTreeMap::from([
+        ("test".to_string(), TEST_BASE_URL.to_string()),
+        ("prod".to_string(), PROD_BASE_URL.to_string()),
+    ]);
+    for (name, env) in &file.environments {
+        if let Some(url) = &env.base_url {
+            let url = check_base_url(url.get_ref()).map_err(|e| {
+                refuse!(
+                    Config,
+                    "{}: [environments.{}] {e}",
+                    at(&url.span()),
+                    crate::text::quote(name)
+                )
+            })?;
+            environment_urls.insert(name.clone(), url);
+        }
+    }
+    Ok(environment_urls)
+}
+
+fn target(
+    args: &GlobalArgs,
+    env: EnvName,
+    environment_urls: &BTreeMap<String, String>,
+) -> Result<Target> {
+    // The named environment's URL as configured (already checked), else its default; no
+    // URL for the sandbox means the in-process one.
+    let target = match (&args.base_url, environment_urls.get(env_key(env))) {
+        (Some(url), _) => Target::Remote {
+            base_url: check_base_url(url)?,
+        },
+        (None, Some(url)) => Target::Remote {
+            base_url: url.clone(),
+        },
+        (None, None) => Target::InProcessSandbox,
+    };
+    Ok(target)
+}
+
+fn journal_choice(args: &GlobalArgs, file: &FileConfig, target: &Target) -> Result<JournalChoice> {
+    let journal = if args.no_journal {
+        JournalChoice::Disabled
+    } else if let Some(path) = args.journal.clone() {
+        JournalChoice::File(path)
+    } else if *target == Target::InProcessSandbox {
+        JournalChoice::Throwaway
+    } else if let Some(path) = file.journal.clone() {
+        JournalChoice::File(path)
+    } else {
+        JournalChoice::File(default_journal_path()?)
+    };
+    Ok(journal)
+}
+
+/// The config's headers, then the flags' (a flag overrides the config's header of that name).
+fn headers(
+    args: &GlobalArgs,
+    file: &FileConfig,
+    source: Option<&ConfigFile>,
+) -> Result<Vec<ExtraHeader>> {
+    let at = |span: &Range<usize>| place(source, span);
+    let mut headers = Vec::new();
+    for (name, value) in &file.headers {
+        let whence = Whence::Config(at(&value.span()));
+        headers.push(header(name, value.get_ref(), &whence)?);
+    }
+    for raw in &args.headers {
+        let extra = flag_header(raw)?;
+        // A flag overrides the config's header of the same name.
+        headers.retain(|h: &ExtraHeader| !h.name.eq_ignore_ascii_case(&extra.name));
+        headers.push(extra);
+    }
+    Ok(headers)
+}
+
+/// Concurrency, timeout (seconds) and retries, each held to its range.
+fn numbers(
+    args: &GlobalArgs,
+    file: &FileConfig,
+    source: Option<&ConfigFile>,
+) -> Result<(usize, Duration, u32)> {
+    let at = |span: &Range<usize>| place(source, span);
+    let concurrency = match &file.concurrency {
+        Some(c) if !(1..=crate::cli::MAX_CONCURRENCY).contains(c.get_ref()) => {
+            return Err(refuse!(
+                Config,
+                "{}: concurrency must be from 1 to {}",
+                at(&c.span()),
+                crate::cli::MAX_CONCURRENCY
+            ))
+        }
+        Some(c) => *c.get_ref(),
+        None => 4,
+    };
+    let timeout = match (args.timeout, &file.timeout_secs) {
+        (Some(secs), _)
+            if !(crate::cli::MIN_TIMEOUT_SECS..=crate::cli::MAX_TIMEOUT_SECS).contains(&secs) =>
+        {
+            return Err(refuse!(
+                Config,
+                "--timeout must be at least 1 ms ({}) and at most {} seconds",
+                crate::cli::MIN_TIMEOUT_SECS,
+                crate::cli::MAX_TIMEOUT_SECS
+            ))
+        }
+        (Some(secs), _) => Duration::from_secs_f64(secs),
+        (None, Some(t)) if *t.get_ref() == 0 => {
+            return Err(refuse!(
+                Config,
+                "{}: timeout_secs must be at least 1",
+                at(&t.span())
+            ))
+        }
+        (None, Some(t)) => Duration::from_secs(*t.get_ref()),
+        (None, None) => Duration::from_secs(30),
+    };
+    let retries = match (args.retries, &file.retries) {
+        (Some(n), _) if n > MAX_RETRIES => {
+            return Err(refuse!(Config, "--retries must be at most {MAX_RETRIES}"))
+        }
+        (Some(n), _) => n,
+        (None, Some(n)) if *n.get_ref() > MAX_RETRIES => {
+            return Err(refuse!(
+                Config,
+                "{}: retries must be at most {MAX_RETRIES}",
+                at(&n.span())
+            ))
+        }
+        (None, Some(n)) => *n.get_ref(),
+        (None, None) => 3,
+    };
+    Ok((concurrency, timeout, retries))
+}
+
+fn order_no_prefix(file: &FileConfig, source: Option<&ConfigFile>) -> Result<String> {
+    let at = |span: &Range<usize>| place(source, span);
+    let order_no_prefix = match &file.order_no_prefix {
+        Some(prefix) => {
+            let whence = at(&prefix.span());
+            crate::protocol::check_identifier("order_no_prefix", prefix.get_ref())
+                .map_err(|e| refuse!(Config, "{whence}: {e}"))?;
+            if prefix.get_ref().len() > 16 {
+                return Err(refuse!(
+                    Config,
+                    "{whence}: order_no_prefix is longer than 16 characters"
+                ));
+            }
+            prefix.get_ref().clone()
+        }
+        None => DEFAULT_ORDER_NO_PREFIX.into(),
+    };
+    Ok(order_no_prefix)
+}
+
+fn policy_source(
+    args: &GlobalArgs,
+    file: &FileConfig,
+    source: Option<&ConfigFile>,
+) -> Result<Option<String>> {
+    let at = |span: &Range<usize>| place(source, span);
+    let policy_source = match (&args.policy_source, &file.policy_source) {
+        (Some(code), _) => {
+            crate::protocol::check_identifier("the channel code (--policy-source)", code)
+                .map_err(Refusal::Config)?;
+            Some(code.clone())
+        }
+        (None, Some(code)) => {
+            crate::protocol::check_identifier("policy_source", code.get_ref())
+                .map_err(|e| refuse!(Config, "{}: {e}", at(&code.span())))?;
+            Some(code.get_ref().clone())
+        }
+        (None, None) => None,
+    };
+    Ok(policy_source)
+}
+
 fn parse_env_name(name: &str) -> Option<EnvName> {
     [EnvName::Test, EnvName::Prod, EnvName::Sandbox]
         .into_iter()
@@ -367,7 +443,7 @@ pub fn endpoint_url(base_url: &str) -> String {
 
 /// The base URL in its one canonical spelling (see [`crate::base_url::normalize`]).
 pub fn check_base_url(raw: &str) -> Result<String> {
-    crate::base_url::normalize(raw).map_err(|e| user_error!("{e}"))
+    Ok(crate::base_url::normalize(raw)?)
 }
 
 pub fn url_host(url: &str) -> Option<String> {
@@ -403,11 +479,12 @@ fn flag_header(raw: &str) -> Result<ExtraHeader> {
             Some((name, _)) if is_token(name.trim()) => format!("{}=…", name.trim()),
             _ => "…".to_string(),
         };
-        return Err(user_error!("-H '{shown}': {usage}"));
+        return Err(refuse!(Config, "-H '{shown}': {usage}"));
     };
     let name = name.trim();
     if !is_token(name) {
-        return Err(user_error!(
+        return Err(refuse!(
+            Config,
             "-H '…': {usage}, and the part before ':' is not a valid HTTP header name"
         ));
     }
@@ -425,7 +502,8 @@ fn header(name: &str, value: &str, whence: &Whence) -> Result<ExtraHeader> {
             Whence::Flag => "-H".to_string(),
             Whence::Config(at) => format!("{at}: [headers]"),
         };
-        return Err(user_error!(
+        return Err(refuse!(
+            Config,
             "{at}: '{}' is not a valid HTTP header name",
             crate::text::quote(name)
         ));
@@ -435,7 +513,8 @@ fn header(name: &str, value: &str, whence: &Whence) -> Result<ExtraHeader> {
         .iter()
         .find(|h| h.eq_ignore_ascii_case(name))
     {
-        return Err(user_error!(
+        return Err(refuse!(
+            Config,
             "{what}: {framing} frames the request or the connection, which avatar-cli does \
              itself; remove this header"
         ));
@@ -444,15 +523,16 @@ fn header(name: &str, value: &str, whence: &Whence) -> Result<ExtraHeader> {
         Some(path) => {
             let path = path.trim();
             if path.is_empty() {
-                return Err(user_error!("{what}: no file named after '@'"));
+                return Err(refuse!(Config, "{what}: no file named after '@'"));
             }
-            read_header_file(Path::new(path)).map_err(|e| user_error!("{what}: {e}"))?
+            read_header_file(Path::new(path)).map_err(|e| refuse!(Config, "{what}: {e}"))?
         }
         None => value.to_string(),
     };
     // Checked without echoing the value: it is a secret.
     reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
-        user_error!(
+        refuse!(
+            Config,
             "{what}: the value has characters not allowed in an HTTP header (control \
              characters or non-ASCII)"
         )
@@ -534,14 +614,15 @@ fn load_config(named: Option<&Path>) -> Result<(FileConfig, Option<ConfigFile>)>
             return Ok((FileConfig::default(), None))
         }
         Err(e) => {
-            return Err(user_error!(
+            return Err(refuse!(
+                Config,
                 "cannot read config file {}: {e}",
                 path.display()
             ))
         }
     };
     let config =
-        parse_config(&text).map_err(|e| user_error!("config file {}: {e}", path.display()))?;
+        parse_config(&text).map_err(|e| refuse!(Config, "config file {}: {e}", path.display()))?;
     Ok((config, Some(ConfigFile { path, text })))
 }
 
@@ -602,7 +683,12 @@ fn default_journal_path() -> Result<PathBuf> {
     // Linux has a state dir (XDG_STATE_HOME); macOS and Windows do not, so fall back to local data.
     let dir = dirs::state_dir()
         .or_else(dirs::data_local_dir)
-        .ok_or_else(|| user_error!("no state directory on this system: pass --journal FILE"))?;
+        .ok_or_else(|| {
+            refuse!(
+                Config,
+                "no state directory on this system: pass --journal FILE"
+            )
+        })?;
     Ok(dir.join("avatar-cli").join("journal.sqlite3"))
 }
 

@@ -5,19 +5,22 @@
 //! consumer (so stdout, the report and the tally are written by one hand, in arrival order).
 
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
-use crate::journal::{self, Claim, Journal, JournalReader, NoticeKey};
-use crate::notice::{NoticeResult, Outcome, Row};
-use crate::output::{Console, Tally};
+use crate::journal::{self, rule, Claim, Journal, JournalReader, NoticeKey};
+use crate::notice::{Notice, NoticeResult, Outcome};
+use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
 use crate::protocol;
 use chrono::Utc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, Mutex};
 
 /// How long to wait before asking again for a notice another process is sending.
 const BUSY_POLL: Duration = Duration::from_millis(200);
+
+/// The warning on a send that repeats an attempt whose answer never came.
+const RESENT_IN_DOUBT: &str =
+    "resent: an earlier attempt may have reached the platform; same orderNo";
 
 /// What is fixed for one run.
 pub struct RunPlan {
@@ -25,11 +28,19 @@ pub struct RunPlan {
     pub endpoint: String,
     pub policy_source: String,
     pub force: bool,
-    /// `Some(prefix)` when order numbers may be generated.
-    pub generate: Option<String>,
+    /// `Some(prefix)` when order numbers may be generated; `None` when they may not.
+    pub order_no_prefix_when_generating: Option<String>,
     pub concurrency: usize,
     pub rate: Option<f64>,
     pub fail_fast: bool,
+}
+
+/// One result, as the engine hands it to the output side.
+#[derive(Debug)]
+pub struct Delivered {
+    pub result: NoticeResult,
+    /// The journal failed on this notice: the run stops, and ends with exit 3.
+    pub journal_error: Option<String>,
 }
 
 /// How the run ended, for the exit code.
@@ -40,26 +51,9 @@ pub struct RunEnd {
     pub journal_error: Option<String>,
     /// The results could not be written (stdout or the report): the run stopped early.
     pub output_error: Option<String>,
+    /// Rows of the input were not handed over (the file changed or could not be read again).
+    pub unsent_rows: bool,
     pub elapsed: Duration,
-}
-
-impl RunEnd {
-    /// cli.md's table: the first that applies wins.
-    pub fn exit_code(&self) -> u8 {
-        use crate::error::code;
-        if self.interrupted {
-            code::INTERRUPTED
-        } else if self.journal_error.is_some()
-            || self.output_error.is_some()
-            || self.tally.get(Outcome::Failed) > 0
-        {
-            code::FAILED
-        } else if self.tally.get(Outcome::Rejected) > 0 {
-            code::REJECTED
-        } else {
-            code::OK
-        }
-    }
 }
 
 pub struct Engine {
@@ -67,7 +61,6 @@ pub struct Engine {
     journal: Option<Journal>,
     plan: RunPlan,
     stop: Stop,
-    interrupted: Arc<AtomicBool>,
     rate: Option<RateLimit>,
 }
 
@@ -79,43 +72,25 @@ impl Engine {
             journal,
             plan,
             stop: Stop::default(),
-            interrupted: Arc::default(),
             rate,
         }
     }
 
-    /// First Ctrl-C or SIGTERM: start nothing new and let what is in flight finish. A second
-    /// one exits at once; what was in flight is then "in doubt" in the journal.
-    pub fn watch_signals(&self, console: Arc<Console>) {
-        let stop = self.stop.clone();
-        let interrupted = Arc::clone(&self.interrupted);
-        tokio::spawn(async move {
-            if crate::pace::stop_signal().await.is_err() {
-                return;
-            }
-            interrupted.store(true, Ordering::SeqCst);
-            stop.trigger();
-            console.finish_progress();
-            console.note("stopping: starting nothing new, waiting for the requests in flight (Ctrl-C again to quit at once)");
-            if crate::pace::stop_signal().await.is_ok() {
-                console.error("interrupted again: quitting; notices in flight are in doubt and the next run resends them");
-                std::process::exit(i32::from(crate::error::code::INTERRUPTED));
-            }
-        });
+    /// The run's stop flag: triggered, the engine starts nothing new.
+    pub fn stop(&self) -> Stop {
+        self.stop.clone()
     }
 
-    /// Sends every row from `rows` (about `expected` of them); `on_result` sees each result as
-    /// it arrives. When it reports that a result could not be written, the run stops starting
-    /// new notices, as on Ctrl-C: those in flight finish and are recorded.
+    /// Sends every notice from `notices` (about `expected` of them) and each result down
+    /// `results`, in the order they end. Returns when every worker is done. Prints nothing:
+    /// the receiving side shows results, and triggers [`Engine::stop`] when it cannot.
     pub async fn run(
         self: Arc<Self>,
-        rows: mpsc::Receiver<Row>,
+        notices: mpsc::Receiver<Notice>,
         expected: u64,
-        mut on_result: impl FnMut(&NoticeResult) -> Result<(), String> + Send,
-    ) -> RunEnd {
-        let started = Instant::now();
-        let rows = Arc::new(Mutex::new(rows));
-        let (results_tx, mut results_rx) = mpsc::channel::<(NoticeResult, Option<String>)>(1024);
+        results: mpsc::Sender<Delivered>,
+    ) {
+        let notices = Arc::new(Mutex::new(notices));
         let mut workers = tokio::task::JoinSet::new();
         // One task per worker and nothing else per slot; no more workers than notices.
         let workers_wanted = self
@@ -125,14 +100,14 @@ impl Engine {
             .max(1);
         for _ in 0..workers_wanted {
             let engine = Arc::clone(&self);
-            let rows = Arc::clone(&rows);
-            let results = results_tx.clone();
+            let notices = Arc::clone(&notices);
+            let results = results.clone();
             workers.spawn(async move {
                 loop {
-                    let Some(row) = rows.lock().await.recv().await else {
+                    let Some(notice) = notices.lock().await.recv().await else {
                         break;
                     };
-                    let (result, journal_error) = engine.process(row).await;
+                    let (result, journal_error) = engine.process(notice).await;
                     if engine.plan.fail_fast
                         && matches!(result.outcome, Outcome::Rejected | Outcome::Failed)
                     {
@@ -141,42 +116,30 @@ impl Engine {
                     if journal_error.is_some() {
                         engine.stop.trigger();
                     }
-                    if results.send((result, journal_error)).await.is_err() {
+                    let delivered = Delivered {
+                        result,
+                        journal_error,
+                    };
+                    if results.send(delivered).await.is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(results_tx);
-        let mut end = RunEnd::default();
-        while let Some((result, journal_error)) = results_rx.recv().await {
-            end.tally.add(result.outcome);
-            if end.journal_error.is_none() {
-                end.journal_error = journal_error;
-            }
-            if let Err(e) = on_result(&result) {
-                if end.output_error.is_none() {
-                    end.output_error = Some(e);
-                    self.stop.trigger();
-                }
-            }
-        }
+        drop(results);
         while workers.join_next().await.is_some() {}
-        end.interrupted = self.interrupted.load(Ordering::SeqCst);
-        end.elapsed = started.elapsed();
-        end
     }
 
     /// One notice, start to end. Never fails: every path ends in a result.
-    async fn process(&self, row: Row) -> (NoticeResult, Option<String>) {
-        let mut result = NoticeResult::new(&row, Outcome::NotSent);
+    async fn process(&self, notice: Notice) -> (NoticeResult, Option<String>) {
+        let mut result = NoticeResult::new(&notice, Outcome::NotSent);
         if self.stop.is_triggered() {
             result.error = Some("the run stopped before this notice's turn".into());
             return (result, None);
         }
         let outcome = match &self.journal {
-            None => self.send_unjournaled(&row, &mut result).await,
-            Some(journal) => self.send_journaled(journal, &row, &mut result).await,
+            None => self.send_unjournaled(&notice, &mut result).await,
+            Some(journal) => self.send_journaled(journal, &notice, &mut result).await,
         };
         match outcome {
             Ok(()) => {
@@ -196,32 +159,35 @@ impl Engine {
         }
     }
 
-    /// A candidate order number, only for a row that gives none (a given one always wins).
-    fn generated_order_no(&self, row: &Row) -> Option<String> {
-        if row.order_no.is_some() {
+    /// A candidate order number, only for a notice that gives none (a given one always wins).
+    fn generated_order_no(&self, notice: &Notice) -> Option<String> {
+        if notice.order_no.is_some() {
             return None;
         }
-        self.plan.generate.as_deref().map(new_order_no)
+        self.plan
+            .order_no_prefix_when_generating
+            .as_deref()
+            .map(new_order_no)
     }
 
     async fn send_unjournaled(
         &self,
-        row: &Row,
+        notice: &Notice,
         result: &mut NoticeResult,
     ) -> Result<(), JournalFailed> {
-        let Some(order_no) = row
+        let Some(order_no) = notice
             .order_no
             .clone()
-            .or_else(|| self.generated_order_no(row))
+            .or_else(|| self.generated_order_no(notice))
         else {
             result.outcome = Outcome::Failed;
-            result.error = Some(missing_order_no(&row.policy_no));
+            result.error = Some(rule::missing_order_no(&notice.policy_no));
             return Ok(());
         };
         self.client
             .send(
                 &order_no,
-                &row.details,
+                &notice.details,
                 &NoLog,
                 &self.stop,
                 self.rate.as_ref(),
@@ -233,20 +199,20 @@ impl Engine {
     async fn send_journaled(
         &self,
         journal: &Journal,
-        row: &Row,
+        notice: &Notice,
         result: &mut NoticeResult,
     ) -> Result<(), JournalFailed> {
         let key = NoticeKey {
             endpoint: self.plan.endpoint.clone(),
             policy_source: self.plan.policy_source.clone(),
-            policy_no: row.policy_no.clone(),
+            policy_no: notice.policy_no.clone(),
         };
         loop {
             let claim = journal
                 .claim(
                     key.clone(),
-                    row.order_no.clone(),
-                    self.generated_order_no(row),
+                    notice.order_no.clone(),
+                    self.generated_order_no(notice),
                     self.plan.force,
                 )
                 .await
@@ -255,42 +221,23 @@ impl Engine {
                 Claim::Claimed {
                     notice_id,
                     order_no,
+                    in_doubt,
                     ..
                 } => {
-                    let log = JournalLog { journal, notice_id };
-                    self.client
-                        .send(
-                            &order_no,
-                            &row.details,
-                            &log,
-                            &self.stop,
-                            self.rate.as_ref(),
-                            result,
-                        )
-                        .await?;
-                    if result.attempts == 0 {
-                        // Claimed, then stopped before the first request: give the claim back.
-                        journal
-                            .release(notice_id)
-                            .await
-                            .map_err(|e| JournalFailed(e.into()))?;
-                    }
-                    return Ok(());
+                    let claimed = Claimed {
+                        journal,
+                        notice_id,
+                        order_no: &order_no,
+                        in_doubt,
+                    };
+                    return self.send_claimed(claimed, notice, result).await;
                 }
                 Claim::AlreadyAccepted {
                     order_no,
                     deal_code,
                     deal_desc,
                 } => {
-                    if let Some(given) = row.order_no.as_deref().filter(|g| *g != order_no) {
-                        result.warnings.push(format!(
-                            "already accepted under orderNo {order_no}; the orderNo given now ({given}) was not sent (use --force to send it)"
-                        ));
-                    }
-                    result.outcome = Outcome::Skipped;
-                    result.order_no = Some(order_no);
-                    result.deal_code = deal_code;
-                    result.deal_desc = deal_desc;
+                    skipped(notice, result, order_no, deal_code, deal_desc);
                     return Ok(());
                 }
                 Claim::Busy { owner } => {
@@ -306,17 +253,87 @@ impl Engine {
                     given,
                 } => {
                     result.outcome = Outcome::Failed;
-                    result.error = Some(order_conflict(&row.policy_no, &journal_order_no, &given));
+                    result.error = Some(rule::order_conflict(
+                        &notice.policy_no,
+                        &journal_order_no,
+                        &given,
+                    ));
                     return Ok(());
                 }
                 Claim::NeedsOrderNo => {
                     result.outcome = Outcome::Failed;
-                    result.error = Some(missing_order_no(&row.policy_no));
+                    result.error = Some(rule::missing_order_no(&notice.policy_no));
                     return Ok(());
                 }
             }
         }
     }
+}
+
+/// A notice this run now holds in the journal.
+struct Claimed<'a> {
+    journal: &'a Journal,
+    notice_id: i64,
+    order_no: &'a str,
+    /// An earlier attempt has no answer: this send repeats it.
+    in_doubt: bool,
+}
+
+impl Engine {
+    async fn send_claimed(
+        &self,
+        claimed: Claimed<'_>,
+        notice: &Notice,
+        result: &mut NoticeResult,
+    ) -> Result<(), JournalFailed> {
+        let Claimed {
+            journal,
+            notice_id,
+            order_no,
+            in_doubt,
+        } = claimed;
+        if in_doubt {
+            result.warnings.push(RESENT_IN_DOUBT.to_string());
+        }
+        let log = JournalLog { journal, notice_id };
+        self.client
+            .send(
+                order_no,
+                &notice.details,
+                &log,
+                &self.stop,
+                self.rate.as_ref(),
+                result,
+            )
+            .await?;
+        if result.attempts == 0 {
+            // Claimed, then stopped before the first request: give the claim back.
+            journal
+                .release(notice_id)
+                .await
+                .map_err(|e| JournalFailed(e.into()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Accepted earlier: the journal's orderNo and answer, and a word if another was given.
+fn skipped(
+    notice: &Notice,
+    result: &mut NoticeResult,
+    order_no: String,
+    deal_code: Option<String>,
+    deal_desc: Option<String>,
+) {
+    if let Some(given) = notice.order_no.as_deref().filter(|g| *g != order_no) {
+        result.warnings.push(format!(
+            "already accepted under orderNo {order_no}; the orderNo given now ({given}) was not sent (use --force to send it)"
+        ));
+    }
+    result.outcome = Outcome::Skipped;
+    result.order_no = Some(order_no);
+    result.deal_code = deal_code;
+    result.deal_desc = deal_desc;
 }
 
 /// Journals each attempt of one claimed notice.
@@ -371,54 +388,12 @@ impl AttemptLog for JournalLog<'_> {
     }
 }
 
-/// What a row will do, decided before anything is sent so that a bad row stops the whole run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Preflight {
-    /// Will be sent under this orderNo (`None`: one will be generated).
-    Send { order_no: Option<String> },
-    /// Already accepted under this orderNo.
-    Skip { order_no: String },
-}
-
-/// The journal-aware checks of one row: an orderNo that contradicts the journal, or no orderNo
-/// at all, is an input error (exit 2, nothing sent).
-pub fn preflight(
-    row: &Row,
-    recorded: Option<&journal::Recorded>,
-    generate: bool,
-    force: bool,
-) -> Result<Preflight, String> {
-    match (recorded, row.order_no.as_deref()) {
-        (Some(rec), _) if rec.ever_accepted && !force => Ok(Preflight::Skip {
-            order_no: rec.order_no.clone(),
-        }),
-        (Some(rec), Some(given)) if given != rec.order_no => {
-            let accepted_forced = rec.ever_accepted && force;
-            if accepted_forced || rec.attempts == 0 {
-                Ok(Preflight::Send {
-                    order_no: Some(given.to_string()),
-                })
-            } else {
-                Err(order_conflict(&row.policy_no, &rec.order_no, given))
-            }
-        }
-        (Some(rec), _) => Ok(Preflight::Send {
-            order_no: Some(rec.order_no.clone()),
-        }),
-        (None, Some(given)) => Ok(Preflight::Send {
-            order_no: Some(given.to_string()),
-        }),
-        (None, None) if generate => Ok(Preflight::Send { order_no: None }),
-        (None, None) => Err(missing_order_no(&row.policy_no)),
-    }
-}
-
-/// Looks up a row's journal record, for [`preflight`].
+/// Looks up a notice's journal record, for the first pass's [`journal::rule::decide`].
 pub fn lookup(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     policy_no: &str,
-) -> anyhow::Result<Option<journal::Recorded>> {
+) -> Result<Option<journal::Recorded>, journal::JournalError> {
     let Some(reader) = reader else {
         return Ok(None);
     };
@@ -427,24 +402,10 @@ pub fn lookup(
         policy_source: plan.policy_source.clone(),
         policy_no: policy_no.to_string(),
     };
-    Ok(reader.lookup(&key)?)
+    reader.lookup(&key)
 }
 
 /// A fresh order number with this prefix, from the clock and a random suffix.
 pub fn new_order_no(prefix: &str) -> String {
     protocol::generate_order_no(prefix, Utc::now(), |n| fastrand::usize(..n))
-}
-
-pub fn missing_order_no(policy_no: &str) -> String {
-    format!(
-        "no orderNo for policy {policy_no}: pass the policy's order number (--order-no, or an orderNo column), \
-         or --generate-order-no to make one up"
-    )
-}
-
-fn order_conflict(policy_no: &str, journal_order_no: &str, given: &str) -> String {
-    format!(
-        "policy {policy_no} was already sent under orderNo {journal_order_no} (see `avatar-cli history --policy {policy_no}`), \
-         but orderNo {given} is given now; a notice is never sent under two orderNos: give {journal_order_no} or none"
-    )
 }

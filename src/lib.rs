@@ -1,21 +1,23 @@
 //! avatar-cli: sends Huanong Avatar interface 5.30 refund (rescission) notices.
 //!
-//! `main.rs` only parses and maps the result to an exit code; everything else lives here so
-//! that tests can reach it.
+//! `main.rs` only parses and maps the result to an exit code; everything else lives here. The
+//! public modules are what `main.rs` and the tests use; the rest is crate-private, so the
+//! compiler reports what nothing uses.
 
-pub mod base_url;
+pub(crate) mod base_url;
 pub mod cli;
-pub mod client;
+pub(crate) mod client;
 pub mod commands;
 pub mod config;
-pub mod engine;
+pub(crate) mod engine;
 pub mod error;
 pub mod input;
-pub mod journal;
+pub(crate) mod journal;
 pub mod notice;
-pub mod output;
-pub mod pace;
+pub(crate) mod output;
+pub(crate) mod pace;
 pub mod protocol;
-pub mod sandbox;
-pub mod session;
+pub(crate) mod run;
+pub(crate) mod sandbox;
+pub mod signals;
 pub mod text;

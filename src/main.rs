@@ -1,7 +1,9 @@
-//! Parse, run, turn the result into an exit code. Everything else is in the library.
+//! Parse, run, turn the result into an exit code. Everything else is in the library; this is
+//! the one place that ends the process.
 
+use avatar_cli::error::{code, Refusal};
 use avatar_cli::text::escape_controls;
-use avatar_cli::{cli::Cli, commands, error::code};
+use avatar_cli::{cli::Cli, commands, signals};
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,8 +15,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let shown: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into()).collect();
             if let Some(message) = avatar_cli::cli::explain(&e, &shown) {
-                say(&message);
-                return ExitCode::from(code::USAGE);
+                return refused(&Refusal::Usage(message));
             }
             // --help and --version print to stdout and succeed; usage errors exit 2.
             let _ = e.print();
@@ -31,26 +32,37 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            say(&format!("cannot start the async runtime: {e}"));
-            return ExitCode::from(code::FAILED);
+            return refused(&Refusal::Machine(format!(
+                "cannot start the async runtime: {e}"
+            )))
         }
     };
-    match runtime.block_on(commands::run(cli)) {
-        Ok(status) => ExitCode::from(status),
-        Err(e) => {
-            // Every error that reaches here was found before anything was sent.
-            say(&format!("{e:#}"));
-            ExitCode::from(code::USAGE)
+    let run = async {
+        tokio::select! {
+            ended = commands::run(cli) => ended,
+            () = signals::quit_requested() => quit_at_once(),
         }
+    };
+    match runtime.block_on(run) {
+        Ok(status) => ExitCode::from(status),
+        // A refusal is made only before anything is sent.
+        Err(refusal) => refused(&refusal),
     }
 }
 
-/// An error on stderr, escaped like every other line there. A stderr that cannot be written is
-/// no reason to panic: the exit code still tells.
-fn say(message: &str) {
+/// A second Ctrl-C: the message was said; leave now, without waiting for what is in flight
+/// (the journal holds it as in doubt, and the next run resends it).
+fn quit_at_once() -> ! {
+    std::process::exit(i32::from(code::INTERRUPTED))
+}
+
+/// The refusal on stderr, escaped like every other line there. A stderr that cannot be written
+/// is no reason to panic: the exit code still tells.
+fn refused(refusal: &Refusal) -> ExitCode {
     let _ = writeln!(
         std::io::stderr().lock(),
         "error: {}",
-        escape_controls(message)
+        escape_controls(&refusal.to_string())
     );
+    ExitCode::from(refusal.exit_code())
 }

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// One notice to send, as read from flags, a CSV row or a JSON Lines line, already validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
+pub struct Notice {
     /// Physical line the record starts on (header = line 1); `None` for `send`.
     pub line: Option<u64>,
     pub policy_no: String,
@@ -15,6 +15,9 @@ pub struct Row {
     pub order_no: Option<String>,
     pub details: RefundDetails,
 }
+
+/// The input readers' name for a validated [`Notice`]: one per row they read.
+pub type Row = Notice;
 
 /// How one HTTP attempt ended, as the client reports it and the journal records it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,7 +30,8 @@ pub struct AttemptEnd {
     pub elapsed_ms: u64,
 }
 
-/// How a notice ended: exactly one of these.
+/// How a notice ended in this run: exactly one of these. What the journal keeps across runs is
+/// `journal::State`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
@@ -70,7 +74,7 @@ impl fmt::Display for Outcome {
 }
 
 /// The result object of `--output json` and of `--report`: the field names are the contract
-/// (cli.md, "Outcomes and the JSON result object"); absent values are `null`.
+/// (README, "Outcomes and output"); absent values are `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoticeResult {
@@ -88,13 +92,37 @@ pub struct NoticeResult {
     pub warnings: Vec<String>,
 }
 
+/// The columns of a CSV report, each with its cell: the same names and order as the JSON
+/// object (less `warnings`), kept beside the struct so the two cannot drift.
+pub const REPORT_COLUMNS: [(&str, Cell); 11] = [
+    ("line", |r| opt(r.line)),
+    ("policyNo", |r| r.policy_no.clone()),
+    ("orderNo", |r| opt(r.order_no.as_ref())),
+    ("outcome", |r| r.outcome.as_str().to_string()),
+    ("dealCode", |r| opt(r.deal_code.as_ref())),
+    ("dealDesc", |r| opt(r.deal_desc.as_ref())),
+    ("httpStatus", |r| opt(r.http_status)),
+    ("attempts", |r| r.attempts.to_string()),
+    ("uuid", |r| opt(r.uuid.as_ref())),
+    ("elapsedMs", |r| r.elapsed_ms.to_string()),
+    ("error", |r| opt(r.error.as_ref())),
+];
+
+/// How one column's cell is drawn from a result.
+pub type Cell = fn(&NoticeResult) -> String;
+
+/// An absent value is an empty cell.
+fn opt(v: Option<impl ToString>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
 impl NoticeResult {
     /// A result with no answer yet: the starting point every path fills in.
-    pub fn new(row: &Row, outcome: Outcome) -> Self {
+    pub fn new(notice: &Notice, outcome: Outcome) -> Self {
         NoticeResult {
-            line: row.line,
-            policy_no: row.policy_no.clone(),
-            order_no: row.order_no.clone(),
+            line: notice.line,
+            policy_no: notice.policy_no.clone(),
+            order_no: notice.order_no.clone(),
             outcome,
             deal_code: None,
             deal_desc: None,
@@ -105,5 +133,33 @@ impl NoticeResult {
             error: None,
             warnings: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_columns_are_the_json_fields_in_order() {
+        let notice = Notice {
+            line: Some(2),
+            policy_no: "P1".into(),
+            order_no: Some("O1".into()),
+            details: Default::default(),
+        };
+        let result = NoticeResult::new(&notice, Outcome::Accepted);
+        let json = serde_json::to_string(&result).unwrap();
+        let at: Vec<usize> = REPORT_COLUMNS
+            .iter()
+            .map(|(name, _)| json.find(&format!("\"{name}\":")).expect(name))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        let fields = serde_json::to_value(&result).unwrap();
+        assert_eq!(fields.as_object().unwrap().len(), REPORT_COLUMNS.len() + 1);
+        let cells = REPORT_COLUMNS.map(|(_, cell)| cell(&result));
+        assert_eq!(cells[0], "2");
+        assert_eq!(cells[3], "accepted");
+        assert_eq!(cells[4], "");
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::config::Settings;
-use crate::notice::{NoticeResult, Outcome};
+use crate::error::Refusal;
+use crate::notice::{NoticeResult, Outcome, REPORT_COLUMNS};
+use crate::refuse;
 use crate::text::{escape_controls, quote};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -285,20 +287,6 @@ pub struct ReportUnwritable {
     pub reason: String,
 }
 
-const REPORT_COLUMNS: [&str; 11] = [
-    "line",
-    "policyNo",
-    "orderNo",
-    "outcome",
-    "dealCode",
-    "dealDesc",
-    "httpStatus",
-    "attempts",
-    "uuid",
-    "elapsedMs",
-    "error",
-];
-
 impl Report {
     /// Refuses a report path that is the input (a file, or what stdin reads when `input` is
     /// `None`) or the journal with its `-wal`/`-shm` files: creating the report would truncate
@@ -307,9 +295,10 @@ impl Report {
         path: &Path,
         input: Option<&Path>,
         journal: Option<&Path>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), Refusal> {
         let refuse = |what: &str, other: &Path| {
-            crate::user_error!(
+            refuse!(
+                Usage,
                 "--report {}: that is {what} {}, which the report would overwrite; choose another report file",
                 quote(&path.display().to_string()),
                 quote(&other.display().to_string())
@@ -321,7 +310,8 @@ impl Report {
             None => {
                 if let (Some(stdin), Ok(report)) = (stdin_identity(), std::fs::metadata(path)) {
                     if stdin == (report.dev(), report.ino()) {
-                        return Err(crate::user_error!(
+                        return Err(refuse!(
+                            Usage,
                             "--report {}: that is the file standard input reads, which the report would overwrite; choose another report file",
                             quote(&path.display().to_string())
                         ));
@@ -342,10 +332,9 @@ impl Report {
         Ok(())
     }
 
-    pub fn create(path: &Path) -> anyhow::Result<Report> {
-        let file = File::create(path).map_err(|e| {
-            crate::user_error!("--report {}: cannot create it: {e}", path.display())
-        })?;
+    pub fn create(path: &Path) -> Result<Report, Refusal> {
+        let file = File::create(path)
+            .map_err(|e| refuse!(Usage, "--report {}: cannot create it: {e}", path.display()))?;
         let writer = if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
@@ -354,7 +343,7 @@ impl Report {
         } else {
             let mut writer = csv::Writer::from_writer(file);
             let header = writer
-                .write_record(REPORT_COLUMNS)
+                .write_record(REPORT_COLUMNS.map(|(name, _)| name))
                 .map_err(io::Error::from)
                 .and_then(|()| writer.flush());
             if let Err(e) = header {
@@ -384,20 +373,7 @@ impl Report {
                 w.flush()
             }
             ReportWriter::Csv(w) => {
-                let opt = |v: Option<String>| v.unwrap_or_default();
-                let cells = [
-                    opt(r.line.map(|l| l.to_string())),
-                    r.policy_no.clone(),
-                    opt(r.order_no.clone()),
-                    r.outcome.as_str().to_string(),
-                    opt(r.deal_code.clone()),
-                    opt(r.deal_desc.clone()),
-                    opt(r.http_status.map(|s| s.to_string())),
-                    r.attempts.to_string(),
-                    opt(r.uuid.clone()),
-                    r.elapsed_ms.to_string(),
-                    opt(r.error.clone()),
-                ];
+                let cells = REPORT_COLUMNS.map(|(_, cell)| cell(r));
                 let cells: Vec<_> = cells.iter().map(|c| inert_cell(c)).collect();
                 w.write_record(cells.iter().map(|c| c.as_bytes()))?;
                 w.flush()

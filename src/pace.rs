@@ -1,4 +1,4 @@
-//! What every worker of a run shares to pace itself: the stop signal and the request rate.
+//! What every worker of a run shares to pace itself: the stop flag and the request rate.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -84,22 +84,6 @@ fn interval(per_sec: f64) -> Duration {
         return MAX_INTERVAL;
     }
     Duration::try_from_secs_f64(1.0 / per_sec).map_or(MAX_INTERVAL, |d| d.min(MAX_INTERVAL))
-}
-
-/// The next Ctrl-C or SIGTERM.
-#[cfg(unix)]
-pub async fn stop_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
-}
-
-#[cfg(not(unix))]
-pub async fn stop_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
 }
 
 #[cfg(test)]

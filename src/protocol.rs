@@ -2,8 +2,48 @@
 //! small value types inside them. No I/O here: callers pass in the current instant and the
 //! random source, so every rule can be tested with fixed values.
 //!
-//! Where the original document contradicts itself, `shared/spec/refund-notice.md` says which
-//! side we take; the comments below point at its numbered list.
+//! # The protocol, as this code reads it
+//!
+//! This is the reading of the insurer's interface document that the whole tool relies on;
+//! comments elsewhere point here. Where the document contradicts itself, the choice made is
+//! said, with the number used for it below.
+//!
+//! **Request.** One JSON object POSTed to `<base URL>/avatar/refund/second/refundNotice`, with
+//! `Content-Type: application/json;charset=UTF-8`:
+//!
+//! ```json
+//! {"head": {"policySource": "HN_HT_QNW", "reqTime": "2022-12-19 15:43:13",
+//!           "interfaceType": "recissionNotice", "orderNo": "QS221219154313290T12K25",
+//!           "uuid": "f9b37f93-ecd7-4cdc-a8e2-728374f837de"},
+//!  "secondRefundReq": {"policyNo": "P2024000001", "secondRefundAmount": 10.2,
+//!           "secondRefundDate": "2022-12-19 15:43:13", "secondRefundStatus": 1,
+//!           "installmentList": [{"payNo": 1, "amount": 10.2, "refundTime": "…"}]}}
+//! ```
+//!
+//! - `policySource` is the channel code; `policyNo` is the one required field of the body, the
+//!   others are sent only when given.
+//! - `interfaceType` is `recissionNotice`, spelled as the document's field table spells it
+//!   (not "rescission"); the document's two samples say `proposalOrder`, copied from another
+//!   interface, and are not followed (1).
+//! - `orderNo` identifies the notice: it stays the same for every attempt and every re-run of
+//!   one notice, which is what lets the platform recognise a repeat. `uuid` identifies one
+//!   attempt: a fresh UUID for each, as is `reqTime`.
+//! - Every DateTime (`reqTime`, `secondRefundDate`, `refundTime`) is `yyyy-MM-dd HH:mm:ss` in
+//!   China Standard Time, UTC+8, whatever the sending machine's zone. Amounts are decimals with
+//!   at most two places. The sample's installments add up to its amount; one sample is too
+//!   little to call that a rule, so a mismatch is only a warning.
+//!
+//! **Answer.** `{"head": {…}, "secondRefundResp": {"dealCode": "1", "dealDesc": "成功",
+//! "policyNo": …, "orderNo": …, "uuid": …, "respTime": …}}`, read tolerantly:
+//!
+//! - `dealCode` `"1"` means accepted; any other value is a rejection, `dealDesc` says why. It
+//!   may come as a string or a number (5).
+//! - `respTime` may be epoch milliseconds or a DateTime string (2); more than five minutes off
+//!   our clock is a warning.
+//! - A trailing comma before `}` or `]`, as in the document's sample, is tolerated (3).
+//! - The answer's `policyNo`, `orderNo` and `uuid` should echo the request; one that does not
+//!   is reported in the result's warnings, never trusted silently and never a failure on its
+//!   own (6).
 
 use crate::text::quote;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
@@ -14,7 +54,7 @@ use std::str::FromStr;
 /// Appended to the environment's base URL.
 pub const REFUND_NOTICE_PATH: &str = "/avatar/refund/second/refundNotice";
 /// Spelled as the field table spells it (not "rescission"); both samples say `proposalOrder`,
-/// copied from another interface (spec, inconsistency 1).
+/// copied from another interface (see the module docs, 1).
 pub const INTERFACE_TYPE: &str = "recissionNotice";
 /// Every DateTime of the interface, in China Standard Time.
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -215,7 +255,7 @@ pub struct RefundDetails {
 
 impl RefundDetails {
     /// The sample's installments add up to its refund amount; one sample is too little to call
-    /// that a rule, so a mismatch is a warning (spec, "secondRefundReq").
+    /// that a rule, so a mismatch is a warning.
     pub fn installment_mismatch(&self) -> Option<String> {
         let (Some(amount), Some(list)) = (self.amount, self.installments.as_ref()) else {
             return None;
@@ -334,8 +374,8 @@ pub enum AnswerError {
 }
 
 /// Reads a response body. Tolerant where real servers are sloppy: a trailing comma
-/// (inconsistency 3), `respTime` as epoch milliseconds or a DateTime string (2), `dealCode` as a
-/// string or a number (5).
+/// (see the module docs, 3), `respTime` as epoch milliseconds or a DateTime string (2),
+/// `dealCode` as a string or a number (5).
 pub fn read_answer(body: &[u8]) -> Result<Answer, AnswerError> {
     let value: serde_json::Value = match serde_json::from_slice(body) {
         Ok(v) => v,
@@ -422,7 +462,7 @@ pub struct Sent<'a> {
     pub uuid: &'a str,
 }
 
-/// Warnings for an answer that does not match its request (inconsistency 6) or whose clock is
+/// Warnings for an answer that does not match its request (module docs, 6) or whose clock is
 /// off ours: reported, never silently trusted, never turned into a failure on their own.
 pub fn echo_warnings(answer: &Answer, sent: &Sent<'_>, now: DateTime<Utc>) -> Vec<String> {
     let mut warnings = Vec::new();

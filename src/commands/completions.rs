@@ -3,7 +3,7 @@
 use crate::cli::Cli;
 use clap::CommandFactory;
 
-pub fn run(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+pub fn run(shell: clap_complete::Shell) -> Result<u8, crate::error::Refusal> {
     clap_complete::generate(
         shell,
         &mut Cli::command(),

@@ -2,11 +2,12 @@
 
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::config::{self, JournalChoice, Settings};
+use crate::error::Refusal;
 use crate::journal::{HistoryFilter, JournalReader, State};
 use crate::output::Console;
+use crate::refuse;
 use crate::text::escape_controls;
-use crate::user_error;
-use anyhow::Result;
+type Result<T, E = Refusal> = std::result::Result<T, E>;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 
@@ -40,12 +41,13 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let path = match &settings.journal {
         JournalChoice::File(path) => path.clone(),
         JournalChoice::Throwaway => {
-            return Err(user_error!(
+            return Err(refuse!(
+                Usage,
                 "the in-process sandbox keeps a throwaway journal; pass --journal FILE to keep one"
             ))
         }
         JournalChoice::Disabled => {
-            return Err(user_error!("--no-journal: there is no journal to show"))
+            return Err(refuse!(Usage, "--no-journal: there is no journal to show"))
         }
     };
     let filter = HistoryFilter {
@@ -59,7 +61,7 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
             .or(global.env.map(config::env_key))
             .map(|e| environment_url(&settings, e))
             .transpose()?,
-        state: args.outcome.as_deref().map(parse_state).transpose()?,
+        state: args.outcome.as_deref().map(recorded_state).transpose()?,
         since: args
             .since
             .as_deref()
@@ -72,7 +74,7 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
             .transpose()?,
         limit: args.limit,
     };
-    let Some(reader) = JournalReader::open_existing(&path).map_err(|e| user_error!("{e}"))? else {
+    let Some(reader) = JournalReader::open_existing(&path)? else {
         console.note(&format!(
             "no journal at {} yet: nothing has been sent with it",
             path.display()
@@ -80,10 +82,10 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         return Ok(crate::error::code::OK);
     };
     let count = if args.attempts {
-        let rows = reader.attempts(&filter).map_err(|e| user_error!("{e}"))?;
+        let rows = reader.attempts(&filter)?;
         print_rows(&console, &rows, &ATTEMPT_COLUMNS)
     } else {
-        let rows = reader.history(&filter).map_err(|e| user_error!("{e}"))?;
+        let rows = reader.history(&filter)?;
         print_rows(&console, &rows, &NOTICE_COLUMNS)
     };
     if console.stdout_failure().is_some() {
@@ -177,15 +179,20 @@ fn environment_url(settings: &Settings, name: &str) -> Result<String> {
             return Ok(url);
         }
         if key == "sandbox" {
-            return Err(user_error!("--env sandbox: the in-process sandbox keeps no journal; give the sandbox's URL with --base-url instead"));
+            return Err(refuse!(Usage, "--env sandbox: the in-process sandbox keeps no journal; give the sandbox's URL with --base-url instead"));
         }
     }
-    config::check_base_url(name).map_err(|e| user_error!("--env: {e}"))
+    config::check_base_url(name).map_err(|e| refuse!(Usage, "--env: {e}"))
 }
 
-fn parse_state(s: &str) -> Result<State> {
+/// `--outcome` filters on what the journal recorded: a journal [`State`] (which has `inDoubt`),
+/// not a run's `notice::Outcome` (which has `skipped`, never recorded).
+fn recorded_state(s: &str) -> Result<State> {
     State::parse(s).ok_or_else(|| {
-        user_error!("--outcome '{s}': expected accepted, rejected, failed, inDoubt or notSent")
+        refuse!(
+            Usage,
+            "--outcome '{s}': expected accepted, rejected, failed, inDoubt or notSent"
+        )
     })
 }
 
@@ -205,7 +212,8 @@ fn parse_when(s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
         };
         day.and_hms_opt(0, 0, 0).unwrap_or_default()
     } else {
-        return Err(user_error!(
+        return Err(refuse!(
+            Usage,
             "'{s}' is not a date: use yyyy-MM-dd, 'yyyy-MM-dd HH:mm:ss' or RFC 3339"
         ));
     };
@@ -213,5 +221,5 @@ fn parse_when(s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
         .from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| user_error!("'{s}' does not exist in the local time zone"))
+        .ok_or_else(|| refuse!(Usage, "'{s}' does not exist in the local time zone"))
 }

@@ -2,7 +2,6 @@
 //! avatar-cli and one per command (`avatar-cli-batch(1)`, …), as `git` and `cargo` have them.
 
 use crate::cli::Cli;
-use crate::user_error;
 use clap::CommandFactory;
 use std::io::Write;
 
@@ -69,7 +68,7 @@ fn roff_line(line: &str) -> String {
     }
 }
 
-pub fn run(command: Option<&str>) -> anyhow::Result<u8> {
+pub fn run(command: Option<&str>) -> Result<u8, crate::error::Refusal> {
     let wanted = match command {
         None => "avatar-cli.1".to_string(),
         Some(name) => format!("avatar-cli-{name}.1"),
@@ -80,7 +79,8 @@ pub fn run(command: Option<&str>) -> anyhow::Result<u8> {
             .iter()
             .filter_map(|(f, _)| f.strip_prefix("avatar-cli-")?.strip_suffix(".1"))
             .collect();
-        return Err(user_error!(
+        return Err(crate::refuse!(
+            Usage,
             "no manual page for '{}': the commands are {}",
             crate::text::quote(command.unwrap_or_default()),
             names.join(", ")

@@ -1,6 +1,5 @@
 //! One thin file per subcommand, wiring the rooms together. No command file uses another.
 
-mod args;
 mod batch;
 mod completions;
 mod history;
@@ -12,14 +11,14 @@ mod validate;
 use crate::cli::{Cli, Command};
 
 /// Runs the parsed command; the `Ok` value is the exit code.
-pub async fn run(cli: Cli) -> anyhow::Result<u8> {
-    match &cli.command {
-        Command::Send(args) => send::run(&cli.global, args).await,
-        Command::Batch(args) => batch::run(&cli.global, args).await,
-        Command::Validate(args) => validate::run(&cli.global, args),
-        Command::History(args) => history::run(&cli.global, args),
-        Command::Sandbox(args) => sandbox::run(&cli.global, args).await,
-        Command::Completions { shell } => completions::run(*shell),
+pub async fn run(cli: Cli) -> Result<u8, crate::error::Refusal> {
+    match cli.command {
+        Command::Send(args) => send::run(cli.global, args).await,
+        Command::Batch(args) => batch::run(cli.global, args).await,
+        Command::Validate(args) => validate::run(&cli.global, &args),
+        Command::History(args) => history::run(&cli.global, &args),
+        Command::Sandbox(args) => sandbox::run(&cli.global, &args).await,
+        Command::Completions { shell } => completions::run(shell),
         Command::Man { command } => man::run(command.as_deref()),
     }
 }

@@ -1,11 +1,12 @@
 //! `sandbox`: the simulated platform on loopback until Ctrl-C.
 
 use crate::cli::{GlobalArgs, SandboxArgs};
+use crate::error::Refusal;
+use crate::refuse;
 use crate::sandbox::{Sandbox, SandboxOptions};
-use crate::user_error;
 use std::io::Write;
 
-pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> anyhow::Result<u8> {
+pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<u8, Refusal> {
     let options = SandboxOptions {
         latency_ms: args.latency_ms,
         fail_rate: args.fail_rate,
@@ -13,10 +14,14 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> anyhow::Result<u8> 
         seed: args.seed,
         log: !global.quiet,
     };
-    options.check().map_err(|e| user_error!("{e}"))?;
-    let sandbox = Sandbox::start(args.port, options)
-        .await
-        .map_err(|e| user_error!("cannot start the sandbox on 127.0.0.1:{}: {e}", args.port))?;
+    options.check().map_err(Refusal::Usage)?;
+    let sandbox = Sandbox::start(args.port, options).await.map_err(|e| {
+        refuse!(
+            Setup,
+            "cannot start the sandbox on 127.0.0.1:{}: {e}",
+            args.port
+        )
+    })?;
     let url = sandbox.base_url();
     // A closed stdout or stderr does not stop a rehearsal server: it answers all the same.
     let _ = writeln!(std::io::stdout(), "{url}");
@@ -27,7 +32,7 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> anyhow::Result<u8> 
         );
     }
     // Ctrl-C or SIGTERM; if signals cannot be watched, stop at once rather than hang.
-    let _ = crate::pace::stop_signal().await;
+    let _ = crate::signals::stop_signal().await;
     sandbox.shutdown().await;
     // Ctrl-C is how a sandbox is meant to end, so it is a success, not an interruption.
     Ok(crate::error::code::OK)

@@ -1,17 +1,15 @@
 //! `validate`: the checks of `batch` and `send`, offline. Problems on stdout (they are this
 //! command's result); nothing sent, no journal touched.
 
-use super::args;
 use crate::cli::{GlobalArgs, OutputFormat, ValidateArgs};
 use crate::config::Settings;
+use crate::error::Refusal;
 use crate::input::{self, Item, Problem, Severity};
 use crate::output::Console;
 use crate::text::escape_controls;
-use crate::user_error;
-use anyhow::Result;
 use std::ops::ControlFlow;
 
-pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
+pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     let settings = Settings::resolve(global)?;
     let console = Console::new(&settings);
     let require_order_no = !(args.generate_order_no || settings.generate_order_no);
@@ -30,20 +28,18 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
     };
     let name = match &args.file {
         Some(file) => {
-            let options = args::input_options(&args.input, require_order_no);
-            let source = input::Source::open(file, &options).map_err(|e| user_error!("{e}"))?;
+            let options = args.input.options(require_order_no);
+            let source = input::Source::open(file, &options)?;
             for notice in source.notices() {
                 console.note(notice);
             }
-            source
-                .read(|item| {
-                    match item {
-                        Item::Row(_) => rows += 1,
-                        Item::Problem(p) => show(&p),
-                    }
-                    ControlFlow::Continue(())
-                })
-                .map_err(|e| user_error!("{e}"))?;
+            source.read(|item| {
+                match item {
+                    Item::Row(_) => rows += 1,
+                    Item::Problem(p) => show(&p),
+                }
+                ControlFlow::Continue(())
+            })?;
             if rows == 0 && errors == 0 {
                 console.warn(&format!(
                     "{}: no notices in it",
@@ -53,8 +49,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
             source.name().to_string()
         }
         None => {
-            let flags = args::field_flags(&args.fields);
-            let (valid, problems) = input::rows_from_flags(&flags, require_order_no);
+            let (valid, problems) = input::rows_from_flags(&args.fields, require_order_no);
             rows = valid.len() as u64;
             problems.iter().for_each(&mut show);
             "the command line".to_string()

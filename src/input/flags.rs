@@ -8,26 +8,38 @@ use std::collections::HashMap;
 
 const FILE: &str = "<command line>";
 
-/// The fields of `send`/`validate --policy`, as typed on the command line.
-#[derive(Debug, Clone, Default)]
+/// The notice fields of `send` and `validate --policy`. Kept as text: `input` parses them with
+/// the same rules as a CSV cell, so both report problems alike.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct FieldFlags {
+    /// Policy number; repeatable
+    #[arg(long = "policy", value_name = "NO")]
     pub policies: Vec<String>,
+    /// The policy's order number (only with a single --policy)
+    #[arg(long, value_name = "NO")]
     pub order_no: Option<String>,
+    /// secondRefundAmount, a decimal with at most two places
+    #[arg(long, value_name = "DECIMAL")]
     pub amount: Option<String>,
+    /// secondRefundDate, in China Standard Time
+    #[arg(long, value_name = "yyyy-MM-dd HH:mm:ss")]
     pub refund_date: Option<String>,
+    /// secondRefundStatus
+    #[arg(long, value_name = "INT", allow_negative_numbers = true)]
     pub status: Option<String>,
-    /// One `PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss` per `--installment`.
+    /// installmentList item; repeatable
+    #[arg(long = "installment", value_name = "PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss")]
     pub installments: Vec<String>,
 }
 
-/// One row per valid `--policy`, and every problem. The fields other than the policy are
-/// shared, so their problems are reported once, and when there are any no row is valid.
-pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>, Vec<Problem>) {
-    let names = ColumnNames::flags();
-    let mut problems = Vec::new();
-    let error = |column: Field, message: String| Problem::error(FILE, None, column.flag(), message);
-
-    // The shared fields, checked once, as a row with a placeholder policy.
+/// The fields other than the policy, checked once, as a row with a placeholder policy; their
+/// problems go to `problems`.
+fn shared_fields(
+    flags: &FieldFlags,
+    require_order_no: bool,
+    names: &ColumnNames,
+    problems: &mut Vec<Problem>,
+) -> Draft {
     let mut shared = Draft::default();
     for (field, value) in [
         (Field::OrderNo, &flags.order_no),
@@ -49,7 +61,7 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
     }
     shared.set(Field::PolicyNo, "", Cell::Text("placeholder"));
     let order_hint = require_order_no.then_some("pass --order-no or --generate-order-no");
-    shared.finish(&names, order_hint);
+    shared.finish(names, order_hint);
     problems.extend(
         shared
             .errors
@@ -62,6 +74,17 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
             .drain(..)
             .map(|(column, message)| Problem::warning(FILE, None, &column, message)),
     );
+    shared
+}
+
+/// One row per valid `--policy`, and every problem. The fields other than the policy are
+/// shared, so their problems are reported once, and when there are any no row is valid.
+pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>, Vec<Problem>) {
+    let names = ColumnNames::flags();
+    let mut problems = Vec::new();
+    let error = |column: Field, message: String| Problem::error(FILE, None, column.flag(), message);
+
+    let shared = shared_fields(flags, require_order_no, &names, &mut problems);
 
     if flags.policies.is_empty() {
         problems.push(error(

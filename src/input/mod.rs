@@ -1,5 +1,5 @@
 //! Reading notices to send: one policy from flags, or every row of a CSV or JSON Lines file.
-//! Everything is checked here, before anything is sent (cli.md, "batch" and "validate").
+//! Everything is checked here, before anything is sent (README, "batch" and "validate").
 //!
 //! A file is read in one streaming pass per call to [`Source::read`], so `batch` can validate
 //! all of it first and send it in a second pass without holding it in memory; both passes
@@ -39,7 +39,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `--format`, and what a file's extension says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Csv,
     Jsonl,
@@ -69,10 +70,14 @@ impl fmt::Display for Format {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `--encoding`, and what detection finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Encoding {
+    #[value(name = "utf-8", alias = "utf8")]
     Utf8,
-    /// A superset of GBK, which is what Chinese Excel writes as "CSV".
+    // A superset of GBK, which is what Chinese Excel writes as "CSV". (A plain comment: a doc
+    // comment here would become the value's help text.)
+    #[value(name = "gb18030", alias = "gbk")]
     Gb18030,
 }
 

@@ -7,6 +7,7 @@
 //! of the group commits without it.
 
 use super::owner::{describe, Owner};
+use super::rule::{self, Decision, Known, OrderNo};
 use super::{AttemptEnd, Claim, JournalError, NoticeKey, State};
 use crate::notice::Outcome;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
@@ -141,17 +142,9 @@ struct Existing {
     holder: Option<(Owner, i64)>,
 }
 
-pub(crate) fn claim(
-    st: &mut Stmts<'_>,
-    ctx: &Ctx,
-    key: &NoticeKey,
-    given: Option<String>,
-    generated: Option<String>,
-    force: bool,
-) -> rusqlite::Result<(Claim, Option<i64>)> {
-    let now = now_ms();
-    let existing = st
-        .find
+/// The journal's row for `key`, if any.
+fn find(st: &mut Stmts<'_>, key: &NoticeKey) -> rusqlite::Result<Option<Existing>> {
+    st.find
         .query_row(
             params![key.endpoint, key.policy_source, key.policy_no],
             |r| {
@@ -187,46 +180,92 @@ pub(crate) fn claim(
                 })
             },
         )
-        .optional()?;
-    let o = &ctx.owner;
+        .optional()
+}
 
-    let Some(n) = existing else {
-        let Some(order_no) = given.or(generated) else {
-            return Ok((Claim::NeedsOrderNo, None));
-        };
-        let id = st.insert.query_row(
-            params![
-                key.endpoint,
-                key.policy_source,
-                key.policy_no,
-                order_no,
-                now,
-                ctx.user,
-                ctx.host,
-                o.host,
-                o.pid,
-                o.start,
-                o.run
-            ],
-            |r| r.get(0),
-        )?;
-        let claim = Claim::Claimed {
-            notice_id: id,
-            order_no,
-            in_doubt: false,
-            previous: None,
-        };
-        return Ok((claim, Some(id)));
+/// Decides with [`rule::decide`] and records the claim: a new notice is inserted, a recorded
+/// one taken over (unless skipped, refused, or held by a live other run).
+pub(crate) fn claim(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    key: &NoticeKey,
+    given: Option<String>,
+    generated: Option<String>,
+    force: bool,
+) -> rusqlite::Result<(Claim, Option<i64>)> {
+    let existing = find(st, key)?;
+    let known = existing.as_ref().map(|n| Known {
+        order_no: &n.order_no,
+        attempts: u32::try_from(n.attempts).unwrap_or(u32::MAX),
+        accepted_order_no: n.accepted.as_ref().map(|(order_no, ..)| order_no.as_str()),
+    });
+    let decision = rule::decide(known, given.as_deref(), generated.is_some(), force);
+    match existing {
+        None => claim_new(st, ctx, key, decision, generated),
+        Some(n) => claim_recorded(st, ctx, n, decision),
+    }
+}
+
+fn claim_new(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    key: &NoticeKey,
+    decision: Decision,
+    generated: Option<String>,
+) -> rusqlite::Result<(Claim, Option<i64>)> {
+    let order_no = match decision {
+        Decision::Send(OrderNo::Generate) => generated,
+        Decision::Send(OrderNo::Given(order_no)) => Some(order_no),
+        _ => None,
     };
+    let Some(order_no) = order_no else {
+        return Ok((Claim::NeedsOrderNo, None));
+    };
+    let o = &ctx.owner;
+    let id = st.insert.query_row(
+        params![
+            key.endpoint,
+            key.policy_source,
+            key.policy_no,
+            order_no,
+            now_ms(),
+            ctx.user,
+            ctx.host,
+            o.host,
+            o.pid,
+            o.start,
+            o.run
+        ],
+        |r| r.get(0),
+    )?;
+    let claim = Claim::Claimed {
+        notice_id: id,
+        order_no,
+        in_doubt: false,
+        previous: None,
+    };
+    Ok((claim, Some(id)))
+}
 
-    if let (Some((order_no, deal_code, deal_desc)), false) = (&n.accepted, force) {
+fn claim_recorded(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    n: Existing,
+    decision: Decision,
+) -> rusqlite::Result<(Claim, Option<i64>)> {
+    let now = now_ms();
+    let o = &ctx.owner;
+    if let (Decision::Skip { accepted_order_no }, Some((_, deal_code, deal_desc))) =
+        (&decision, &n.accepted)
+    {
         let claim = Claim::AlreadyAccepted {
-            order_no: order_no.clone(),
+            order_no: accepted_order_no.clone(),
             deal_code: deal_code.clone(),
             deal_desc: deal_desc.clone(),
         };
         return Ok((claim, None));
     }
+    // Waited out before a conflict is reported: the other holder's outcome may make it a skip.
     if let Some((holder, claimed_at)) = &n.holder {
         // Our own handle counts too: two tasks must not send one notice at once.
         if holder.run == o.run || o.holder_is_live(holder, *claimed_at, now) {
@@ -234,19 +273,19 @@ pub(crate) fn claim(
             return Ok((Claim::Busy { owner }, None));
         }
     }
-    let order_no = match given {
-        Some(given) if given != n.order_no => {
-            if (n.accepted.is_some() && force) || n.attempts == 0 {
-                given
-            } else {
-                let claim = Claim::Conflict {
-                    journal_order_no: n.order_no,
-                    given,
-                };
-                return Ok((claim, None));
-            }
+    let order_no = match decision {
+        Decision::Send(OrderNo::Given(order_no) | OrderNo::Recorded(order_no)) => order_no,
+        Decision::Conflict { recorded, given } => {
+            let claim = Claim::Conflict {
+                journal_order_no: recorded,
+                given,
+            };
+            return Ok((claim, None));
         }
-        _ => n.order_no,
+        // A recorded notice is sent under a known orderNo, or skipped (above).
+        Decision::Send(OrderNo::Generate) | Decision::Skip { .. } | Decision::NeedsOrderNo => {
+            n.order_no
+        }
     };
     st.reclaim
         .execute(params![n.id, order_no, o.host, o.pid, o.start, o.run, now])?;

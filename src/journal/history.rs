@@ -27,9 +27,20 @@ pub struct Recorded {
     pub attempts: u32,
     pub deal_code: Option<String>,
     pub deal_desc: Option<String>,
-    /// An acceptance was recorded at some point, even if a forced re-send since ended
-    /// otherwise: `claim` without force skips such a notice.
-    pub ever_accepted: bool,
+    /// `Some(orderNo)` when an acceptance was recorded at some point, even if a forced
+    /// re-send since ended otherwise: without force such a notice is skipped.
+    pub accepted_order_no: Option<String>,
+}
+
+impl Recorded {
+    /// What the notice rule needs of this record.
+    pub fn known(&self) -> super::rule::Known<'_> {
+        super::rule::Known {
+            order_no: &self.order_no,
+            attempts: self.attempts,
+            accepted_order_no: self.accepted_order_no.as_deref(),
+        }
+    }
 }
 
 /// Which rows `history` shows. Empty filter = everything, newest first.
@@ -126,10 +137,6 @@ impl JournalReader {
         )
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn err(&self, e: rusqlite::Error) -> JournalError {
         classify(&self.path, e)
     }
@@ -137,7 +144,8 @@ impl JournalReader {
     pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
         const COLUMNS: &str = "n.order_no, n.state, n.attempts,
                  la.id IS NOT NULL AND la.finished_at IS NULL,
-                 n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint";
+                 n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
+                 n.accepted_order_no";
         let sql = if self.legacy_endpoints {
             // Every spelling of the endpoint, the row the upgrade would keep first.
             format!(
@@ -172,7 +180,11 @@ impl JournalReader {
                         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                         deal_code: r.get(4)?,
                         deal_desc: r.get(5)?,
-                        ever_accepted: r.get(6)?,
+                        accepted_order_no: if r.get(6)? {
+                            Some(r.get::<_, Option<String>>(8)?.unwrap_or_default())
+                        } else {
+                            None
+                        },
                     });
                     break;
                 }

@@ -1,7 +1,8 @@
 //! The journal: a SQLite file that records every notice and every attempt, keyed by
-//! (endpoint, policy source, policy number). It is what makes a re-run safe (cli.md, "The
-//! journal"): accepted notices are skipped, in-doubt ones are re-sent under the same orderNo,
-//! and two processes sharing the file never send the same notice at once.
+//! (endpoint, policy source, policy number). It is what makes a re-run safe (README, "Order
+//! numbers and the journal"): accepted notices are skipped, in-doubt ones are re-sent under the
+//! same orderNo, and two processes sharing the file never send the same notice at once. What
+//! to do with each notice is decided in one place, [`rule::decide`].
 //!
 //! Writes go through ONE writer thread that owns the write connection and commits whatever ops
 //! are queued in one transaction (group commit), so the journal keeps up with a batch of many
@@ -11,13 +12,14 @@ mod claim;
 mod history;
 mod migrate;
 mod owner;
+pub mod rule;
 mod schema;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 
-pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
+pub use history::{HistoryFilter, JournalReader, Recorded};
 
 use crate::notice::Outcome;
 use serde::Serialize;
@@ -43,7 +45,9 @@ pub struct NoticeKey {
     pub policy_no: String,
 }
 
-/// The state of a notice as the journal knows it.
+/// The state of a notice as the journal knows it, across runs. Not to be confused with a run's
+/// [`Outcome`] for one notice: a skip is an outcome, never a recorded state; "in doubt" is a
+/// recorded state that a run reports as `failed`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum State {
@@ -197,6 +201,7 @@ struct Inner {
     tx: Option<mpsc::Sender<Op>>,
     thread: Option<writer::WriterThread>,
     path: PathBuf,
+    #[cfg(test)]
     owner: String,
 }
 
@@ -235,6 +240,7 @@ impl Journal {
     ) -> Result<Journal, JournalError> {
         let conn = schema::open_write(path, sync, busy_timeout)?;
         let owner = owner::Owner::new_run();
+        #[cfg(test)]
         let description = owner.describe();
         let (tx, thread) = writer::spawn(conn, path.to_path_buf(), owner)?;
         Ok(Journal {
@@ -242,29 +248,20 @@ impl Journal {
                 tx: Some(tx),
                 thread: Some(thread),
                 path: path.to_path_buf(),
+                #[cfg(test)]
                 owner: description,
             }),
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Who this handle's claims name as their owner (host, pid, run id).
+    #[cfg(test)]
     pub fn owner(&self) -> &str {
         &self.inner.owner
     }
 
-    /// A separate read connection, for preflight lookups.
-    pub fn reader(&self) -> Result<JournalReader, JournalError> {
-        JournalReader::open_existing(&self.inner.path)?.ok_or_else(|| JournalError::Corrupt {
-            path: self.inner.path.clone(),
-            reason: "the file disappeared while in use".into(),
-        })
-    }
-
     /// Stops the writer once this is the last clone, releasing the claims it still holds.
+    #[cfg(test)]
     pub fn close(self) -> Result<(), JournalError> {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => inner.shutdown(),

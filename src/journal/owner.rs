@@ -50,6 +50,7 @@ impl Owner {
         }
     }
 
+    #[cfg(test)]
     pub fn describe(&self) -> String {
         describe(&self.host, self.pid, &self.run)
     }

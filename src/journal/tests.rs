@@ -202,7 +202,7 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
     }
     let rec = lookup(&path, &key("P1")).unwrap();
     assert_eq!(
-        (rec.state, rec.ever_accepted, rec.attempts),
+        (rec.state, rec.accepted_order_no.is_some(), rec.attempts),
         (State::Rejected, true, 2)
     );
     assert_eq!(
@@ -498,27 +498,104 @@ fn open_existing_on_a_missing_path_creates_nothing() {
     assert!(!dir.path().join("sub").exists());
 }
 
-#[tokio::test]
-async fn history_filters_and_rows() {
-    let (_d, path) = tmp();
-    let j = open(&path);
+/// Five notices in five states (one under another endpoint); returns a time before them all.
+async fn seed_history(j: &Journal) -> chrono::DateTime<chrono::Utc> {
     let t0 = chrono::Utc::now();
-    send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
-    send(&j, key("P2"), s("O2"), Outcome::Rejected).await;
+    send(j, key("P1"), s("O1"), Outcome::Accepted).await;
+    send(j, key("P2"), s("O2"), Outcome::Rejected).await;
     let other = NoticeKey {
         endpoint: "https://test.example".into(),
         ..key("P1")
     };
-    send(&j, other.clone(), s("O9"), Outcome::Failed).await;
-    let (id, _) = claimed(&j, key("P3"), s("O3")).await;
+    send(j, other, s("O9"), Outcome::Failed).await;
+    let (id, _) = claimed(j, key("P3"), s("O3")).await;
     j.begin_attempt(id, "u3".into(), "t3".into()).await.unwrap();
     j.release(id).await.unwrap();
-    claimed(&j, key("P4"), s("O4")).await;
+    claimed(j, key("P4"), s("O4")).await;
+    t0
+}
 
-    let r = j.reader().unwrap();
+#[tokio::test]
+async fn history_filters_and_rows() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let t0 = seed_history(&j).await;
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
     let all = r.history(&HistoryFilter::default()).unwrap();
     let names: Vec<_> = all.iter().map(|n| n.policy_no.as_str()).collect();
     assert_eq!(names, ["P4", "P3", "P1", "P2", "P1"]); // newest first
+    let f = HistoryFilter::default;
+    let hour = chrono::Duration::hours(1);
+    let cases = [
+        (
+            HistoryFilter {
+                policy_no: s("P1"),
+                ..f()
+            },
+            2,
+        ),
+        (
+            HistoryFilter {
+                endpoint: s("https://test.example"),
+                ..f()
+            },
+            1,
+        ),
+        (
+            HistoryFilter {
+                state: Some(State::InDoubt),
+                ..f()
+            },
+            1,
+        ),
+        (
+            HistoryFilter {
+                state: Some(State::Accepted),
+                ..f()
+            },
+            1,
+        ),
+        (
+            HistoryFilter {
+                limit: Some(2),
+                ..f()
+            },
+            2,
+        ),
+        (
+            HistoryFilter {
+                since: Some(t0),
+                ..f()
+            },
+            5,
+        ),
+        (
+            HistoryFilter {
+                since: Some(chrono::Utc::now() + hour),
+                ..f()
+            },
+            0,
+        ),
+        (
+            HistoryFilter {
+                until: Some(t0 - hour),
+                ..f()
+            },
+            0,
+        ),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(r.history(&filter).unwrap().len(), want, "{filter:?}");
+    }
+}
+
+#[tokio::test]
+async fn history_attempts_and_the_fields_of_each_row() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    seed_history(&j).await;
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let all = r.history(&HistoryFilter::default()).unwrap();
     let states: Vec<_> = all.iter().map(|n| n.state).collect();
     assert_eq!(
         states,
@@ -530,66 +607,6 @@ async fn history_filters_and_rows() {
             State::Accepted
         ]
     );
-    let by = |f: HistoryFilter| r.history(&f).unwrap().len();
-    let f = HistoryFilter::default;
-    assert_eq!(
-        by(HistoryFilter {
-            policy_no: s("P1"),
-            ..f()
-        }),
-        2
-    );
-    assert_eq!(
-        by(HistoryFilter {
-            endpoint: s("https://test.example"),
-            ..f()
-        }),
-        1
-    );
-    assert_eq!(
-        by(HistoryFilter {
-            state: Some(State::InDoubt),
-            ..f()
-        }),
-        1
-    );
-    assert_eq!(
-        by(HistoryFilter {
-            state: Some(State::Accepted),
-            ..f()
-        }),
-        1
-    );
-    assert_eq!(
-        by(HistoryFilter {
-            limit: Some(2),
-            ..f()
-        }),
-        2
-    );
-    assert_eq!(
-        by(HistoryFilter {
-            since: Some(t0),
-            ..f()
-        }),
-        5
-    );
-    let later = chrono::Utc::now() + chrono::Duration::hours(1);
-    assert_eq!(
-        by(HistoryFilter {
-            since: Some(later),
-            ..f()
-        }),
-        0
-    );
-    assert_eq!(
-        by(HistoryFilter {
-            until: Some(t0 - chrono::Duration::hours(1)),
-            ..f()
-        }),
-        0
-    );
-
     let attempts = r.attempts(&HistoryFilter::default()).unwrap();
     assert_eq!(attempts.len(), 4);
     let first = &attempts[0];
@@ -599,7 +616,7 @@ async fn history_filters_and_rows() {
     let accepted = r
         .attempts(&HistoryFilter {
             state: Some(State::Accepted),
-            ..f()
+            ..HistoryFilter::default()
         })
         .unwrap();
     assert_eq!(accepted.len(), 1);
@@ -630,7 +647,7 @@ async fn history_filters_and_rows() {
     assert!(chrono::DateTime::parse_from_rfc3339(sent).is_ok(), "{sent}");
     assert_eq!(serde_json::to_value(State::InDoubt).unwrap(), "inDoubt");
     let json = serde_json::to_value(&attempts[0]).unwrap();
-    for field in [
+    let fields = [
         "attempt",
         "uuid",
         "reqTime",
@@ -638,7 +655,8 @@ async fn history_filters_and_rows() {
         "finishedAt",
         "error",
         "elapsedMs",
-    ] {
+    ];
+    for field in fields {
         assert!(json.get(field).is_some(), "{field} missing in {json}");
     }
 }
@@ -980,4 +998,121 @@ async fn upgrading_merges_spellings_and_leaves_what_does_not_parse() {
             .attempts,
         4
     );
+}
+
+/// Puts the notice of `k` into a recorded state by the journal's own operations.
+async fn record_state(j: &Journal, k: &NoticeKey, state: &str) {
+    match state {
+        "none" => {}
+        "notSent" => {
+            let (id, _) = claimed(j, k.clone(), s("REC")).await;
+            j.release(id).await.unwrap();
+        }
+        "failed" => drop(send(j, k.clone(), s("REC"), Outcome::Failed).await),
+        "rejected" => drop(send(j, k.clone(), s("REC"), Outcome::Rejected).await),
+        "accepted" => drop(send(j, k.clone(), s("REC"), Outcome::Accepted).await),
+        "inDoubt" => {
+            let (id, _) = claimed(j, k.clone(), s("REC")).await;
+            j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+            j.release(id).await.unwrap();
+        }
+        "accepted-then-forced" => {
+            send(j, k.clone(), s("ACC"), Outcome::Accepted).await;
+            let Claim::Claimed { notice_id, .. } =
+                j.claim(k.clone(), s("REC"), None, true).await.unwrap()
+            else {
+                panic!("a forced claim of an accepted notice is granted");
+            };
+            let attempt = j
+                .begin_attempt(notice_id, "u2".into(), "t".into())
+                .await
+                .unwrap();
+            j.finish_notice(
+                notice_id,
+                Some((attempt, answer("0"))),
+                Outcome::Failed,
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        other => panic!("no such state {other}"),
+    }
+}
+
+/// The first pass (a read-only lookup, then the rule) and the writer's claim reach the same
+/// verdict on every recorded state × given orderNo × generation × force.
+#[tokio::test]
+async fn the_first_pass_and_the_claim_agree_on_every_case() {
+    use rule::{Decision, OrderNo};
+    let (_dir, path) = tmp();
+    let j = open(&path);
+    let states = [
+        "none",
+        "notSent",
+        "failed",
+        "rejected",
+        "inDoubt",
+        "accepted",
+        "accepted-then-forced",
+    ];
+    let mut n = 0;
+    for state in states {
+        for given in [None, Some("REC"), Some("NEW")] {
+            for generate in [false, true] {
+                for force in [false, true] {
+                    n += 1;
+                    let k = key(&format!("P{n}"));
+                    record_state(&j, &k, state).await;
+                    let case =
+                        format!("{state}, given {given:?}, generate {generate}, force {force}");
+                    let recorded = lookup(&path, &k);
+                    if state == "none" {
+                        assert!(recorded.is_none(), "{case}");
+                    }
+                    let first_pass = rule::decide(
+                        recorded.as_ref().map(Recorded::known),
+                        given,
+                        generate,
+                        force,
+                    );
+                    let claim = j
+                        .claim(
+                            k.clone(),
+                            given.map(String::from),
+                            generate.then(|| "GEN".into()),
+                            force,
+                        )
+                        .await
+                        .unwrap();
+                    let agree = match (&first_pass, &claim) {
+                        (Decision::Send(o), Claim::Claimed { order_no, .. }) => {
+                            o.known().unwrap_or("GEN") == order_no
+                                && (o == &OrderNo::Generate) == (order_no == "GEN")
+                        }
+                        (
+                            Decision::Skip { accepted_order_no },
+                            Claim::AlreadyAccepted { order_no, .. },
+                        ) => accepted_order_no == order_no,
+                        (
+                            Decision::Conflict { recorded, given },
+                            Claim::Conflict {
+                                journal_order_no,
+                                given: claimed_given,
+                            },
+                        ) => recorded == journal_order_no && given == claimed_given,
+                        (Decision::NeedsOrderNo, Claim::NeedsOrderNo) => true,
+                        _ => false,
+                    };
+                    assert!(agree, "{case}: first pass {first_pass:?}, claim {claim:?}");
+                    if let Claim::Claimed { notice_id, .. } = claim {
+                        j.release(notice_id).await.unwrap();
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(n, 84);
 }

@@ -115,6 +115,7 @@ impl Sandbox {
         Ok(Sandbox { addr, stop, task })
     }
 
+    #[cfg(test)]
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -1,0 +1,70 @@
+//! `--dry-run`: a [`ReadyRun`] printed instead of delivered. One envelope per line on stdout;
+//! what the journal says would be skipped is named on stderr. Reads the journal, writes nothing.
+
+use super::{first_pass, ReadyRun, Rows};
+use crate::engine;
+use crate::error::{code, Refusal};
+use crate::input::Item;
+use crate::journal::rule::Decision;
+use crate::notice::Notice;
+use crate::protocol;
+use std::ops::ControlFlow;
+
+impl ReadyRun {
+    /// Reads the input again (a file) on the calling thread: run it on a blocking one.
+    pub(super) fn print_dry_run(self) -> Result<u8, Refusal> {
+        match &self.rows {
+            Rows::Listed(judged) => {
+                for (notice, decision) in judged {
+                    self.print_envelope(notice, decision);
+                }
+            }
+            Rows::File(source) => {
+                let mut lookup_error = None;
+                source.read(|item| {
+                    if let Item::Row(notice) = item {
+                        match first_pass::decide(self.reader.as_ref(), &self.plan, &notice) {
+                            Ok(decision) => self.print_envelope(&notice, &decision),
+                            Err(e) => {
+                                lookup_error = Some(e);
+                                return ControlFlow::Break(());
+                            }
+                        }
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                if let Some(e) = lookup_error {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(self.console.offline_exit(code::OK, "the envelopes"))
+    }
+
+    fn print_envelope(&self, notice: &Notice, decision: &Decision) {
+        let Decision::Send(order_no) = decision else {
+            if let Decision::Skip { accepted_order_no } = decision {
+                self.console.note(&format!(
+                    "{}: would be skipped: already accepted under orderNo {accepted_order_no} (use --force to send it again)",
+                    notice.policy_no
+                ));
+            }
+            return;
+        };
+        let order_no = order_no.known().map_or_else(
+            || {
+                let prefix = self
+                    .plan
+                    .order_no_prefix_when_generating
+                    .as_deref()
+                    .unwrap_or(protocol::DEFAULT_ORDER_NO_PREFIX);
+                engine::new_order_no(prefix)
+            },
+            str::to_string,
+        );
+        let (_, _, body) = self
+            .client
+            .envelope(&order_no, &notice.policy_no, &notice.details);
+        self.console.out(&String::from_utf8_lossy(&body));
+    }
+}

@@ -1,0 +1,150 @@
+//! The first pass: every row checked, by the input's rules and then by the notice rule
+//! against the journal, every problem listed, nothing sent. One bad row and nothing leaves.
+
+use crate::cli::FieldArgs;
+use crate::engine::{self, RunPlan};
+use crate::error::Refusal;
+use crate::input::{self, Item, Problem, Severity, Source};
+use crate::journal::rule::{self, Decision};
+use crate::journal::JournalReader;
+use crate::notice::Notice;
+use crate::output::Console;
+use crate::refuse;
+use crate::text::escape_controls;
+use std::ops::ControlFlow;
+
+/// The notice rule for one row, with the journal's record of it.
+pub(super) fn decide(
+    reader: Option<&JournalReader>,
+    plan: &RunPlan,
+    notice: &Notice,
+) -> Result<Decision, Refusal> {
+    let recorded = engine::lookup(reader, plan, &notice.policy_no).map_err(Refusal::JournalRead)?;
+    Ok(rule::decide(
+        recorded.as_ref().map(|r| r.known()),
+        notice.order_no.as_deref(),
+        plan.order_no_prefix_when_generating.is_some(),
+        plan.force,
+    ))
+}
+
+/// `send`'s notices from its flags; any input problem refuses the run.
+pub(super) fn parse_flags(console: &Console, fields: &FieldArgs) -> Result<Vec<Notice>, Refusal> {
+    // Whether an orderNo is missing depends on the journal too: the rule judges that later.
+    let (notices, problems) = input::rows_from_flags(fields, false);
+    let errors = problems.iter().filter(|p| show(console, p)).count();
+    if errors > 0 {
+        return Err(refuse!(
+            Input,
+            "{errors} problem(s) in the input; nothing was sent"
+        ));
+    }
+    Ok(notices)
+}
+
+/// `send`'s notices judged by the rule; a notice it refuses refuses the run.
+pub(super) fn judge_listed(
+    console: &Console,
+    reader: Option<&JournalReader>,
+    plan: &RunPlan,
+    notices: Vec<Notice>,
+) -> Result<Vec<(Notice, Decision)>, Refusal> {
+    let mut judged = Vec::with_capacity(notices.len());
+    let mut errors = Vec::new();
+    for notice in notices {
+        let decision = decide(reader, plan, &notice)?;
+        match decision.problem(&notice.policy_no) {
+            None => judged.push((notice, decision)),
+            Some(message) => errors.push(message),
+        }
+    }
+    if !errors.is_empty() {
+        for e in &errors {
+            console.error(e);
+        }
+        return Err(refuse!(Input, "nothing was sent"));
+    }
+    Ok(judged)
+}
+
+/// `batch`'s file, read once; returns how many notices are valid.
+pub(super) fn judge_file(
+    console: &Console,
+    reader: Option<&JournalReader>,
+    plan: &RunPlan,
+    source: &Source,
+    arg: &str,
+) -> Result<u64, Refusal> {
+    for notice in source.notices() {
+        console.note(notice);
+    }
+    let mut valid: u64 = 0;
+    // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
+    let mut problems = input::ProblemReport::new(input::SHOWN_PROBLEMS);
+    let mut lookup_error = None;
+    source.read(|item| {
+        let problem = match item {
+            Item::Problem(p) => p,
+            Item::Row(notice) => match decide(reader, plan, &notice) {
+                Ok(decision) => match decision.problem(&notice.policy_no) {
+                    None => {
+                        valid += 1;
+                        return ControlFlow::Continue(());
+                    }
+                    Some(message) => Problem {
+                        file: source.name().to_string(),
+                        line: notice.line,
+                        column: "orderNo".into(),
+                        message,
+                        severity: Severity::Error,
+                    },
+                },
+                Err(e) => {
+                    lookup_error = Some(e);
+                    return ControlFlow::Break(());
+                }
+            },
+        };
+        problems.add(problem);
+        ControlFlow::Continue(())
+    })?;
+    if let Some(e) = lookup_error {
+        return Err(e);
+    }
+    // Display leaves the severity to the console's label: one "warning:".
+    let errors = input::report_problems(&problems, arg, |severity, line| match severity {
+        Severity::Error => console.error(line),
+        Severity::Warning => console.warn(line),
+    });
+    if errors > 0 {
+        return Err(refuse!(
+            Input,
+            "{errors} problem(s) in {}; nothing was sent (`avatar-cli validate {arg}` lists them again)",
+            source.name()
+        ));
+    }
+    if valid == 0 {
+        // A day without cancellations is normal, but an export that came out empty by mistake
+        // looks just the same: say so rather than finish in silence.
+        console.warn(&format!(
+            "{}: no notices in it",
+            escape_controls(source.name())
+        ));
+    }
+    Ok(valid)
+}
+
+/// An input problem on stderr, as `validate` words it; true when it is an error.
+pub(super) fn show(console: &Console, problem: &Problem) -> bool {
+    match problem.severity {
+        Severity::Error => {
+            console.error(&problem.to_string());
+            true
+        }
+        // Display leaves the severity to the console's label: one "warning:".
+        Severity::Warning => {
+            console.warn(&problem.to_string());
+            false
+        }
+    }
+}

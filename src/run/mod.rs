@@ -1,0 +1,221 @@
+//! Sending notices, in two steps.
+//!
+//! [`prepare`] is synchronous and runs on a blocking thread before any request: it resolves
+//! what the run needs, reads the input once and judges every row with the notice rule
+//! (`journal::rule`), asks for confirmation and opens the journal. Any problem is a
+//! [`Refusal`], so "nothing was sent" holds by construction. Its [`ReadyRun`] is then either
+//! printed (`--dry-run`, `dry_run.rs`) or delivered (`deliver.rs`, the only async part).
+//!
+//! `send` and `batch` differ only in where the rows come from ([`RowsFrom`]).
+
+mod confirm;
+mod deliver;
+mod dry_run;
+mod first_pass;
+mod platform;
+
+use crate::cli::{FieldArgs, GlobalArgs, InputArgs, SendingArgs};
+use crate::client::{Client, ClientConfig};
+use crate::config::{self, Settings};
+use crate::engine::RunPlan;
+use crate::error::Refusal;
+use crate::input::Source;
+use crate::journal::rule::Decision;
+use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
+use crate::notice::Notice;
+use crate::output::{Console, Report};
+use crate::protocol::{self, INTERFACE_TYPE};
+use platform::{Platform, Target};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What a sending command asks for.
+pub(crate) struct Request {
+    pub sending: SendingArgs,
+    pub rows: RowsFrom,
+    /// `batch` only: workers and rate (else from the settings), `--fail-fast`, `--report`.
+    pub concurrency: Option<usize>,
+    pub rate: Option<f64>,
+    pub fail_fast: bool,
+    pub report: Option<PathBuf>,
+}
+
+/// Where the rows come from.
+pub(crate) enum RowsFrom {
+    /// `send`: the notice flags.
+    Flags(FieldArgs),
+    /// `batch`: a CSV or JSON Lines file, or `-`.
+    File { arg: String, input: InputArgs },
+}
+
+/// The rows of a prepared run.
+enum Rows {
+    /// Judged already, each with its decision.
+    Listed(Vec<(Notice, Decision)>),
+    /// Judged in the first pass; read again as they are sent, so a large file streams.
+    File(Source),
+}
+
+/// A run that passed every check: nothing can refuse it any more.
+pub(crate) struct ReadyRun {
+    console: Arc<Console>,
+    client: Client,
+    plan: RunPlan,
+    rows: Rows,
+    /// How many notices the first pass found valid.
+    expected: u64,
+    dry_run: bool,
+    /// A dry run reads the journal and never writes it.
+    reader: Option<JournalReader>,
+    journal: Option<Journal>,
+    report: Option<Report>,
+}
+
+/// `send` and `batch`: settings, the platform, then prepare and print or deliver.
+pub(crate) async fn send_notices(global: GlobalArgs, request: Request) -> Result<u8, Refusal> {
+    let settings = blocking(move || Settings::resolve(&global)).await?;
+    let console = Arc::new(Console::new(&settings));
+    let platform = Platform::start(&settings).await?;
+    let target = platform.target(&settings);
+    let prepared = {
+        let console = Arc::clone(&console);
+        blocking(move || prepare(&settings, console, &target, request)).await
+    };
+    let code = match prepared {
+        Err(refusal) => Err(refusal),
+        Ok(ready) if ready.dry_run => blocking(move || ready.print_dry_run()).await,
+        Ok(ready) => Ok(ready.deliver().await.exit_code()),
+    };
+    platform.stop().await;
+    code
+}
+
+/// Runs blocking work (file passes, journal lookups, the terminal prompt) off the runtime's
+/// threads. A panic stays a panic.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Refusal> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Everything before the first request. The order of the checks is the order in which the
+/// problems are reported.
+fn prepare(
+    settings: &Settings,
+    console: Arc<Console>,
+    target: &Target,
+    request: Request,
+) -> Result<ReadyRun, Refusal> {
+    let plan = plan(settings, target, &request)?;
+    let listed = match &request.rows {
+        RowsFrom::Flags(fields) => Some(first_pass::parse_flags(&console, fields)?),
+        RowsFrom::File { .. } => None,
+    };
+    let client = client(settings, &console, target, &plan, &request.sending)?;
+    if let (Some(report), RowsFrom::File { arg, .. }) = (&request.report, &request.rows) {
+        let input = (arg != "-").then(|| std::path::Path::new(arg));
+        Report::check_target(report, input, target.journal.as_deref())?;
+    }
+    // Read-only until the run is confirmed: a declined or invalid run leaves no journal behind.
+    let reader = match &target.journal {
+        Some(path) => patiently(|| JournalReader::open_existing(path))?,
+        None => None,
+    };
+    let (rows, expected) = match (&request.rows, listed) {
+        (_, Some(notices)) => {
+            let judged = first_pass::judge_listed(&console, reader.as_ref(), &plan, notices)?;
+            let count = judged.len() as u64;
+            (Rows::Listed(judged), count)
+        }
+        (RowsFrom::File { arg, input }, None) => {
+            // Whether an orderNo is missing depends on the journal too: the rule judges that.
+            let source = Source::open(arg, &input.options(false))?;
+            let valid = first_pass::judge_file(&console, reader.as_ref(), &plan, &source, arg)?;
+            (Rows::File(source), valid)
+        }
+        (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
+    };
+    let mut ready = ReadyRun {
+        console,
+        client,
+        plan,
+        rows,
+        expected,
+        dry_run: request.sending.dry_run,
+        reader,
+        journal: None,
+        report: None,
+    };
+    if ready.dry_run {
+        return Ok(ready);
+    }
+    confirm::production(settings, &target.base_url, expected, request.sending.yes)?;
+    ready.reader = None;
+    ready.journal = match &target.journal {
+        Some(path) => Some(patiently(|| Journal::open(path, journal_sync(settings)))?),
+        None => None,
+    };
+    // Created but not writable (a full disk) is an output failure (exit 3), not a usage error.
+    ready.report = request.report.as_deref().map(Report::create).transpose()?;
+    Ok(ready)
+}
+
+fn plan(settings: &Settings, target: &Target, request: &Request) -> Result<RunPlan, Refusal> {
+    let generating = request.sending.generate_order_no || settings.generate_order_no;
+    Ok(RunPlan {
+        endpoint: target.base_url.clone(),
+        policy_source: settings.require_policy_source()?.to_string(),
+        force: request.sending.force,
+        order_no_prefix_when_generating: generating.then(|| settings.order_no_prefix.clone()),
+        concurrency: request.concurrency.unwrap_or(settings.concurrency),
+        rate: request.rate,
+        fail_fast: request.fail_fast,
+    })
+}
+
+fn client(
+    settings: &Settings,
+    console: &Arc<Console>,
+    target: &Target,
+    plan: &RunPlan,
+    sending: &SendingArgs,
+) -> Result<Client, Refusal> {
+    let interface_type = sending.interface_type.as_deref().unwrap_or(INTERFACE_TYPE);
+    protocol::check_identifier("--interface-type", interface_type).map_err(Refusal::Usage)?;
+    Client::new(ClientConfig {
+        endpoint: config::endpoint_url(&target.base_url),
+        policy_source: plan.policy_source.clone(),
+        interface_type: interface_type.to_string(),
+        timeout: settings.timeout,
+        retries: settings.retries,
+        cacert: settings.cacert.as_deref(),
+        headers: &settings.headers,
+        verbose: console.verbose_sink(),
+    })
+}
+
+fn journal_sync(settings: &Settings) -> JournalSync {
+    if settings.journal_sync_full {
+        JournalSync::Full
+    } else {
+        JournalSync::Normal
+    }
+}
+
+/// Opens a journal, waiting out a lock that another process holds for a moment (the schema
+/// being created, a journal-mode switch): SQLite reports those at once, without its busy wait.
+/// Runs on a blocking thread, so the sleep holds up no other task.
+fn patiently<T>(open: impl Fn() -> Result<T, JournalError>) -> Result<T, Refusal> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match open() {
+            Err(JournalError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            result => return Ok(result?),
+        }
+    }
+}
