@@ -116,6 +116,61 @@ fn header(
     delimiter: u8,
 ) -> Result<Layout, ControlFlow<()>> {
     let file = emitter.file().to_owned();
+    let at = |column: &str, message: String| Problem::error(&file, Some(line), column, message);
+    let (layout, mut errors, unknown) = map_columns(record, columns, &at);
+    for mapping in columns {
+        if !layout.fields.iter().any(|(_, f)| *f == mapping.field) {
+            errors.push(at(
+                mapping.field(),
+                format!(
+                    "no column named '{}' in the header (from --column {}={}); check its spelling",
+                    quote(&mapping.header),
+                    mapping.field(),
+                    quote(&mapping.header)
+                ),
+            ));
+        }
+    }
+    if !layout.fields.iter().any(|(_, f)| *f == Field::PolicyNo)
+        && !columns.iter().any(|m| m.field == Field::PolicyNo)
+    {
+        errors.push(at(
+            Field::PolicyNo.wire_name(),
+            no_policy_column(record, &layout, delimiter),
+        ));
+    }
+    if !unknown.is_empty() {
+        let message = format!(
+            "unknown column{}, ignored (the known ones are {})",
+            if unknown.len() == 1 { "" } else { "s" },
+            Field::known_names()
+        );
+        errors.push(Problem::warning(
+            &file,
+            Some(line),
+            &first_names(&unknown),
+            message,
+        ));
+    }
+    let fatal = errors.iter().any(Problem::is_error);
+    for problem in errors {
+        if emitter.problem(problem).is_break() {
+            return Err(ControlFlow::Break(()));
+        }
+    }
+    if fatal {
+        Err(ControlFlow::Continue(()))
+    } else {
+        Ok(layout)
+    }
+}
+
+/// Each header cell matched to a field: the layout, the problems found, the unknown names.
+fn map_columns(
+    record: &ByteRecord,
+    columns: &[ColumnMapping],
+    at: &impl Fn(&str, String) -> Problem,
+) -> (Layout, Vec<Problem>, Vec<String>) {
     let mut layout = Layout {
         width: record.len(),
         fields: Vec::new(),
@@ -125,9 +180,7 @@ fn header(
     let mut unknown = Vec::new();
     for (index, cell) in record.iter().enumerate() {
         let Ok(raw) = std::str::from_utf8(cell) else {
-            errors.push(Problem::error(
-                &file,
-                Some(line),
+            errors.push(at(
                 &format!("column {}", index + 1),
                 format!("the column name {NOT_UTF8}"),
             ));
@@ -137,9 +190,7 @@ fn header(
         let name = &quote(raw_name);
         match Field::resolve(raw_name, columns) {
             Some(field) => match layout.fields.iter().find(|(_, f)| *f == field) {
-                Some(_) => errors.push(Problem::error(
-                    &file,
-                    Some(line),
+                Some(_) => errors.push(at(
                     name,
                     format!(
                         "the column {name} is the same field as the column {}; keep one",
@@ -155,88 +206,54 @@ fn header(
             None => unknown.push(name.clone()),
         }
     }
-    for mapping in columns {
-        if !layout.fields.iter().any(|(_, f)| *f == mapping.field) {
-            errors.push(Problem::error(
-                &file,
-                Some(line),
-                mapping.field(),
-                format!(
-                    "no column named '{}' in the header (from --column {}={}); check its spelling",
-                    quote(&mapping.header),
-                    mapping.field(),
-                    quote(&mapping.header)
-                ),
+    (layout, errors, unknown)
+}
+
+/// The message for a header without a policyNo column, with the likely reason when the whole
+/// header is one cell: Excel in many locales saves "CSV" with semicolons (and "Unicode Text"
+/// with tabs).
+fn no_policy_column(record: &ByteRecord, layout: &Layout, delimiter: u8) -> String {
+    let mut message = format!(
+        "no policyNo column (named {}) in the header; name yours with --column policyNo=HEADER",
+        Field::PolicyNo.spellings()
+    );
+    if layout.width == 1 {
+        let header = String::from_utf8_lossy(&record[0]);
+        let found = [b',', b';', b'\t', b'|']
+            .into_iter()
+            .filter(|&c| c != delimiter)
+            .find(|&c| header.contains(char::from(c)));
+        if let Some(sep) = found {
+            let flag = if sep == b'\t' {
+                "tab".to_owned()
+            } else {
+                format!("'{}'", char::from(sep))
+            };
+            message.push_str(&format!(
+                "; the header seems to be separated by {:?}: pass --delimiter {flag}",
+                char::from(sep)
             ));
         }
     }
-    if !layout.fields.iter().any(|(_, f)| *f == Field::PolicyNo)
-        && !columns.iter().any(|m| m.field == Field::PolicyNo)
-    {
-        let mut message = format!(
-            "no policyNo column (named {}) in the header; name yours with --column policyNo=HEADER",
-            Field::PolicyNo.spellings()
-        );
-        // Excel in many locales saves "CSV" with semicolons (and "Unicode Text" with tabs);
-        // say so rather than let the user puzzle over a header that looks right.
-        if layout.width == 1 {
-            let header = String::from_utf8_lossy(&record[0]);
-            let found = [b',', b';', b'\t', b'|']
-                .into_iter()
-                .filter(|&c| c != delimiter)
-                .find(|&c| header.contains(char::from(c)));
-            if let Some(sep) = found {
-                let flag = if sep == b'\t' {
-                    "tab".to_owned()
-                } else {
-                    format!("'{}'", char::from(sep))
-                };
-                message.push_str(&format!(
-                    "; the header seems to be separated by {:?}: pass --delimiter {flag}",
-                    char::from(sep)
-                ));
-            }
+    message
+}
+
+/// The first few unknown names, enough to recognise a wide export, and how many more.
+fn first_names(unknown: &[String]) -> String {
+    let mut names = String::new();
+    let mut shown = 0;
+    for name in unknown {
+        if shown > 0 && names.chars().count() + name.chars().count() > UNKNOWN_NAMES_CHARS {
+            break;
         }
-        errors.push(Problem::error(
-            &file,
-            Some(line),
-            Field::PolicyNo.wire_name(),
-            message,
-        ));
-    }
-    if !unknown.is_empty() {
-        let message = format!(
-            "unknown column{}, ignored (the known ones are {})",
-            if unknown.len() == 1 { "" } else { "s" },
-            Field::known_names()
-        );
-        // A wide export may have hundreds; the first few are enough to recognise it.
-        let mut names = String::new();
-        let mut shown = 0;
-        for name in &unknown {
-            if shown > 0 && names.chars().count() + name.chars().count() > UNKNOWN_NAMES_CHARS {
-                break;
-            }
-            if shown > 0 {
-                names.push_str(", ");
-            }
-            names.push_str(name);
-            shown += 1;
+        if shown > 0 {
+            names.push_str(", ");
         }
-        if shown < unknown.len() {
-            names.push_str(&format!(" and {} more", unknown.len() - shown));
-        }
-        errors.push(Problem::warning(&file, Some(line), &names, message));
+        names.push_str(name);
+        shown += 1;
     }
-    let fatal = errors.iter().any(Problem::is_error);
-    for problem in errors {
-        if emitter.problem(problem).is_break() {
-            return Err(ControlFlow::Break(()));
-        }
+    if shown < unknown.len() {
+        names.push_str(&format!(" and {} more", unknown.len() - shown));
     }
-    if fatal {
-        Err(ControlFlow::Continue(()))
-    } else {
-        Ok(layout)
-    }
+    names
 }

@@ -39,20 +39,9 @@ pub(crate) fn read(
             continue;
         }
         draft.clear();
-        let pairs = match serde_json::from_slice::<Object>(text) {
-            Ok(Object(Some(pairs))) => pairs,
-            Ok(Object(None)) => {
-                draft.error("", "this line is not a JSON object");
-                or_stop!(emitter.row(line, &mut draft, &names, false));
-                continue;
-            }
-            Err(e) => {
-                let message = if std::str::from_utf8(text).is_err() {
-                    "this line is not valid UTF-8 (if the file is GBK/GB18030, pass --encoding gb18030)"
-                        .to_owned()
-                } else {
-                    format!("this line is not a JSON object: {e}")
-                };
+        let pairs = match object(text) {
+            Ok(pairs) => pairs,
+            Err(message) => {
                 draft.error("", message);
                 or_stop!(emitter.row(line, &mut draft, &names, false));
                 continue;
@@ -99,6 +88,19 @@ pub(crate) fn read(
             draft.set(field, &column, Cell::Json(value));
         }
         or_stop!(emitter.row(line, &mut draft, &names, true));
+    }
+}
+
+/// One line's entries in file order, or why it is not a JSON object.
+fn object(text: &[u8]) -> Result<Vec<(String, Value)>, String> {
+    match serde_json::from_slice::<Object>(text) {
+        Ok(Object(Some(pairs))) => Ok(pairs),
+        Ok(Object(None)) => Err("this line is not a JSON object".to_owned()),
+        Err(_) if std::str::from_utf8(text).is_err() => Err(
+            "this line is not valid UTF-8 (if the file is GBK/GB18030, pass --encoding gb18030)"
+                .to_owned(),
+        ),
+        Err(e) => Err(format!("this line is not a JSON object: {e}")),
     }
 }
 

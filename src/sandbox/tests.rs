@@ -151,8 +151,19 @@ fn remove(path: &'static [&'static str]) -> Mutation {
     })
 }
 
-fn strict_cases() -> Vec<(Mutation, String)> {
-    let mut cases: Vec<(Mutation, String)> = Vec::new();
+type Cases = Vec<(Mutation, String)>;
+
+fn strict_cases() -> Cases {
+    let mut cases = Cases::new();
+    shape_cases(&mut cases);
+    head_cases(&mut cases);
+    detail_cases(&mut cases);
+    installment_cases(&mut cases);
+    cases
+}
+
+/// Missing, null, mistyped and empty fields; unknown keys.
+fn shape_cases(cases: &mut Cases) {
     let mut case = |m: Mutation, want: &str| cases.push((m, want.to_owned()));
     for field in [
         "policySource",
@@ -195,7 +206,11 @@ fn strict_cases() -> Vec<(Mutation, String)> {
         }),
         "unknown key 'secondRefundReq.policyno'; did you mean 'secondRefundReq.policyNo'?",
     );
+}
 
+/// interfaceType, reqTime's shape and clock, uuid.
+fn head_cases(cases: &mut Cases) {
+    let mut case = |m: Mutation, want: &str| cases.push((m, want.to_owned()));
     case(
         set(&["head", "interfaceType"], json!("proposalOrder")),
         "head.interfaceType 'proposalOrder' is not 'recissionNotice'",
@@ -225,7 +240,11 @@ fn strict_cases() -> Vec<(Mutation, String)> {
         set(&["head", "uuid"], json!("b5c9c977-8ba0-4ade-93c7")),
         "head.uuid 'b5c9c977-8ba0-4ade-93c7' is not a UUID",
     );
+}
 
+/// Amount, date and status.
+fn detail_cases(cases: &mut Cases) {
+    let mut case = |m: Mutation, want: &str| cases.push((m, want.to_owned()));
     let amount = &["secondRefundReq", "secondRefundAmount"];
     case(
         set(amount, Value::Null),
@@ -270,7 +289,10 @@ fn strict_cases() -> Vec<(Mutation, String)> {
         set(status, json!(1.5)),
         "secondRefundStatus 1.5 is not an integer",
     );
+}
 
+fn installment_cases(cases: &mut Cases) {
+    let mut case = |m: Mutation, want: &str| cases.push((m, want.to_owned()));
     let list = &["secondRefundReq", "installmentList"];
     let item = |v: Value| set(list, json!([v]));
     case(
@@ -322,7 +344,6 @@ fn strict_cases() -> Vec<(Mutation, String)> {
         with("pay_no", json!(1)),
         "unknown key 'secondRefundReq.installmentList[0].pay_no'",
     );
-    cases
 }
 
 #[tokio::test]
@@ -401,8 +422,15 @@ async fn raw_bodies_and_content_types_are_checked() {
         assert!(desc.contains(want), "want '{want}' in '{desc}'");
     }
 
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_json_are_answered_with_what_can_be_echoed() {
+    let sandbox = start(SandboxOptions::default()).await;
+    let client = client();
     // Invalid UTF-8 is not JSON either.
-    let mut bytes = valid().into_bytes();
+    let mut bytes = fresh_sample().to_string().into_bytes();
     bytes.extend_from_slice(b" \xff");
     let response = client
         .post(url(&sandbox))
