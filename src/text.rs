@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn padding_counts_cells_not_characters() {
-        assert_eq!(pad("1 成功", 8), "1 成功   ");
+        assert_eq!(pad("1 成功", 8), "1 成功  ");
         assert_eq!(width(&pad("1 成功", 8)), width(&pad("1 ok", 8)));
         assert_eq!(pad("longer than", 4), "longer than");
     }

@@ -354,12 +354,12 @@ impl Console {
             .map(|o| format!("{} {}", tally.get(*o), o.as_str()))
             .collect();
         self.note(&format!(
-            "{} notices to {}: {} in {:.2} s ({:.1} notices/s)",
+            "{} notices: {} in {:.2} s ({:.1} notices/s); to {}",
             tally.total(),
-            context.destination,
             parts.join(", "),
             secs,
-            rate
+            rate,
+            context.destination,
         ));
         let unlisted: Vec<String> = [Outcome::Skipped, Outcome::NotSent]
             .into_iter()
