@@ -76,11 +76,12 @@ struct Widths {
 }
 
 impl Widths {
-    /// Room for the usual policy number, a generated orderNo and a short dealDesc.
+    /// Room for the usual policy number, a generated orderNo and a dealDesc of up to eleven
+    /// Chinese characters: lines stream out, so later widths cannot be known in advance.
     const START: Widths = Widths {
         policy: 11,
         order: 23,
-        what: 12,
+        what: 24,
     };
     /// A long error message is not padded to: the lines after it would be mostly blanks.
     const WHAT_MAX: usize = 32;
