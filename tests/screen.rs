@@ -29,7 +29,13 @@ fn batch(
     extra: &[&str],
 ) -> Output {
     env.cmd()
-        .args(["--base-url", &server.url, "--policy-source", CHANNEL, "batch"])
+        .args([
+            "--base-url",
+            &server.url,
+            "--policy-source",
+            CHANNEL,
+            "batch",
+        ])
         .arg(file)
         .args(["--generate-order-no"])
         .args(extra)
@@ -74,7 +80,11 @@ fn a_forced_terminal_gets_colour_and_a_bar_and_color_never_uncolours_both() {
     let env = Env::new();
     let file = env.write("c.csv", csv_of(&["P1", "P2", "P3"]));
     let out = batch(&env, &server, &file, &[], &[]);
-    assert!(!text(&out.stderr).contains("notices  "), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("notices  "),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!text(&out.stdout).contains('\x1b'));
 }
 
@@ -118,7 +128,7 @@ fn before_sending_one_line_says_where_notices_go_and_the_summary_repeats_it() {
     );
     assert!(first.ends_with("journal.sqlite3"), "{first}");
     assert!(
-        stderr.contains(&format!("2 accepted") as &str) && stderr.contains(&format!("; to --base-url ({host})")),
+        stderr.contains("2 accepted") && stderr.contains(&format!("; to --base-url ({host})")),
         "{stderr}"
     );
     // Piped, the summary still names the platform; the line before sending is for people.
@@ -127,7 +137,10 @@ fn before_sending_one_line_says_where_notices_go_and_the_summary_repeats_it() {
     let out = batch(&env, &server, &file, &[], &[]);
     let stderr = text(&out.stderr);
     assert!(!stderr.contains("sending 2"), "{stderr}");
-    assert!(stderr.contains(&format!("to --base-url ({host})")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("to --base-url ({host})")),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -136,7 +149,13 @@ fn the_sandbox_and_no_journal_are_named_as_such() {
     let file = env.write("c.csv", csv_of(&["P1"]));
     let out = env
         .cmd()
-        .args(["--env", "sandbox", "--no-journal", "--policy-source", "DEMO"])
+        .args([
+            "--env",
+            "sandbox",
+            "--no-journal",
+            "--policy-source",
+            "DEMO",
+        ])
         .arg("batch")
         .arg(&file)
         .env(TTY.0, TTY.1)
@@ -169,7 +188,10 @@ fn a_dry_run_says_the_url_it_would_post_to() {
         )),
         "{stderr}"
     );
-    assert!(!text(&out.stdout).contains("would POST"), "stdout has envelopes only");
+    assert!(
+        !text(&out.stdout).contains("would POST"),
+        "stdout has envelopes only"
+    );
 }
 
 // 3. No floods.
@@ -181,14 +203,20 @@ fn on_a_terminal_skipped_rows_are_counted_not_listed_unless_verbose() {
     let names: Vec<&str> = policies.iter().map(String::as_str).collect();
     let server = Server::always(Reply::accept());
     let first = env.write("first.csv", csv_of(&names[..19]));
-    assert_eq!(batch(&env, &server, &first, &[], &[]).status.code(), Some(0));
+    assert_eq!(
+        batch(&env, &server, &first, &[], &[]).status.code(),
+        Some(0)
+    );
     let all = env.write("all.csv", csv_of(&names));
 
     let out = batch(&env, &server, &all, &[TTY], &[]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(stdout.lines().count(), 1, "only the one sent: {stdout}");
     assert!(stdout.contains("P020"), "{stdout}");
-    assert!(stderr.contains("19 skipped not listed one by one (-v lists them)"), "{stderr}");
+    assert!(
+        stderr.contains("19 skipped not listed one by one (-v lists them)"),
+        "{stderr}"
+    );
 
     let out = batch(&env, &server, &all, &[TTY], &["-v", "--force"]);
     let listed = text(&out.stdout);
@@ -196,7 +224,13 @@ fn on_a_terminal_skipped_rows_are_counted_not_listed_unless_verbose() {
 
     // Piped and --json keep one line per notice, as scripts read them.
     let out = batch(&env, &server, &all, &[], &[]);
-    assert_eq!(text(&out.stdout).lines().filter(|l| l.starts_with("skipped")).count(), 20);
+    assert_eq!(
+        text(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("skipped"))
+            .count(),
+        20
+    );
     let out = batch(&env, &server, &all, &[TTY], &["--json"]);
     assert_eq!(json_lines(&out.stdout).len(), 20);
 }
@@ -210,11 +244,17 @@ fn an_interrupted_run_is_summed_up_and_says_how_to_resume() {
     let held = Gate::new();
     let server = Server::start(vec![Reply::accept(); 2], held.hold(Reply::accept()));
     let mut cmd = env.std_cmd();
-    cmd.args(["--base-url", &server.url, "--policy-source", CHANNEL, "batch"])
-        .arg(&file)
-        .args(["--generate-order-no", "--concurrency", "2"])
-        .env(TTY.0, TTY.1)
-        .stdin(std::process::Stdio::null());
+    cmd.args([
+        "--base-url",
+        &server.url,
+        "--policy-source",
+        CHANNEL,
+        "batch",
+    ])
+    .arg(&file)
+    .args(["--generate-order-no", "--concurrency", "2"])
+    .env(TTY.0, TTY.1)
+    .stdin(std::process::Stdio::null());
     let mut run = common::Running::spawn(cmd);
     server.wait_for_hits(4);
     run.signal(libc::SIGINT);
@@ -225,7 +265,10 @@ fn an_interrupted_run_is_summed_up_and_says_how_to_resume() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(!stdout.contains("notSent"), "no flood: {stdout}");
     assert_eq!(stdout.lines().count(), 4, "{stdout}");
-    assert!(stderr.contains("46 notSent not listed one by one"), "{stderr}");
+    assert!(
+        stderr.contains("46 notSent not listed one by one"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("interrupted: 46 notice(s) not sent; run the same command again to resume"),
         "{stderr}"
@@ -239,7 +282,7 @@ fn time_columns(stdout: &str) -> Vec<usize> {
     stdout
         .lines()
         .map(|l| {
-            let at = l.rfind(|c: char| c == ' ').unwrap();
+            let at = l.rfind(' ').unwrap();
             let before = &l[..at];
             let at = before.rfind("  ").expect("a time column") + 2;
             unicode_width::UnicodeWidthStr::width(&l[..at])
@@ -264,7 +307,10 @@ fn result_columns_line_up_with_chinese_text_and_the_order_comes_before_it() {
     let stdout = text(&out.stdout);
     assert_eq!(stdout.lines().count(), 4, "{stdout}");
     let columns = time_columns(&stdout);
-    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{columns:?}\n{stdout}");
+    assert!(
+        columns.windows(2).all(|w| w[0] == w[1]),
+        "{columns:?}\n{stdout}"
+    );
     for line in stdout.lines() {
         let order = line.find("QS").expect("an orderNo");
         let code = line.find(" 1 ").or_else(|| line.find(" 0 ")).unwrap();
@@ -279,7 +325,10 @@ fn rejected_and_failed_have_different_colours() {
     let env = Env::new();
     let file = env.write("c.csv", csv_of(&["P1", "P2"]));
     let server = Server::start(
-        vec![Reply::Deal("0", "no"), Reply::Raw(400, "text/plain", "bad".into())],
+        vec![
+            Reply::Deal("0", "no"),
+            Reply::Raw(400, "text/plain", "bad".into()),
+        ],
         Reply::accept(),
     );
     let out = batch(&env, &server, &file, &[TTY], &["--concurrency", "1"]);
@@ -291,7 +340,10 @@ fn rejected_and_failed_have_different_colours() {
             .unwrap_or_else(|| panic!("no {outcome}: {stdout}"))
             .to_string()
     };
-    assert!(line("rejected").starts_with("\x1b[33m"), "yellow: {stdout:?}");
+    assert!(
+        line("rejected").starts_with("\x1b[33m"),
+        "yellow: {stdout:?}"
+    );
     assert!(line("failed").starts_with("\x1b[31m"), "red: {stdout:?}");
 }
 
@@ -304,7 +356,10 @@ fn a_csv_report_has_a_bom_the_rows_fields_and_input_order() {
     let file = env.write("c.csv", csv_of(&names));
     // The first row's answer comes last: results arrive out of input order.
     let server = Server::start(
-        vec![Reply::Slow(Duration::from_millis(700), Box::new(Reply::accept()))],
+        vec![Reply::Slow(
+            Duration::from_millis(700),
+            Box::new(Reply::accept()),
+        )],
         Reply::accept(),
     );
     let report = env.path("report.csv");
@@ -317,9 +372,16 @@ fn a_csv_report_has_a_bom_the_rows_fields_and_input_order() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(!stdout.lines().next().unwrap().contains("P1 "), "P1 ended last: {stdout}");
+    assert!(
+        !stdout.lines().next().unwrap().contains("P1 "),
+        "P1 ended last: {stdout}"
+    );
     let bytes = std::fs::read(&report).unwrap();
-    assert!(bytes.starts_with(b"\xef\xbb\xbfline,policyNo,orderNo,"), "{:?}", text(&bytes));
+    assert!(
+        bytes.starts_with(b"\xef\xbb\xbfline,policyNo,orderNo,"),
+        "{:?}",
+        text(&bytes)
+    );
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).expect(name);

@@ -336,7 +336,13 @@ fn sized_terminal(cols: u16) -> (Terminal, OwnedFd) {
         ws_ypixel: 0,
     };
     // SAFETY: TIOCSWINSZ reads one winsize from a valid pointer.
-    let rc = unsafe { libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(&slave), libc::TIOCSWINSZ, &size) };
+    let rc = unsafe {
+        libc::ioctl(
+            std::os::fd::AsRawFd::as_raw_fd(&slave),
+            libc::TIOCSWINSZ,
+            &size,
+        )
+    };
     assert_eq!(rc, 0, "set the terminal size");
     (terminal, slave)
 }
@@ -446,10 +452,16 @@ fn a_batch_on_a_real_terminal_leaves_every_result_intact_above_one_bar() {
     let server = Server::always(Reply::accept()).expect_hits(ROWS);
     let (terminal, slave) = sized_terminal(COLS);
     let mut cmd = env.std_cmd();
-    cmd.args(["--base-url", &server.url, "--policy-source", CHANNEL, "batch"])
-        .arg(&file)
-        // Slow enough that the bar is drawn many times while results arrive.
-        .args(["--generate-order-no", "--rate", "400", "--concurrency", "8"]);
+    cmd.args([
+        "--base-url",
+        &server.url,
+        "--policy-source",
+        CHANNEL,
+        "batch",
+    ])
+    .arg(&file)
+    // Slow enough that the bar is drawn many times while results arrive.
+    .args(["--generate-order-no", "--rate", "400", "--concurrency", "8"]);
     let run = start(cmd, slave, EVERYWHERE);
     let out = run.finish();
     let raw = terminal.final_screen();
@@ -475,10 +487,15 @@ fn a_batch_on_a_real_terminal_leaves_every_result_intact_above_one_bar() {
     assert_eq!(bars.len(), 1, "one bar, no stale ones:\n{shown}");
     assert!(bars[0].contains("200/200 notices"), "{}", bars[0]);
     let bar_at = lines.iter().position(|l| is_bar(l)).unwrap();
-    let last_result = lines.iter().rposition(|l| l.starts_with("accepted")).unwrap();
+    let last_result = lines
+        .iter()
+        .rposition(|l| l.starts_with("accepted"))
+        .unwrap();
     assert!(last_result < bar_at, "results above the bar:\n{shown}");
     assert!(
-        lines[bar_at + 1..].iter().any(|l| l.starts_with("200 notices: 200 accepted")),
+        lines[bar_at + 1..]
+            .iter()
+            .any(|l| l.starts_with("200 notices: 200 accepted")),
         "the summary below it:\n{shown}"
     );
 }

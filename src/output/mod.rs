@@ -321,9 +321,7 @@ impl Console {
             let mut w = self.widths.lock().unwrap_or_else(|e| e.into_inner());
             w.policy = w.policy.max(crate::text::width(&policy));
             w.order = w.order.max(crate::text::width(&order));
-            w.what = w
-                .what
-                .max(crate::text::width(&what).min(Widths::WHAT_MAX));
+            w.what = w.what.max(crate::text::width(&what).min(Widths::WHAT_MAX));
             *w
         };
         let line = format!(

@@ -331,4 +331,3 @@ fn same_file(a: &Path, b: &Path) -> bool {
         _ => false,
     }
 }
-

@@ -2,8 +2,8 @@
 
 use crate::config::{self, Settings};
 use crate::error::Refusal;
-use crate::refuse;
 use crate::output::terminal;
+use crate::refuse;
 use std::io::{BufRead, Write};
 
 /// Asks (through `/dev/tty`, so `batch -` can still ask) before `count` notices go to

@@ -51,7 +51,10 @@ impl ReadyRun {
         console.finish_progress(!end.interrupted);
         if let (Some(report), None) = (report, &report_error) {
             let path = crate::text::quote(&report.path().display().to_string());
-            if let Err(e) = blocking(move || Ok(report.finish())).await.unwrap_or(Ok(())) {
+            if let Err(e) = blocking(move || Ok(report.finish()))
+                .await
+                .unwrap_or(Ok(()))
+            {
                 report_error = Some(format!(
                     "could not put the report {path} in input order: {e}"
                 ));

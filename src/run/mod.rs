@@ -120,7 +120,11 @@ fn host_and_port(base_url: &str) -> String {
 fn home_as_tilde(path: &std::path::Path) -> String {
     let shown = dirs::home_dir()
         .filter(|home| !home.as_os_str().is_empty() && home != std::path::Path::new("/"))
-        .and_then(|home| path.strip_prefix(&home).ok().map(|rest| format!("~/{}", rest.display())));
+        .and_then(|home| {
+            path.strip_prefix(&home)
+                .ok()
+                .map(|rest| format!("~/{}", rest.display()))
+        });
     crate::text::quote(&shown.unwrap_or_else(|| path.display().to_string()))
 }
 
