@@ -39,6 +39,8 @@ pub struct RunPlan {
 #[derive(Debug)]
 pub struct Delivered {
     pub result: NoticeResult,
+    /// The input row's fields, for the report.
+    pub details: protocol::RefundDetails,
     /// The journal failed on this notice: the run stops, and ends with exit 3.
     pub journal_error: Option<String>,
 }
@@ -107,6 +109,7 @@ impl Engine {
                     let Some(notice) = notices.lock().await.recv().await else {
                         break;
                     };
+                    let details = notice.details.clone();
                     let (result, journal_error) = engine.process(notice).await;
                     if engine.plan.fail_fast
                         && matches!(result.outcome, Outcome::Rejected | Outcome::Failed)
@@ -118,6 +121,7 @@ impl Engine {
                     }
                     let delivered = Delivered {
                         result,
+                        details,
                         journal_error,
                     };
                     if results.send(delivered).await.is_err() {

@@ -45,7 +45,7 @@ pub(crate) fn watch_interrupts(stop: Stop, console: Arc<Console>) -> Arc<AtomicB
         }
         flag.store(true, Ordering::SeqCst);
         stop.trigger();
-        console.finish_progress();
+        console.finish_progress(false);
         console.note("stopping: starting nothing new, waiting for the requests in flight (Ctrl-C again to quit at once)");
         if stop_signal().await.is_ok() {
             console.error("interrupted again: quitting; notices in flight are in doubt and the next run resends them");

@@ -39,6 +39,19 @@ pub fn quote(value: &str) -> String {
     }
 }
 
+/// How many terminal cells `text` takes: a Chinese character takes two, so counting
+/// characters would misalign every column after one.
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `cells` terminal cells (never cut).
+pub fn pad(text: &str, cells: usize) -> String {
+    let mut padded = String::from(text);
+    padded.extend(std::iter::repeat_n(' ', cells.saturating_sub(width(text))));
+    padded
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -66,5 +79,12 @@ mod tests {
         let q = quote(&"line\n".repeat(1000));
         assert!(!q.contains('\n'));
         assert_eq!(quote(&"字".repeat(80)).chars().count(), 80);
+    }
+
+    #[test]
+    fn padding_counts_cells_not_characters() {
+        assert_eq!(pad("1 成功", 8), "1 成功  ");
+        assert_eq!(width(&pad("1 成功", 8)), width(&pad("1 ok", 8)));
+        assert_eq!(pad("longer than", 4), "longer than");
     }
 }

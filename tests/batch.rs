@@ -439,15 +439,16 @@ fn the_report_has_one_row_per_input_row_with_the_documented_columns() {
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(
         lines[0],
-        "line,policyNo,orderNo,outcome,dealCode,dealDesc,httpStatus,attempts,uuid,elapsedMs,error"
+        "\u{feff}line,policyNo,orderNo,secondRefundAmount,secondRefundDate,secondRefundStatus,\
+         outcome,dealCode,dealDesc,httpStatus,attempts,uuid,elapsedMs,error"
     );
     assert!(
-        lines[1].starts_with("2,P1,O1,accepted,1,成功,200,1,"),
+        lines[1].starts_with("2,P1,O1,,,,accepted,1,成功,200,1,"),
         "{}",
         lines[1]
     );
     assert!(
-        lines[2].starts_with("3,P2,O2,rejected,0,no,200,1,"),
+        lines[2].starts_with("3,P2,O2,,,,rejected,0,no,200,1,"),
         "{}",
         lines[2]
     );

@@ -530,7 +530,7 @@ fn csv_report_cells_that_a_spreadsheet_would_run_are_made_text() {
     let mut reader = csv::Reader::from_path(&report).unwrap();
     let got: Vec<String> = reader
         .records()
-        .map(|r| r.unwrap()[5].to_string())
+        .map(|r| r.unwrap()[8].to_string())
         .collect();
     let want: Vec<String> = descs
         .iter()

@@ -325,3 +325,177 @@ fn colour_follows_the_terminal_no_color_and_the_flag() {
         assert!(!plain.contains('\x1b'), "{env:?} {args:?}: {plain:?}");
     }
 }
+
+/// A pseudo-terminal of `cols` columns (the one `Terminal::open` makes has no size).
+fn sized_terminal(cols: u16) -> (Terminal, OwnedFd) {
+    let (terminal, slave) = Terminal::open();
+    let size = libc::winsize {
+        ws_row: 50,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one winsize from a valid pointer.
+    let rc = unsafe {
+        libc::ioctl(
+            std::os::fd::AsRawFd::as_raw_fd(&slave),
+            libc::TIOCSWINSZ,
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "set the terminal size");
+    (terminal, slave)
+}
+
+/// The lines a terminal `cols` wide shows after `bytes`: the scrollback and the screen as one
+/// list. Enough of a terminal for a progress bar: printable text (a cell per character, with
+/// the wrap an xterm does at the right edge), CR, LF, cursor up and down, erase in line;
+/// other escape sequences (colour, cursor visibility) change nothing here.
+fn screen_lines(bytes: &str, cols: usize) -> Vec<String> {
+    let mut lines: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut chars = bytes.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => col = 0,
+            '\n' => row += 1,
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                let mut params = String::new();
+                let mut fin = ' ';
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() || c == '@' || c == '~' {
+                        fin = c;
+                        break;
+                    }
+                    params.push(c);
+                }
+                let n: usize = params.trim_start_matches('?').parse().unwrap_or(1).max(1);
+                match fin {
+                    'A' => {
+                        row = row.saturating_sub(n);
+                        col = col.min(cols - 1);
+                    }
+                    'B' => row += n,
+                    'C' => col = (col + n).min(cols - 1),
+                    'D' => col = col.saturating_sub(n),
+                    'G' => col = n - 1,
+                    'K' => {
+                        while lines.len() <= row {
+                            lines.push(Vec::new());
+                        }
+                        let line = &mut lines[row];
+                        match params.as_str() {
+                            "2" => line.clear(),
+                            "1" => line.iter_mut().take(col + 1).for_each(|c| *c = ' '),
+                            _ => line.truncate(col),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            '\x1b' => {
+                chars.next();
+            }
+            c if c.is_control() => {}
+            c => {
+                if col >= cols {
+                    row += 1;
+                    col = 0;
+                }
+                while lines.len() <= row {
+                    lines.push(Vec::new());
+                }
+                let line = &mut lines[row];
+                while line.len() < col {
+                    line.push(' ');
+                }
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                // A Chinese character takes two cells: the second holds a placeholder.
+                let wide = unicode_width::UnicodeWidthChar::width(c).unwrap_or(1);
+                if wide == 2 {
+                    if col + 1 < line.len() {
+                        line[col + 1] = '\u{0}';
+                    } else {
+                        line.push('\u{0}');
+                    }
+                }
+                col += wide;
+            }
+        }
+        while lines.len() <= row {
+            lines.push(Vec::new());
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| l.into_iter().filter(|c| *c != '\u{0}').collect::<String>())
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn a_batch_on_a_real_terminal_leaves_every_result_intact_above_one_bar() {
+    const ROWS: usize = 200;
+    const COLS: u16 = 120;
+    let env = Env::new();
+    let mut csv = String::from("policyNo\n");
+    for i in 1..=ROWS {
+        csv.push_str(&format!("P{i:010}\n"));
+    }
+    let file = env.write("c.csv", csv);
+    let server = Server::always(Reply::accept()).expect_hits(ROWS);
+    let (terminal, slave) = sized_terminal(COLS);
+    let mut cmd = env.std_cmd();
+    cmd.args([
+        "--base-url",
+        &server.url,
+        "--policy-source",
+        CHANNEL,
+        "batch",
+    ])
+    .arg(&file)
+    // Slow enough that the bar is drawn many times while results arrive.
+    .args(["--generate-order-no", "--rate", "400", "--concurrency", "8"]);
+    let run = start(cmd, slave, EVERYWHERE);
+    let out = run.finish();
+    let raw = terminal.final_screen();
+    assert_eq!(out.status.code(), Some(0), "{raw:?}");
+    let lines = screen_lines(&raw, COLS.into());
+    let shown = lines.join("\n");
+    let is_bar = |l: &str| l.contains("notices  ") && l.contains('\u{2588}');
+    let results: Vec<&String> = lines.iter().filter(|l| l.starts_with("accepted")).collect();
+    assert_eq!(results.len(), ROWS, "every result on the screen:\n{shown}");
+    for line in &results {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert!(
+            fields.len() == 7
+                && fields[1].len() == 11
+                && fields[2].starts_with("QS")
+                && fields[3..5] == ["1", "成功"]
+                && fields[6] == "ms"
+                && !is_bar(line),
+            "a result line intact: {line:?}\n{shown}"
+        );
+    }
+    let bars: Vec<&String> = lines.iter().filter(|l| is_bar(l)).collect();
+    assert_eq!(bars.len(), 1, "one bar, no stale ones:\n{shown}");
+    assert!(bars[0].contains("200/200 notices"), "{}", bars[0]);
+    let bar_at = lines.iter().position(|l| is_bar(l)).unwrap();
+    let last_result = lines
+        .iter()
+        .rposition(|l| l.starts_with("accepted"))
+        .unwrap();
+    assert!(last_result < bar_at, "results above the bar:\n{shown}");
+    assert!(
+        lines[bar_at + 1..]
+            .iter()
+            .any(|l| l.starts_with("200 notices: 200 accepted")),
+        "the summary below it:\n{shown}"
+    );
+}

@@ -2,8 +2,9 @@
 
 use crate::config::{self, Settings};
 use crate::error::Refusal;
+use crate::output::terminal;
 use crate::refuse;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 
 /// Asks (through `/dev/tty`, so `batch -` can still ask) before `count` notices go to
 /// production. Blocks on the terminal: called from a blocking thread.
@@ -18,7 +19,18 @@ pub(crate) fn production(
     }
     let host = config::url_host(base_url).unwrap_or_else(|| base_url.to_string());
     let channel = settings.policy_source.as_deref().unwrap_or("?");
-    let interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
+    let question = format!(
+        "Send {count} refund notice(s) to PRODUCTION ({host}) for channel {channel}? Type 'yes' to go on: "
+    );
+    if terminal::forced() {
+        // A terminal played by pipes (tests, a harness): asked on stderr, answered on stdin.
+        let mut answer = String::new();
+        write!(std::io::stderr(), "{question}")
+            .and_then(|()| std::io::stdin().lock().read_line(&mut answer))
+            .map_err(|e| Refusal::Declined(e.to_string()))?;
+        return confirmed(&answer);
+    }
+    let interactive = terminal::stdin_is_terminal() || terminal::stderr_is_terminal();
     let tty = interactive
         .then(|| {
             std::fs::OpenOptions::new()
@@ -36,10 +48,14 @@ pub(crate) fn production(
         ));
     };
     let mut answer = String::new();
-    write!(tty, "Send {count} refund notice(s) to PRODUCTION ({host}) for channel {channel}? Type 'yes' to go on: ")
+    write!(tty, "{question}")
         .and_then(|()| tty.flush())
         .and_then(|()| std::io::BufReader::new(&tty).read_line(&mut answer))
         .map_err(|e| Refusal::Declined(e.to_string()))?;
+    confirmed(&answer)
+}
+
+fn confirmed(answer: &str) -> Result<(), Refusal> {
     if answer.trim().eq_ignore_ascii_case("yes") {
         Ok(())
     } else {

@@ -6,7 +6,7 @@ use super::{blocking, ReadyRun, Rows};
 use crate::engine::{Delivered, Engine, RunEnd};
 use crate::input::{Item, Severity};
 use crate::notice::Notice;
-use crate::output::{Console, Report};
+use crate::output::{Console, Report, SummaryContext};
 use crate::pace::Stop;
 use crate::signals;
 use std::ops::ControlFlow;
@@ -28,8 +28,15 @@ impl ReadyRun {
             expected,
             journal,
             report,
+            destination,
             ..
         } = self;
+        if console.talks_to_a_person() {
+            console.note(&format!(
+                "sending {expected} notice(s) to {} for channel {}; {}",
+                destination.platform, destination.channel, destination.journal
+            ));
+        }
         let (rows_tx, rows_rx) = mpsc::channel(1024);
         let feeder = feed(rows, rows_tx, Arc::clone(&console));
         let engine = Arc::new(Engine::new(client, journal, plan));
@@ -37,11 +44,23 @@ impl ReadyRun {
         console.start_progress(expected);
         let (results_tx, results_rx) = mpsc::channel(1024);
         let shown = show(&console, report, engine.stop(), results_rx);
-        let ((), (mut end, report_error)) =
+        let ((), (mut end, report, mut report_error)) =
             tokio::join!(engine.run(rows_rx, expected, results_tx), shown);
         end.interrupted = interrupted.load(Ordering::SeqCst);
         end.elapsed = started.elapsed();
-        console.finish_progress();
+        console.finish_progress(!end.interrupted);
+        if let (Some(report), None) = (report, &report_error) {
+            let path = crate::text::quote(&report.path().display().to_string());
+            if let Err(e) = blocking(move || Ok(report.finish()))
+                .await
+                .unwrap_or(Ok(()))
+            {
+                report_error = Some(format!(
+                    "could not put the report {path} in input order: {e}"
+                ));
+                end.output_error.get_or_insert_with(|| e.to_string());
+            }
+        }
         if let Some(e) = console.stdout_failure() {
             console.error(&format!(
                 "could not write the results to stdout: {e}; {STOPPED}"
@@ -53,7 +72,15 @@ impl ReadyRun {
         if let Some(e) = &end.journal_error {
             console.error(&format!("the journal failed mid-run: {e}"));
         }
-        console.summary(&end.tally, end.elapsed);
+        console.summary(
+            &end.tally,
+            end.elapsed,
+            &SummaryContext {
+                destination: &destination.platform,
+                interrupted: end.interrupted,
+                journaled: destination.journaled,
+            },
+        );
         let console_for_feeder = Arc::clone(&console);
         end.unsent_rows = blocking(move || Ok(feeder.join(&console_for_feeder)))
             .await
@@ -69,11 +96,12 @@ async fn show(
     mut report: Option<Report>,
     stop: Stop,
     mut results: mpsc::Receiver<Delivered>,
-) -> (RunEnd, Option<String>) {
+) -> (RunEnd, Option<Report>, Option<String>) {
     let mut end = RunEnd::default();
     let mut report_error: Option<String> = None;
     while let Some(Delivered {
         result,
+        details,
         journal_error,
     }) = results.recv().await
     {
@@ -83,7 +111,7 @@ async fn show(
         }
         console.result(&result);
         if let (Some(r), None) = (report.as_mut(), &report_error) {
-            if let Err(e) = r.write(&result) {
+            if let Err(e) = r.write(&result, &details) {
                 report_error = Some(format!(
                     "could not write the report {}: {e}",
                     crate::text::quote(&r.path().display().to_string())
@@ -100,7 +128,7 @@ async fn show(
             stop.trigger();
         }
     }
-    (end, report_error)
+    (end, report, report_error)
 }
 
 /// The thread that hands rows over; joined, it tells whether some rows were not handed over.

@@ -13,6 +13,10 @@ use std::ops::ControlFlow;
 impl ReadyRun {
     /// Reads the input again (a file) on the calling thread: run it on a blocking one.
     pub(super) fn print_dry_run(self) -> Result<u8, Refusal> {
+        self.console.note(&format!(
+            "dry run: would POST to {} for channel {}; nothing is sent",
+            self.destination.endpoint, self.destination.channel
+        ));
         match &self.rows {
             Rows::Listed(judged) => {
                 for (notice, decision) in judged {

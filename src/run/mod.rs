@@ -69,6 +69,63 @@ pub(crate) struct ReadyRun {
     reader: Option<JournalReader>,
     journal: Option<Journal>,
     report: Option<Report>,
+    destination: Destination,
+}
+
+/// Where a run's notices go, as a person reads it: said before sending on a terminal and in
+/// the summary, so nobody has to guess which platform they hit.
+pub(crate) struct Destination {
+    /// `test (porsche-avatar.chinahuanong.com.cn)`.
+    pub platform: String,
+    pub channel: String,
+    /// The journal's path (home as `~`), or why there is none.
+    pub journal: String,
+    pub journaled: bool,
+    /// The URL notices are POSTed to.
+    pub endpoint: String,
+}
+
+impl Destination {
+    fn new(settings: &Settings, target: &Target, channel: &str) -> Destination {
+        let host = host_and_port(&target.base_url);
+        let configured = settings.environment_url(config::env_key(settings.env));
+        let name = match (&settings.target, configured) {
+            (config::Target::InProcessSandbox, _) => "the built-in sandbox".to_string(),
+            (_, Some(url)) if url == target.base_url => config::env_key(settings.env).to_string(),
+            _ if settings.is_production() => "PRODUCTION".to_string(),
+            _ => "--base-url".to_string(),
+        };
+        let journal = match (&settings.journal, &target.journal) {
+            (config::JournalChoice::Disabled, _) | (_, None) => "no journal".to_string(),
+            (config::JournalChoice::Throwaway, Some(_)) => "a throwaway journal".to_string(),
+            (_, Some(path)) => format!("journal {}", home_as_tilde(path)),
+        };
+        Destination {
+            platform: format!("{name} ({host})"),
+            channel: channel.to_string(),
+            journal,
+            journaled: target.journal.is_some(),
+            endpoint: config::endpoint_url(&target.base_url),
+        }
+    }
+}
+
+/// `https://host:8443/x` → `host:8443`: what tells a person which platform it is.
+fn host_and_port(base_url: &str) -> String {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+/// A path under the home directory written with `~`, as a person would type it.
+fn home_as_tilde(path: &std::path::Path) -> String {
+    let shown = dirs::home_dir()
+        .filter(|home| !home.as_os_str().is_empty() && home != std::path::Path::new("/"))
+        .and_then(|home| {
+            path.strip_prefix(&home)
+                .ok()
+                .map(|rest| format!("~/{}", rest.display()))
+        });
+    crate::text::quote(&shown.unwrap_or_else(|| path.display().to_string()))
 }
 
 /// `send` and `batch`: settings, the platform, then prepare and print or deliver.
@@ -138,6 +195,7 @@ fn prepare(
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
     };
+    let destination = Destination::new(settings, target, &plan.policy_source);
     let mut ready = ReadyRun {
         console,
         client,
@@ -148,6 +206,7 @@ fn prepare(
         reader,
         journal: None,
         report: None,
+        destination,
     };
     if ready.dry_run {
         return Ok(ready);

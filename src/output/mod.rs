@@ -1,19 +1,19 @@
 //! Everything a user sees: result lines on stdout, and on stderr the warnings, progress bar,
 //! summary and `-v` bodies. Colour is decided per stream here, not by `colored`'s stdout test.
 
+mod report;
+pub mod terminal;
+
+pub use report::{Report, ReportUnwritable};
+
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::config::Settings;
-use crate::error::Refusal;
-use crate::notice::{NoticeResult, Outcome, REPORT_COLUMNS};
-use crate::refuse;
-use crate::text::{escape_controls, quote};
+use crate::notice::{NoticeResult, Outcome};
+use crate::text::{escape_controls, pad};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -57,28 +57,67 @@ pub struct Console {
     color_err: bool,
     quiet: bool,
     verbose: bool,
+    stdout_is_terminal: bool,
     stderr_is_terminal: bool,
     progress: Mutex<Option<ProgressBar>>,
     stdout: Mutex<io::Stdout>,
     /// The first error writing stdout; nothing more is written there after it.
     stdout_error: OnceLock<(io::ErrorKind, String)>,
+    /// Column widths of the result lines so far: they only grow, so columns stay put.
+    widths: Mutex<Widths>,
+}
+
+/// Display widths (terminal cells) of the result line's columns.
+#[derive(Debug, Clone, Copy)]
+struct Widths {
+    policy: usize,
+    order: usize,
+    what: usize,
+}
+
+impl Widths {
+    /// Room for the usual policy number, a generated orderNo and a dealDesc of up to eleven
+    /// Chinese characters: lines stream out, so later widths cannot be known in advance.
+    const START: Widths = Widths {
+        policy: 11,
+        order: 23,
+        what: 24,
+    };
+    /// A long error message is not padded to: the lines after it would be mostly blanks.
+    const WHAT_MAX: usize = 32;
+}
+
+/// What the end-of-run summary says besides the counts.
+pub struct SummaryContext<'a> {
+    /// Where the notices went: `test (porsche-avatar.chinahuanong.com.cn)`.
+    pub destination: &'a str,
+    pub interrupted: bool,
+    /// Whether a journal recorded the run, so that running again resumes it.
+    pub journaled: bool,
 }
 
 impl Console {
     pub fn new(settings: &Settings) -> Console {
         // We decide colour per stream ourselves; `colored` must then not second-guess us.
         colored::control::set_override(true);
-        let stderr_is_terminal = io::stderr().is_terminal();
+        let stdout_is_terminal = terminal::stdout_is_terminal();
+        let stderr_is_terminal = terminal::stderr_is_terminal();
+        let color_err = use_color(settings.color, stderr_is_terminal);
+        // The progress bar is styled by `console`, which has its own idea; ours wins.
+        console::set_colors_enabled(color_err);
+        console::set_colors_enabled_stderr(color_err);
         Console {
             format: settings.output,
-            color_out: use_color(settings.color, io::stdout().is_terminal()),
-            color_err: use_color(settings.color, stderr_is_terminal),
+            color_out: use_color(settings.color, stdout_is_terminal),
+            color_err,
             quiet: settings.quiet,
             verbose: settings.verbose,
+            stdout_is_terminal,
             stderr_is_terminal,
             progress: Mutex::new(None),
             stdout: Mutex::new(io::stdout()),
             stdout_error: OnceLock::new(),
+            widths: Mutex::new(Widths::START),
         }
     }
 
@@ -86,16 +125,37 @@ impl Console {
         self.format
     }
 
+    /// Whether stderr is a terminal (or `AVATAR_FORCE_TTY` says to behave as if), and `-q`
+    /// does not silence it: where the line saying where notices go is worth printing.
+    pub fn talks_to_a_person(&self) -> bool {
+        self.stderr_is_terminal && !self.quiet
+    }
+
     /// One line on stdout, written as given: a result, a problem, an envelope or a history
     /// row. When it cannot be written (a closed pipe, a full disk) the first error is kept in
     /// [`Console::stdout_failure`], for the caller to act on, and nothing more is tried.
+    /// While a progress bar is drawn, the bar is lifted for the line and drawn again below
+    /// it: stdout and stderr share the screen, and a line written under a live bar would be
+    /// glued to it and leave a stale bar behind.
     pub fn out(&self, line: &str) {
-        let mut out = self.stdout.lock().unwrap_or_else(|e| e.into_inner());
-        if self.stdout_error.get().is_some() {
-            return;
-        }
-        if let Err(e) = writeln!(out, "{line}") {
-            let _ = self.stdout_error.set((e.kind(), e.to_string()));
+        let write = || {
+            let mut out = self.stdout.lock().unwrap_or_else(|e| e.into_inner());
+            if self.stdout_error.get().is_some() {
+                return;
+            }
+            if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+                let _ = self.stdout_error.set((e.kind(), e.to_string()));
+            }
+        };
+        self.above_the_bar(write);
+    }
+
+    /// Runs `write` with the progress bar, if any, lifted off the screen.
+    fn above_the_bar(&self, write: impl FnOnce()) {
+        let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        match progress.as_ref() {
+            Some(bar) => bar.suspend(write),
+            None => write(),
         }
     }
 
@@ -121,14 +181,9 @@ impl Console {
     /// Text already made safe for a terminal. A stderr that cannot be written is ignored: the
     /// journal is the record, and there is nowhere left to say anything.
     fn err_raw(&self, text: &str) {
-        let write = || {
+        self.above_the_bar(|| {
             let _ = writeln!(io::stderr().lock(), "{text}");
-        };
-        let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
-        match progress.as_ref() {
-            Some(bar) => bar.suspend(write),
-            None => write(),
-        }
+        });
     }
 
     /// Informational line on stderr; silenced by `-q`.
@@ -168,31 +223,56 @@ impl Console {
         })
     }
 
-    /// A progress bar on stderr, only when stderr is a terminal and not `-q`.
+    /// A progress bar on stderr, only when stderr is a terminal and not `-q`. Uncoloured when
+    /// stderr is (`--color never`, NO_COLOR).
     pub fn start_progress(&self, total: u64) {
         if self.quiet || !self.stderr_is_terminal {
             return;
         }
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let target = ProgressDrawTarget::term_like(Box::new(terminal::Stderr::new()));
+        let bar = ProgressBar::with_draw_target(Some(total), target);
+        let template = if self.color_err {
+            "{bar:40.cyan/blue} {pos}/{len} notices  {per_sec}  eta {eta}"
+        } else {
+            "{bar:40} {pos}/{len} notices  {per_sec}  eta {eta}"
+        };
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40.cyan/blue} {pos}/{len} notices  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
         *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
     }
 
-    pub fn finish_progress(&self) {
+    /// Ends the bar: left on the screen at its last count (the run's end), or taken off it
+    /// (an interrupt, whose message follows). Either way nothing draws it again.
+    pub fn finish_progress(&self, keep: bool) {
         if let Some(bar) = self
             .progress
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
         {
-            bar.finish_and_clear();
+            if keep {
+                bar.finish();
+                // The bar ends padded to the terminal's width without a newline: on a terminal
+                // the next line wraps below it, elsewhere it would be glued on.
+                let _ = writeln!(io::stderr().lock());
+            } else {
+                bar.finish_and_clear();
+            }
         }
+    }
+
+    /// Whether a result of this outcome gets its own line. On a terminal, in text, the rows
+    /// that were not sent at all (skipped, notSent) are only counted in the summary: a re-run
+    /// of 400 rows would otherwise bury the 11 that mattered. `-v` lists them; JSON and a
+    /// piped stdout keep one line per notice for scripts.
+    fn lists(&self, outcome: Outcome) -> bool {
+        let quiet_kind = matches!(outcome, Outcome::Skipped | Outcome::NotSent);
+        !(quiet_kind
+            && self.format == OutputFormat::Text
+            && self.stdout_is_terminal
+            && !self.verbose)
     }
 
     /// A notice's result: its line on stdout, its warnings on stderr. Whether stdout took it
@@ -208,13 +288,18 @@ impl Console {
         }
         match self.format {
             OutputFormat::Json => self.out(&serde_json::to_string(result).unwrap_or_default()),
-            OutputFormat::Text => self.out(&self.text_line(result)),
+            OutputFormat::Text if self.lists(result.outcome) => {
+                self.out(&self.text_line(result));
+            }
+            OutputFormat::Text => {}
         }
         for warning in &result.warnings {
             self.warn(&format!("{}: {warning}", result.policy_no));
         }
     }
 
+    /// `accepted  P2024000001  QS…  1 成功  5 ms`: the fixed-width columns first, the free
+    /// text after them, each padded by display width so Chinese text does not shift them.
     fn text_line(&self, r: &NoticeResult) -> String {
         let what = match (&r.deal_code, &r.error) {
             (_, Some(error)) if r.outcome == Outcome::Failed || r.outcome == Outcome::NotSent => {
@@ -223,34 +308,43 @@ impl Console {
             (Some(code), _) => format!("{code} {}", r.deal_desc.as_deref().unwrap_or("")),
             (None, _) => "-".into(),
         };
-        let order = r.order_no.as_deref().unwrap_or("-");
         let time = match r.outcome {
             Outcome::Skipped => "accepted earlier".to_string(),
             Outcome::NotSent => "not sent".to_string(),
             _ => format!("{} ms", r.elapsed_ms),
         };
-        let line = format!(
-            "{:<9} {}  {}  {}  {}",
-            r.outcome.as_str(),
-            r.policy_no,
-            what.trim_end(),
-            order,
-            time
-        );
         // dealDesc and errors carry the server's text: one result, one line, no terminal codes.
-        let line = escape_controls(&line).into_owned();
+        let policy = escape_controls(&r.policy_no);
+        let order = escape_controls(r.order_no.as_deref().unwrap_or("-"));
+        let what = escape_controls(what.trim_end());
+        let widths = {
+            let mut w = self.widths.lock().unwrap_or_else(|e| e.into_inner());
+            w.policy = w.policy.max(crate::text::width(&policy));
+            w.order = w.order.max(crate::text::width(&order));
+            w.what = w.what.max(crate::text::width(&what).min(Widths::WHAT_MAX));
+            *w
+        };
+        let line = format!(
+            "{}  {}  {}  {}  {time}",
+            pad(r.outcome.as_str(), 8),
+            pad(&policy, widths.policy),
+            pad(&order, widths.order),
+            pad(&what, widths.what),
+        );
         if !self.color_out {
             return line;
         }
         match r.outcome {
             Outcome::Accepted => line.green().to_string(),
-            Outcome::Rejected | Outcome::Failed => line.red().to_string(),
+            Outcome::Rejected => line.yellow().to_string(),
+            Outcome::Failed => line.red().to_string(),
             Outcome::Skipped | Outcome::NotSent => line.dimmed().to_string(),
         }
     }
 
-    /// The end-of-run summary on stderr.
-    pub fn summary(&self, tally: &Tally, elapsed: Duration) {
+    /// The end-of-run summary on stderr: the counts, where the notices went, the rows that
+    /// were only counted, and how to resume a run that stopped early.
+    pub fn summary(&self, tally: &Tally, elapsed: Duration, context: &SummaryContext<'_>) {
         let secs = elapsed.as_secs_f64();
         let sent = tally.total() - tally.get(Outcome::Skipped) - tally.get(Outcome::NotSent);
         let rate = if secs > 0.0 { sent as f64 / secs } else { 0.0 };
@@ -259,169 +353,41 @@ impl Console {
             .map(|o| format!("{} {}", tally.get(*o), o.as_str()))
             .collect();
         self.note(&format!(
-            "{} notices: {} in {:.2} s ({:.1} notices/s)",
+            "{} notices: {} in {:.2} s ({:.1} notices/s); to {}",
             tally.total(),
             parts.join(", "),
             secs,
-            rate
+            rate,
+            context.destination,
         ));
-    }
-}
-
-/// `--report FILE`: one row per input row, flushed as results arrive.
-pub struct Report {
-    path: PathBuf,
-    writer: ReportWriter,
-}
-
-enum ReportWriter {
-    Csv(Box<csv::Writer<File>>),
-    Jsonl(BufWriter<File>),
-}
-
-/// The report could be created but not written: an output failure (exit 3), not a usage error.
-#[derive(Debug, thiserror::Error)]
-#[error("could not write the report {path}: {reason}; nothing was sent")]
-pub struct ReportUnwritable {
-    pub path: String,
-    pub reason: String,
-}
-
-impl Report {
-    /// Refuses a report path that is the input (a file, or what stdin reads when `input` is
-    /// `None`) or the journal with its `-wal`/`-shm` files: creating the report would truncate
-    /// it. Checked before anything is created.
-    pub fn check_target(
-        path: &Path,
-        input: Option<&Path>,
-        journal: Option<&Path>,
-    ) -> Result<(), Refusal> {
-        let refuse = |what: &str, other: &Path| {
-            refuse!(
-                Usage,
-                "--report {}: that is {what} {}, which the report would overwrite; choose another report file",
-                quote(&path.display().to_string()),
-                quote(&other.display().to_string())
-            )
-        };
-        match input {
-            Some(input) if same_file(path, input) => return Err(refuse("the input file", input)),
-            Some(_) => {}
-            None => {
-                if let (Some(stdin), Ok(report)) = (stdin_identity(), std::fs::metadata(path)) {
-                    if stdin == (report.dev(), report.ino()) {
-                        return Err(refuse!(
-                            Usage,
-                            "--report {}: that is the file standard input reads, which the report would overwrite; choose another report file",
-                            quote(&path.display().to_string())
-                        ));
-                    }
-                }
-            }
+        let unlisted: Vec<String> = [Outcome::Skipped, Outcome::NotSent]
+            .into_iter()
+            .filter(|o| !self.lists(*o) && tally.get(*o) > 0)
+            .map(|o| format!("{} {}", tally.get(o), o.as_str()))
+            .collect();
+        if !unlisted.is_empty() {
+            self.note(&format!(
+                "{} not listed one by one (-v lists them)",
+                unlisted.join(" and ")
+            ));
         }
-        if let Some(journal) = journal {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut name = journal.as_os_str().to_owned();
-                name.push(suffix);
-                let file = PathBuf::from(name);
-                if same_file(path, &file) {
-                    return Err(refuse("the journal file", &file));
-                }
-            }
+        let not_sent = tally.get(Outcome::NotSent);
+        if context.interrupted || not_sent > 0 {
+            let why = if context.interrupted {
+                "interrupted"
+            } else {
+                "stopped early"
+            };
+            self.note(&if context.journaled {
+                format!(
+                    "{why}: {not_sent} notice(s) not sent; run the same command again to resume                      (what was accepted is skipped, what was in flight is resent under the same orderNo)"
+                )
+            } else {
+                format!(
+                    "{why}: {not_sent} notice(s) not sent; without a journal, running the same                      command again sends every notice again"
+                )
+            });
         }
-        Ok(())
-    }
-
-    pub fn create(path: &Path) -> Result<Report, Refusal> {
-        let file = File::create(path)
-            .map_err(|e| refuse!(Usage, "--report {}: cannot create it: {e}", path.display()))?;
-        let writer = if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
-        {
-            ReportWriter::Jsonl(BufWriter::new(file))
-        } else {
-            let mut writer = csv::Writer::from_writer(file);
-            let header = writer
-                .write_record(REPORT_COLUMNS.map(|(name, _)| name))
-                .map_err(io::Error::from)
-                .and_then(|()| writer.flush());
-            if let Err(e) = header {
-                return Err(ReportUnwritable {
-                    path: quote(&path.display().to_string()),
-                    reason: e.to_string(),
-                }
-                .into());
-            }
-            ReportWriter::Csv(Box::new(writer))
-        };
-        Ok(Report {
-            path: path.to_path_buf(),
-            writer,
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    pub fn write(&mut self, r: &NoticeResult) -> io::Result<()> {
-        match &mut self.writer {
-            ReportWriter::Jsonl(w) => {
-                serde_json::to_writer(&mut *w, r)?;
-                w.write_all(b"\n")?;
-                w.flush()
-            }
-            ReportWriter::Csv(w) => {
-                let cells = REPORT_COLUMNS.map(|(_, cell)| cell(r));
-                let cells: Vec<_> = cells.iter().map(|c| inert_cell(c)).collect();
-                w.write_record(cells.iter().map(|c| c.as_bytes()))?;
-                w.flush()
-            }
-        }
-    }
-}
-
-/// A spreadsheet reads a cell starting with one of these as a formula; a leading `'` makes it
-/// text. The server's dealDesc is not ours to trust.
-fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
-/// Device and inode, for "is this the same file".
-fn identity(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-/// What standard input reads, when it is a regular file (`< input.csv`).
-fn stdin_identity() -> Option<(u64, u64)> {
-    use std::os::fd::AsFd;
-    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
-    let meta = File::from(fd).metadata().ok()?;
-    meta.is_file().then(|| (meta.dev(), meta.ino()))
-}
-
-/// The same existing file, or (when one does not exist yet) the same name in the same
-/// directory: a journal that does not exist yet is created before the report is.
-fn same_file(a: &Path, b: &Path) -> bool {
-    if let (Some(a), Some(b)) = (identity(a), identity(b)) {
-        return a == b;
-    }
-    let spelled = |p: &Path| -> Option<PathBuf> {
-        let name = p.file_name()?;
-        let parent = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        Some(parent.canonicalize().ok()?.join(name))
-    };
-    match (spelled(a), spelled(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
     }
 }
 
