@@ -48,6 +48,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand validate 'Check input offline: send nothing, write no journal'
             cand history 'Show what the journal recorded'
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
+            cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -210,6 +211,32 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'avatar-cli;doctor'= {
+            cand --policy-source 'Channel code the insurer assigned (head.policySource)'
+            cand --channel 'Channel code the insurer assigned (head.policySource)'
+            cand --timeout 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]'
+            cand --retries 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]'
+            cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
+            cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
+            cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
+            cand --journal 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand -e 'Which platform to call [default: the config''s env, else test]'
+            cand --env 'Which platform to call [default: the config''s env, else test]'
+            cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended'
+            cand --config 'TOML config file [default: <config dir>/avatar-cli/config.toml]'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand --color 'When to colour output (NO_COLOR is honoured)'
+            cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+            cand -v 'Print request and response bodies on stderr (header values redacted)'
+            cand --verbose 'Print request and response bodies on stderr (header values redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'avatar-cli;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -228,6 +255,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand validate 'Check input offline: send nothing, write no journal'
             cand history 'Show what the journal recorded'
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
+            cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -241,6 +269,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         &'avatar-cli;help;history'= {
         }
         &'avatar-cli;help;sandbox'= {
+        }
+        &'avatar-cli;help;doctor'= {
         }
         &'avatar-cli;help;completions'= {
         }

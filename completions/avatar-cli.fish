@@ -51,6 +51,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "batch" -d 'Se
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "history" -d 'Show what the journal recorded'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "completions" -d 'Print a completion script'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -195,15 +196,37 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s v -l v
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+prod\t''
+sandbox\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
+json\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "batch" -d 'Send a notice for every row of a CSV (or JSON Lines) file'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "history" -d 'Show what the journal recorded'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "completions" -d 'Print a completion script'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "batch" -d 'Send a notice for every row of a CSV (or JSON Lines) file'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "history" -d 'Show what the journal recorded'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "completions" -d 'Print a completion script'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -24,6 +24,9 @@ pub struct GlobalArgs {
     pub policy_source: Option<String>,
     pub config: Option<PathBuf>,
     pub journal: Option<PathBuf>,
+    /// `--journal` was on the command line, not only in AVATAR_JOURNAL: only then does it
+    /// replace the in-process sandbox's own journal.
+    pub journal_on_command_line: bool,
     pub no_journal: bool,
     /// Seconds, maybe fractional; `config.rs` holds it to its range.
     pub timeout: Option<f64>,
@@ -193,6 +196,8 @@ impl RawCli {
             cacert: platform(&["cacert"]).cacert.clone(),
             headers,
             journal: journal.journal.clone(),
+            journal_on_command_line: (self.command.journal().is_some() && given(&["journal"]))
+                || before.value_source("journal") == Some(ValueSource::CommandLine),
             no_journal: no_journal.no_journal,
         };
         Ok(Cli {
@@ -370,6 +375,9 @@ pub enum Command {
     /// Run a local Avatar simulator (loopback only) for rehearsals, demos and tests
     #[command(after_help = SANDBOX_EXAMPLES)]
     Sandbox(SandboxArgs),
+    /// Check settings, the platform's reachability, the clock and the journal; send nothing
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
     /// Print a completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -393,6 +401,7 @@ impl Command {
             Command::Validate(a) => Some(&a.common),
             Command::History(a) => Some(&a.common),
             Command::Sandbox(a) => Some(&a.common),
+            Command::Doctor(a) => Some(&a.common),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -401,6 +410,7 @@ impl Command {
         match self {
             Command::Send(a) => Some(&a.platform),
             Command::Batch(a) => Some(&a.platform),
+            Command::Doctor(a) => Some(&a.platform),
             _ => None,
         }
     }
@@ -410,6 +420,7 @@ impl Command {
             Command::Send(a) => Some(&a.journal),
             Command::Batch(a) => Some(&a.journal),
             Command::History(a) => Some(&a.journal),
+            Command::Doctor(a) => Some(&a.journal),
             _ => None,
         }
     }
@@ -421,6 +432,26 @@ impl Command {
             _ => None,
         }
     }
+}
+
+const DOCTOR_EXAMPLES: &str = "\
+Exit codes: 0 all is well; 2 a configuration or journal problem; 3 the platform cannot be
+reached. No notice is sent: the platform gets one HEAD request of the base URL.
+
+Examples:
+  # Before the first run on a new machine
+  avatar-cli doctor
+  # The production platform, for monitoring (one JSON object)
+  avatar-cli doctor --env prod --json";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 const SEND_EXAMPLES: &str = "\

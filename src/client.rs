@@ -180,6 +180,13 @@ impl Client {
         })
     }
 
+    /// A HEAD of `url` with this client's TLS, proxy and headers: `doctor`'s probe, which
+    /// sends no notice. The error says whether the connection (TCP or TLS) failed, and why.
+    pub async fn head(&self, url: &str) -> Result<reqwest::Response, (bool, String)> {
+        let sent = self.http.head(url).send().await;
+        sent.map_err(|e| (e.is_connect(), describe(&e)))
+    }
+
     /// One attempt's envelope, with a fresh uuid and reqTime: (uuid, reqTime, body).
     pub fn envelope(
         &self,

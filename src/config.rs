@@ -50,11 +50,11 @@ pub struct FileConfig {
     pub timeout_secs: Option<Spanned<u64>>,
     pub concurrency: Option<Spanned<usize>>,
     pub retries: Option<Spanned<u32>>,
-    pub generate_order_no: Option<bool>,
+    pub generate_order_no: Option<Spanned<bool>>,
     pub order_no_prefix: Option<Spanned<String>>,
-    pub journal_sync: Option<JournalSyncSetting>,
-    pub journal: Option<PathBuf>,
-    pub cacert: Option<PathBuf>,
+    pub journal_sync: Option<Spanned<JournalSyncSetting>>,
+    pub journal: Option<Spanned<PathBuf>>,
+    pub cacert: Option<Spanned<PathBuf>>,
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
     #[serde(default)]
@@ -121,10 +121,12 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalChoice {
     File(PathBuf),
-    /// The in-process sandbox's: a temporary file removed at the end of the command.
-    Throwaway,
     Disabled,
 }
+
+/// The journal key of the in-process sandbox. Its port changes with every run, so the key is
+/// this name: a second rehearsal then skips what the first one sent.
+pub const SANDBOX_ENDPOINT: &str = "sandbox";
 
 /// An extra HTTP header. The value is a secret: it never appears in output, journal or logs.
 #[derive(Clone, PartialEq, Eq)]
@@ -179,10 +181,14 @@ impl Settings {
             target,
             policy_source,
             journal,
-            journal_sync_full: file.journal_sync == Some(JournalSyncSetting::Full),
+            journal_sync_full: file.journal_sync.as_ref().map(|s| *s.get_ref())
+                == Some(JournalSyncSetting::Full),
             timeout,
             retries,
-            cacert: args.cacert.clone().or(file.cacert.clone()),
+            cacert: args
+                .cacert
+                .clone()
+                .or(file.cacert.as_ref().map(|c| c.get_ref().clone())),
             headers,
             output: if args.json {
                 OutputFormat::Json
@@ -193,7 +199,11 @@ impl Settings {
             verbose: args.verbose,
             quiet: args.quiet,
             // The sandbox is for rehearsals: there is no real order to refer to.
-            generate_order_no: file.generate_order_no.unwrap_or(false) || env == EnvName::Sandbox,
+            generate_order_no: file
+                .generate_order_no
+                .as_ref()
+                .is_some_and(|g| *g.get_ref())
+                || env == EnvName::Sandbox,
             order_no_prefix,
             concurrency,
             environment_urls,
@@ -211,8 +221,13 @@ impl Settings {
         })
     }
 
+    /// The journal key of a named environment: its base URL, or for the sandbox without one
+    /// configured, the in-process sandbox's key.
     pub fn environment_url(&self, name: &str) -> Option<String> {
-        self.environment_urls.get(name).cloned()
+        self.environment_urls
+            .get(name)
+            .cloned()
+            .or_else(|| (name == env_key(EnvName::Sandbox)).then(|| SANDBOX_ENDPOINT.to_string()))
     }
 
     /// True when notices would reach the production platform: ask first.
@@ -220,6 +235,226 @@ impl Settings {
         self.env == EnvName::Prod
             || matches!(&self.target, Target::Remote { base_url } if url_host(base_url).as_deref() == Some(PROD_HOST))
     }
+}
+
+/// Where a setting's value came from, as `doctor` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line option, such as `--timeout`.
+    Flag(String),
+    /// An environment variable, such as `AVATAR_ENV`.
+    Variable(String),
+    /// `config file PATH:LINE`.
+    File(String),
+    Default,
+    /// Follows from another setting, in words.
+    Derived(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(f, "flag {flag}"),
+            Origin::Variable(name) => write!(f, "environment variable {name}"),
+            Origin::File(at) => f.write_str(at),
+            Origin::Default => f.write_str("default"),
+            Origin::Derived(why) => f.write_str(why),
+        }
+    }
+}
+
+/// One effective setting and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    pub name: &'static str,
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// The config file as `doctor` shows it: its path, whether it was read, and from where the
+/// path came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPlace {
+    pub path: Option<PathBuf>,
+    pub read: bool,
+}
+
+/// Every effective setting of `settings` with its origin, following [`Settings::resolve`]'s
+/// precedence. `given` tells, for a clap argument id, whether the command line or an
+/// environment variable set it; the config file is read again here for its lines. Header
+/// values are never shown, only their names.
+pub fn explain(
+    args: &GlobalArgs,
+    settings: &Settings,
+    given: &dyn Fn(&str) -> Option<Origin>,
+) -> Result<(ConfigPlace, Vec<Explained>)> {
+    let (file, source) = load_config(args.config.as_deref())?;
+    let place_of = |span: &Range<usize>| Origin::File(place(source.as_ref(), span));
+    let config = ConfigPlace {
+        path: source
+            .as_ref()
+            .map(|s| s.path.clone())
+            .or_else(|| args.config.clone())
+            .or_else(|| dirs::config_dir().map(|d| d.join("avatar-cli").join("config.toml"))),
+        read: source.is_some(),
+    };
+    let pick = |id: &str, from_file: Option<&Range<usize>>, default: Origin| {
+        given(id)
+            .or_else(|| from_file.map(place_of))
+            .unwrap_or(default)
+    };
+    let mut all = Vec::new();
+    let mut push = |name, value: String, origin| {
+        all.push(Explained {
+            name,
+            value,
+            origin,
+        })
+    };
+    let env = env_key(settings.env);
+    push(
+        "config",
+        config
+            .path
+            .as_ref()
+            .map_or("none".into(), |p| p.display().to_string()),
+        given("config").unwrap_or(Origin::Default),
+    );
+    push(
+        "env",
+        env.to_string(),
+        pick(
+            "env",
+            file.env.as_ref().map(|e| e.span()).as_ref(),
+            Origin::Default,
+        ),
+    );
+    let (base_url, origin) = match &settings.target {
+        Target::Remote { base_url } => {
+            let configured = file
+                .environments
+                .get(env)
+                .and_then(|e| e.base_url.as_ref())
+                .map(|u| u.span());
+            let default = Origin::Derived(format!("default of env {env}"));
+            (
+                base_url.clone(),
+                pick("base_url", configured.as_ref(), default),
+            )
+        }
+        Target::InProcessSandbox => (
+            "the built-in sandbox, started by each run".to_string(),
+            Origin::Derived("env sandbox".into()),
+        ),
+    };
+    push("base_url", base_url, origin);
+    push(
+        "policy_source",
+        settings
+            .policy_source
+            .clone()
+            .unwrap_or_else(|| "none".into()),
+        pick(
+            "policy_source",
+            file.policy_source.as_ref().map(|p| p.span()).as_ref(),
+            Origin::Default,
+        ),
+    );
+    push(
+        "timeout_secs",
+        format!("{}", settings.timeout.as_secs_f64()),
+        pick(
+            "timeout",
+            file.timeout_secs.as_ref().map(|t| t.span()).as_ref(),
+            Origin::Default,
+        ),
+    );
+    push(
+        "retries",
+        settings.retries.to_string(),
+        pick(
+            "retries",
+            file.retries.as_ref().map(|r| r.span()).as_ref(),
+            Origin::Default,
+        ),
+    );
+    let from_file = |span: Option<Range<usize>>| span.map_or(Origin::Default, |s| place_of(&s));
+    push(
+        "concurrency",
+        settings.concurrency.to_string(),
+        from_file(file.concurrency.as_ref().map(|c| c.span())),
+    );
+    push(
+        "generate_order_no",
+        settings.generate_order_no.to_string(),
+        match (&file.generate_order_no, settings.env) {
+            (Some(g), _) if *g.get_ref() => place_of(&g.span()),
+            (_, EnvName::Sandbox) => Origin::Derived("env sandbox".into()),
+            (g, _) => from_file(g.as_ref().map(|g| g.span())),
+        },
+    );
+    push(
+        "order_no_prefix",
+        settings.order_no_prefix.clone(),
+        from_file(file.order_no_prefix.as_ref().map(|p| p.span())),
+    );
+    push(
+        "journal_sync",
+        if settings.journal_sync_full {
+            "full"
+        } else {
+            "normal"
+        }
+        .into(),
+        from_file(file.journal_sync.as_ref().map(|j| j.span())),
+    );
+    let journal_origin = if args.no_journal {
+        given("no_journal").unwrap_or(Origin::Default)
+    } else if args.journal.is_some() && args.journal_on_command_line {
+        Origin::Flag("--journal".into())
+    } else if settings.target == Target::InProcessSandbox {
+        Origin::Derived("env sandbox: its own journal, apart from real ones".into())
+    } else if args.journal.is_some() {
+        given("journal").unwrap_or(Origin::Variable("AVATAR_JOURNAL".into()))
+    } else {
+        from_file(file.journal.as_ref().map(|j| j.span()))
+    };
+    let journal = match &settings.journal {
+        JournalChoice::File(path) => path.display().to_string(),
+        JournalChoice::Disabled => "none".into(),
+    };
+    push("journal", journal, journal_origin);
+    push(
+        "cacert",
+        settings
+            .cacert
+            .as_ref()
+            .map_or("none".into(), |p| p.display().to_string()),
+        pick(
+            "cacert",
+            file.cacert.as_ref().map(|c| c.span()).as_ref(),
+            Origin::Default,
+        ),
+    );
+    for h in &settings.headers {
+        let in_file = file
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&h.name))
+            .map(|(_, v)| v.span());
+        let flagged = args.headers.iter().any(|raw| {
+            raw.split_once(':')
+                .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(&h.name))
+        });
+        let origin = match (flagged, in_file) {
+            (true, _) => given("headers").unwrap_or(Origin::Flag("-H".into())),
+            (false, Some(span)) => place_of(&span),
+            (false, None) => Origin::Default,
+        };
+        // The name only: a header value is a secret.
+        push("header", format!("{} (value not shown)", h.name), origin);
+    }
+    Ok((config, all))
 }
 
 pub fn env_key(env: EnvName) -> &'static str {
@@ -293,15 +528,20 @@ fn target(
     Ok(target)
 }
 
+/// `--no-journal`, then `--journal` on the command line; the in-process sandbox keeps its own
+/// file, so that a rehearsal never mixes with real journals, even one that AVATAR_JOURNAL or
+/// the config file names; then AVATAR_JOURNAL, the config file, the default.
 fn journal_choice(args: &GlobalArgs, file: &FileConfig, target: &Target) -> Result<JournalChoice> {
     let journal = if args.no_journal {
         JournalChoice::Disabled
+    } else if let (Some(path), true) = (&args.journal, args.journal_on_command_line) {
+        JournalChoice::File(path.clone())
+    } else if *target == Target::InProcessSandbox {
+        JournalChoice::File(sandbox_journal_path()?)
     } else if let Some(path) = args.journal.clone() {
         JournalChoice::File(path)
-    } else if *target == Target::InProcessSandbox {
-        JournalChoice::Throwaway
-    } else if let Some(path) = file.journal.clone() {
-        JournalChoice::File(path)
+    } else if let Some(path) = &file.journal {
+        JournalChoice::File(path.get_ref().clone())
     } else {
         JournalChoice::File(default_journal_path()?)
     };
@@ -680,6 +920,15 @@ fn in_headers_table(text: &str, n: usize) -> bool {
 }
 
 fn default_journal_path() -> Result<PathBuf> {
+    Ok(state_dir()?.join("journal.sqlite3"))
+}
+
+/// The in-process sandbox's own journal, beside the real one and never the same file.
+fn sandbox_journal_path() -> Result<PathBuf> {
+    Ok(state_dir()?.join("sandbox.sqlite3"))
+}
+
+fn state_dir() -> Result<PathBuf> {
     // Linux has a state dir (XDG_STATE_HOME); macOS and Windows do not, so fall back to local data.
     let dir = dirs::state_dir()
         .or_else(dirs::data_local_dir)
@@ -689,7 +938,7 @@ fn default_journal_path() -> Result<PathBuf> {
                 "no state directory on this system: pass --journal FILE"
             )
         })?;
-    Ok(dir.join("avatar-cli").join("journal.sqlite3"))
+    Ok(dir.join("avatar-cli"))
 }
 
 #[cfg(test)]
@@ -752,7 +1001,10 @@ X-Gateway-Key = "@/etc/avatar-cli/gateway.key"
             config.policy_source.as_ref().map(|s| s.get_ref().as_str()),
             Some("HN_HT_QNW")
         );
-        assert_eq!(config.journal_sync, Some(JournalSyncSetting::Normal));
+        assert_eq!(
+            config.journal_sync.map(|s| s.into_inner()),
+            Some(JournalSyncSetting::Normal)
+        );
         assert_eq!(config.environments.len(), 2);
     }
 

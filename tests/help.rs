@@ -570,7 +570,7 @@ fn an_option_of_other_commands_says_which_take_it() {
         .unwrap();
     let err = usage_error(&out);
     assert!(
-        err.contains("validate does not take --timeout: only send and batch do"),
+        err.contains("validate does not take --timeout: only send, batch and doctor do"),
         "{err}"
     );
     let out = env
@@ -579,5 +579,8 @@ fn an_option_of_other_commands_says_which_take_it() {
         .output()
         .unwrap();
     let err = usage_error(&out);
-    assert!(err.contains("only send, batch and history do"), "{err}");
+    assert!(
+        err.contains("only send, batch, history and doctor do"),
+        "{err}"
+    );
 }

@@ -696,6 +696,8 @@ fn the_readmes_first_command_sends_five_notices_to_the_built_in_sandbox() {
         assert!(stdout.contains(&format!("P202400000{n}")), "{stdout}");
     }
     assert!(text(&out.stderr).contains("5 notices: 5 accepted"));
-    // Nothing left behind.
-    assert!(!env.path("state").exists());
+    // No real journal: the sandbox keeps its own, so that a second run skips.
+    let state = env.path("state").join("avatar-cli");
+    assert!(!state.join("journal.sqlite3").exists());
+    assert!(state.join("sandbox.sqlite3").is_file());
 }

@@ -41,9 +41,11 @@ fn the_built_in_sandbox_accepts_with_no_network() {
         .stdout(predicate::str::contains("accepted"))
         .stdout(predicate::str::contains("P2024000001"))
         .stdout(predicate::str::contains("1 成功"));
-    // The in-process sandbox's journal is thrown away: nothing is left behind.
+    // The in-process sandbox keeps its own journal, never a real one.
     assert!(!env.journal().exists());
-    assert!(!env.path("state").exists());
+    let state = env.path("state").join("avatar-cli");
+    assert!(!state.join("journal.sqlite3").exists());
+    assert!(state.join("sandbox.sqlite3").is_file());
 }
 
 #[test]

@@ -40,12 +40,6 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let console = Console::new(&settings);
     let path = match &settings.journal {
         JournalChoice::File(path) => path.clone(),
-        JournalChoice::Throwaway => {
-            return Err(refuse!(
-                Usage,
-                "the in-process sandbox keeps a throwaway journal; pass --journal FILE to keep one"
-            ))
-        }
         JournalChoice::Disabled => {
             return Err(refuse!(Usage, "--no-journal: there is no journal to show"))
         }

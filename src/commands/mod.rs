@@ -2,6 +2,7 @@
 
 mod batch;
 mod completions;
+mod doctor;
 mod history;
 pub mod man;
 mod sandbox;
@@ -18,6 +19,7 @@ pub async fn run(cli: Cli) -> Result<u8, crate::error::Refusal> {
         Command::Validate(args) => validate::run(&cli.global, &args),
         Command::History(args) => history::run(&cli.global, &args),
         Command::Sandbox(args) => sandbox::run(&cli.global, &args).await,
+        Command::Doctor(args) => doctor::run(&cli.global, &args).await,
         Command::Completions { shell } => completions::run(shell),
         Command::Man { command } => man::run(command.as_deref()),
     }

@@ -9,6 +9,7 @@
 //! thousand notices per second. Reads use their own connections ([`JournalReader`]).
 
 mod claim;
+mod health;
 mod history;
 mod migrate;
 mod owner;
@@ -19,6 +20,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use health::health;
 pub use history::{HistoryFilter, JournalReader, Recorded};
 
 use crate::notice::Outcome;

@@ -225,7 +225,7 @@ fn prepare(
 fn plan(settings: &Settings, target: &Target, request: &Request) -> Result<RunPlan, Refusal> {
     let generating = request.sending.generate_order_no || settings.generate_order_no;
     Ok(RunPlan {
-        endpoint: target.base_url.clone(),
+        endpoint: target.endpoint_key.clone(),
         policy_source: settings.require_policy_source()?.to_string(),
         force: request.sending.force,
         order_no_prefix_when_generating: generating.then(|| settings.order_no_prefix.clone()),

@@ -1,7 +1,7 @@
 //! The platform a run talks to: the configured base URL, or the simulated platform started
-//! in this process (`--env sandbox`) with a throwaway journal beside it.
+//! in this process (`--env sandbox`).
 
-use crate::config::{JournalChoice, Settings, Target as Configured};
+use crate::config::{JournalChoice, Settings, Target as Configured, SANDBOX_ENDPOINT};
 use crate::error::Refusal;
 use crate::refuse;
 use crate::sandbox::{Sandbox, SandboxOptions};
@@ -10,12 +10,13 @@ use std::path::PathBuf;
 pub(crate) struct Platform {
     base_url: String,
     sandbox: Option<Sandbox>,
-    throwaway: Option<tempfile::TempDir>,
 }
 
-/// Where a run sends and records: the journal's endpoint key and the journal file, if any.
+/// Where a run sends and records: the URL, the journal's endpoint key and the journal file.
 pub(crate) struct Target {
     pub base_url: String,
+    /// The base URL, except for the in-process sandbox, whose port is new on every run.
+    pub endpoint_key: String,
     pub journal: Option<PathBuf>,
 }
 
@@ -34,31 +35,21 @@ impl Platform {
                 (sandbox.base_url(), Some(sandbox))
             }
         };
-        let throwaway = match settings.journal {
-            JournalChoice::Throwaway => Some(
-                tempfile::tempdir()
-                    .map_err(|e| refuse!(Setup, "cannot make a throwaway journal: {e}"))?,
-            ),
-            _ => None,
-        };
-        Ok(Platform {
-            base_url,
-            sandbox,
-            throwaway,
-        })
+        Ok(Platform { base_url, sandbox })
     }
 
     pub fn target(&self, settings: &Settings) -> Target {
         let journal = match &settings.journal {
             JournalChoice::File(path) => Some(path.clone()),
-            JournalChoice::Throwaway => self
-                .throwaway
-                .as_ref()
-                .map(|d| d.path().join("journal.sqlite3")),
             JournalChoice::Disabled => None,
+        };
+        let endpoint_key = match self.sandbox {
+            Some(_) => SANDBOX_ENDPOINT.to_string(),
+            None => self.base_url.clone(),
         };
         Target {
             base_url: self.base_url.clone(),
+            endpoint_key,
             journal,
         }
     }
