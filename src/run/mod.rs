@@ -97,7 +97,6 @@ impl Destination {
         };
         let journal = match (&settings.journal, &target.journal) {
             (config::JournalChoice::Disabled, _) | (_, None) => "no journal".to_string(),
-            (config::JournalChoice::Throwaway, Some(_)) => "a throwaway journal".to_string(),
             (_, Some(path)) => format!("journal {}", home_as_tilde(path)),
         };
         Destination {
