@@ -17,6 +17,8 @@ pub struct JournalReader {
     /// Schema version 1, not yet upgraded (only a writer upgrades): endpoints are as typed,
     /// so they are normalised here, as the upgrade would, and one notice may have two rows.
     legacy_endpoints: bool,
+    /// The schema version as found (a reader never upgrades).
+    version: i64,
 }
 
 /// What the journal holds for one notice.
@@ -30,6 +32,10 @@ pub struct Recorded {
     /// `Some(orderNo)` when an acceptance was recorded at some point, even if a forced
     /// re-send since ended otherwise: without force such a notice is skipped.
     pub accepted_order_no: Option<String>,
+    pub accepted_at: Option<i64>,
+    /// What was last sent, and its fingerprint (`None` before the journal kept content).
+    pub content: Option<String>,
+    pub content_fp: Option<String>,
 }
 
 impl Recorded {
@@ -39,6 +45,10 @@ impl Recorded {
             order_no: &self.order_no,
             attempts: self.attempts,
             accepted_order_no: self.accepted_order_no.as_deref(),
+            state: self.state,
+            accepted_at: self.accepted_at,
+            content: self.content.as_deref(),
+            content_fp: self.content_fp.as_deref(),
         }
     }
 }
@@ -133,8 +143,19 @@ impl JournalReader {
                 conn,
                 path: path.to_path_buf(),
                 legacy_endpoints: version < 2,
+                version,
             }),
         )
+    }
+
+    /// `n.content, n.content_fp`, or NULLs in a journal from before version 3 (a reader does
+    /// not upgrade it).
+    fn content_columns(&self) -> &'static str {
+        if self.version >= 3 {
+            "n.content, n.content_fp"
+        } else {
+            "NULL, NULL"
+        }
     }
 
     fn err(&self, e: rusqlite::Error) -> JournalError {
@@ -142,14 +163,18 @@ impl JournalReader {
     }
 
     pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
-        const COLUMNS: &str = "n.order_no, n.state, n.attempts,
+        let content = self.content_columns();
+        let columns = format!(
+            "n.order_no, n.state, n.attempts,
                  la.id IS NOT NULL AND la.finished_at IS NULL,
                  n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
-                 n.accepted_order_no";
+                 n.accepted_order_no, n.accepted_at, {content}"
+        );
+        let columns = columns.as_str();
         let sql = if self.legacy_endpoints {
             // Every spelling of the endpoint, the row the upgrade would keep first.
             format!(
-                "SELECT {COLUMNS}
+                "SELECT {columns}
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
                  WHERE n.policy_source = ?2 AND n.policy_no = ?3 AND ?1 = ?1
                  ORDER BY {}",
@@ -157,7 +182,7 @@ impl JournalReader {
             )
         } else {
             format!(
-                "SELECT {COLUMNS}
+                "SELECT {columns}
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
                  WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3"
             )
@@ -185,6 +210,9 @@ impl JournalReader {
                         } else {
                             None
                         },
+                        accepted_at: r.get(9)?,
+                        content: r.get(10)?,
+                        content_fp: r.get(11)?,
                     });
                     break;
                 }
