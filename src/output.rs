@@ -208,7 +208,7 @@ impl Console {
         }
         match self.format {
             OutputFormat::Json => self.out(&serde_json::to_string(result).unwrap_or_default()),
-            OutputFormat::Text => self.out(&self.text_line(result)),
+            OutputFormat::Text | OutputFormat::Csv => self.out(&self.text_line(result)),
         }
         for warning in &result.warnings {
             self.warn(&format!("{}: {warning}", result.policy_no));

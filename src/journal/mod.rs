@@ -19,7 +19,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-pub use history::{HistoryFilter, JournalReader, Recorded};
+pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
 
 use crate::notice::Outcome;
 use serde::Serialize;
