@@ -90,8 +90,8 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -170,11 +170,13 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
         }
         'avatar-cli;history' {
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Only this policy')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Only this channel (head.policySource)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Only this channel (head.policySource)')
             [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config''s default env does not. Hidden: the old spelling, kept for scripts')
             [CompletionResult]::new('--outcome', '--outcome', [CompletionResultType]::ParameterName, 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, or RFC 3339)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, RFC 3339, or today, 30m, 1h, 7d)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Up to this date or time (a bare date includes that whole day)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many rows, newest first')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]')
             [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [default: the config''s env, else test]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [default: the config''s env, else test]')
@@ -189,8 +191,8 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -213,8 +215,8 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

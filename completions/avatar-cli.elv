@@ -86,8 +86,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --verbose 'Print request and response bodies on stderr (header values redacted)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -163,11 +163,13 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         }
         &'avatar-cli;history'= {
             cand --policy 'Only this policy'
+            cand --policy-source 'Only this channel (head.policySource)'
+            cand --channel 'Only this channel (head.policySource)'
             cand --environment 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config''s default env does not. Hidden: the old spelling, kept for scripts'
             cand --outcome 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)'
-            cand --since 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, or RFC 3339)'
+            cand --since 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, RFC 3339, or today, 30m, 1h, 7d)'
             cand --until 'Up to this date or time (a bare date includes that whole day)'
-            cand --limit 'At most this many rows, newest first'
+            cand --limit 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]'
             cand --journal 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [default: the config''s env, else test]'
             cand --env 'Which platform to call [default: the config''s env, else test]'
@@ -182,8 +184,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --verbose 'Print request and response bodies on stderr (header values redacted)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -205,8 +207,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --verbose 'Print request and response bodies on stderr (header values redacted)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
