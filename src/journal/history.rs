@@ -538,7 +538,16 @@ fn conditions(
         args.push(Box::new(source.clone()));
     }
     if let Some(s) = filter.state {
-        clauses.push(format!("({STATE_SQL}) = ?"));
+        // The stored column first, so that the (state, touched_at) index finds the few failed
+        // notices among a million accepted ones: an open attempt clears the stored state, so
+        // in doubt, never-final and never-sent notices all have none.
+        let stored = match s {
+            State::Accepted | State::Rejected => "n.state = ?",
+            State::Failed => "(n.state = ? OR n.state IS NULL)",
+            State::InDoubt | State::NotSent => "(n.state IS NULL AND ? IS NOT NULL)",
+        };
+        clauses.push(format!("{stored} AND ({STATE_SQL}) = ?"));
+        args.push(Box::new(s.as_str()));
         args.push(Box::new(s.as_str()));
     }
     if let Some(t) = filter.since {
