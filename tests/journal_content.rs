@@ -222,7 +222,7 @@ fn a_notice_in_doubt_with_other_content_is_refused_until_forced() {
     let gate = common::Gate::new();
     let server = Server::start(vec![gate.hold(Reply::accept())], Reply::accept());
     // Killed while its request waits for an answer: in doubt.
-    let mut run = env.spawn([
+    let run = env.spawn([
         "--base-url",
         &server.url,
         "--policy-source",
