@@ -229,14 +229,15 @@ NOTICES=$(python3 -c "import sqlite3; print(sqlite3.connect('$JOURNAL').execute(
 [ "$NOTICES" = "$N_MEMORY" ] || die "the journal holds $NOTICES notices, not $N_MEMORY"
 JOURNAL_BYTES=$(( $(stat -c %s "$JOURNAL") + $(stat -c %s "$JOURNAL-wal" 2>/dev/null || echo 0) ))
 BYTES_PER_NOTICE=$(( JOURNAL_BYTES / N_MEMORY ))
+# Counts the lines rather than keep them: a million JSON lines would fill a small disk.
 history_run() { # what, then history's arguments
     local what=$1 status=0; shift
     /usr/bin/time -v -o "$WORK/history.time" "$BIN" --journal "$JOURNAL" history "$@" \
-        > "$WORK/history.out" 2> "$WORK/history.err" || status=$?
+        2> "$WORK/history.err" | wc -l > "$WORK/history.lines" || status=$?
     [ "$status" = 0 ] || die "history $what exited $status: $(tail -n 3 "$WORK/history.err")"
 }
 history_run "--limit 50" --limit 50
-[ "$(wc -l < "$WORK/history.out")" = 51 ] || die "history --limit 50 printed $(wc -l < "$WORK/history.out") lines, not a header and 50 rows"
+[ "$(cat "$WORK/history.lines")" = 51 ] || die "history --limit 50 printed $(cat "$WORK/history.lines") lines, not a header and 50 rows"
 HISTORY_LIMIT_RSS=$(awk '/Maximum resident/ { print $6 }' "$WORK/history.time")
 hyperfine -N --warmup 2 --runs 10 --export-json "$WORK/history.json" \
     "$BIN --journal $JOURNAL history --limit 50" > /dev/null 2>&1
@@ -244,7 +245,7 @@ HISTORY_LIMIT_MS=$(python3 -c "import json; print('%.0f' % (json.load(open('$WOR
 start=$(date +%s.%N)
 history_run "--json" --json
 HISTORY_JSON_SECS=$(echo "$(date +%s.%N) - $start" | bc -l)
-[ "$(wc -l < "$WORK/history.out")" = "$N_MEMORY" ] || die "history --json printed $(wc -l < "$WORK/history.out") rows, not $N_MEMORY"
+[ "$(cat "$WORK/history.lines")" = "$N_MEMORY" ] || die "history --json printed $(cat "$WORK/history.lines") rows, not $N_MEMORY"
 HISTORY_JSON_RSS=$(awk '/Maximum resident/ { print $6 }' "$WORK/history.time")
 status=0
 start=$(date +%s.%N)
