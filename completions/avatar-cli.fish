@@ -30,7 +30,8 @@ sandbox\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -74,7 +75,8 @@ sandbox\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -86,7 +88,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l no-journa
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l format -d 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]' -r -f -a "csv\t''
 jsonl\t''"
@@ -110,7 +112,8 @@ sandbox\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -143,7 +146,8 @@ sandbox\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -154,11 +158,12 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s q -l 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy -d 'Only this policy' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy-source -l channel -d 'Only this channel (head.policySource)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l environment -d 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config\'s default env does not. Hidden: the old spelling, kept for scripts' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l outcome -d 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, or RFC 3339)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, RFC 3339, or today, 30m, 1h, 7d)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
@@ -166,7 +171,8 @@ sandbox\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -174,7 +180,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l attemp
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l port -d 'Port on 127.0.0.1 [default: a free one]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l latency-ms -d 'Delay before every answer' -r
@@ -187,14 +193,15 @@ sandbox\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
@@ -208,14 +215,15 @@ sandbox\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
-json\t''"
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s V -l version -d 'Print version'

@@ -165,6 +165,16 @@ impl RawCli {
         };
         // --json and --output are one choice: the later of the two, in the later place.
         let format = common(&["output", "json"]);
+        if format.output == Some(OutputFormat::Csv)
+            && !format.json
+            && !matches!(self.command, Command::History(_))
+        {
+            return Err(clap::Error::raw(
+                ErrorKind::InvalidValue,
+                "--output csv is for `history` (the stored notices, for `batch` to read back); \
+                 for a run's results pass --report FILE.csv",
+            ));
+        }
         let loudness = common(&["verbose", "quiet"]);
         let mut headers = self.platform.headers.clone();
         if let Some(p) = self.command.platform() {
@@ -349,6 +359,8 @@ pub enum EnvName {
 pub enum OutputFormat {
     Text,
     Json,
+    /// `history` only: the stored content as a CSV that `batch` reads back
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -542,7 +554,12 @@ Examples:
   # Every attempt for one policy
   avatar-cli history --attempts --policy P2024000001
   # What was rejected on production this month, as JSON Lines
-  avatar-cli history --env prod --outcome rejected --since 2024-05-01 --json";
+  avatar-cli history --env prod --outcome rejected --since 2024-05-01 --json
+  # Exactly what was sent for one policy, and what the platform answered
+  avatar-cli history show P2024000001
+  # Send again what failed in the last day, without the original file
+  avatar-cli history --outcome failed --since 1d --output csv > failed.csv
+  avatar-cli --policy-source HN_HT_QNW batch failed.csv";
 
 const SANDBOX_EXAMPLES: &str = "\
 Examples:
@@ -702,9 +719,15 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
+    /// `show POLICY`: one notice whole, every attempt with its request and answer bodies
+    #[arg(value_names = ["show", "POLICY"], num_args = 2)]
+    pub show: Vec<String>,
     /// Only this policy
     #[arg(long, value_name = "NO")]
     pub policy: Option<String>,
+    /// Only this channel (head.policySource)
+    #[arg(long, visible_alias = "channel", value_name = "CODE")]
+    pub policy_source: Option<String>,
     /// Only this environment: a name from the config or a base URL. `--env` and `--base-url`
     /// (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config's default env does not.
     /// Hidden: the old spelling, kept for scripts.
@@ -713,7 +736,8 @@ pub struct HistoryArgs {
     /// Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)
     #[arg(long, value_name = "O")]
     pub outcome: Option<String>,
-    /// From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, or RFC 3339)
+    /// From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, RFC 3339, or
+    /// today, 30m, 1h, 7d)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Up to this date or time (a bare date includes that whole day)
@@ -722,7 +746,7 @@ pub struct HistoryArgs {
     /// One row per attempt instead of one per notice
     #[arg(long)]
     pub attempts: bool,
-    /// At most this many rows, newest first
+    /// At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     #[command(flatten)]

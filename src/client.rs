@@ -24,6 +24,8 @@ const BACKOFF_CAP: Duration = Duration::from_secs(8);
 /// The largest answer read. The platform's answers are a few hundred bytes; a bigger one is not
 /// an answer, and reading it whole would let a server fill this machine's memory.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// How much of an answer body the journal keeps (the rest is marked as cut).
+pub const ANSWER_KEPT: usize = 64 * 1024;
 
 /// Where `-v` lines go (stderr, through the progress bar when one is drawn).
 pub type VerboseSink = Arc<dyn Fn(String) + Send + Sync>;
@@ -57,7 +59,8 @@ pub use crate::notice::AttemptEnd;
 #[allow(async_fn_in_trait)] // used generically within this crate only
 pub trait AttemptLog {
     type Token;
-    async fn before(&self, uuid: &str, req_time: &str) -> anyhow::Result<Self::Token>;
+    /// `body` is the request exactly as it leaves (headers are not part of it).
+    async fn before(&self, uuid: &str, req_time: &str, body: &[u8]) -> anyhow::Result<Self::Token>;
     async fn after(
         &self,
         token: Self::Token,
@@ -75,7 +78,7 @@ pub struct NoLog;
 
 impl AttemptLog for NoLog {
     type Token = ();
-    async fn before(&self, _: &str, _: &str) -> anyhow::Result<()> {
+    async fn before(&self, _: &str, _: &str, _: &[u8]) -> anyhow::Result<()> {
         Ok(())
     }
     async fn after(&self, _: (), _: &AttemptEnd, _: Option<Outcome>) -> anyhow::Result<()> {
@@ -242,15 +245,23 @@ impl Client {
             }
             result.attempts += 1;
             let (uuid, req_time, body) = self.envelope(order_no, &policy_no, details);
-            let token = log.before(&uuid, &req_time).await.map_err(JournalFailed)?;
+            let token = log
+                .before(&uuid, &req_time, &body)
+                .await
+                .map_err(JournalFailed)?;
             self.trace_request(&body);
             let attempt_start = Instant::now();
-            let verdict = self.attempt(body).await;
+            let (verdict, answer) = self.attempt(body).await;
             let elapsed_ms = attempt_start.elapsed().as_millis() as u64;
             result.uuid = Some(uuid.clone());
 
             let mut end = AttemptEnd {
                 elapsed_ms,
+                answer_cut: answer.as_ref().is_some_and(|a| a.len() > ANSWER_KEPT),
+                answer: answer.map(|mut a| {
+                    a.truncate(ANSWER_KEPT);
+                    a
+                }),
                 ..AttemptEnd::default()
             };
             let (http_status, verdict) = verdict;
@@ -346,7 +357,18 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, body: Vec<u8>) -> (Option<u16>, Verdict) {
+    /// The verdict, and the answer body when one was read whole (for the journal).
+    async fn attempt(&self, body: Vec<u8>) -> ((Option<u16>, Verdict), Option<Vec<u8>>) {
+        let mut body_read = None;
+        let verdict = self.attempt_verdict(body, &mut body_read).await;
+        (verdict, body_read)
+    }
+
+    async fn attempt_verdict(
+        &self,
+        body: Vec<u8>,
+        body_read: &mut Option<Vec<u8>>,
+    ) -> (Option<u16>, Verdict) {
         let mut response = match self.http.post(&self.endpoint).body(body).send().await {
             Ok(r) => r,
             Err(e) => {
@@ -373,6 +395,10 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         let body = read_body(&mut response).await;
+        if let Body::Read(b) = &body {
+            // One byte past the cap is enough to know it was cut.
+            *body_read = Some(b[..b.len().min(ANSWER_KEPT + 1)].to_vec());
+        }
         let code = Some(status.as_u16());
         self.trace_response(status, &body);
         let bytes = match unread(status, body, retry_after) {

@@ -211,6 +211,7 @@ impl Engine {
             policy_source: self.plan.policy_source.clone(),
             policy_no: notice.policy_no.clone(),
         };
+        let content = rule::Content::of(&notice.policy_no, &notice.details);
         loop {
             let claim = journal
                 .claim(
@@ -218,6 +219,7 @@ impl Engine {
                     notice.order_no.clone(),
                     self.generated_order_no(notice),
                     self.plan.force,
+                    Some(content.clone()),
                 )
                 .await
                 .map_err(|e| JournalFailed(e.into()))?;
@@ -226,13 +228,18 @@ impl Engine {
                     notice_id,
                     order_no,
                     in_doubt,
+                    correction,
                     ..
                 } => {
+                    if let Some(changes) = correction {
+                        result.warnings.push(rule::correction(&changes));
+                    }
                     let claimed = Claimed {
                         journal,
                         notice_id,
                         order_no: &order_no,
                         in_doubt,
+                        content: &content,
                     };
                     return self.send_claimed(claimed, notice, result).await;
                 }
@@ -264,6 +271,12 @@ impl Engine {
                     ));
                     return Ok(());
                 }
+                Claim::ContentChanged { message } => {
+                    // The first pass refuses this; only a change recorded since lands here.
+                    result.outcome = Outcome::Failed;
+                    result.error = Some(message);
+                    return Ok(());
+                }
                 Claim::NeedsOrderNo => {
                     result.outcome = Outcome::Failed;
                     result.error = Some(rule::missing_order_no(&notice.policy_no));
@@ -281,6 +294,7 @@ struct Claimed<'a> {
     order_no: &'a str,
     /// An earlier attempt has no answer: this send repeats it.
     in_doubt: bool,
+    content: &'a rule::Content,
 }
 
 impl Engine {
@@ -295,11 +309,16 @@ impl Engine {
             notice_id,
             order_no,
             in_doubt,
+            content,
         } = claimed;
         if in_doubt {
             result.warnings.push(RESENT_IN_DOUBT.to_string());
         }
-        let log = JournalLog { journal, notice_id };
+        let log = JournalLog {
+            journal,
+            notice_id,
+            content,
+        };
         self.client
             .send(
                 order_no,
@@ -344,15 +363,22 @@ fn skipped(
 struct JournalLog<'a> {
     journal: &'a Journal,
     notice_id: i64,
+    content: &'a rule::Content,
 }
 
 impl AttemptLog for JournalLog<'_> {
     type Token = i64;
 
-    async fn before(&self, uuid: &str, req_time: &str) -> anyhow::Result<i64> {
+    async fn before(&self, uuid: &str, req_time: &str, body: &[u8]) -> anyhow::Result<i64> {
         Ok(self
             .journal
-            .begin_attempt(self.notice_id, uuid.to_string(), req_time.to_string())
+            .begin_attempt(
+                self.notice_id,
+                uuid.to_string(),
+                req_time.to_string(),
+                body.to_vec(),
+                Some(self.content.clone()),
+            )
             .await?)
     }
 

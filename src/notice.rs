@@ -28,6 +28,9 @@ pub struct AttemptEnd {
     /// Connection error, timeout, unreadable body…
     pub error: Option<String>,
     pub elapsed_ms: u64,
+    /// The answer body as received, up to the journal's cap, and whether it was cut there.
+    pub answer: Option<Vec<u8>>,
+    pub answer_cut: bool,
 }
 
 /// How a notice ended in this run: exactly one of these. What the journal keeps across runs is

@@ -496,6 +496,49 @@ pub fn echo_warnings(answer: &Answer, sent: &Sent<'_>, now: DateTime<Utc>) -> Ve
     warnings
 }
 
+/// What a notice says, apart from the head (uuid and reqTime change on every attempt): the
+/// `secondRefundReq` fields, as the journal stores them to tell a corrected notice from a
+/// repeated one. A JSON object of strings with sorted keys (`amount`, `date`, `installments`,
+/// `policyNo`, `status`; absent fields left out), amounts with two decimals and installments
+/// as `PAYNO:AMOUNT:TIME;…`, so that it reads back through the CSV reader as it is.
+pub fn notice_content(policy_no: &str, details: &RefundDetails) -> String {
+    let mut map = serde_json::Map::new();
+    map.insert("policyNo".into(), policy_no.into());
+    if let Some(a) = details.amount {
+        map.insert("amount".into(), two_decimals(a).into());
+    }
+    if let Some(d) = &details.refund_date {
+        map.insert("date".into(), d.to_string().into());
+    }
+    if let Some(s) = details.status {
+        map.insert("status".into(), s.to_string().into());
+    }
+    if let Some(list) = &details.installments {
+        let items: Vec<String> = list
+            .iter()
+            .map(|i| format!("{}:{}:{}", i.pay_no, two_decimals(i.amount), i.refund_time))
+            .collect();
+        map.insert("installments".into(), items.join(";").into());
+    }
+    serde_json::Value::Object(map).to_string()
+}
+
+/// A short, stable fingerprint of [`notice_content`]: FNV-1a, 64 bits, in hex. It only has to
+/// tell one notice's versions apart, not resist anyone.
+pub fn content_fingerprint(content: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in content.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn two_decimals(a: Amount) -> String {
+    let fen = a.fen();
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,7 +81,7 @@ fn a_version_1_journal_is_upgraded_once_and_keeps_every_notice() {
             "{policy}: {out:?}"
         );
     }
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
 
     let rows = history(&env, &[]);
     let mut policies: Vec<&str> = rows
@@ -176,9 +176,9 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
     let path = v1_journal(&env);
     rusqlite::Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 3)
+        .pragma_update(None, "user_version", 4)
         .unwrap();
-    let expected = "newer avatar-cli (schema version 3, this one knows up to 2)";
+    let expected = "newer avatar-cli (schema version 4, this one knows up to 3)";
     let out = fixture_send(&env, &["--policy", "ACC1"])
         .assert()
         .code(2)
@@ -193,7 +193,7 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
         .get_output()
         .clone();
     assert!(text(&out.stderr).contains(expected), "{out:?}");
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
 }
 
 /// `send`, `send --dry-run` and `history` on `journal`: each must exit 2 at once, naming the

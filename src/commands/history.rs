@@ -1,25 +1,31 @@
-//! `history`: what the journal recorded, one row per notice (or per attempt), newest first.
+//! `history`: what the journal recorded, one row per notice (or per attempt), newest first,
+//! streamed from SQLite to stdout so that a journal of a million notices opens in the memory of
+//! one row; `history show POLICY`: one notice whole, bodies included; `--output csv`: the stored
+//! notices as a file `batch` reads back.
 
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::config::{self, JournalChoice, Settings};
 use crate::error::Refusal;
-use crate::journal::{HistoryFilter, JournalReader, State};
+use crate::journal::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, State};
 use crate::output::Console;
 use crate::refuse;
-use crate::text::escape_controls;
+use crate::text::{escape_controls, quote};
 type Result<T, E = Refusal> = std::result::Result<T, E>;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
+use std::io::IsTerminal;
+use std::ops::ControlFlow;
 
 /// Columns of the text table: (title, JSON field of the row).
-const NOTICE_COLUMNS: [(&str, &str); 9] = [
+const NOTICE_COLUMNS: [(&str, &str); 10] = [
     ("LAST SENT", "lastSentAt"),
     ("ENDPOINT", "endpoint"),
+    ("CHANNEL", "policySource"),
     ("POLICY", "policyNo"),
     ("ORDER", "orderNo"),
     ("STATE", "state"),
     ("CODE", "dealCode"),
-    ("DESC", "dealDesc"),
+    ("DESC/ERROR", "dealDesc"),
     ("ATTEMPTS", "attempts"),
     ("BY", "osUser"),
 ];
@@ -35,6 +41,20 @@ const ATTEMPT_COLUMNS: [(&str, &str); 9] = [
     ("MS", "elapsedMs"),
 ];
 
+/// Rows the default view shows on a terminal: a screenful, not a year of batches.
+const TERMINAL_ROWS: usize = 50;
+/// Rows read before the table's column widths are fixed; later rows may stick out.
+const WIDTH_SAMPLE: usize = 200;
+/// The columns of `--output csv`: the names `batch` reads.
+const CSV_COLUMNS: [(&str, &str); 6] = [
+    ("policyNo", "policyNo"),
+    ("orderNo", ""),
+    ("secondRefundAmount", "amount"),
+    ("secondRefundDate", "date"),
+    ("secondRefundStatus", "status"),
+    ("installmentList", "installments"),
+];
+
 pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let settings = Settings::resolve(global)?;
     let console = Console::new(&settings);
@@ -44,7 +64,8 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
             return Err(refuse!(Usage, "--no-journal: there is no journal to show"))
         }
     };
-    let filter = HistoryFilter {
+    let now = Utc::now();
+    let mut filter = HistoryFilter {
         policy_no: args.policy.clone(),
         // The environment named for this run (flag or variable), not the config's default:
         // history reads one journal for every environment.
@@ -55,18 +76,47 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
             .or(global.env.map(config::env_key))
             .map(|e| environment_url(&settings, e))
             .transpose()?,
+        policy_source: args.policy_source.clone(),
         state: args.outcome.as_deref().map(recorded_state).transpose()?,
         since: args
             .since
             .as_deref()
-            .map(|s| parse_when(s, false))
+            .map(|s| parse_when(s, false, now))
             .transpose()?,
         until: args
             .until
             .as_deref()
-            .map(|s| parse_when(s, true))
+            .map(|s| parse_when(s, true, now))
             .transpose()?,
-        limit: args.limit,
+        limit: None,
+    };
+    let format = console.format();
+    let show_policy = match args.show.as_slice() {
+        [] => None,
+        [word, policy] if word == "show" => Some(policy.clone()),
+        [word, _] => {
+            return Err(refuse!(
+                Usage,
+                "history: unexpected '{}': the one subcommand is `history show POLICY`",
+                quote(word)
+            ))
+        }
+        _ => unreachable!("clap takes two values or none"),
+    };
+    if format == OutputFormat::Csv && (args.attempts || show_policy.is_some()) {
+        return Err(refuse!(
+            Usage,
+            "--output csv writes one row per notice: leave out --attempts and show"
+        ));
+    }
+    // A terminal gets a screenful unless asked otherwise; a pipe or a file gets everything.
+    let cut = args.limit.is_none() && std::io::stdout().is_terminal();
+    filter.limit = match args.limit {
+        Some(0) => None,
+        Some(n) => Some(n),
+        // One more than is shown, to know whether there is more.
+        None if cut => Some(TERMINAL_ROWS + 1),
+        None => None,
     };
     let Some(reader) = JournalReader::open_existing(&path)? else {
         console.note(&format!(
@@ -75,90 +125,365 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         ));
         return Ok(crate::error::code::OK);
     };
-    let count = if args.attempts {
-        let rows = reader.attempts(&filter)?;
-        print_rows(&console, &rows, &ATTEMPT_COLUMNS)
-    } else {
-        let rows = reader.history(&filter)?;
-        print_rows(&console, &rows, &NOTICE_COLUMNS)
+    if let Some(policy) = show_policy {
+        return show(&console, &reader, &policy, &filter);
+    }
+    let shown = if cut { TERMINAL_ROWS } else { usize::MAX };
+    let mut count = 0usize;
+    let mut more = false;
+    let mut take = |count: &mut usize| {
+        if *count == shown {
+            more = true;
+            return false;
+        }
+        *count += 1;
+        true
     };
+    match format {
+        OutputFormat::Csv => {
+            let mut csv = CsvOut::new(&console);
+            reader.each_notice(&filter, |row| {
+                if !take(&mut count) {
+                    return ControlFlow::Break(());
+                }
+                csv.row(&row)
+            })?;
+            csv.finish();
+        }
+        _ if args.attempts => {
+            let mut out = RowsOut::new(&console, format, &ATTEMPT_COLUMNS);
+            reader.each_attempt(&filter, |row: AttemptRow| {
+                if !take(&mut count) {
+                    return ControlFlow::Break(());
+                }
+                out.row(&row)
+            })?;
+            out.finish();
+        }
+        _ => {
+            let mut out = RowsOut::new(&console, format, &NOTICE_COLUMNS);
+            reader.each_notice(&filter, |row: NoticeRow| {
+                if !take(&mut count) {
+                    return ControlFlow::Break(());
+                }
+                out.row(&row)
+            })?;
+            out.finish();
+        }
+    }
     if console.stdout_failure().is_some() {
         return Ok(console.offline_exit(crate::error::code::OK, "the history"));
     }
     if count == 0 {
         console.note("no notices match");
+    } else if more {
+        console.note(&format!(
+            "showing the newest {TERMINAL_ROWS} rows; --limit 0 shows all, --limit N that many \
+             (--since, --policy, --outcome narrow them)"
+        ));
     }
     Ok(crate::error::code::OK)
 }
 
-/// The text table is drawn from each row's JSON form, so both views show the same fields.
-fn print_rows<T: Serialize>(console: &Console, rows: &[T], columns: &[(&str, &str)]) -> usize {
-    let values: Vec<serde_json::Value> = rows
-        .iter()
-        .filter_map(|r| serde_json::to_value(r).ok())
-        .collect();
-    if console.format() == OutputFormat::Json {
-        for v in &values {
-            console.out(&v.to_string());
-            if console.stdout_failure().is_some() {
-                break;
+/// Rows as JSON Lines or as a text table, written as they come. The table's column widths are
+/// taken from the first [`WIDTH_SAMPLE`] rows, so memory stays that of a few hundred rows.
+struct RowsOut<'a> {
+    console: &'a Console,
+    json: bool,
+    columns: &'a [(&'a str, &'a str)],
+    sample: Vec<Vec<String>>,
+    widths: Option<Vec<usize>>,
+}
+
+impl<'a> RowsOut<'a> {
+    fn new(console: &'a Console, format: OutputFormat, columns: &'a [(&'a str, &'a str)]) -> Self {
+        RowsOut {
+            console,
+            json: format == OutputFormat::Json,
+            columns,
+            sample: Vec::new(),
+            widths: None,
+        }
+    }
+
+    fn row<T: Serialize>(&mut self, row: &T) -> ControlFlow<()> {
+        let Ok(value) = serde_json::to_value(row) else {
+            return ControlFlow::Continue(());
+        };
+        if self.json {
+            self.console.out(&value.to_string());
+        } else {
+            let cells = cells(&value, self.columns);
+            match &self.widths {
+                Some(_) => self.line(cells),
+                None => {
+                    self.sample.push(cells);
+                    if self.sample.len() >= WIDTH_SAMPLE {
+                        self.flush_sample();
+                    }
+                }
             }
         }
-        return values.len();
+        if self.console.stdout_failure().is_some() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
-    if values.is_empty() {
-        return 0;
+
+    fn flush_sample(&mut self) {
+        let widths = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (title, _))| {
+                self.sample
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([title.len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        self.widths = Some(widths);
+        self.line(self.columns.iter().map(|(t, _)| t.to_string()).collect());
+        for row in std::mem::take(&mut self.sample) {
+            if self.console.stdout_failure().is_some() {
+                break;
+            }
+            self.line(row);
+        }
     }
-    // Descriptions and errors came from a server: one row stays one line, with no terminal codes.
-    let cell = |v: &serde_json::Value, key: &str| match &v[key] {
+
+    fn line(&self, cells: Vec<String>) {
+        let widths = self.widths.as_deref().unwrap_or_default();
+        let text = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
+            .collect::<Vec<_>>()
+            .join("  ");
+        self.console.out(text.trim_end());
+    }
+
+    fn finish(mut self) {
+        if self.widths.is_none() && !self.sample.is_empty() {
+            self.flush_sample();
+        }
+    }
+}
+
+/// One row's cells, drawn from its JSON form so that both views show the same fields.
+/// Descriptions and errors came from a server: one row stays one line, with no terminal codes.
+fn cells(v: &serde_json::Value, columns: &[(&str, &str)]) -> Vec<String> {
+    let cell = |key: &str| match &v[key] {
         serde_json::Value::Null => "-".to_string(),
         serde_json::Value::String(s) => escape_controls(s).into_owned(),
         other => other.to_string(),
     };
-    let table: Vec<Vec<String>> = values
+    columns
         .iter()
-        .map(|v| {
-            columns
-                .iter()
-                .map(|(_, key)| match *key {
-                    // An attempt without an answer shows its error where the description goes.
-                    "dealDesc" if v[key].is_null() && !v["error"].is_null() => cell(v, "error"),
-                    "osUser" => format!("{}@{}", cell(v, "osUser"), cell(v, "host")),
-                    _ => cell(v, key),
-                })
-                .collect()
+        .map(|(_, key)| match *key {
+            // No answer: its error goes where the description goes.
+            "dealDesc" if v[key].is_null() && !v["error"].is_null() => cell("error"),
+            "osUser" => format!("{}@{}", cell("osUser"), cell("host")),
+            _ => cell(key),
         })
-        .collect();
-    let widths: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, (title, _))| {
-            table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .chain([title.len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<String>| {
-        cells
+        .collect()
+}
+
+/// `--output csv`: one row per notice with its stored content, under the column names `batch`
+/// reads, so that the file can be sent again as it is. Notices recorded before the journal
+/// kept content cannot be written whole: they are left out, and counted.
+struct CsvOut<'a> {
+    console: &'a Console,
+    header: bool,
+    left_out: u64,
+}
+
+impl<'a> CsvOut<'a> {
+    fn new(console: &'a Console) -> Self {
+        CsvOut {
+            console,
+            header: false,
+            left_out: 0,
+        }
+    }
+
+    fn row(&mut self, row: &NoticeRow) -> ControlFlow<()> {
+        if !self.header {
+            self.header = true;
+            self.record(
+                CSV_COLUMNS
+                    .iter()
+                    .map(|(name, _)| name.to_string())
+                    .collect(),
+            );
+        }
+        let content = row
+            .content
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok());
+        let Some(content) = content else {
+            self.left_out += 1;
+            return ControlFlow::Continue(());
+        };
+        // Every value was checked when it was sent (identifiers, amounts, dates), so none can
+        // start a spreadsheet formula: written as they are, to be read back unchanged.
+        let cells = CSV_COLUMNS
             .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
+            .map(|(_, key)| match *key {
+                "" => row.order_no.clone(),
+                key => content[key].as_str().unwrap_or_default().to_string(),
+            })
+            .collect();
+        self.record(cells);
+        if self.console.stdout_failure().is_some() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn record(&self, cells: Vec<String>) {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        if w.write_record(&cells).is_ok() {
+            if let Ok(bytes) = w.into_inner() {
+                let line = String::from_utf8_lossy(&bytes);
+                self.console.out(line.trim_end_matches('\n'));
+            }
+        }
+    }
+
+    fn finish(self) {
+        if self.left_out > 0 {
+            self.console.warn(&format!(
+                "{} notice(s) left out of the CSV: they were recorded before the journal kept \
+                 what was sent, so their content is not known (`avatar-cli history --output json` \
+                 lists them)",
+                self.left_out
+            ));
+        }
+    }
+}
+
+/// `history show POLICY`: the one notice of that policy the filter leaves, with every attempt.
+fn show(
+    console: &Console,
+    reader: &JournalReader,
+    policy: &str,
+    filter: &HistoryFilter,
+) -> Result<u8> {
+    let found = reader.show(policy, filter)?;
+    let (notice, attempts) = match found.len() {
+        0 => {
+            return Err(refuse!(
+                Input,
+                "no notice for policy {} in the journal (with these filters); \
+                 `avatar-cli history --policy {}` lists what there is",
+                quote(policy),
+                quote(policy)
+            ))
+        }
+        1 => found.into_iter().next().expect("one"),
+        n => {
+            let candidates = found
+                .iter()
+                .map(|(n, _)| {
+                    format!(
+                        "--base-url {} --policy-source {} ({})",
+                        escape_controls(&n.endpoint),
+                        escape_controls(&n.policy_source),
+                        n.state
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(refuse!(
+                Usage,
+                "policy {} is in the journal {n} times; name one: {candidates}",
+                quote(policy)
+            ));
+        }
     };
-    console.out(&line(columns.iter().map(|(t, _)| t.to_string()).collect()));
-    for row in table {
+    let content = notice
+        .content
+        .as_deref()
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok());
+    if console.format() == OutputFormat::Json {
+        let mut value = serde_json::to_value(&notice).unwrap_or_default();
+        value["content"] = content.unwrap_or_default();
+        value["attemptList"] = serde_json::to_value(&attempts).unwrap_or_default();
+        console.out(&value.to_string());
+        return Ok(console.offline_exit(crate::error::code::OK, "the notice"));
+    }
+    let e = |s: &str| escape_controls(s).into_owned();
+    let opt = |s: &Option<String>| s.as_deref().map_or("-".to_string(), e);
+    let field = |name: &str, value: String| console.out(&format!("{name:<10}{value}"));
+    field("policy", e(&notice.policy_no));
+    field("channel", e(&notice.policy_source));
+    field("endpoint", e(&notice.endpoint));
+    field("orderNo", e(&notice.order_no));
+    let answer = match (&notice.deal_code, &notice.error) {
+        (Some(code), _) => format!(" (dealCode {} {})", e(code), opt(&notice.deal_desc)),
+        (None, Some(error)) => format!(" ({})", e(error)),
+        (None, None) => String::new(),
+    };
+    field("state", format!("{}{answer}", notice.state));
+    field(
+        "content",
+        match &content {
+            Some(serde_json::Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| format!("{k} {}", e(v.as_str().unwrap_or_default())))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => "- (recorded before the journal kept content)".into(),
+        },
+    );
+    field("by", format!("{}@{}", e(&notice.os_user), e(&notice.host)));
+    field("recorded", notice.created_at.clone());
+    field("attempts", notice.attempts.to_string());
+    for a in &attempts {
+        console.out("");
+        console.out(&format!(
+            "attempt {}  orderNo {}  uuid {}  reqTime {}",
+            a.attempt,
+            e(&a.order_no),
+            e(&a.uuid),
+            e(&a.req_time)
+        ));
+        let sub = |name: &str, value: String| console.out(&format!("  {name:<10}{value}"));
+        sub(
+            "sent",
+            format!(
+                "{} by {}@{}, finished {}, {} ms",
+                a.started_at,
+                e(&a.os_user),
+                e(&a.host),
+                a.finished_at
+                    .as_deref()
+                    .unwrap_or("- (no answer recorded: in doubt)"),
+                a.elapsed_ms.map_or("-".to_string(), |ms| ms.to_string())
+            ),
+        );
+        sub("request", opt(&a.request));
+        sub(
+            "HTTP",
+            a.http_status.map_or("-".to_string(), |s| s.to_string()),
+        );
+        let cut = if a.answer_cut { " (cut at 64 KiB)" } else { "" };
+        sub("answer", format!("{}{cut}", opt(&a.answer)));
+        if let Some(error) = &a.error {
+            sub("error", e(error));
+        }
         if console.stdout_failure().is_some() {
             break;
         }
-        console.out(&line(row));
     }
-    values.len()
+    Ok(console.offline_exit(crate::error::code::OK, "the notice"))
 }
 
 /// `test`, `prod`, `sandbox` or another environment named in the config, else a base URL in
@@ -190,9 +515,12 @@ fn recorded_state(s: &str) -> Result<State> {
     })
 }
 
-/// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in local time, or RFC 3339. A bare `--until` date
-/// includes that whole day.
-fn parse_when(s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
+/// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in local time, RFC 3339, or relative to `now`:
+/// `today` (local midnight), `30m`, `1h`, `7d`. A bare `--until` date includes that whole day.
+fn parse_when(s: &str, end_of_day: bool, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if let Some(t) = relative(s.trim(), now) {
+        return Ok(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -208,7 +536,8 @@ fn parse_when(s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
     } else {
         return Err(refuse!(
             Usage,
-            "'{s}' is not a date: use yyyy-MM-dd, 'yyyy-MM-dd HH:mm:ss' or RFC 3339"
+            "'{}' is not a date: use yyyy-MM-dd, 'yyyy-MM-dd HH:mm:ss', RFC 3339, today, or an age such as 30m, 1h, 7d",
+            quote(s)
         ));
     };
     Local
@@ -216,4 +545,51 @@ fn parse_when(s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| refuse!(Usage, "'{s}' does not exist in the local time zone"))
+}
+
+/// `today`, or an age in minutes, hours or days before `now`.
+fn relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if s.eq_ignore_ascii_case("today") {
+        let midnight = now
+            .with_timezone(&Local)
+            .date_naive()
+            .and_hms_opt(0, 0, 0)?;
+        return Local
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc));
+    }
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()]
+        .parse()
+        .ok()
+        .filter(|n| *n >= 0)?;
+    let age = match unit {
+        'm' => chrono::Duration::try_minutes(n)?,
+        'h' => chrono::Duration::try_hours(n)?,
+        'd' => chrono::Duration::try_days(n)?,
+        _ => return None,
+    };
+    now.checked_sub_signed(age)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_count_back_from_now() {
+        let now = Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap();
+        let at = |s| parse_when(s, false, now).unwrap();
+        assert_eq!(at("30m"), now - chrono::Duration::minutes(30));
+        assert_eq!(at("1h"), now - chrono::Duration::hours(1));
+        assert_eq!(at("7d"), now - chrono::Duration::days(7));
+        let today = at("today");
+        assert!(
+            today <= now && now - today < chrono::Duration::days(1),
+            "{today}"
+        );
+        assert!(parse_when("7x", false, now).is_err());
+        assert!(parse_when("-1d", false, now).is_err());
+    }
 }

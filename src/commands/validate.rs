@@ -23,7 +23,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
         }
         match console.format() {
             OutputFormat::Json => console.out(&serde_json::to_string(p).unwrap_or_default()),
-            OutputFormat::Text => console.out(&p.listing()),
+            OutputFormat::Text | OutputFormat::Csv => console.out(&p.listing()),
         }
     };
     let name = match &args.file {

@@ -7,7 +7,7 @@
 //! of the group commits without it.
 
 use super::owner::{describe, Owner};
-use super::rule::{self, Decision, Known, OrderNo};
+use super::rule::{self, Content, Decision, Known, OrderNo};
 use super::{AttemptEnd, Claim, JournalError, NoticeKey, State};
 use crate::notice::Outcome;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
@@ -66,7 +66,8 @@ impl<'c> Stmts<'c> {
                         la.id IS NOT NULL AND la.finished_at IS NULL,
                         n.accepted_at IS NOT NULL, n.accepted_order_no, n.accepted_deal_code,
                         n.accepted_deal_desc,
-                        n.claim_host, n.claim_pid, n.claim_start, n.claim_run, n.claimed_at
+                        n.claim_host, n.claim_pid, n.claim_start, n.claim_run, n.claimed_at,
+                        n.accepted_at, n.content, n.content_fp
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
                  WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3",
             )?,
@@ -85,8 +86,8 @@ impl<'c> Stmts<'c> {
             holder: conn.prepare("SELECT claim_run FROM notices WHERE id = ?1")?,
             attempt_insert: conn.prepare(
                 "INSERT INTO attempts (notice_id, number, order_no, uuid, req_time, started_at,
-                     os_user, host)
-                 SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6 FROM notices
+                     os_user, host, request)
+                 SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6, ?7 FROM notices
                  WHERE id = ?1
                  RETURNING id",
             )?,
@@ -96,12 +97,13 @@ impl<'c> Stmts<'c> {
                 "UPDATE notices SET attempts = attempts + 1, last_attempt_id = ?2,
                      first_sent_at = coalesce(first_sent_at, ?3), last_sent_at = ?3,
                      touched_at = ?3, state = NULL, deal_code = NULL, deal_desc = NULL,
-                     http_status = NULL, os_user = ?4, host = ?5, claimed_at = ?3
+                     http_status = NULL, os_user = ?4, host = ?5, claimed_at = ?3,
+                     content = coalesce(?6, content), content_fp = coalesce(?7, content_fp)
                  WHERE id = ?1",
             )?,
             attempt_end: conn.prepare(
                 "UPDATE attempts SET finished_at = ?2, http_status = ?3, deal_code = ?4,
-                     deal_desc = ?5, error = ?6, elapsed_ms = ?7
+                     deal_desc = ?5, error = ?6, elapsed_ms = ?7, answer = ?8, answer_cut = ?9
                  WHERE id = ?1",
             )?,
             // The answer is recorded even if the claim was lost meanwhile: it is what
@@ -139,7 +141,10 @@ struct Existing {
     attempts: i64,
     last_open: bool,
     accepted: Option<(String, Option<String>, Option<String>)>,
+    accepted_at: Option<i64>,
     holder: Option<(Owner, i64)>,
+    content: Option<String>,
+    content_fp: Option<String>,
 }
 
 /// The journal's row for `key`, if any.
@@ -177,6 +182,9 @@ fn find(st: &mut Stmts<'_>, key: &NoticeKey) -> rusqlite::Result<Option<Existing
                         )),
                         None => None,
                     },
+                    accepted_at: r.get(14)?,
+                    content: r.get(15)?,
+                    content_fp: r.get(16)?,
                 })
             },
         )
@@ -192,14 +200,25 @@ pub(crate) fn claim(
     given: Option<String>,
     generated: Option<String>,
     force: bool,
+    content: Option<&Content>,
 ) -> rusqlite::Result<(Claim, Option<i64>)> {
     let existing = find(st, key)?;
     let known = existing.as_ref().map(|n| Known {
         order_no: &n.order_no,
         attempts: u32::try_from(n.attempts).unwrap_or(u32::MAX),
         accepted_order_no: n.accepted.as_ref().map(|(order_no, ..)| order_no.as_str()),
+        state: derive_state(n.state.as_deref(), n.attempts, n.last_open),
+        accepted_at: n.accepted_at,
+        content: n.content.as_deref(),
+        content_fp: n.content_fp.as_deref(),
     });
-    let decision = rule::decide(known, given.as_deref(), generated.is_some(), force);
+    let decision = rule::decide(known, given.as_deref(), generated.is_some(), force, content);
+    if let Some(message) = decision
+        .problem(&key.policy_no)
+        .filter(|_| matches!(decision, Decision::Changed { .. }))
+    {
+        return Ok((Claim::ContentChanged { message }, None));
+    }
     match existing {
         None => claim_new(st, ctx, key, decision, generated),
         Some(n) => claim_recorded(st, ctx, n, decision),
@@ -243,6 +262,7 @@ fn claim_new(
         order_no,
         in_doubt: false,
         previous: None,
+        correction: None,
     };
     Ok((claim, Some(id)))
 }
@@ -273,8 +293,16 @@ fn claim_recorded(
             return Ok((Claim::Busy { owner }, None));
         }
     }
+    let correction = match &decision {
+        Decision::Correct { changes, .. } => Some(changes.clone()),
+        _ => None,
+    };
     let order_no = match decision {
-        Decision::Send(OrderNo::Given(order_no) | OrderNo::Recorded(order_no)) => order_no,
+        Decision::Send(OrderNo::Given(order_no) | OrderNo::Recorded(order_no))
+        | Decision::Correct {
+            order_no: OrderNo::Given(order_no) | OrderNo::Recorded(order_no),
+            ..
+        } => order_no,
         Decision::Conflict { recorded, given } => {
             let claim = Claim::Conflict {
                 journal_order_no: recorded,
@@ -283,9 +311,11 @@ fn claim_recorded(
             return Ok((claim, None));
         }
         // A recorded notice is sent under a known orderNo, or skipped (above).
-        Decision::Send(OrderNo::Generate) | Decision::Skip { .. } | Decision::NeedsOrderNo => {
-            n.order_no
-        }
+        Decision::Send(OrderNo::Generate)
+        | Decision::Correct { .. }
+        | Decision::Changed { .. }
+        | Decision::Skip { .. }
+        | Decision::NeedsOrderNo => n.order_no,
     };
     st.reclaim
         .execute(params![n.id, order_no, o.host, o.pid, o.start, o.run, now])?;
@@ -295,6 +325,7 @@ fn claim_recorded(
         order_no,
         in_doubt: n.last_open,
         previous: Some(previous),
+        correction,
     };
     Ok((claim, Some(n.id)))
 }
@@ -312,8 +343,8 @@ pub(crate) fn begin_attempt(
     st: &mut Stmts<'_>,
     ctx: &Ctx,
     notice_id: i64,
-    uuid: &str,
-    req_time: &str,
+    (uuid, req_time, request): (&str, &str, &[u8]),
+    content: Option<&Content>,
 ) -> OpResult<i64> {
     // Refuse to record a send for a notice this handle does not hold.
     match holder(st, notice_id)? {
@@ -323,11 +354,26 @@ pub(crate) fn begin_attempt(
     }
     let now = now_ms();
     let attempt_id: i64 = st.attempt_insert.query_row(
-        params![notice_id, uuid, req_time, now, ctx.user, ctx.host],
+        params![
+            notice_id,
+            uuid,
+            req_time,
+            now,
+            ctx.user,
+            ctx.host,
+            stored_text(request)
+        ],
         |r| r.get(0),
     )?;
-    st.notice_sent
-        .execute(params![notice_id, attempt_id, now, ctx.user, ctx.host])?;
+    st.notice_sent.execute(params![
+        notice_id,
+        attempt_id,
+        now,
+        ctx.user,
+        ctx.host,
+        content.map(|c| &c.text),
+        content.map(|c| &c.fingerprint)
+    ])?;
     Ok(Ok(attempt_id))
 }
 
@@ -343,7 +389,9 @@ pub(crate) fn finish_attempt(
         end.deal_code,
         end.deal_desc,
         end.error,
-        i64::try_from(end.elapsed_ms).unwrap_or(i64::MAX)
+        i64::try_from(end.elapsed_ms).unwrap_or(i64::MAX),
+        end.answer.as_deref().map(stored_text),
+        end.answer_cut
     ])?;
     if changed == 0 {
         return Ok(Err(JournalError::NotFound {
@@ -400,4 +448,13 @@ pub(crate) fn finish_notice(
 pub(crate) fn release(st: &mut Stmts<'_>, ctx: &Ctx, notice_id: i64) -> OpResult<()> {
     st.release.execute(params![notice_id, ctx.owner.run])?;
     Ok(Ok(()))
+}
+
+/// A body as the journal keeps it: text when it is UTF-8 (as every body the platform and this
+/// tool write is), the bytes as they are otherwise.
+fn stored_text(bytes: &[u8]) -> rusqlite::types::Value {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => rusqlite::types::Value::Text(text.to_string()),
+        Err(_) => rusqlite::types::Value::Blob(bytes.to_vec()),
+    }
 }

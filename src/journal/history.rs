@@ -9,6 +9,7 @@ use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 pub struct JournalReader {
@@ -17,6 +18,8 @@ pub struct JournalReader {
     /// Schema version 1, not yet upgraded (only a writer upgrades): endpoints are as typed,
     /// so they are normalised here, as the upgrade would, and one notice may have two rows.
     legacy_endpoints: bool,
+    /// The schema version as found (a reader never upgrades).
+    version: i64,
 }
 
 /// What the journal holds for one notice.
@@ -30,6 +33,10 @@ pub struct Recorded {
     /// `Some(orderNo)` when an acceptance was recorded at some point, even if a forced
     /// re-send since ended otherwise: without force such a notice is skipped.
     pub accepted_order_no: Option<String>,
+    pub accepted_at: Option<i64>,
+    /// What was last sent, and its fingerprint (`None` before the journal kept content).
+    pub content: Option<String>,
+    pub content_fp: Option<String>,
 }
 
 impl Recorded {
@@ -39,6 +46,10 @@ impl Recorded {
             order_no: &self.order_no,
             attempts: self.attempts,
             accepted_order_no: self.accepted_order_no.as_deref(),
+            state: self.state,
+            accepted_at: self.accepted_at,
+            content: self.content.as_deref(),
+            content_fp: self.content_fp.as_deref(),
         }
     }
 }
@@ -55,6 +66,8 @@ pub struct HistoryFilter {
     pub since: Option<DateTime<Utc>>,
     /// Exclusive upper bound, on the same time as `since`.
     pub until: Option<DateTime<Utc>>,
+    /// The channel (`head.policySource`).
+    pub policy_source: Option<String>,
     pub limit: Option<usize>,
 }
 
@@ -77,6 +90,12 @@ pub struct NoticeRow {
     /// Who last sent it (or recorded it, if never sent).
     pub os_user: String,
     pub host: String,
+    /// Why the last attempt had no answer (a connection error, an HTTP status), if it had none.
+    pub error: Option<String>,
+    /// What was last sent (`protocol::notice_content`); `None` before the journal kept it.
+    /// For `--output csv`; the JSON view shows the fields through `history show`.
+    #[serde(skip)]
+    pub content: Option<String>,
 }
 
 /// One attempt. `state` is its notice's; the answer fields, `orderNo`, `osUser` and `host` are
@@ -106,6 +125,14 @@ pub struct AttemptRow {
     pub finished_at: Option<String>,
     pub error: Option<String>,
     pub elapsed_ms: Option<u64>,
+    /// The request body exactly as sent; `None` before the journal kept it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The answer body as received, up to 64 KiB (`answerCut` when it was longer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub answer_cut: bool,
 }
 
 /// UTC milliseconds as RFC 3339 with this machine's offset, as a user reading history expects.
@@ -133,8 +160,19 @@ impl JournalReader {
                 conn,
                 path: path.to_path_buf(),
                 legacy_endpoints: version < 2,
+                version,
             }),
         )
+    }
+
+    /// `n.content, n.content_fp`, or NULLs in a journal from before version 3 (a reader does
+    /// not upgrade it).
+    fn content_columns(&self) -> &'static str {
+        if self.version >= 3 {
+            "n.content, n.content_fp"
+        } else {
+            "NULL, NULL"
+        }
     }
 
     fn err(&self, e: rusqlite::Error) -> JournalError {
@@ -142,14 +180,18 @@ impl JournalReader {
     }
 
     pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
-        const COLUMNS: &str = "n.order_no, n.state, n.attempts,
+        let content = self.content_columns();
+        let columns = format!(
+            "n.order_no, n.state, n.attempts,
                  la.id IS NOT NULL AND la.finished_at IS NULL,
                  n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
-                 n.accepted_order_no";
+                 n.accepted_order_no, n.accepted_at, {content}"
+        );
+        let columns = columns.as_str();
         let sql = if self.legacy_endpoints {
             // Every spelling of the endpoint, the row the upgrade would keep first.
             format!(
-                "SELECT {COLUMNS}
+                "SELECT {columns}
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
                  WHERE n.policy_source = ?2 AND n.policy_no = ?3 AND ?1 = ?1
                  ORDER BY {}",
@@ -157,7 +199,7 @@ impl JournalReader {
             )
         } else {
             format!(
-                "SELECT {COLUMNS}
+                "SELECT {columns}
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
                  WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3"
             )
@@ -185,6 +227,9 @@ impl JournalReader {
                         } else {
                             None
                         },
+                        accepted_at: r.get(9)?,
+                        content: r.get(10)?,
+                        content_fp: r.get(11)?,
                     });
                     break;
                 }
@@ -223,20 +268,30 @@ impl JournalReader {
         }
     }
 
-    /// One row per notice, newest first.
-    pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<NoticeRow>, JournalError> {
+    /// One row per notice, newest first, handed to `each` as it is read (a journal of a
+    /// million notices is never held in memory); `each` may stop the reading.
+    pub fn each_notice(
+        &self,
+        filter: &HistoryFilter,
+        mut each: impl FnMut(NoticeRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError> {
         let (conditions, mut args) = self.filter_args(filter, "n.touched_at")?;
+        let content = if self.version >= 3 {
+            "n.content"
+        } else {
+            "NULL"
+        };
         let sql = format!(
             "SELECT n.endpoint, n.policy_source, n.policy_no, n.order_no, {STATE_SQL},
                     n.deal_code, n.deal_desc, n.http_status, n.attempts, n.created_at,
-                    n.first_sent_at, n.last_sent_at, n.os_user, n.host
+                    n.first_sent_at, n.last_sent_at, n.os_user, n.host, la.error, {content}
              FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
              {conditions}
              ORDER BY n.touched_at DESC, n.id DESC LIMIT ?"
         );
         args.push(Box::new(limit(filter)));
-        self.rows(&sql, &args, |r| {
-            Ok(NoticeRow {
+        self.stream(&sql, &args, |r| {
+            Ok(each(NoticeRow {
                 endpoint: self.shown_endpoint(r.get(0)?),
                 policy_source: r.get(1)?,
                 policy_no: r.get(2)?,
@@ -251,27 +306,53 @@ impl JournalReader {
                 last_sent_at: opt_time(r.get(11)?),
                 os_user: r.get(12)?,
                 host: r.get(13)?,
-            })
+                error: r.get(14)?,
+                content: r.get(15)?,
+            }))
         })
     }
 
-    /// One row per attempt, newest first.
-    pub fn attempts(&self, filter: &HistoryFilter) -> Result<Vec<AttemptRow>, JournalError> {
+    /// One row per attempt, newest first, handed to `each` as it is read.
+    pub fn each_attempt(
+        &self,
+        filter: &HistoryFilter,
+        each: impl FnMut(AttemptRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError> {
         let (conditions, mut args) = self.filter_args(filter, "a.started_at")?;
+        args.push(Box::new(limit(filter)));
+        self.attempt_rows(
+            &format!("{conditions} ORDER BY a.started_at DESC, a.id DESC LIMIT ?"),
+            &args,
+            false,
+            each,
+        )
+    }
+
+    /// Attempts under `tail` (a WHERE clause and an order); with their bodies when `bodies`.
+    fn attempt_rows(
+        &self,
+        tail: &str,
+        args: &[Box<dyn ToSql>],
+        bodies: bool,
+        mut each: impl FnMut(AttemptRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError> {
+        let bodies = if bodies && self.version >= 3 {
+            "a.request, a.answer, coalesce(a.answer_cut, 0)"
+        } else {
+            "NULL, NULL, 0"
+        };
         let sql = format!(
             "SELECT n.endpoint, n.policy_source, n.policy_no, a.order_no, {STATE_SQL},
                     a.deal_code, a.deal_desc, a.http_status, n.attempts,
                     n.first_sent_at, n.last_sent_at, a.os_user, a.host,
                     a.number, a.uuid, a.req_time, a.started_at, a.finished_at, a.error,
-                    a.elapsed_ms
+                    a.elapsed_ms, {bodies}
              FROM attempts a JOIN notices n ON n.id = a.notice_id
                   LEFT JOIN attempts la ON la.id = n.last_attempt_id
-             {conditions}
-             ORDER BY a.started_at DESC, a.id DESC LIMIT ?"
+             {tail}"
         );
-        args.push(Box::new(limit(filter)));
-        self.rows(&sql, &args, |r| {
-            Ok(AttemptRow {
+        self.stream(&sql, args, |r| {
+            Ok(each(AttemptRow {
                 endpoint: self.shown_endpoint(r.get(0)?),
                 policy_source: r.get(1)?,
                 policy_no: r.get(2)?,
@@ -292,8 +373,96 @@ impl JournalReader {
                 finished_at: opt_time(r.get(17)?),
                 error: r.get(18)?,
                 elapsed_ms: r.get::<_, Option<i64>>(19)?.map(|v| v.max(0) as u64),
-            })
+                request: body_text(r, 20)?,
+                answer: body_text(r, 21)?,
+                answer_cut: r.get(22)?,
+            }))
         })
+    }
+
+    /// Every notice of `policy_no` that `filter` lets through (its endpoint and channel), each
+    /// with all its attempts, oldest first, bodies included: what `history show` prints.
+    pub fn show(
+        &self,
+        policy_no: &str,
+        filter: &HistoryFilter,
+    ) -> Result<Vec<(NoticeRow, Vec<AttemptRow>)>, JournalError> {
+        let filter = HistoryFilter {
+            policy_no: Some(policy_no.to_string()),
+            endpoint: filter.endpoint.clone(),
+            policy_source: filter.policy_source.clone(),
+            ..HistoryFilter::default()
+        };
+        let mut notices = Vec::new();
+        self.each_notice(&filter, |n| {
+            notices.push(n);
+            ControlFlow::Continue(())
+        })?;
+        let mut shown = Vec::with_capacity(notices.len());
+        for notice in notices {
+            // The row's endpoint as recorded: a journal not yet upgraded may spell it otherwise.
+            let one = HistoryFilter {
+                endpoint: Some(notice.endpoint.clone()),
+                policy_source: Some(notice.policy_source.clone()),
+                ..filter.clone()
+            };
+            let (conditions, args) = self.filter_args(&one, "a.started_at")?;
+            let mut attempts = Vec::new();
+            self.attempt_rows(
+                &format!("{conditions} ORDER BY a.number, a.id"),
+                &args,
+                true,
+                |a| {
+                    attempts.push(a);
+                    ControlFlow::Continue(())
+                },
+            )?;
+            shown.push((notice, attempts));
+        }
+        Ok(shown)
+    }
+
+    /// One row per notice, newest first, collected (for tests).
+    #[cfg(test)]
+    pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<NoticeRow>, JournalError> {
+        let mut all = Vec::new();
+        self.each_notice(filter, |r| {
+            all.push(r);
+            ControlFlow::Continue(())
+        })?;
+        Ok(all)
+    }
+
+    /// One row per attempt, newest first, collected (for tests).
+    #[cfg(test)]
+    pub fn attempts(&self, filter: &HistoryFilter) -> Result<Vec<AttemptRow>, JournalError> {
+        let mut all = Vec::new();
+        self.each_attempt(filter, |r| {
+            all.push(r);
+            ControlFlow::Continue(())
+        })?;
+        Ok(all)
+    }
+
+    /// Runs `sql` and hands each row to `map` as it is stepped; `map` may stop early.
+    fn stream(
+        &self,
+        sql: &str,
+        args: &[Box<dyn ToSql>],
+        mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<ControlFlow<()>>,
+    ) -> Result<(), JournalError> {
+        let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let mut run = || -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let mut rows = stmt.query(params.as_slice())?;
+            while let Some(r) = rows.next()? {
+                if map(r)?.is_break() {
+                    break;
+                }
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.err(e))
     }
 
     fn rows<T>(
@@ -308,6 +477,15 @@ impl JournalReader {
             .and_then(|mut s| s.query_map(params.as_slice(), map)?.collect())
             .map_err(|e| self.err(e))
     }
+}
+
+/// A stored body: text, or bytes that were not UTF-8 (shown with U+FFFD where they broke).
+fn body_text(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    use rusqlite::types::ValueRef;
+    Ok(match r.get_ref(i)? {
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        _ => None,
+    })
 }
 
 fn state_of(r: &Row<'_>, i: usize) -> rusqlite::Result<State> {
@@ -355,8 +533,21 @@ fn conditions(
             );
         }
     }
+    if let Some(source) = &filter.policy_source {
+        clauses.push("n.policy_source = ?".to_string());
+        args.push(Box::new(source.clone()));
+    }
     if let Some(s) = filter.state {
-        clauses.push(format!("({STATE_SQL}) = ?"));
+        // The stored column first, so that the (state, touched_at) index finds the few failed
+        // notices among a million accepted ones: an open attempt clears the stored state, so
+        // in doubt, never-final and never-sent notices all have none.
+        let stored = match s {
+            State::Accepted | State::Rejected => "n.state = ?",
+            State::Failed => "(n.state = ? OR n.state IS NULL)",
+            State::InDoubt | State::NotSent => "(n.state IS NULL AND ? IS NOT NULL)",
+        };
+        clauses.push(format!("{stored} AND ({STATE_SQL}) = ?"));
+        args.push(Box::new(s.as_str()));
         args.push(Box::new(s.as_str()));
     }
     if let Some(t) = filter.since {

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection};
 type Step = fn(&Connection) -> rusqlite::Result<()>;
 
 /// Every upgrade, in version order. The last entry's version is the schema version.
-pub(crate) const STEPS: &[(i64, Step)] = &[(2, normalize_endpoints)];
+pub(crate) const STEPS: &[(i64, Step)] = &[(2, normalize_endpoints), (3, keep_content)];
 
 /// Runs the steps after `from`; the caller sets `user_version` once they all succeeded.
 pub(crate) fn upgrade(conn: &Connection, from: i64) -> rusqlite::Result<()> {
@@ -155,4 +155,36 @@ fn merge(conn: &Connection, keep: i64, others: &[i64]) -> rusqlite::Result<()> {
     )?;
     conn.execute(&format!("DELETE FROM notices WHERE id IN ({list})"), [])?;
     Ok(())
+}
+
+/// Version 3: what was sent and what came back. A notice keeps its content (the
+/// `secondRefundReq` fields, `protocol::notice_content`) and its fingerprint, so that a
+/// corrected row is told from a repeated one; an attempt keeps its request body as sent (no
+/// header, so no header value), and the answer body as received, up to
+/// `client::ANSWER_KEPT` bytes with `answer_cut` set when it was longer. Notices recorded before
+/// have no content: the rule treats them as before. The indexes serve `history`'s filters:
+/// the channel, and the last outcome, each with the time the default view sorts on.
+fn keep_content(conn: &Connection) -> rusqlite::Result<()> {
+    // Column by column, so that a journal marked older than its columns (restored by hand)
+    // still upgrades.
+    for (table, column, kind) in [
+        ("notices", "content", "TEXT"),
+        ("notices", "content_fp", "TEXT"),
+        ("attempts", "request", "TEXT"),
+        ("attempts", "answer", "TEXT"),
+        ("attempts", "answer_cut", "INTEGER"),
+    ] {
+        let present: bool = conn.query_row(
+            &format!("SELECT count(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get(0),
+        )?;
+        if !present {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS notices_source_touched ON notices (policy_source, touched_at);
+         CREATE INDEX IF NOT EXISTS notices_state_touched ON notices (state, touched_at);",
+    )
 }

@@ -21,7 +21,7 @@ mod writer;
 mod tests;
 
 pub use health::health;
-pub use history::{HistoryFilter, JournalReader, Recorded};
+pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
 
 use crate::notice::Outcome;
 use serde::Serialize;
@@ -108,7 +108,12 @@ pub enum Claim {
         in_doubt: bool,
         /// The notice's state before this claim; `None` when it was new.
         previous: Option<State>,
+        /// Failed or rejected earlier with other content: each field that differs.
+        correction: Option<Vec<String>>,
     },
+    /// The platform holds (or may hold) other content for this notice; the message says
+    /// which fields differ and what to do.
+    ContentChanged { message: String },
     /// Accepted before (and `force` was not given): skip it. The journal's orderNo and answer.
     AlreadyAccepted {
         order_no: String,
@@ -289,28 +294,35 @@ impl Journal {
         given: Option<String>,
         generated: Option<String>,
         force: bool,
+        content: Option<rule::Content>,
     ) -> Result<Claim, JournalError> {
         self.call(|reply| Op::Claim {
             key,
             given,
             generated,
             force,
+            content,
             reply,
         })
         .await
     }
 
-    /// Records an attempt (committed) before its request leaves; returns the attempt id.
+    /// Records an attempt (committed) before its request leaves, with its body exactly as
+    /// sent and the notice's content; returns the attempt id.
     pub async fn begin_attempt(
         &self,
         notice_id: i64,
         uuid: String,
         req_time: String,
+        request: Vec<u8>,
+        content: Option<rule::Content>,
     ) -> Result<i64, JournalError> {
         self.call(|reply| Op::Begin {
             notice_id,
             uuid,
             req_time,
+            request,
+            content,
             reply,
         })
         .await

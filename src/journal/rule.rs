@@ -6,6 +6,27 @@
 //!
 //! The exactly-once promise rests here: a notice accepted before is skipped unless forced,
 //! and a notice already sent (at least one attempt) is never sent under a second orderNo.
+//! Nor is a correction lost: a notice the platform holds (accepted, or maybe holds: in doubt)
+//! whose content has changed since is an input error unless forced, and a failed or rejected
+//! one is sent again with the new content, said to be a correction.
+
+use super::State;
+
+/// A notice's content as the journal compares it: `protocol::notice_content` and its
+/// fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Content {
+    pub text: String,
+    pub fingerprint: String,
+}
+
+impl Content {
+    pub fn of(policy_no: &str, details: &crate::protocol::RefundDetails) -> Content {
+        let text = crate::protocol::notice_content(policy_no, details);
+        let fingerprint = crate::protocol::content_fingerprint(&text);
+        Content { text, fingerprint }
+    }
+}
 
 /// What the journal recorded about one notice, as far as the rule needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +38,14 @@ pub struct Known<'a> {
     /// `Some(orderNo)` when an acceptance was ever recorded, under that orderNo, even if a
     /// forced send since ended otherwise.
     pub accepted_order_no: Option<&'a str>,
+    /// The state the journal derives from its record.
+    pub state: State,
+    /// When the first acceptance was recorded (UTC milliseconds).
+    pub accepted_at: Option<i64>,
+    /// What was last sent (`protocol::notice_content`) and its fingerprint; `None` for a
+    /// notice recorded before the journal kept content.
+    pub content: Option<&'a str>,
+    pub content_fp: Option<&'a str>,
 }
 
 /// Which orderNo a notice that is to be sent goes under.
@@ -45,6 +74,20 @@ impl OrderNo {
 pub enum Decision {
     /// Send it under this orderNo.
     Send(OrderNo),
+    /// Failed or rejected earlier with other content: send it under this orderNo, as a
+    /// correction; `changes` names each field that differs (`amount 10.00 → 20.00`).
+    Correct {
+        order_no: OrderNo,
+        changes: Vec<String>,
+    },
+    /// The platform holds (accepted) or may hold (in doubt) other content for this notice:
+    /// an input error unless forced.
+    Changed {
+        changes: Vec<String>,
+        order_no: String,
+        /// When it was accepted; `None` when it is in doubt.
+        accepted_at: Option<i64>,
+    },
     /// Accepted before (and not forced): send nothing; the accepted orderNo.
     Skip { accepted_order_no: String },
     /// Already sent under `recorded`, and `given` is another: an input error.
@@ -57,7 +100,12 @@ impl Decision {
     /// The input error this decision is, in words, for the notice of `policy_no`.
     pub fn problem(&self, policy_no: &str) -> Option<String> {
         match self {
-            Decision::Send(_) | Decision::Skip { .. } => None,
+            Decision::Send(_) | Decision::Correct { .. } | Decision::Skip { .. } => None,
+            Decision::Changed {
+                changes,
+                order_no,
+                accepted_at,
+            } => Some(content_changed(policy_no, changes, order_no, *accepted_at)),
             Decision::Conflict { recorded, given } => {
                 Some(order_conflict(policy_no, recorded, given))
             }
@@ -66,12 +114,24 @@ impl Decision {
     }
 }
 
-/// The rule. `given` is the input's orderNo; `can_generate` whether one may be made up.
+/// The orderNo a decision sends under, if it sends.
+impl Decision {
+    pub fn sends(&self) -> Option<&OrderNo> {
+        match self {
+            Decision::Send(o) | Decision::Correct { order_no: o, .. } => Some(o),
+            _ => None,
+        }
+    }
+}
+
+/// The rule. `given` is the input's orderNo; `can_generate` whether one may be made up;
+/// `content` the notice's content now (`None`: not compared).
 pub fn decide(
     recorded: Option<Known<'_>>,
     given: Option<&str>,
     can_generate: bool,
     force: bool,
+    content: Option<&Content>,
 ) -> Decision {
     let Some(known) = recorded else {
         return match given {
@@ -80,28 +140,75 @@ pub fn decide(
             None => Decision::NeedsOrderNo,
         };
     };
+    // Only a notice recorded with content, and sent, can have changed.
+    let changes = match (content, known.content, known.content_fp) {
+        (Some(now), Some(was), Some(fp)) if known.attempts > 0 && fp != now.fingerprint => {
+            Some(content_changes(was, &now.text))
+        }
+        _ => None,
+    };
     if let (Some(accepted), false) = (known.accepted_order_no, force) {
-        return Decision::Skip {
-            accepted_order_no: accepted.to_string(),
+        return match changes {
+            Some(changes) => Decision::Changed {
+                changes,
+                order_no: accepted.to_string(),
+                accepted_at: known.accepted_at,
+            },
+            None => Decision::Skip {
+                accepted_order_no: accepted.to_string(),
+            },
         };
     }
-    match given {
+    let order_no = match given {
         Some(given) if given != known.order_no => {
             // A forced resend of an accepted notice may name a new orderNo; so may a notice
             // whose orderNo was written but never sent. Anything else would send one notice
             // under two orderNos.
             let forced_accepted = known.accepted_order_no.is_some() && force;
             if forced_accepted || known.attempts == 0 {
-                Decision::Send(OrderNo::Given(given.to_string()))
+                OrderNo::Given(given.to_string())
             } else {
-                Decision::Conflict {
+                return Decision::Conflict {
                     recorded: known.order_no.to_string(),
                     given: given.to_string(),
-                }
+                };
             }
         }
-        _ => Decision::Send(OrderNo::Recorded(known.order_no.to_string())),
+        _ => OrderNo::Recorded(known.order_no.to_string()),
+    };
+    match (changes, known.state) {
+        (None, _) => Decision::Send(order_no),
+        // The platform may hold the earlier content: sending other content under the same
+        // orderNo is the user's call.
+        (Some(changes), State::InDoubt) if !force => Decision::Changed {
+            changes,
+            order_no: known.order_no.to_string(),
+            accepted_at: None,
+        },
+        (Some(changes), State::Failed | State::Rejected) => Decision::Correct { order_no, changes },
+        (Some(_), _) => Decision::Send(order_no),
     }
+}
+
+/// Each field that differs between two `protocol::notice_content`s, as `amount 10.00 →
+/// 20.00`, in the order of the interface's fields; a field given on one side only shows
+/// `(none)` on the other.
+pub fn content_changes(was: &str, now: &str) -> Vec<String> {
+    let fields = |s: &str| match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (was, now) = (fields(was), fields(now));
+    let shown = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => crate::text::quote(s),
+        Some(other) => crate::text::quote(&other.to_string()),
+        None => "(none)".to_string(),
+    };
+    ["policyNo", "amount", "date", "status", "installments"]
+        .iter()
+        .filter(|k| was.get(**k) != now.get(**k))
+        .map(|k| format!("{k} {} → {}", shown(was.get(*k)), shown(now.get(*k))))
+        .collect()
 }
 
 pub fn missing_order_no(policy_no: &str) -> String {
@@ -109,6 +216,33 @@ pub fn missing_order_no(policy_no: &str) -> String {
         "no orderNo for policy {policy_no}: pass the policy's order number (--order-no, or an orderNo column), \
          or --generate-order-no to make one up"
     )
+}
+
+pub fn content_changed(
+    policy_no: &str,
+    changes: &[String],
+    order_no: &str,
+    accepted_at: Option<i64>,
+) -> String {
+    let changes = changes.join(", ");
+    match accepted_at {
+        Some(at) => format!(
+            "policy {policy_no} was accepted at {} under orderNo {order_no} with other content ({changes}); \
+             the platform holds the earlier content: pass --force to send the new content under orderNo {order_no}, \
+             or put the earlier content back",
+            super::history::format_time(at)
+        ),
+        None => format!(
+            "policy {policy_no} may have reached the platform (an attempt under orderNo {order_no} has no answer) \
+             with other content ({changes}); pass --force to send the new content under orderNo {order_no}, \
+             or put the earlier content back to resend it"
+        ),
+    }
+}
+
+/// The warning on a send that corrects an earlier failed or rejected one.
+pub fn correction(changes: &[String]) -> String {
+    format!("correction of the earlier attempt: {}", changes.join(", "))
 }
 
 pub fn order_conflict(policy_no: &str, recorded: &str, given: &str) -> String {
@@ -122,24 +256,42 @@ pub fn order_conflict(policy_no: &str, recorded: &str, given: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The recorded states a notice can be in, as the rule sees them.
-    pub(crate) fn recorded_states() -> Vec<(&'static str, Option<Known<'static>>)> {
-        let known = |attempts, accepted| {
+    const WAS: &str = r#"{"amount":"10.00","policyNo":"P"}"#;
+    const NOW: &str = r#"{"amount":"20.00","policyNo":"P"}"#;
+
+    fn content(text: &str) -> Content {
+        Content {
+            text: text.into(),
+            fingerprint: crate::protocol::content_fingerprint(text),
+        }
+    }
+
+    /// The recorded states a notice can be in, as the rule sees them; `with_content` whether
+    /// the record keeps what was sent (`WAS`), or predates that.
+    pub(crate) fn recorded_states(
+        with_content: bool,
+        fp: &'static str,
+    ) -> Vec<(&'static str, Option<Known<'static>>)> {
+        let known = |attempts, accepted, state| {
             Some(Known {
                 order_no: "REC",
                 attempts,
                 accepted_order_no: accepted,
+                state,
+                accepted_at: accepted.map(|_| 0),
+                content: (with_content && attempts > 0).then_some(WAS),
+                content_fp: (with_content && attempts > 0).then_some(fp),
             })
         };
         vec![
             ("none", None),
-            ("notSent", known(0, None)),
-            ("failed", known(1, None)),
-            ("rejected", known(1, None)),
-            ("inDoubt", known(1, None)),
-            ("accepted", known(1, Some("REC"))),
+            ("notSent", known(0, None, State::NotSent)),
+            ("failed", known(1, None, State::Failed)),
+            ("rejected", known(1, None, State::Rejected)),
+            ("inDoubt", known(1, None, State::InDoubt)),
+            ("accepted", known(1, Some("REC"), State::Accepted)),
             // Accepted under ACC, then forced under REC, which did not end accepted.
-            ("accepted-then-forced", known(2, Some("ACC"))),
+            ("accepted-then-forced", known(2, Some("ACC"), State::Failed)),
         ]
     }
 
@@ -164,7 +316,12 @@ mod tests {
         }
     }
 
-    /// What the rule must answer: (state, given, can_generate, force) -> decision.
+    fn changes() -> Vec<String> {
+        vec!["amount 10.00 → 20.00".to_string()]
+    }
+
+    /// What the rule must answer when the content is unchanged or was never recorded:
+    /// (state, given, can_generate, force) -> decision.
     fn expected(state: &str, given: Option<&str>, generate: bool, force: bool) -> Decision {
         match (state, given, force) {
             ("none", Some(g), _) => send(g),
@@ -181,25 +338,103 @@ mod tests {
         }
     }
 
+    /// The same with the content changed since it was sent.
+    fn expected_changed(state: &str, given: Option<&str>, generate: bool, force: bool) -> Decision {
+        let same = expected(state, given, generate, force);
+        match (state, &same, force) {
+            // The platform holds the earlier content: refused unless forced.
+            ("accepted", Decision::Skip { .. }, false) => Decision::Changed {
+                changes: changes(),
+                order_no: "REC".into(),
+                accepted_at: Some(0),
+            },
+            ("accepted-then-forced", Decision::Skip { .. }, false) => Decision::Changed {
+                changes: changes(),
+                order_no: "ACC".into(),
+                accepted_at: Some(0),
+            },
+            // It may hold it: the same.
+            ("inDoubt", Decision::Send(_), false) => Decision::Changed {
+                changes: changes(),
+                order_no: "REC".into(),
+                accepted_at: None,
+            },
+            // Failed or rejected: sent, as a correction.
+            ("failed" | "rejected" | "accepted-then-forced", Decision::Send(o), _) => {
+                Decision::Correct {
+                    order_no: o.clone(),
+                    changes: changes(),
+                }
+            }
+            _ => same,
+        }
+    }
+
     #[test]
     fn the_rule_over_every_combination() {
+        let was_fp: &'static str = Box::leak(content(WAS).fingerprint.into_boxed_str());
         let mut cases = 0;
-        for (state, known) in recorded_states() {
-            for given in [None, Some("REC"), Some("NEW")] {
-                for generate in [false, true] {
-                    for force in [false, true] {
-                        let got = decide(known, given, generate, force);
-                        let want = expected(state, given, generate, force);
-                        assert_eq!(
-                            got, want,
-                            "state {state}, given {given:?}, generate {generate}, force {force}"
-                        );
-                        cases += 1;
+        // (recorded with content, content now): legacy records compare nothing.
+        for (with_content, now) in [
+            (false, None),
+            (false, Some(NOW)),
+            (true, None),
+            (true, Some(WAS)),
+            (true, Some(NOW)),
+        ] {
+            let now = now.map(content);
+            for (state, known) in recorded_states(with_content, was_fp) {
+                for given in [None, Some("REC"), Some("NEW")] {
+                    for generate in [false, true] {
+                        for force in [false, true] {
+                            let got = decide(known, given, generate, force, now.as_ref());
+                            let changed =
+                                with_content && now.as_ref().is_some_and(|c| c.text == NOW);
+                            let want = if changed {
+                                expected_changed(state, given, generate, force)
+                            } else {
+                                expected(state, given, generate, force)
+                            };
+                            assert_eq!(
+                                got, want,
+                                "state {state}, content {with_content}/{now:?}, given {given:?}, \
+                                 generate {generate}, force {force}"
+                            );
+                            cases += 1;
+                        }
                     }
                 }
             }
         }
-        assert_eq!(cases, 7 * 3 * 2 * 2);
+        assert_eq!(cases, 5 * 7 * 3 * 2 * 2);
+    }
+
+    #[test]
+    fn changes_name_each_field_old_to_new() {
+        let was = crate::protocol::notice_content(
+            "P",
+            &crate::protocol::RefundDetails {
+                amount: Some("10".parse().unwrap()),
+                status: Some(1),
+                ..Default::default()
+            },
+        );
+        let now = crate::protocol::notice_content(
+            "P",
+            &crate::protocol::RefundDetails {
+                amount: Some("20".parse().unwrap()),
+                refund_date: Some("2024-05-10 00:00:00".parse().unwrap()),
+                status: Some(1),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            content_changes(&was, &now),
+            vec![
+                "amount 10.00 → 20.00".to_string(),
+                "date (none) → 2024-05-10 00:00:00".to_string()
+            ]
+        );
     }
 
     #[test]

@@ -30,11 +30,12 @@ fn answer(code: &str) -> AttemptEnd {
         deal_desc: s("ok"),
         error: None,
         elapsed_ms: 12,
+        ..AttemptEnd::default()
     }
 }
 
 async fn claimed(j: &Journal, k: NoticeKey, given: Option<String>) -> (i64, String) {
-    match j.claim(k, given, s("GEN"), false).await.unwrap() {
+    match j.claim(k, given, s("GEN"), false, None).await.unwrap() {
         Claim::Claimed {
             notice_id,
             order_no,
@@ -48,7 +49,7 @@ async fn claimed(j: &Journal, k: NoticeKey, given: Option<String>) -> (i64, Stri
 async fn send(j: &Journal, k: NoticeKey, given: Option<String>, outcome: Outcome) -> String {
     let (id, order_no) = claimed(j, k, given).await;
     let attempt = j
-        .begin_attempt(id, "uuid-1".into(), "t".into())
+        .begin_attempt(id, "uuid-1".into(), "t".into(), Vec::new(), None)
         .await
         .unwrap();
     let code = if outcome == Outcome::Accepted {
@@ -118,7 +119,7 @@ async fn order_number_given_then_journal_then_generated() {
     let (_d, path) = tmp();
     let j = open(&path);
     assert_eq!(
-        j.claim(key("P1"), None, None, false).await.unwrap(),
+        j.claim(key("P1"), None, None, false, None).await.unwrap(),
         Claim::NeedsOrderNo
     );
     // Generated when nothing else; recorded before claim returns.
@@ -151,21 +152,24 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
         deal_desc: s("desc"),
     };
     assert_eq!(
-        j.claim(key("P1"), None, None, false).await.unwrap(),
+        j.claim(key("P1"), None, None, false, None).await.unwrap(),
         expected
     );
     // A different orderNo now does not unlock it either.
     assert_eq!(
-        j.claim(key("P1"), s("O2"), None, false).await.unwrap(),
+        j.claim(key("P1"), s("O2"), None, false, None)
+            .await
+            .unwrap(),
         expected
     );
     // Force without an orderNo: the journal's.
-    match j.claim(key("P1"), None, None, true).await.unwrap() {
+    match j.claim(key("P1"), None, None, true, None).await.unwrap() {
         Claim::Claimed {
             notice_id,
             order_no,
             in_doubt,
             previous,
+            ..
         } => {
             assert_eq!(order_no, "O1");
             assert!(!in_doubt);
@@ -176,7 +180,7 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
     }
     // Force with another orderNo takes it; if that send is rejected, the earlier acceptance
     // still keeps a plain run from sending again.
-    match j.claim(key("P1"), s("O2"), None, true).await.unwrap() {
+    match j.claim(key("P1"), s("O2"), None, true, None).await.unwrap() {
         Claim::Claimed {
             notice_id,
             order_no,
@@ -184,7 +188,7 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
         } => {
             assert_eq!(order_no, "O2");
             let a = j
-                .begin_attempt(notice_id, "u2".into(), "t".into())
+                .begin_attempt(notice_id, "u2".into(), "t".into(), Vec::new(), None)
                 .await
                 .unwrap();
             j.finish_notice(
@@ -206,7 +210,7 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
         (State::Rejected, true, 2)
     );
     assert_eq!(
-        j.claim(key("P1"), None, None, false).await.unwrap(),
+        j.claim(key("P1"), None, None, false, None).await.unwrap(),
         expected
     );
 }
@@ -216,19 +220,28 @@ async fn an_attempt_is_committed_before_it_returns_and_in_doubt_after_a_dropped_
     let (_d, path) = tmp();
     let j = open(&path);
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
-    j.begin_attempt(id, "u1".into(), "t1".into()).await.unwrap();
+    j.begin_attempt(id, "u1".into(), "t1".into(), Vec::new(), None)
+        .await
+        .unwrap();
     // Another connection already sees the attempt, and no outcome for it.
     let rec = lookup(&path, &key("P1")).unwrap();
     assert_eq!((rec.state, rec.attempts), (State::InDoubt, 1));
     // A second handle is kept out while the first lives.
     let other = open(&path);
     assert!(matches!(
-        other.claim(key("P1"), None, None, false).await.unwrap(),
+        other
+            .claim(key("P1"), None, None, false, None)
+            .await
+            .unwrap(),
         Claim::Busy { .. }
     ));
     drop(j); // as if the run died mid-request
 
-    match other.claim(key("P1"), s("O1"), None, false).await.unwrap() {
+    match other
+        .claim(key("P1"), s("O1"), None, false, None)
+        .await
+        .unwrap()
+    {
         Claim::Claimed {
             order_no,
             in_doubt,
@@ -248,13 +261,15 @@ async fn a_claim_left_by_a_dead_process_does_not_block() {
     let (_d, path) = tmp();
     let j = open(&path);
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
-    j.begin_attempt(id, "u1".into(), "t1".into()).await.unwrap();
+    j.begin_attempt(id, "u1".into(), "t1".into(), Vec::new(), None)
+        .await
+        .unwrap();
     let now = chrono::Utc::now().timestamp_millis();
     let here = owner::host();
 
     // Same host, a pid that cannot exist.
     set_claim(&path, &key("P1"), &here, i64::from(i32::MAX), Some(1), now);
-    match j.claim(key("P1"), None, None, false).await.unwrap() {
+    match j.claim(key("P1"), None, None, false, None).await.unwrap() {
         Claim::Claimed { in_doubt, .. } => assert!(in_doubt),
         other => panic!("{other:?}"),
     }
@@ -263,12 +278,12 @@ async fn a_claim_left_by_a_dead_process_does_not_block() {
         let start = owner::process_start(1).unwrap();
         set_claim(&path, &key("P1"), &here, 1, Some(start + 1), now);
         assert!(matches!(
-            j.claim(key("P1"), None, None, false).await.unwrap(),
+            j.claim(key("P1"), None, None, false, None).await.unwrap(),
             Claim::Claimed { .. }
         ));
         // …and with its real start time it is alive.
         set_claim(&path, &key("P1"), &here, 1, Some(start), now);
-        match j.claim(key("P1"), None, None, false).await.unwrap() {
+        match j.claim(key("P1"), None, None, false, None).await.unwrap() {
             Claim::Busy { owner } => assert!(owner.contains("pid 1 "), "{owner}"),
             other => panic!("{other:?}"),
         }
@@ -276,7 +291,7 @@ async fn a_claim_left_by_a_dead_process_does_not_block() {
     // Another host: fresh blocks, older than 15 minutes is stale.
     set_claim(&path, &key("P1"), "elsewhere", 42, None, now);
     assert!(matches!(
-        j.claim(key("P1"), None, None, false).await.unwrap(),
+        j.claim(key("P1"), None, None, false, None).await.unwrap(),
         Claim::Busy { .. }
     ));
     set_claim(
@@ -288,7 +303,7 @@ async fn a_claim_left_by_a_dead_process_does_not_block() {
         now - 16 * 60 * 1000,
     );
     assert!(matches!(
-        j.claim(key("P1"), None, None, false).await.unwrap(),
+        j.claim(key("P1"), None, None, false, None).await.unwrap(),
         Claim::Claimed { in_doubt: true, .. }
     ));
 }
@@ -299,7 +314,9 @@ async fn one_notice_is_never_sent_under_two_order_numbers() {
     let j = open(&path);
     send(&j, key("P1"), s("O1"), Outcome::Failed).await;
     assert_eq!(
-        j.claim(key("P1"), s("O2"), None, false).await.unwrap(),
+        j.claim(key("P1"), s("O2"), None, false, None)
+            .await
+            .unwrap(),
         Claim::Conflict {
             journal_order_no: "O1".into(),
             given: "O2".into()
@@ -307,16 +324,20 @@ async fn one_notice_is_never_sent_under_two_order_numbers() {
     );
     // Force does not help a notice that was never accepted.
     assert!(matches!(
-        j.claim(key("P1"), s("O2"), None, true).await.unwrap(),
+        j.claim(key("P1"), s("O2"), None, true, None).await.unwrap(),
         Claim::Conflict { .. }
     ));
     // In doubt: the same.
     let (id, _) = claimed(&j, key("P2"), s("O3")).await;
-    j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+    j.begin_attempt(id, "u".into(), "t".into(), Vec::new(), None)
+        .await
+        .unwrap();
     j.release(id).await.unwrap();
     assert_eq!(lookup(&path, &key("P2")).unwrap().state, State::InDoubt);
     assert!(matches!(
-        j.claim(key("P2"), s("O4"), None, false).await.unwrap(),
+        j.claim(key("P2"), s("O4"), None, false, None)
+            .await
+            .unwrap(),
         Claim::Conflict { .. }
     ));
     // The same orderNo again is fine, and the failed notice is re-sent.
@@ -329,7 +350,10 @@ async fn a_failed_attempt_then_a_stop_between_retries_reads_as_failed() {
     let (_d, path) = tmp();
     let j = open(&path);
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
-    let a = j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+    let a = j
+        .begin_attempt(id, "u".into(), "t".into(), Vec::new(), None)
+        .await
+        .unwrap();
     let end = AttemptEnd {
         http_status: Some(503),
         elapsed_ms: 5,
@@ -347,27 +371,31 @@ async fn handles_exclude_each_other_and_a_handle_excludes_itself() {
     let a = open(&path);
     let b = open(&path);
     let (id, _) = claimed(&a, key("P1"), s("O1")).await;
-    match b.claim(key("P1"), None, None, false).await.unwrap() {
+    match b.claim(key("P1"), None, None, false, None).await.unwrap() {
         Claim::Busy { owner } => assert_eq!(owner, a.owner()),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        a.clone().claim(key("P1"), None, None, false).await.unwrap(),
+        a.clone()
+            .claim(key("P1"), None, None, false, None)
+            .await
+            .unwrap(),
         Claim::Busy { .. }
     ));
     // Only the holder may record a send.
     assert!(matches!(
-        b.begin_attempt(id, "u".into(), "t".into()).await,
+        b.begin_attempt(id, "u".into(), "t".into(), Vec::new(), None)
+            .await,
         Err(JournalError::NotClaimed { .. })
     ));
     b.release(id).await.unwrap(); // not b's: does nothing
     assert!(matches!(
-        b.claim(key("P1"), None, None, false).await.unwrap(),
+        b.claim(key("P1"), None, None, false, None).await.unwrap(),
         Claim::Busy { .. }
     ));
     a.release(id).await.unwrap();
     assert!(matches!(
-        b.claim(key("P1"), None, None, false).await.unwrap(),
+        b.claim(key("P1"), None, None, false, None).await.unwrap(),
         Claim::Claimed { .. }
     ));
 }
@@ -396,7 +424,7 @@ async fn a_failing_op_does_not_spoil_its_group() {
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
     let (bad, good) = tokio::join!(
         j.finish_attempt(9999, AttemptEnd::default()),
-        j.begin_attempt(id, "u".into(), "t".into())
+        j.begin_attempt(id, "u".into(), "t".into(), Vec::new(), None)
     );
     assert!(matches!(bad, Err(JournalError::NotFound { .. })));
     assert!(good.is_ok());
@@ -509,7 +537,9 @@ async fn seed_history(j: &Journal) -> chrono::DateTime<chrono::Utc> {
     };
     send(j, other, s("O9"), Outcome::Failed).await;
     let (id, _) = claimed(j, key("P3"), s("O3")).await;
-    j.begin_attempt(id, "u3".into(), "t3".into()).await.unwrap();
+    j.begin_attempt(id, "u3".into(), "t3".into(), Vec::new(), None)
+        .await
+        .unwrap();
     j.release(id).await.unwrap();
     claimed(j, key("P4"), s("O4")).await;
     t0
@@ -666,10 +696,10 @@ async fn worker(j: Journal, keys: Arc<Vec<NoticeKey>>) -> usize {
     let mut sent = 0;
     for k in keys.iter() {
         loop {
-            match j.claim(k.clone(), None, s("G"), false).await.unwrap() {
+            match j.claim(k.clone(), None, s("G"), false, None).await.unwrap() {
                 Claim::Claimed { notice_id, .. } => {
                     let a = j
-                        .begin_attempt(notice_id, "u".into(), "t".into())
+                        .begin_attempt(notice_id, "u".into(), "t".into(), Vec::new(), None)
                         .await
                         .unwrap();
                     j.finish_notice(
@@ -763,7 +793,9 @@ async fn child_process_holds_a_claim() {
     };
     let j = open(Path::new(&path));
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
-    j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+    j.begin_attempt(id, "u".into(), "t".into(), Vec::new(), None)
+        .await
+        .unwrap();
     println!("CHILD-CLAIMED");
     tokio::time::sleep(Duration::from_secs(120)).await;
 }
@@ -791,13 +823,13 @@ async fn a_claim_held_by_a_live_process_blocks_until_it_dies() {
     assert!(lines.any(|l| l.unwrap().contains("CHILD-CLAIMED")));
 
     let j = open(&path);
-    match j.claim(key("P1"), None, None, false).await.unwrap() {
+    match j.claim(key("P1"), None, None, false, None).await.unwrap() {
         Claim::Busy { owner } => assert!(owner.contains(&format!("pid {} ", child.id()))),
         other => panic!("{other:?}"),
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    match j.claim(key("P1"), None, None, false).await.unwrap() {
+    match j.claim(key("P1"), None, None, false, None).await.unwrap() {
         Claim::Claimed {
             order_no, in_doubt, ..
         } => assert_eq!((order_no.as_str(), in_doubt), ("O1", true)),
@@ -913,7 +945,7 @@ fn a_full_disk_is_told_apart_from_permissions_and_io() {
 
 #[test]
 fn the_schema_version_is_the_last_upgrade_step() {
-    assert_eq!(schema::SCHEMA_VERSION, 2);
+    assert_eq!(schema::SCHEMA_VERSION, 3);
     let (_d, path) = tmp();
     open(&path).close().unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -1013,18 +1045,22 @@ async fn record_state(j: &Journal, k: &NoticeKey, state: &str) {
         "accepted" => drop(send(j, k.clone(), s("REC"), Outcome::Accepted).await),
         "inDoubt" => {
             let (id, _) = claimed(j, k.clone(), s("REC")).await;
-            j.begin_attempt(id, "u".into(), "t".into()).await.unwrap();
+            j.begin_attempt(id, "u".into(), "t".into(), Vec::new(), None)
+                .await
+                .unwrap();
             j.release(id).await.unwrap();
         }
         "accepted-then-forced" => {
             send(j, k.clone(), s("ACC"), Outcome::Accepted).await;
-            let Claim::Claimed { notice_id, .. } =
-                j.claim(k.clone(), s("REC"), None, true).await.unwrap()
+            let Claim::Claimed { notice_id, .. } = j
+                .claim(k.clone(), s("REC"), None, true, None)
+                .await
+                .unwrap()
             else {
                 panic!("a forced claim of an accepted notice is granted");
             };
             let attempt = j
-                .begin_attempt(notice_id, "u2".into(), "t".into())
+                .begin_attempt(notice_id, "u2".into(), "t".into(), Vec::new(), None)
                 .await
                 .unwrap();
             j.finish_notice(
@@ -1077,6 +1113,7 @@ async fn the_first_pass_and_the_claim_agree_on_every_case() {
                         given,
                         generate,
                         force,
+                        None,
                     );
                     let claim = j
                         .claim(
@@ -1084,6 +1121,7 @@ async fn the_first_pass_and_the_claim_agree_on_every_case() {
                             given.map(String::from),
                             generate.then(|| "GEN".into()),
                             force,
+                            None,
                         )
                         .await
                         .unwrap();

@@ -5,6 +5,7 @@
 
 use super::claim::{self, Ctx, Finish, Stmts};
 use super::owner::{self, Owner};
+use super::rule::Content;
 use super::schema::{classify, classify_errno, system_errno};
 use super::{AttemptEnd, Claim, JournalError, NoticeKey};
 use crate::notice::Outcome;
@@ -28,12 +29,15 @@ pub(crate) enum Op {
         given: Option<String>,
         generated: Option<String>,
         force: bool,
+        content: Option<Content>,
         reply: Reply<Claim>,
     },
     Begin {
         notice_id: i64,
         uuid: String,
         req_time: String,
+        request: Vec<u8>,
+        content: Option<Content>,
         reply: Reply<i64>,
     },
     FinishAttempt {
@@ -231,9 +235,11 @@ impl Writer<'_> {
                 given,
                 generated,
                 force,
+                content,
                 reply,
             } => {
-                let r = claim::claim(st, ctx, &key, given, generated, force).map(|(c, id)| {
+                let r = claim::claim(st, ctx, &key, given, generated, force, content.as_ref());
+                let r = r.map(|(c, id)| {
                     claimed.extend(id);
                     Ok(c)
                 });
@@ -243,9 +249,17 @@ impl Writer<'_> {
                 notice_id,
                 uuid,
                 req_time,
+                request,
+                content,
                 reply,
             } => split(
-                claim::begin_attempt(st, ctx, notice_id, &uuid, &req_time),
+                claim::begin_attempt(
+                    st,
+                    ctx,
+                    notice_id,
+                    (&uuid, &req_time, &request),
+                    content.as_ref(),
+                ),
                 |r| Done::Id(reply, r),
             ),
             Op::FinishAttempt {

@@ -288,10 +288,10 @@ impl Console {
         }
         match self.format {
             OutputFormat::Json => self.out(&serde_json::to_string(result).unwrap_or_default()),
-            OutputFormat::Text if self.lists(result.outcome) => {
+            OutputFormat::Text | OutputFormat::Csv if self.lists(result.outcome) => {
                 self.out(&self.text_line(result));
             }
-            OutputFormat::Text => {}
+            OutputFormat::Text | OutputFormat::Csv => {}
         }
         for warning in &result.warnings {
             self.warn(&format!("{}: {warning}", result.policy_no));

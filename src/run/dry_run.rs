@@ -46,7 +46,14 @@ impl ReadyRun {
     }
 
     fn print_envelope(&self, notice: &Notice, decision: &Decision) {
-        let Decision::Send(order_no) = decision else {
+        if let Decision::Correct { changes, .. } = decision {
+            self.console.note(&format!(
+                "{}: would be sent as a {}",
+                notice.policy_no,
+                crate::journal::rule::correction(changes)
+            ));
+        }
+        let Some(order_no) = decision.sends() else {
             if let Decision::Skip { accepted_order_no } = decision {
                 self.console.note(&format!(
                     "{}: would be skipped: already accepted under orderNo {accepted_order_no} (use --force to send it again)",

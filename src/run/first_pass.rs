@@ -20,11 +20,13 @@ pub(super) fn decide(
     notice: &Notice,
 ) -> Result<Decision, Refusal> {
     let recorded = engine::lookup(reader, plan, &notice.policy_no).map_err(Refusal::JournalRead)?;
+    let content = rule::Content::of(&notice.policy_no, &notice.details);
     Ok(rule::decide(
         recorded.as_ref().map(|r| r.known()),
         notice.order_no.as_deref(),
         plan.order_no_prefix_when_generating.is_some(),
         plan.force,
+        Some(&content),
     ))
 }
 

@@ -219,6 +219,34 @@ batch_rss() { # file rows
 }
 BATCH_RSS_SMALL=$(batch_rss "$WORK/hundredk.csv" "$N_MEMORY_SMALL")
 BATCH_RSS=$(batch_rss "$WORK/million.csv" "$N_MEMORY")
+
+# 7. The journal that batch left: N_MEMORY notices, one attempt each, bodies stored. Its size
+# per notice (WAL folded in first), then history over it: the default-sized view, and every
+# row as JSON Lines, which must stream rather than load.
+JOURNAL=$WORK/journal.sqlite3
+python3 -c "import sqlite3; sqlite3.connect('$JOURNAL').execute('PRAGMA wal_checkpoint(TRUNCATE)')"
+NOTICES=$(python3 -c "import sqlite3; print(sqlite3.connect('$JOURNAL').execute('SELECT count(*) FROM notices').fetchone()[0])")
+[ "$NOTICES" = "$N_MEMORY" ] || die "the journal holds $NOTICES notices, not $N_MEMORY"
+JOURNAL_BYTES=$(( $(stat -c %s "$JOURNAL") + $(stat -c %s "$JOURNAL-wal" 2>/dev/null || echo 0) ))
+BYTES_PER_NOTICE=$(( JOURNAL_BYTES / N_MEMORY ))
+# Counts the lines rather than keep them: a million JSON lines would fill a small disk.
+history_run() { # what, then history's arguments
+    local what=$1 status=0; shift
+    /usr/bin/time -v -o "$WORK/history.time" "$BIN" --journal "$JOURNAL" history "$@" \
+        2> "$WORK/history.err" | wc -l > "$WORK/history.lines" || status=$?
+    [ "$status" = 0 ] || die "history $what exited $status: $(tail -n 3 "$WORK/history.err")"
+}
+history_run "--limit 50" --limit 50
+[ "$(cat "$WORK/history.lines")" = 51 ] || die "history --limit 50 printed $(cat "$WORK/history.lines") lines, not a header and 50 rows"
+HISTORY_LIMIT_RSS=$(awk '/Maximum resident/ { print $6 }' "$WORK/history.time")
+hyperfine -N --warmup 2 --runs 10 --export-json "$WORK/history.json" \
+    "$BIN --journal $JOURNAL history --limit 50" > /dev/null 2>&1
+HISTORY_LIMIT_MS=$(python3 -c "import json; print('%.0f' % (json.load(open('$WORK/history.json'))['results'][0]['mean'] * 1000))")
+start=$(date +%s.%N)
+history_run "--json" --json
+HISTORY_JSON_SECS=$(echo "$(date +%s.%N) - $start" | bc -l)
+[ "$(cat "$WORK/history.lines")" = "$N_MEMORY" ] || die "history --json printed $(cat "$WORK/history.lines") rows, not $N_MEMORY"
+HISTORY_JSON_RSS=$(awk '/Maximum resident/ { print $6 }' "$WORK/history.time")
 status=0
 start=$(date +%s.%N)
 /usr/bin/time -v -o "$WORK/validate.time" "$BIN" validate "$WORK/million.csv" --generate-order-no \
@@ -251,5 +279,10 @@ printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY_SMALL rows (ngin
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY rows (nginx)" "$(( BATCH_RSS / 1024 ))" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, validate of $N_MEMORY rows" "$(( VALIDATE_RSS / 1024 ))" "-" "-"
 printf '%-58s %12s/s %12s/s %8s\n' "validate throughput, rows (wc -l on the same file)" "$(fmt "$(echo "$N_MEMORY / $VALIDATE_SECS" | bc -l)")" "$(fmt "$(echo "$N_MEMORY / $WC_SECS" | bc -l)")" "$(ratio "$WC_SECS" "$VALIDATE_SECS")"
+printf '%-58s %11s ms %14s %8s\n' "history --limit 50, journal of $N_MEMORY notices" "$HISTORY_LIMIT_MS" "-" "-"
+printf '%-58s %11s MB %14s %8s\n' "peak RSS, history --limit 50, $N_MEMORY notices" "$(( HISTORY_LIMIT_RSS / 1024 ))" "-" "-"
+printf '%-58s %11s MB %14s %8s\n' "peak RSS, history --json, all $N_MEMORY rows" "$(( HISTORY_JSON_RSS / 1024 ))" "-" "-"
+printf '%-58s %12s/s %14s %8s\n' "history --json throughput, rows" "$(fmt "$(echo "$N_MEMORY / $HISTORY_JSON_SECS" | bc -l)")" "-" "-"
+printf '%-58s %11s B %14s %8s\n' "journal size per notice (one attempt, bodies kept)" "$BYTES_PER_NOTICE" "-" "-"
 printf '%-58s %11s ms %11s ms %8s\n' "start-up: --version (true)" "$T_VERSION" "$T_TRUE" "-"
 printf '%-58s %11s ms %11s ms %8s\n' "start-up: send --dry-run (true)" "$T_DRY" "$T_TRUE" "-"
