@@ -9,7 +9,7 @@ use crate::notice::{NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
 use crate::refuse;
-use crate::text::escape_controls;
+use crate::text::{escape_controls, quote};
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
@@ -45,6 +45,8 @@ pub struct ClientConfig<'a> {
 pub struct Client {
     http: reqwest::Client,
     endpoint: String,
+    /// The endpoint parsed once: parsing it per request cost more than building the body.
+    endpoint_url: reqwest::Url,
     policy_source: String,
     interface_type: String,
     retries: u32,
@@ -172,8 +174,16 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| refuse!(Setup, "cannot set up the HTTP client: {e}"))?;
+        let endpoint_url = reqwest::Url::parse(&config.endpoint).map_err(|e| {
+            refuse!(
+                Config,
+                "the endpoint {} is not a URL: {e}",
+                quote(&config.endpoint)
+            )
+        })?;
         Ok(Client {
             http,
+            endpoint_url,
             endpoint: config.endpoint,
             policy_source: config.policy_source,
             interface_type: config.interface_type,
@@ -369,7 +379,13 @@ impl Client {
         body: Vec<u8>,
         body_read: &mut Option<Vec<u8>>,
     ) -> (Option<u16>, Verdict) {
-        let mut response = match self.http.post(&self.endpoint).body(body).send().await {
+        let mut response = match self
+            .http
+            .post(self.endpoint_url.clone())
+            .body(body)
+            .send()
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 // Past the connection, a small request has been written whole: the platform

@@ -46,7 +46,7 @@
 //!   own (6).
 
 use crate::text::quote;
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, TimeZone, Timelike, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -72,10 +72,45 @@ pub fn cst() -> FixedOffset {
 
 /// `yyyy-MM-dd HH:mm:ss` in China Standard Time.
 pub fn format_cst(instant: DateTime<Utc>) -> String {
-    instant
-        .with_timezone(&cst())
-        .format(DATETIME_FORMAT)
-        .to_string()
+    // By hand rather than through `format(DATETIME_FORMAT)`: chrono parses the pattern on
+    // every call, and every attempt stamps a reqTime. The test below holds the two equal.
+    let t = instant.with_timezone(&cst()).naive_local();
+    let mut out = String::with_capacity(19);
+    push_digits(&mut out, i64::from(t.year()), 4);
+    out.push('-');
+    push_digits(&mut out, i64::from(t.month()), 2);
+    out.push('-');
+    push_digits(&mut out, i64::from(t.day()), 2);
+    out.push(' ');
+    push_digits(&mut out, i64::from(t.hour()), 2);
+    out.push(':');
+    push_digits(&mut out, i64::from(t.minute()), 2);
+    out.push(':');
+    push_digits(&mut out, i64::from(leap_second(&t)), 2);
+    out
+}
+
+/// The second as chrono's `%S` shows it: 60 during a leap second.
+fn leap_second(t: &NaiveDateTime) -> u32 {
+    t.second() + u32::from(t.nanosecond() >= 1_000_000_000)
+}
+
+/// `value` in decimal, zero-padded to `width` digits (wider values are written whole, and a
+/// year before 0 falls back to chrono's own spelling of a sign).
+fn push_digits(out: &mut String, value: i64, width: usize) {
+    if value < 0 {
+        out.push_str(&format!("{value:0width$}"));
+        return;
+    }
+    let mut digits = [0u8; 20];
+    let mut n = value;
+    let mut len = 0;
+    while n > 0 || len < width {
+        digits[len] = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+    }
+    out.extend(digits[..len].iter().rev().map(|&d| d as char));
 }
 
 /// A `yyyy-MM-dd HH:mm:ss` wall-clock time in China Standard Time, as typed by a user or read
@@ -301,11 +336,13 @@ pub fn generate_order_no(
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut out = String::with_capacity(prefix.len() + 21);
     out.push_str(prefix);
-    out.push_str(
-        &now.with_timezone(&cst())
-            .format("%y%m%d%H%M%S%3f")
-            .to_string(),
-    );
+    // `%y%m%d%H%M%S%3f`, by hand for the same reason as in `format_cst`.
+    let t = now.with_timezone(&cst()).naive_local();
+    push_digits(&mut out, i64::from(t.year().rem_euclid(100)), 2);
+    for part in [t.month(), t.day(), t.hour(), t.minute(), leap_second(&t)] {
+        push_digits(&mut out, i64::from(part), 2);
+    }
+    push_digits(&mut out, i64::from(t.nanosecond() / 1_000_000 % 1000), 3);
     out.extend((0..6).map(|_| ALPHABET[random(ALPHABET.len())] as char));
     out
 }
@@ -542,6 +579,21 @@ fn two_decimals(a: Amount) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_written_by_hand_match_chrono() {
+        let start = at("1999-12-31 23:59:58").timestamp_millis();
+        for step in 0..5_000i64 {
+            let now = DateTime::from_timestamp_millis(start + step * 7_919_731).unwrap();
+            let local = now.with_timezone(&cst());
+            assert_eq!(format_cst(now), local.format(DATETIME_FORMAT).to_string());
+            let order_no = generate_order_no("QS", now, |_| 0);
+            assert_eq!(
+                order_no[..17],
+                format!("QS{}", local.format("%y%m%d%H%M%S%3f"))
+            );
+        }
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse::<CstDateTime>().unwrap().to_utc()
