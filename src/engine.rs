@@ -105,28 +105,46 @@ impl Engine {
             let notices = Arc::clone(&notices);
             let results = results.clone();
             workers.spawn(async move {
+                // The last notice's journal write, still committing: at most one per worker.
+                let mut finishing: Option<tokio::task::JoinHandle<bool>> = None;
                 loop {
                     let Some(notice) = notices.lock().await.recv().await else {
                         break;
                     };
                     let details = notice.details.clone();
-                    let (result, journal_error) = engine.process(notice).await;
+                    let (result, journal_error, finish) = engine.process(notice).await;
                     if engine.plan.fail_fast
                         && matches!(result.outcome, Outcome::Rejected | Outcome::Failed)
                     {
                         engine.stop.trigger();
                     }
-                    if journal_error.is_some() {
-                        engine.stop.trigger();
+                    if let Some(previous) = finishing.take() {
+                        if !previous.await.unwrap_or(false) {
+                            break;
+                        }
                     }
                     let delivered = Delivered {
                         result,
                         details,
                         journal_error,
                     };
-                    if results.send(delivered).await.is_err() {
-                        break;
+                    match finish {
+                        None => {
+                            if !engine.deliver(delivered, &results).await {
+                                break;
+                            }
+                        }
+                        Some(finish) => {
+                            let (engine, results) = (Arc::clone(&engine), results.clone());
+                            finishing = Some(tokio::spawn(async move {
+                                let delivered = engine.finish_later(finish, delivered).await;
+                                engine.deliver(delivered, &results).await
+                            }));
+                        }
                     }
+                }
+                if let Some(last) = finishing {
+                    let _ = last.await;
                 }
             });
         }
@@ -134,31 +152,62 @@ impl Engine {
         while workers.join_next().await.is_some() {}
     }
 
-    /// One notice, start to end. Never fails: every path ends in a result.
-    async fn process(&self, notice: Notice) -> (NoticeResult, Option<String>) {
+    /// Hands one result on (stopping the run first if the journal failed on it); false once
+    /// nobody takes results any more.
+    async fn deliver(&self, delivered: Delivered, results: &mpsc::Sender<Delivered>) -> bool {
+        if delivered.journal_error.is_some() {
+            self.stop.trigger();
+        }
+        results.send(delivered).await.is_ok()
+    }
+
+    /// Writes a notice's outcome to the journal; its result is handed on only once that is
+    /// committed, so no line says "accepted" for what the journal does not hold.
+    async fn finish_later(&self, finish: FinishLater, mut delivered: Delivered) -> Delivered {
+        let Some(journal) = &self.journal else {
+            return delivered;
+        };
+        let written = journal
+            .finish_notice(
+                finish.notice_id,
+                Some(finish.last_attempt),
+                finish.outcome,
+                finish.deal_code,
+                finish.deal_desc,
+                finish.http_status,
+            )
+            .await;
+        if let Err(e) = written {
+            delivered.journal_error = Some(journal_failed(&mut delivered.result, &e.into()));
+        }
+        delivered
+    }
+
+    /// One notice, start to end. Never fails: every path ends in a result. With the journal,
+    /// the notice's last write may be left to the caller ([`FinishLater`]).
+    async fn process(&self, notice: Notice) -> (NoticeResult, Option<String>, Option<FinishLater>) {
         let mut result = NoticeResult::new(&notice, Outcome::NotSent);
         if self.stop.is_triggered() {
             result.error = Some("the run stopped before this notice's turn".into());
-            return (result, None);
+            return (result, None, None);
         }
         let outcome = match &self.journal {
-            None => self.send_unjournaled(&notice, &mut result).await,
+            None => self
+                .send_unjournaled(&notice, &mut result)
+                .await
+                .map(|()| None),
             Some(journal) => self.send_journaled(journal, &notice, &mut result).await,
         };
         match outcome {
-            Ok(()) => {
+            Ok(finish) => {
                 if result.outcome == Outcome::NotSent && result.error.is_none() {
                     result.error = Some("the run stopped before this notice's turn".into());
                 }
-                (result, None)
+                (result, None, finish)
             }
             Err(JournalFailed(e)) => {
-                let message = format!("{e:#}");
-                result.outcome = Outcome::Failed;
-                result.error = Some(format!(
-                    "the journal failed ({message}); this notice's fate is not recorded, and the next run resends it under the same orderNo"
-                ));
-                (result, Some(message))
+                let message = journal_failed(&mut result, &e);
+                (result, Some(message), None)
             }
         }
     }
@@ -205,7 +254,7 @@ impl Engine {
         journal: &Journal,
         notice: &Notice,
         result: &mut NoticeResult,
-    ) -> Result<(), JournalFailed> {
+    ) -> Result<Option<FinishLater>, JournalFailed> {
         let key = NoticeKey {
             endpoint: self.plan.endpoint.clone(),
             policy_source: self.plan.policy_source.clone(),
@@ -243,48 +292,76 @@ impl Engine {
                     };
                     return self.send_claimed(claimed, notice, result).await;
                 }
-                Claim::AlreadyAccepted {
-                    order_no,
-                    deal_code,
-                    deal_desc,
-                } => {
-                    skipped(notice, result, order_no, deal_code, deal_desc);
-                    return Ok(());
-                }
                 Claim::Busy { owner } => {
                     // Another process is sending this notice right now: wait for its outcome
                     // rather than send the same notice at the same time.
                     if self.stop.sleep(BUSY_POLL).await {
                         result.error = Some(format!("being sent by {owner} when the run stopped"));
-                        return Ok(());
+                        return Ok(None);
                     }
                 }
-                Claim::Conflict {
-                    journal_order_no,
-                    given,
-                } => {
-                    result.outcome = Outcome::Failed;
-                    result.error = Some(rule::order_conflict(
-                        &notice.policy_no,
-                        &journal_order_no,
-                        &given,
-                    ));
-                    return Ok(());
-                }
-                Claim::ContentChanged { message } => {
-                    // The first pass refuses this; only a change recorded since lands here.
-                    result.outcome = Outcome::Failed;
-                    result.error = Some(message);
-                    return Ok(());
-                }
-                Claim::NeedsOrderNo => {
-                    result.outcome = Outcome::Failed;
-                    result.error = Some(rule::missing_order_no(&notice.policy_no));
-                    return Ok(());
+                other => {
+                    not_claimed(other, notice, result);
+                    return Ok(None);
                 }
             }
         }
     }
+}
+
+/// A claim that sends nothing: accepted earlier, or refused.
+fn not_claimed(claim: Claim, notice: &Notice, result: &mut NoticeResult) {
+    match claim {
+        Claim::AlreadyAccepted {
+            order_no,
+            deal_code,
+            deal_desc,
+        } => skipped(notice, result, order_no, deal_code, deal_desc),
+        Claim::Conflict {
+            journal_order_no,
+            given,
+        } => {
+            result.outcome = Outcome::Failed;
+            result.error = Some(rule::order_conflict(
+                &notice.policy_no,
+                &journal_order_no,
+                &given,
+            ));
+        }
+        Claim::ContentChanged { message } => {
+            // The first pass refuses this; only a change recorded since lands here.
+            result.outcome = Outcome::Failed;
+            result.error = Some(message);
+        }
+        Claim::NeedsOrderNo => {
+            result.outcome = Outcome::Failed;
+            result.error = Some(rule::missing_order_no(&notice.policy_no));
+        }
+        Claim::Claimed { .. } | Claim::Busy { .. } => {
+            unreachable!("claimed and busy are handled by send_journaled")
+        }
+    }
+}
+
+/// The notice is failed because the journal failed on it; returns the journal's message.
+fn journal_failed(result: &mut NoticeResult, e: &anyhow::Error) -> String {
+    let message = format!("{e:#}");
+    result.outcome = Outcome::Failed;
+    result.error = Some(format!(
+        "the journal failed ({message}); this notice's fate is not recorded, and the next run resends it under the same orderNo"
+    ));
+    message
+}
+
+/// A notice's outcome, answered and not yet written: its write goes to the journal while the
+/// worker claims its next notice, so that one commit often serves both.
+pub(crate) struct FinishLater {
+    notice_id: i64,
+    last_attempt: (i64, client::AttemptEnd),
+    outcome: Outcome,
+    deal_code: Option<String>,
+    deal_desc: Option<String>,
+    http_status: Option<u16>,
 }
 
 /// A notice this run now holds in the journal.
@@ -303,7 +380,7 @@ impl Engine {
         claimed: Claimed<'_>,
         notice: &Notice,
         result: &mut NoticeResult,
-    ) -> Result<(), JournalFailed> {
+    ) -> Result<Option<FinishLater>, JournalFailed> {
         let Claimed {
             journal,
             notice_id,
@@ -318,6 +395,7 @@ impl Engine {
             journal,
             notice_id,
             content,
+            finish: std::sync::Mutex::new(None),
         };
         self.client
             .send(
@@ -336,7 +414,7 @@ impl Engine {
                 .await
                 .map_err(|e| JournalFailed(e.into()))?;
         }
-        Ok(())
+        Ok(log.finish.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -364,6 +442,8 @@ struct JournalLog<'a> {
     journal: &'a Journal,
     notice_id: i64,
     content: &'a rule::Content,
+    /// The last attempt's outcome, left for the worker to write (see [`FinishLater`]).
+    finish: std::sync::Mutex<Option<FinishLater>>,
 }
 
 impl AttemptLog for JournalLog<'_> {
@@ -392,21 +472,15 @@ impl AttemptLog for JournalLog<'_> {
         match final_outcome {
             None => self.journal.finish_attempt(attempt_id, record).await?,
             Some(outcome) => {
-                let (code, desc, status) = (
-                    record.deal_code.clone(),
-                    record.deal_desc.clone(),
-                    record.http_status,
-                );
-                self.journal
-                    .finish_notice(
-                        self.notice_id,
-                        Some((attempt_id, record)),
-                        outcome,
-                        code,
-                        desc,
-                        status,
-                    )
-                    .await?
+                let finish = FinishLater {
+                    notice_id: self.notice_id,
+                    outcome,
+                    deal_code: record.deal_code.clone(),
+                    deal_desc: record.deal_desc.clone(),
+                    http_status: record.http_status,
+                    last_attempt: (attempt_id, record),
+                };
+                *self.finish.lock().unwrap_or_else(|e| e.into_inner()) = Some(finish);
             }
         }
         Ok(())
