@@ -254,50 +254,13 @@ impl Client {
                 break;
             }
             result.attempts += 1;
-            let (uuid, req_time, body) = self.envelope(order_no, &policy_no, details);
-            let token = log
-                .before(&uuid, &req_time, &body)
-                .await
-                .map_err(JournalFailed)?;
-            self.trace_request(&body);
-            let attempt_start = Instant::now();
-            let (verdict, answer) = self.attempt(body).await;
-            let elapsed_ms = attempt_start.elapsed().as_millis() as u64;
-            result.uuid = Some(uuid.clone());
-
-            let mut end = AttemptEnd {
-                elapsed_ms,
-                answer_cut: answer.as_ref().is_some_and(|a| a.len() > ANSWER_KEPT),
-                answer: answer.map(|mut a| {
-                    a.truncate(ANSWER_KEPT);
-                    a
-                }),
-                ..AttemptEnd::default()
+            let retry_after = match self
+                .journaled_attempt(order_no, &policy_no, details, log, stop, result)
+                .await?
+            {
+                Settled::Again(retry_after) => retry_after,
+                Settled::Final(_) | Settled::InDoubt => break,
             };
-            let (http_status, verdict) = verdict;
-            end.http_status = http_status;
-            result.http_status = http_status;
-            let sent = Sent {
-                policy_no: &policy_no,
-                order_no,
-                uuid: &uuid,
-            };
-            let (final_outcome, retry_after) =
-                match self.settle(verdict, &sent, stop, &mut end, result) {
-                    Settled::Final(outcome) => (Some(outcome), None),
-                    Settled::Again(retry_after) => (None, retry_after),
-                    Settled::InDoubt => {
-                        log.in_doubt(token).await.map_err(JournalFailed)?;
-                        break;
-                    }
-                };
-            log.after(token, &end, final_outcome)
-                .await
-                .map_err(JournalFailed)?;
-            if let Some(outcome) = final_outcome {
-                result.outcome = outcome;
-                break;
-            }
             let delay = retry_after.unwrap_or_else(|| backoff(result.attempts));
             if stop.sleep(delay).await {
                 // Ctrl-C between attempts: nothing is in flight, so stop here. The notice is
@@ -312,6 +275,60 @@ impl Client {
         }
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(())
+    }
+
+    /// One attempt, recorded by `log` before its request leaves and after its answer: what it
+    /// means for the notice, with `result` filled in (and its outcome, once final).
+    async fn journaled_attempt<L: AttemptLog>(
+        &self,
+        order_no: &str,
+        policy_no: &str,
+        details: &RefundDetails,
+        log: &L,
+        stop: &Stop,
+        result: &mut NoticeResult,
+    ) -> Result<Settled, JournalFailed> {
+        let (uuid, req_time, body) = self.envelope(order_no, policy_no, details);
+        let token = log
+            .before(&uuid, &req_time, &body)
+            .await
+            .map_err(JournalFailed)?;
+        self.trace_request(&body);
+        let attempt_start = Instant::now();
+        let ((http_status, verdict), answer) = self.attempt(body).await;
+        result.uuid = Some(uuid.clone());
+        let mut end = AttemptEnd {
+            elapsed_ms: attempt_start.elapsed().as_millis() as u64,
+            answer_cut: answer.as_ref().is_some_and(|a| a.len() > ANSWER_KEPT),
+            answer: answer.map(|mut a| {
+                a.truncate(ANSWER_KEPT);
+                a
+            }),
+            http_status,
+            ..AttemptEnd::default()
+        };
+        result.http_status = http_status;
+        let sent = Sent {
+            policy_no,
+            order_no,
+            uuid: &uuid,
+        };
+        let settled = self.settle(verdict, &sent, stop, &mut end, result);
+        let final_outcome = match settled {
+            Settled::Final(outcome) => Some(outcome),
+            Settled::Again(_) => None,
+            Settled::InDoubt => {
+                log.in_doubt(token).await.map_err(JournalFailed)?;
+                return Ok(settled);
+            }
+        };
+        log.after(token, &end, final_outcome)
+            .await
+            .map_err(JournalFailed)?;
+        if let Some(outcome) = final_outcome {
+            result.outcome = outcome;
+        }
+        Ok(settled)
     }
 
     /// What one attempt's verdict means for the notice, with `end` and `result` filled in.
