@@ -11,7 +11,8 @@ use crate::output::Console;
 use crate::refuse;
 use crate::text::{escape_controls, quote};
 type Result<T, E = Refusal> = std::result::Result<T, E>;
-use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use crate::protocol::{cst, CstDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -515,8 +516,9 @@ fn recorded_state(s: &str) -> Result<State> {
     })
 }
 
-/// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in local time, RFC 3339, or relative to `now`:
-/// `today` (local midnight), `30m`, `1h`, `7d`. A bare `--until` date includes that whole day.
+/// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in China Standard Time (the offset history shows),
+/// RFC 3339 with its own offset, or relative to `now`: `today` (midnight in China Standard
+/// Time), `30m`, `1h`, `7d`. A bare `--until` date includes that whole day.
 fn parse_when(s: &str, end_of_day: bool, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Some(t) = relative(s.trim(), now) {
         return Ok(t);
@@ -540,24 +542,17 @@ fn parse_when(s: &str, end_of_day: bool, now: DateTime<Utc>) -> Result<DateTime<
             quote(s)
         ));
     };
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| refuse!(Usage, "'{s}' does not exist in the local time zone"))
+    Ok(CstDateTime(naive).to_utc())
 }
 
 /// `today`, or an age in minutes, hours or days before `now`.
 fn relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if s.eq_ignore_ascii_case("today") {
         let midnight = now
-            .with_timezone(&Local)
+            .with_timezone(&cst())
             .date_naive()
             .and_hms_opt(0, 0, 0)?;
-        return Local
-            .from_local_datetime(&midnight)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc));
+        return Some(CstDateTime(midnight).to_utc());
     }
     let unit = s.chars().last()?;
     let n: i64 = s[..s.len() - unit.len_utf8()]
@@ -576,6 +571,7 @@ fn relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn relative_times_count_back_from_now() {
@@ -584,12 +580,36 @@ mod tests {
         assert_eq!(at("30m"), now - chrono::Duration::minutes(30));
         assert_eq!(at("1h"), now - chrono::Duration::hours(1));
         assert_eq!(at("7d"), now - chrono::Duration::days(7));
-        let today = at("today");
-        assert!(
-            today <= now && now - today < chrono::Duration::days(1),
-            "{today}"
+        // 20:00 UTC is already the next day in Beijing, whose midnight was 16:00 UTC.
+        let evening = Utc.with_ymd_and_hms(2026, 5, 10, 20, 0, 0).unwrap();
+        assert_eq!(
+            parse_when("today", false, evening).unwrap(),
+            Utc.with_ymd_and_hms(2026, 5, 10, 16, 0, 0).unwrap()
         );
         assert!(parse_when("7x", false, now).is_err());
+    }
+
+    #[test]
+    fn bare_dates_and_times_are_china_standard_time_and_rfc3339_keeps_its_offset() {
+        let now = Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap();
+        let utc = |h| Utc.with_ymd_and_hms(2026, 5, 9, h, 0, 0).unwrap();
+        assert_eq!(parse_when("2026-05-10", false, now).unwrap(), utc(16));
+        assert_eq!(
+            parse_when("2026-05-10", true, now).unwrap(),
+            utc(16) + chrono::Duration::days(1)
+        );
+        assert_eq!(
+            parse_when("2026-05-10 03:00:00", false, now).unwrap(),
+            utc(19)
+        );
+        assert_eq!(
+            parse_when("2026-05-09T19:00:00-00:00", false, now).unwrap(),
+            utc(19)
+        );
+        assert_eq!(
+            parse_when("2026-05-09T12:00:00-07:00", false, now).unwrap(),
+            utc(19)
+        );
         assert!(parse_when("-1d", false, now).is_err());
     }
 }
