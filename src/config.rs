@@ -362,7 +362,7 @@ impl Origins<'_> {
     }
 
     /// A setting only the config file can set: its line, else the default.
-    fn from_file(&self, span: Option<Range<usize>>) -> Origin {
+    fn file_only(&self, span: Option<Range<usize>>) -> Origin {
         span.map_or(Origin::Default, |s| self.at(&s))
     }
 }
@@ -433,7 +433,7 @@ fn run_settings(o: &Origins, settings: &Settings) -> Vec<Explained> {
         explained(
             "concurrency",
             settings.concurrency.to_string(),
-            o.from_file(file.concurrency.as_ref().map(|c| c.span())),
+            o.file_only(file.concurrency.as_ref().map(|c| c.span())),
         ),
         explained(
             "generate_order_no",
@@ -441,13 +441,13 @@ fn run_settings(o: &Origins, settings: &Settings) -> Vec<Explained> {
             match (&file.generate_order_no, settings.env) {
                 (Some(g), _) if *g.get_ref() => o.at(&g.span()),
                 (_, EnvName::Sandbox) => Origin::Derived("env sandbox".into()),
-                (g, _) => o.from_file(g.as_ref().map(|g| g.span())),
+                (g, _) => o.file_only(g.as_ref().map(|g| g.span())),
             },
         ),
         explained(
             "order_no_prefix",
             settings.order_no_prefix.clone(),
-            o.from_file(file.order_no_prefix.as_ref().map(|p| p.span())),
+            o.file_only(file.order_no_prefix.as_ref().map(|p| p.span())),
         ),
         explained(
             "journal_sync",
@@ -457,7 +457,7 @@ fn run_settings(o: &Origins, settings: &Settings) -> Vec<Explained> {
                 "normal"
             }
             .into(),
-            o.from_file(file.journal_sync.as_ref().map(|j| j.span())),
+            o.file_only(file.journal_sync.as_ref().map(|j| j.span())),
         ),
     ]
 }
@@ -473,7 +473,7 @@ fn journal_setting(o: &Origins, args: &GlobalArgs, settings: &Settings) -> Expla
     } else if args.journal.is_some() {
         (o.given)("journal").unwrap_or(Origin::Variable("AVATAR_JOURNAL".into()))
     } else {
-        o.from_file(o.file.journal.as_ref().map(|j| j.span()))
+        o.file_only(o.file.journal.as_ref().map(|j| j.span()))
     };
     let journal = match &settings.journal {
         JournalChoice::File(path) => path.display().to_string(),
