@@ -161,7 +161,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy-source -l channel -d 'Only this channel (head.policySource)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l environment -d 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config\'s default env does not. Hidden: the old spelling, kept for scripts' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l outcome -d 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, RFC 3339, or today, 30m, 1h, 7d)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, 30m, 1h, 7d)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F

@@ -736,8 +736,8 @@ pub struct HistoryArgs {
     /// Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)
     #[arg(long, value_name = "O")]
     pub outcome: Option<String>,
-    /// From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in local time, RFC 3339, or
-    /// today, 30m, 1h, 7d)
+    /// From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time,
+    /// RFC 3339, or today, 30m, 1h, 7d)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Up to this date or time (a bare date includes that whole day)

@@ -289,46 +289,88 @@ pub fn explain(
     given: &dyn Fn(&str) -> Option<Origin>,
 ) -> Result<(ConfigPlace, Vec<Explained>)> {
     let (file, source) = load_config(args.config.as_deref())?;
-    let place_of = |span: &Range<usize>| Origin::File(place(source.as_ref(), span));
-    let config = ConfigPlace {
-        path: source
-            .as_ref()
-            .map(|s| s.path.clone())
-            .or_else(|| args.config.clone())
-            .or_else(|| dirs::config_dir().map(|d| d.join("avatar-cli").join("config.toml"))),
-        read: source.is_some(),
+    let config = config_place(args, source.as_ref());
+    let origins = Origins {
+        file: &file,
+        source: source.as_ref(),
+        given,
     };
-    let pick = |id: &str, from_file: Option<&Range<usize>>, default: Origin| {
-        given(id)
-            .or_else(|| from_file.map(place_of))
-            .unwrap_or(default)
-    };
-    let mut all = Vec::new();
-    let mut push = |name, value: String, origin| {
-        all.push(Explained {
-            name,
-            value,
-            origin,
-        })
-    };
-    let env = env_key(settings.env);
-    push(
+    let mut all = vec![explained(
         "config",
         config
             .path
             .as_ref()
             .map_or("none".into(), |p| p.display().to_string()),
         given("config").unwrap_or(Origin::Default),
-    );
-    push(
-        "env",
-        env.to_string(),
-        pick(
-            "env",
-            file.env.as_ref().map(|e| e.span()).as_ref(),
+    )];
+    all.extend(endpoint_settings(&origins, settings));
+    all.extend(run_settings(&origins, settings));
+    all.push(journal_setting(&origins, args, settings));
+    all.push(explained(
+        "cacert",
+        settings
+            .cacert
+            .as_ref()
+            .map_or("none".into(), |p| p.display().to_string()),
+        origins.pick(
+            "cacert",
+            file.cacert.as_ref().map(|c| c.span()),
             Origin::Default,
         ),
-    );
+    ));
+    all.extend(header_settings(&origins, args, settings));
+    Ok((config, all))
+}
+
+/// The config file's path (read, named, or where it would be looked for) and whether it was read.
+fn config_place(args: &GlobalArgs, source: Option<&ConfigFile>) -> ConfigPlace {
+    ConfigPlace {
+        path: source
+            .map(|s| s.path.clone())
+            .or_else(|| args.config.clone())
+            .or_else(|| dirs::config_dir().map(|d| d.join("avatar-cli").join("config.toml"))),
+        read: source.is_some(),
+    }
+}
+
+fn explained(name: &'static str, value: String, origin: Origin) -> Explained {
+    Explained {
+        name,
+        value,
+        origin,
+    }
+}
+
+/// What `explain` needs to tell where a value came from.
+struct Origins<'a> {
+    file: &'a FileConfig,
+    source: Option<&'a ConfigFile>,
+    given: &'a dyn Fn(&str) -> Option<Origin>,
+}
+
+impl Origins<'_> {
+    /// A line of the config file.
+    fn at(&self, span: &Range<usize>) -> Origin {
+        Origin::File(place(self.source, span))
+    }
+
+    /// The command line or a variable, else the config file's line, else `default`.
+    fn pick(&self, id: &str, from_file: Option<Range<usize>>, default: Origin) -> Origin {
+        (self.given)(id)
+            .or_else(|| from_file.map(|span| self.at(&span)))
+            .unwrap_or(default)
+    }
+
+    /// A setting only the config file can set: its line, else the default.
+    fn file_only(&self, span: Option<Range<usize>>) -> Origin {
+        span.map_or(Origin::Default, |s| self.at(&s))
+    }
+}
+
+/// The environment, where notices go, for which channel, and how patiently.
+fn endpoint_settings(o: &Origins, settings: &Settings) -> Vec<Explained> {
+    let file = o.file;
+    let env = env_key(settings.env);
     let (base_url, origin) = match &settings.target {
         Target::Remote { base_url } => {
             let configured = file
@@ -337,124 +379,134 @@ pub fn explain(
                 .and_then(|e| e.base_url.as_ref())
                 .map(|u| u.span());
             let default = Origin::Derived(format!("default of env {env}"));
-            (
-                base_url.clone(),
-                pick("base_url", configured.as_ref(), default),
-            )
+            (base_url.clone(), o.pick("base_url", configured, default))
         }
         Target::InProcessSandbox => (
             "the built-in sandbox, started by each run".to_string(),
             Origin::Derived("env sandbox".into()),
         ),
     };
-    push("base_url", base_url, origin);
-    push(
-        "policy_source",
-        settings
-            .policy_source
-            .clone()
-            .unwrap_or_else(|| "none".into()),
-        pick(
+    vec![
+        explained(
+            "env",
+            env.to_string(),
+            o.pick("env", file.env.as_ref().map(|e| e.span()), Origin::Default),
+        ),
+        explained("base_url", base_url, origin),
+        explained(
             "policy_source",
-            file.policy_source.as_ref().map(|p| p.span()).as_ref(),
-            Origin::Default,
+            settings
+                .policy_source
+                .clone()
+                .unwrap_or_else(|| "none".into()),
+            o.pick(
+                "policy_source",
+                file.policy_source.as_ref().map(|p| p.span()),
+                Origin::Default,
+            ),
         ),
-    );
-    push(
-        "timeout_secs",
-        format!("{}", settings.timeout.as_secs_f64()),
-        pick(
-            "timeout",
-            file.timeout_secs.as_ref().map(|t| t.span()).as_ref(),
-            Origin::Default,
+        explained(
+            "timeout_secs",
+            format!("{}", settings.timeout.as_secs_f64()),
+            o.pick(
+                "timeout",
+                file.timeout_secs.as_ref().map(|t| t.span()),
+                Origin::Default,
+            ),
         ),
-    );
-    push(
-        "retries",
-        settings.retries.to_string(),
-        pick(
+        explained(
             "retries",
-            file.retries.as_ref().map(|r| r.span()).as_ref(),
-            Origin::Default,
+            settings.retries.to_string(),
+            o.pick(
+                "retries",
+                file.retries.as_ref().map(|r| r.span()),
+                Origin::Default,
+            ),
         ),
-    );
-    let from_file = |span: Option<Range<usize>>| span.map_or(Origin::Default, |s| place_of(&s));
-    push(
-        "concurrency",
-        settings.concurrency.to_string(),
-        from_file(file.concurrency.as_ref().map(|c| c.span())),
-    );
-    push(
-        "generate_order_no",
-        settings.generate_order_no.to_string(),
-        match (&file.generate_order_no, settings.env) {
-            (Some(g), _) if *g.get_ref() => place_of(&g.span()),
-            (_, EnvName::Sandbox) => Origin::Derived("env sandbox".into()),
-            (g, _) => from_file(g.as_ref().map(|g| g.span())),
-        },
-    );
-    push(
-        "order_no_prefix",
-        settings.order_no_prefix.clone(),
-        from_file(file.order_no_prefix.as_ref().map(|p| p.span())),
-    );
-    push(
-        "journal_sync",
-        if settings.journal_sync_full {
-            "full"
-        } else {
-            "normal"
-        }
-        .into(),
-        from_file(file.journal_sync.as_ref().map(|j| j.span())),
-    );
-    let journal_origin = if args.no_journal {
-        given("no_journal").unwrap_or(Origin::Default)
+    ]
+}
+
+/// How a run goes: how many at once, order numbers, how the journal syncs.
+fn run_settings(o: &Origins, settings: &Settings) -> Vec<Explained> {
+    let file = o.file;
+    vec![
+        explained(
+            "concurrency",
+            settings.concurrency.to_string(),
+            o.file_only(file.concurrency.as_ref().map(|c| c.span())),
+        ),
+        explained(
+            "generate_order_no",
+            settings.generate_order_no.to_string(),
+            match (&file.generate_order_no, settings.env) {
+                (Some(g), _) if *g.get_ref() => o.at(&g.span()),
+                (_, EnvName::Sandbox) => Origin::Derived("env sandbox".into()),
+                (g, _) => o.file_only(g.as_ref().map(|g| g.span())),
+            },
+        ),
+        explained(
+            "order_no_prefix",
+            settings.order_no_prefix.clone(),
+            o.file_only(file.order_no_prefix.as_ref().map(|p| p.span())),
+        ),
+        explained(
+            "journal_sync",
+            if settings.journal_sync_full {
+                "full"
+            } else {
+                "normal"
+            }
+            .into(),
+            o.file_only(file.journal_sync.as_ref().map(|j| j.span())),
+        ),
+    ]
+}
+
+/// The journal, and which of its several sources chose it.
+fn journal_setting(o: &Origins, args: &GlobalArgs, settings: &Settings) -> Explained {
+    let origin = if args.no_journal {
+        (o.given)("no_journal").unwrap_or(Origin::Default)
     } else if args.journal.is_some() && args.journal_on_command_line {
         Origin::Flag("--journal".into())
     } else if settings.target == Target::InProcessSandbox {
         Origin::Derived("env sandbox: its own journal, apart from real ones".into())
     } else if args.journal.is_some() {
-        given("journal").unwrap_or(Origin::Variable("AVATAR_JOURNAL".into()))
+        (o.given)("journal").unwrap_or(Origin::Variable("AVATAR_JOURNAL".into()))
     } else {
-        from_file(file.journal.as_ref().map(|j| j.span()))
+        o.file_only(o.file.journal.as_ref().map(|j| j.span()))
     };
     let journal = match &settings.journal {
         JournalChoice::File(path) => path.display().to_string(),
         JournalChoice::Disabled => "none".into(),
     };
-    push("journal", journal, journal_origin);
-    push(
-        "cacert",
-        settings
-            .cacert
-            .as_ref()
-            .map_or("none".into(), |p| p.display().to_string()),
-        pick(
-            "cacert",
-            file.cacert.as_ref().map(|c| c.span()).as_ref(),
-            Origin::Default,
-        ),
-    );
-    for h in &settings.headers {
-        let in_file = file
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&h.name))
-            .map(|(_, v)| v.span());
-        let flagged = args.headers.iter().any(|raw| {
-            raw.split_once(':')
-                .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(&h.name))
-        });
-        let origin = match (flagged, in_file) {
-            (true, _) => given("headers").unwrap_or(Origin::Flag("-H".into())),
-            (false, Some(span)) => place_of(&span),
-            (false, None) => Origin::Default,
-        };
-        // The name only: a header value is a secret.
-        push("header", format!("{} (value not shown)", h.name), origin);
-    }
-    Ok((config, all))
+    explained("journal", journal, origin)
+}
+
+/// Each header by name, from the command line or the config file.
+fn header_settings(o: &Origins, args: &GlobalArgs, settings: &Settings) -> Vec<Explained> {
+    settings
+        .headers
+        .iter()
+        .map(|h| {
+            let in_file = o
+                .file
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(&h.name))
+                .map(|(_, v)| v.span());
+            let flagged = args.headers.iter().any(|raw| {
+                raw.split_once(':')
+                    .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(&h.name))
+            });
+            let origin = match (flagged, in_file) {
+                (true, _) => (o.given)("headers").unwrap_or(Origin::Flag("-H".into())),
+                (false, Some(span)) => o.at(&span),
+                (false, None) => Origin::Default,
+            };
+            // The name only: a header value is a secret.
+            explained("header", format!("{} (value not shown)", h.name), origin)
+        })
+        .collect()
 }
 
 pub fn env_key(env: EnvName) -> &'static str {

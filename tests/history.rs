@@ -310,11 +310,18 @@ fn policy_environment_and_limit_filters_keep_their_rows_and_drop_the_others() {
     assert_eq!(history(env, &["--limit", "3"]).len(), 3);
 }
 
-/// A zone whose calendar date differs from UTC's right now, as a POSIX TZ string (no tz
-/// database needed), and its offset.
+/// China Standard Time, the one offset history shows and reads bare dates in.
+fn cst() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap()
+}
+
+/// A machine zone, as a POSIX TZ string (no tz database needed), whose calendar date differs
+/// from China Standard Time's right now: a history that used the machine's zone would show
+/// other offsets and other days.
 fn far_zone() -> (&'static str, FixedOffset) {
     use chrono::Timelike;
-    if Utc::now().hour() < 12 {
+    // UTC-12 is a day behind until 20:00 in Beijing; UTC+14 a day ahead from 18:00.
+    if Utc::now().with_timezone(&cst()).hour() < 19 {
         ("<-12>12", FixedOffset::west_opt(12 * 3600).unwrap())
     } else {
         ("<+14>-14", FixedOffset::east_opt(14 * 3600).unwrap())
@@ -322,7 +329,7 @@ fn far_zone() -> (&'static str, FixedOffset) {
 }
 
 #[test]
-fn since_and_until_read_dates_local_times_and_rfc3339_and_times_show_the_local_offset() {
+fn since_and_until_read_dates_in_china_standard_time_and_rfc3339_and_times_show_plus_8() {
     let env = Env::new();
     let (tz, offset) = far_zone();
     let server = Server::always(Reply::accept());
@@ -330,8 +337,7 @@ fn since_and_until_read_dates_local_times_and_rfc3339_and_times_show_the_local_o
         .env("TZ", tz)
         .assert()
         .code(0);
-    // A whole second starts between the two sends, so the local "HH:mm:ss" form can tell
-    // them apart.
+    // A whole second starts between the two sends, so the "HH:mm:ss" form can tell them apart.
     let now = Utc::now();
     let boundary = DateTime::<Utc>::from_timestamp(now.timestamp() + 1, 0).unwrap();
     std::thread::sleep((boundary - now).to_std().unwrap() + Duration::from_millis(30));
@@ -356,21 +362,24 @@ fn since_and_until_read_dates_local_times_and_rfc3339_and_times_show_the_local_o
             .map(|r| r["policyNo"].as_str().unwrap().to_string())
             .collect::<BTreeSet<_>>()
     };
-    let local = boundary.with_timezone(&offset);
-    let local_text = local.format("%Y-%m-%d %H:%M:%S").to_string();
+    // A bare date-time is China Standard Time, not the machine's zone.
+    let beijing = boundary.with_timezone(&cst());
+    let beijing_text = beijing.format("%Y-%m-%d %H:%M:%S").to_string();
     assert_eq!(
-        hist(&["--since", &local_text]),
+        hist(&["--since", &beijing_text]),
         set(&["P2"]),
-        "{local_text}"
+        "{beijing_text}"
     );
     assert_eq!(
-        hist(&["--until", &local_text]),
+        hist(&["--until", &beijing_text]),
         set(&["P1"]),
-        "{local_text}"
+        "{beijing_text}"
     );
+    // RFC 3339 keeps the offset it names, whatever it is.
     for rfc in [
         boundary.to_rfc3339(),
-        local.to_rfc3339(),
+        beijing.to_rfc3339(),
+        boundary.with_timezone(&offset).to_rfc3339(),
         boundary
             .with_timezone(&FixedOffset::east_opt(5 * 3600 + 45 * 60).unwrap())
             .to_rfc3339(),
@@ -379,7 +388,21 @@ fn since_and_until_read_dates_local_times_and_rfc3339_and_times_show_the_local_o
         assert_eq!(hist(&["--until", &rfc]), set(&["P1"]), "{rfc}");
     }
 
-    // Times are shown in the local offset, and the bare dates are local days.
+    // Times are shown at +08:00, and the bare dates are days in China Standard Time.
+    let out = env
+        .cmd()
+        .env("TZ", tz)
+        .args(["history", "--json", "--attempts"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    for row in json_lines(&out.stdout) {
+        for field in ["startedAt", "finishedAt", "firstSentAt", "lastSentAt"] {
+            let when = row[field].as_str().unwrap();
+            assert!(when.ends_with("+08:00"), "{field} {when} is not at +08:00");
+        }
+    }
     let out = env
         .cmd()
         .env("TZ", tz)
@@ -389,12 +412,18 @@ fn since_and_until_read_dates_local_times_and_rfc3339_and_times_show_the_local_o
         .get_output()
         .clone();
     let rows = json_lines(&out.stdout);
-    let suffix = offset.to_string();
     let mut days = Vec::new();
     for row in &rows {
-        let when = row["lastSentAt"].as_str().unwrap();
-        assert!(when.ends_with(&suffix), "{when} is not in {suffix}");
-        let at = DateTime::parse_from_rfc3339(when).unwrap();
+        for field in ["createdAt", "firstSentAt", "lastSentAt"] {
+            let when = row[field].as_str().unwrap();
+            assert!(when.ends_with("+08:00"), "{field} {when} is not at +08:00");
+        }
+        let at = DateTime::parse_from_rfc3339(row["lastSentAt"].as_str().unwrap()).unwrap();
+        assert_ne!(
+            at.date_naive(),
+            at.with_timezone(&offset).date_naive(),
+            "the machine's zone must be on another day for this test to prove anything"
+        );
         days.push((
             row["policyNo"].as_str().unwrap().to_string(),
             at.date_naive(),
@@ -425,7 +454,9 @@ fn since_and_until_read_dates_local_times_and_rfc3339_and_times_show_the_local_o
     assert_eq!(hist(&["--since", &fmt(next)]), on_or_after(next));
     assert_eq!(hist(&["--until", &fmt(before)]), on_or_before(before));
     assert!(!on_or_before(day).is_empty());
-    // The table shows the same local times.
+    // `today` starts at midnight in China Standard Time: both were sent on its today.
+    assert_eq!(hist(&["--since", "today"]), set(&["P1", "P2"]));
+    // The table shows the same times.
     let table = env
         .cmd()
         .env("TZ", tz)
@@ -435,7 +466,12 @@ fn since_and_until_read_dates_local_times_and_rfc3339_and_times_show_the_local_o
         .get_output()
         .stdout
         .clone();
-    assert!(text(&table).contains(&suffix), "{}", text(&table));
+    assert!(text(&table).contains("+08:00"), "{}", text(&table));
+    assert!(
+        !text(&table).contains(&offset.to_string()),
+        "{}",
+        text(&table)
+    );
     env.cmd()
         .args(["history", "--since", "yesterday"])
         .assert()

@@ -145,19 +145,7 @@ struct Endpoint {
 async fn endpoint_checks(settings: &Settings) -> Endpoint {
     let base_url = match &settings.target {
         Target::Remote { base_url } => base_url.clone(),
-        Target::InProcessSandbox => {
-            return Endpoint {
-                url: None,
-                host: None,
-                proxy: None,
-                checks: vec![Check::new(
-                    "network",
-                    None,
-                    "not needed: the built-in sandbox runs inside each command",
-                )],
-                config_error: None,
-            }
-        }
+        Target::InProcessSandbox => return in_process_sandbox(),
     };
     let url = config::endpoint_url(&base_url);
     let mut endpoint = Endpoint {
@@ -180,27 +168,7 @@ async fn endpoint_checks(settings: &Settings) -> Endpoint {
     endpoint.proxy = Some(proxy.describe());
     let parsed = reqwest::Url::parse(&base_url).ok();
     let https = parsed.as_ref().is_some_and(|u| u.scheme() == "https");
-    // Through a proxy, this machine resolves and reaches the proxy, not the platform.
-    let (host, port, whose) = match &proxy {
-        ProxyChoice::Via { url, .. } => {
-            let p = reqwest::Url::parse(url).ok();
-            (
-                p.as_ref().and_then(|u| u.host_str().map(str::to_string)),
-                p.as_ref().and_then(reqwest::Url::port_or_known_default),
-                " (the proxy)",
-            )
-        }
-        ProxyChoice::Direct(_) => (
-            parsed
-                .as_ref()
-                .and_then(|u| u.host_str().map(str::to_string)),
-            parsed
-                .as_ref()
-                .and_then(reqwest::Url::port_or_known_default),
-            "",
-        ),
-    };
-    let (Some(host), Some(port)) = (host, port) else {
+    let Some((host, port, whose)) = first_hop(&proxy, parsed.as_ref()) else {
         endpoint.checks.push(Check::new(
             "dns",
             Some(false),
@@ -208,83 +176,153 @@ async fn endpoint_checks(settings: &Settings) -> Endpoint {
         ));
         return endpoint;
     };
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
     let wait = settings.timeout;
+    let addrs = match resolve(&host, port, whose, wait).await {
+        Ok((addrs, check)) => {
+            endpoint.checks.push(check);
+            addrs
+        }
+        Err(check) => {
+            endpoint.checks.push(check);
+            return not_tried(endpoint, &["tcp", "tls", "http"], https);
+        }
+    };
+    match connect(&addrs, whose, wait).await {
+        Ok(check) => endpoint.checks.push(check),
+        Err(check) => {
+            endpoint.checks.push(check);
+            return not_tried(endpoint, &["tls", "http"], https);
+        }
+    }
+    let client = match doctor_client(settings, url) {
+        Ok(client) => client,
+        Err(message) => {
+            endpoint
+                .checks
+                .push(Check::new("tls", Some(false), message.clone()));
+            endpoint.config_error = Some(message);
+            return endpoint;
+        }
+    };
+    head_checks(endpoint, &client, &base_url, https).await
+}
+
+/// The built-in sandbox needs no network, so there is nothing to reach.
+fn in_process_sandbox() -> Endpoint {
+    Endpoint {
+        url: None,
+        host: None,
+        proxy: None,
+        checks: vec![Check::new(
+            "network",
+            None,
+            "not needed: the built-in sandbox runs inside each command",
+        )],
+        config_error: None,
+    }
+}
+
+/// The host and port this machine resolves and connects to, and whose they are: through a
+/// proxy, this machine reaches the proxy, not the platform.
+fn first_hop(
+    proxy: &ProxyChoice,
+    parsed: Option<&reqwest::Url>,
+) -> Option<(String, u16, &'static str)> {
+    let (url, whose) = match proxy {
+        ProxyChoice::Via { url, .. } => (reqwest::Url::parse(url).ok(), " (the proxy)"),
+        ProxyChoice::Direct(_) => (parsed.cloned(), ""),
+    };
+    let url = url?;
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((host.to_string(), port, whose))
+}
+
+/// The `dns` check: the host's addresses, or why there are none.
+async fn resolve(
+    host: &str,
+    port: u16,
+    whose: &str,
+    wait: Duration,
+) -> Result<(Vec<std::net::SocketAddr>, Check), Check> {
     let started = Instant::now();
-    let addrs =
-        match tokio::time::timeout(wait, tokio::net::lookup_host((host.as_str(), port))).await {
-            Ok(Ok(addrs)) => addrs.collect::<Vec<_>>(),
-            Ok(Err(e)) => {
-                endpoint.checks.push(Check::new(
-                    "dns",
-                    Some(false),
-                    format!(
-                        "{}{whose}: cannot resolve: {}; check the host name and this machine's DNS",
-                        quote(&host),
-                        escape_controls(&e.to_string())
-                    ),
-                ));
-                return not_tried(endpoint, &["tcp", "tls", "http"], https);
-            }
-            Err(_) => {
-                endpoint.checks.push(Check::new(
-                    "dns",
-                    Some(false),
-                    format!(
-                        "{}{whose}: no answer within {} s",
-                        quote(&host),
-                        wait.as_secs_f64()
-                    ),
-                ));
-                return not_tried(endpoint, &["tcp", "tls", "http"], https);
-            }
-        };
+    let addrs = match tokio::time::timeout(wait, tokio::net::lookup_host((host, port))).await {
+        Ok(Ok(addrs)) => addrs.collect::<Vec<_>>(),
+        Ok(Err(e)) => {
+            return Err(Check::new(
+                "dns",
+                Some(false),
+                format!(
+                    "{}{whose}: cannot resolve: {}; check the host name and this machine's DNS",
+                    quote(host),
+                    escape_controls(&e.to_string())
+                ),
+            ))
+        }
+        Err(_) => {
+            return Err(Check::new(
+                "dns",
+                Some(false),
+                format!(
+                    "{}{whose}: no answer within {} s",
+                    quote(host),
+                    wait.as_secs_f64()
+                ),
+            ))
+        }
+    };
     let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-    endpoint.checks.push(Check::new(
+    let check = Check::new(
         "dns",
         Some(!addrs.is_empty()),
         format!(
             "{}{whose} is {} ({} ms)",
-            quote(&host),
+            quote(host),
             shown.join(", "),
             started.elapsed().as_millis()
         ),
-    ));
-    let mut connected = None;
+    );
+    Ok((addrs, check))
+}
+
+/// The `tcp` check: the first address that takes a connection, or the last one's error.
+async fn connect(
+    addrs: &[std::net::SocketAddr],
+    whose: &str,
+    wait: Duration,
+) -> Result<Check, Check> {
     let mut last_error = String::from("no address");
-    for addr in &addrs {
+    for addr in addrs {
         let started = Instant::now();
         match tokio::time::timeout(wait, tokio::net::TcpStream::connect(addr)).await {
             Ok(Ok(_)) => {
-                connected = Some((*addr, started.elapsed()));
-                break;
+                return Ok(Check::new(
+                    "tcp",
+                    Some(true),
+                    format!(
+                        "connected to {addr}{whose} ({} ms)",
+                        started.elapsed().as_millis()
+                    ),
+                ))
             }
             Ok(Err(e)) => last_error = format!("{addr}: {e}"),
             Err(_) => last_error = format!("{addr}: no answer within {} s", wait.as_secs_f64()),
         }
     }
-    match connected {
-        Some((addr, took)) => endpoint.checks.push(Check::new(
-            "tcp",
-            Some(true),
-            format!("connected to {addr}{whose} ({} ms)", took.as_millis()),
-        )),
-        None => {
-            endpoint.checks.push(Check::new(
-                "tcp",
-                Some(false),
-                format!(
-                    "cannot connect: {}; check that the platform is up and that no firewall is in the way",
-                    escape_controls(&last_error)
-                ),
-            ));
-            return not_tried(endpoint, &["tls", "http"], https);
-        }
-    }
-    let client = Client::new(ClientConfig {
+    Err(Check::new(
+        "tcp",
+        Some(false),
+        format!(
+            "cannot connect: {}; check that the platform is up and that no firewall is in the way",
+            escape_controls(&last_error)
+        ),
+    ))
+}
+
+/// The client a run would build (certificates, proxy, headers), without retries: one HEAD.
+fn doctor_client(settings: &Settings, url: String) -> Result<Client, String> {
+    Client::new(ClientConfig {
         endpoint: url,
         policy_source: settings.policy_source.clone().unwrap_or_default(),
         interface_type: crate::protocol::INTERFACE_TYPE.to_string(),
@@ -293,20 +331,19 @@ async fn endpoint_checks(settings: &Settings) -> Endpoint {
         cacert: settings.cacert.as_deref(),
         headers: &settings.headers,
         verbose: None,
-    });
-    let client = match client {
-        Ok(client) => client,
-        Err(refusal) => {
-            let message = refusal.to_string();
-            endpoint
-                .checks
-                .push(Check::new("tls", Some(false), message.clone()));
-            endpoint.config_error = Some(message);
-            return endpoint;
-        }
-    };
+    })
+    .map_err(|refusal| refusal.to_string())
+}
+
+/// The `tls`, `http` and `clock` checks, from one HEAD of the base URL.
+async fn head_checks(
+    mut endpoint: Endpoint,
+    client: &Client,
+    base_url: &str,
+    https: bool,
+) -> Endpoint {
     let started = Instant::now();
-    let answer = client.head(&base_url).await;
+    let answer = client.head(base_url).await;
     let took = started.elapsed();
     match answer {
         Ok(response) => {
@@ -320,7 +357,7 @@ async fn endpoint_checks(settings: &Settings) -> Endpoint {
                 Some(true),
                 format!(
                     "HEAD {} answered {} in {} ms (any answer shows the platform is there)",
-                    quote(&base_url),
+                    quote(base_url),
                     response.status().as_u16(),
                     took.as_millis()
                 ),
@@ -344,19 +381,15 @@ async fn endpoint_checks(settings: &Settings) -> Endpoint {
                     .push(Check::new("tls", Some(false), message));
                 return not_tried(endpoint, &["http"], https);
             }
-            if !https {
-                endpoint
-                    .checks
-                    .push(Check::new("tls", None, "not used (plain http to loopback)"));
+            endpoint.checks.push(if https {
+                Check::new("tls", Some(true), "handshake done")
             } else {
-                endpoint
-                    .checks
-                    .push(Check::new("tls", Some(true), "handshake done"));
-            }
+                Check::new("tls", None, "not used (plain http to loopback)")
+            });
             endpoint.checks.push(Check::new(
                 "http",
                 Some(false),
-                format!("HEAD {}: {message}", quote(&base_url)),
+                format!("HEAD {}: {message}", quote(base_url)),
             ));
         }
     }

@@ -11,10 +11,12 @@ use crate::output::Console;
 use crate::refuse;
 use crate::text::{escape_controls, quote};
 type Result<T, E = Refusal> = std::result::Result<T, E>;
-use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use crate::protocol::{cst, CstDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 
 /// Columns of the text table: (title, JSON field of the row).
 const NOTICE_COLUMNS: [(&str, &str); 10] = [
@@ -58,51 +60,10 @@ const CSV_COLUMNS: [(&str, &str); 6] = [
 pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let settings = Settings::resolve(global)?;
     let console = Console::new(&settings);
-    let path = match &settings.journal {
-        JournalChoice::File(path) => path.clone(),
-        JournalChoice::Disabled => {
-            return Err(refuse!(Usage, "--no-journal: there is no journal to show"))
-        }
-    };
-    let now = Utc::now();
-    let mut filter = HistoryFilter {
-        policy_no: args.policy.clone(),
-        // The environment named for this run (flag or variable), not the config's default:
-        // history reads one journal for every environment.
-        endpoint: args
-            .environment
-            .as_deref()
-            .or(global.base_url.as_deref())
-            .or(global.env.map(config::env_key))
-            .map(|e| environment_url(&settings, e))
-            .transpose()?,
-        policy_source: args.policy_source.clone(),
-        state: args.outcome.as_deref().map(recorded_state).transpose()?,
-        since: args
-            .since
-            .as_deref()
-            .map(|s| parse_when(s, false, now))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|s| parse_when(s, true, now))
-            .transpose()?,
-        limit: None,
-    };
+    let path = journal_path(&settings)?;
+    let mut filter = filter(global, args, &settings)?;
     let format = console.format();
-    let show_policy = match args.show.as_slice() {
-        [] => None,
-        [word, policy] if word == "show" => Some(policy.clone()),
-        [word, _] => {
-            return Err(refuse!(
-                Usage,
-                "history: unexpected '{}': the one subcommand is `history show POLICY`",
-                quote(word)
-            ))
-        }
-        _ => unreachable!("clap takes two values or none"),
-    };
+    let show_policy = show_policy(args)?;
     if format == OutputFormat::Csv && (args.attempts || show_policy.is_some()) {
         return Err(refuse!(
             Usage,
@@ -128,32 +89,125 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     if let Some(policy) = show_policy {
         return show(&console, &reader, &policy, &filter);
     }
-    let shown = if cut { TERMINAL_ROWS } else { usize::MAX };
-    let mut count = 0usize;
-    let mut more = false;
-    let mut take = |count: &mut usize| {
-        if *count == shown {
-            more = true;
+    let mut rows = Counter::new(if cut { TERMINAL_ROWS } else { usize::MAX });
+    print_rows(&console, &reader, &filter, args.attempts, &mut rows)?;
+    if console.stdout_failure().is_some() {
+        return Ok(console.offline_exit(crate::error::code::OK, "the history"));
+    }
+    if rows.count == 0 {
+        console.note("no notices match");
+    } else if rows.more {
+        console.note(&format!(
+            "showing the newest {TERMINAL_ROWS} rows; --limit 0 shows all, --limit N that many \
+             (--since, --policy, --outcome narrow them)"
+        ));
+    }
+    Ok(crate::error::code::OK)
+}
+
+/// The journal history reads; there is none to read under `--no-journal`.
+fn journal_path(settings: &Settings) -> Result<PathBuf> {
+    match &settings.journal {
+        JournalChoice::File(path) => Ok(path.clone()),
+        JournalChoice::Disabled => Err(refuse!(Usage, "--no-journal: there is no journal to show")),
+    }
+}
+
+/// The filters given on the command line; the row limit is set by the caller.
+fn filter(global: &GlobalArgs, args: &HistoryArgs, settings: &Settings) -> Result<HistoryFilter> {
+    let now = Utc::now();
+    Ok(HistoryFilter {
+        policy_no: args.policy.clone(),
+        // The environment named for this run (flag or variable), not the config's default:
+        // history reads one journal for every environment.
+        endpoint: args
+            .environment
+            .as_deref()
+            .or(global.base_url.as_deref())
+            .or(global.env.map(config::env_key))
+            .map(|e| environment_url(settings, e))
+            .transpose()?,
+        policy_source: args.policy_source.clone(),
+        state: args.outcome.as_deref().map(recorded_state).transpose()?,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_when(s, false, now))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_when(s, true, now))
+            .transpose()?,
+        limit: None,
+    })
+}
+
+/// The policy of `history show POLICY`, if that is what was asked.
+fn show_policy(args: &HistoryArgs) -> Result<Option<String>> {
+    match args.show.as_slice() {
+        [] => Ok(None),
+        [word, policy] if word == "show" => Ok(Some(policy.clone())),
+        [word, _] => Err(refuse!(
+            Usage,
+            "history: unexpected '{}': the one subcommand is `history show POLICY`",
+            quote(word)
+        )),
+        _ => unreachable!("clap takes two values or none"),
+    }
+}
+
+/// Counts the rows printed, up to `shown`; a row beyond that only says there is more.
+struct Counter {
+    shown: usize,
+    count: usize,
+    more: bool,
+}
+
+impl Counter {
+    fn new(shown: usize) -> Self {
+        Counter {
+            shown,
+            count: 0,
+            more: false,
+        }
+    }
+
+    /// True when this row is to be printed.
+    fn take(&mut self) -> bool {
+        if self.count == self.shown {
+            self.more = true;
             return false;
         }
-        *count += 1;
+        self.count += 1;
         true
-    };
+    }
+}
+
+/// The rows the filter lets through, in the console's format, as they are read.
+fn print_rows(
+    console: &Console,
+    reader: &JournalReader,
+    filter: &HistoryFilter,
+    attempts: bool,
+    rows: &mut Counter,
+) -> Result<()> {
+    let format = console.format();
     match format {
         OutputFormat::Csv => {
-            let mut csv = CsvOut::new(&console);
-            reader.each_notice(&filter, |row| {
-                if !take(&mut count) {
+            let mut csv = CsvOut::new(console);
+            reader.each_notice(filter, |row| {
+                if !rows.take() {
                     return ControlFlow::Break(());
                 }
                 csv.row(&row)
             })?;
             csv.finish();
         }
-        _ if args.attempts => {
-            let mut out = RowsOut::new(&console, format, &ATTEMPT_COLUMNS);
-            reader.each_attempt(&filter, |row: AttemptRow| {
-                if !take(&mut count) {
+        _ if attempts => {
+            let mut out = RowsOut::new(console, format, &ATTEMPT_COLUMNS);
+            reader.each_attempt(filter, |row: AttemptRow| {
+                if !rows.take() {
                     return ControlFlow::Break(());
                 }
                 out.row(&row)
@@ -161,9 +215,9 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
             out.finish();
         }
         _ => {
-            let mut out = RowsOut::new(&console, format, &NOTICE_COLUMNS);
-            reader.each_notice(&filter, |row: NoticeRow| {
-                if !take(&mut count) {
+            let mut out = RowsOut::new(console, format, &NOTICE_COLUMNS);
+            reader.each_notice(filter, |row: NoticeRow| {
+                if !rows.take() {
                     return ControlFlow::Break(());
                 }
                 out.row(&row)
@@ -171,18 +225,7 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
             out.finish();
         }
     }
-    if console.stdout_failure().is_some() {
-        return Ok(console.offline_exit(crate::error::code::OK, "the history"));
-    }
-    if count == 0 {
-        console.note("no notices match");
-    } else if more {
-        console.note(&format!(
-            "showing the newest {TERMINAL_ROWS} rows; --limit 0 shows all, --limit N that many \
-             (--since, --policy, --outcome narrow them)"
-        ));
-    }
-    Ok(crate::error::code::OK)
+    Ok(())
 }
 
 /// Rows as JSON Lines or as a text table, written as they come. The table's column widths are
@@ -376,18 +419,43 @@ fn show(
     policy: &str,
     filter: &HistoryFilter,
 ) -> Result<u8> {
-    let found = reader.show(policy, filter)?;
-    let (notice, attempts) = match found.len() {
-        0 => {
-            return Err(refuse!(
-                Input,
-                "no notice for policy {} in the journal (with these filters); \
-                 `avatar-cli history --policy {}` lists what there is",
-                quote(policy),
-                quote(policy)
-            ))
+    let (notice, attempts) = the_one(reader.show(policy, filter)?, policy)?;
+    let content = notice
+        .content
+        .as_deref()
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok());
+    if console.format() == OutputFormat::Json {
+        let mut value = serde_json::to_value(&notice).unwrap_or_default();
+        value["content"] = content.unwrap_or_default();
+        value["attemptList"] = serde_json::to_value(&attempts).unwrap_or_default();
+        console.out(&value.to_string());
+        return Ok(console.offline_exit(crate::error::code::OK, "the notice"));
+    }
+    show_notice(console, &notice, content.as_ref());
+    for a in &attempts {
+        show_attempt(console, a);
+        if console.stdout_failure().is_some() {
+            break;
         }
-        1 => found.into_iter().next().expect("one"),
+    }
+    Ok(console.offline_exit(crate::error::code::OK, "the notice"))
+}
+
+/// The one notice found for `policy`; none, or one per endpoint and channel, is refused with
+/// what to type next.
+fn the_one(
+    found: Vec<(NoticeRow, Vec<AttemptRow>)>,
+    policy: &str,
+) -> Result<(NoticeRow, Vec<AttemptRow>)> {
+    match found.len() {
+        0 => Err(refuse!(
+            Input,
+            "no notice for policy {} in the journal (with these filters); \
+             `avatar-cli history --policy {}` lists what there is",
+            quote(policy),
+            quote(policy)
+        )),
+        1 => Ok(found.into_iter().next().expect("one")),
         n => {
             let candidates = found
                 .iter()
@@ -401,93 +469,95 @@ fn show(
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Err(refuse!(
+            Err(refuse!(
                 Usage,
                 "policy {} is in the journal {n} times; name one: {candidates}",
                 quote(policy)
-            ));
+            ))
         }
-    };
-    let content = notice
-        .content
-        .as_deref()
-        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok());
-    if console.format() == OutputFormat::Json {
-        let mut value = serde_json::to_value(&notice).unwrap_or_default();
-        value["content"] = content.unwrap_or_default();
-        value["attemptList"] = serde_json::to_value(&attempts).unwrap_or_default();
-        console.out(&value.to_string());
-        return Ok(console.offline_exit(crate::error::code::OK, "the notice"));
     }
-    let e = |s: &str| escape_controls(s).into_owned();
-    let opt = |s: &Option<String>| s.as_deref().map_or("-".to_string(), e);
+}
+
+/// Server text and stored fields, one line each with no terminal codes.
+fn esc(s: &str) -> String {
+    escape_controls(s).into_owned()
+}
+
+fn esc_opt(s: &Option<String>) -> String {
+    s.as_deref().map_or("-".to_string(), esc)
+}
+
+/// The notice's own fields, as `name value` lines.
+fn show_notice(console: &Console, notice: &NoticeRow, content: Option<&serde_json::Value>) {
     let field = |name: &str, value: String| console.out(&format!("{name:<10}{value}"));
-    field("policy", e(&notice.policy_no));
-    field("channel", e(&notice.policy_source));
-    field("endpoint", e(&notice.endpoint));
-    field("orderNo", e(&notice.order_no));
+    field("policy", esc(&notice.policy_no));
+    field("channel", esc(&notice.policy_source));
+    field("endpoint", esc(&notice.endpoint));
+    field("orderNo", esc(&notice.order_no));
     let answer = match (&notice.deal_code, &notice.error) {
-        (Some(code), _) => format!(" (dealCode {} {})", e(code), opt(&notice.deal_desc)),
-        (None, Some(error)) => format!(" ({})", e(error)),
+        (Some(code), _) => format!(" (dealCode {} {})", esc(code), esc_opt(&notice.deal_desc)),
+        (None, Some(error)) => format!(" ({})", esc(error)),
         (None, None) => String::new(),
     };
     field("state", format!("{}{answer}", notice.state));
     field(
         "content",
-        match &content {
+        match content {
             Some(serde_json::Value::Object(map)) => map
                 .iter()
-                .map(|(k, v)| format!("{k} {}", e(v.as_str().unwrap_or_default())))
+                .map(|(k, v)| format!("{k} {}", esc(v.as_str().unwrap_or_default())))
                 .collect::<Vec<_>>()
                 .join(", "),
             _ => "- (recorded before the journal kept content)".into(),
         },
     );
-    field("by", format!("{}@{}", e(&notice.os_user), e(&notice.host)));
+    field(
+        "by",
+        format!("{}@{}", esc(&notice.os_user), esc(&notice.host)),
+    );
     field("recorded", notice.created_at.clone());
     field("attempts", notice.attempts.to_string());
-    for a in &attempts {
-        console.out("");
-        console.out(&format!(
-            "attempt {}  orderNo {}  uuid {}  reqTime {}",
-            a.attempt,
-            e(&a.order_no),
-            e(&a.uuid),
-            e(&a.req_time)
-        ));
-        let sub = |name: &str, value: String| console.out(&format!("  {name:<10}{value}"));
-        sub(
-            "sent",
-            format!(
-                "{} by {}@{}, finished {}, {} ms",
-                a.started_at,
-                e(&a.os_user),
-                e(&a.host),
-                a.finished_at
-                    .as_deref()
-                    .unwrap_or("- (no answer recorded: in doubt)"),
-                a.elapsed_ms.map_or("-".to_string(), |ms| ms.to_string())
-            ),
-        );
-        sub("request", opt(&a.request));
-        sub(
-            "HTTP",
-            a.http_status.map_or("-".to_string(), |s| s.to_string()),
-        );
-        let cut = if a.answer_cut { " (cut at 64 KiB)" } else { "" };
-        sub("answer", format!("{}{cut}", opt(&a.answer)));
-        if let Some(error) = &a.error {
-            sub("error", e(error));
-        }
-        if console.stdout_failure().is_some() {
-            break;
-        }
-    }
-    Ok(console.offline_exit(crate::error::code::OK, "the notice"))
 }
 
-/// `test`, `prod`, `sandbox` or another environment named in the config, else a base URL in
-/// the one canonical spelling the journal's endpoint key has.
+/// One attempt: its head line, then what was sent and what came back.
+fn show_attempt(console: &Console, a: &AttemptRow) {
+    console.out("");
+    console.out(&format!(
+        "attempt {}  orderNo {}  uuid {}  reqTime {}",
+        a.attempt,
+        esc(&a.order_no),
+        esc(&a.uuid),
+        esc(&a.req_time)
+    ));
+    let sub = |name: &str, value: String| console.out(&format!("  {name:<10}{value}"));
+    sub(
+        "sent",
+        format!(
+            "{} by {}@{}, finished {}, {} ms",
+            a.started_at,
+            esc(&a.os_user),
+            esc(&a.host),
+            a.finished_at
+                .as_deref()
+                .unwrap_or("- (no answer recorded: in doubt)"),
+            a.elapsed_ms.map_or("-".to_string(), |ms| ms.to_string())
+        ),
+    );
+    sub("request", esc_opt(&a.request));
+    sub(
+        "HTTP",
+        a.http_status.map_or("-".to_string(), |s| s.to_string()),
+    );
+    let cut = if a.answer_cut { " (cut at 64 KiB)" } else { "" };
+    sub("answer", format!("{}{cut}", esc_opt(&a.answer)));
+    if let Some(error) = &a.error {
+        sub("error", esc(error));
+    }
+}
+
+/// `test`, `prod`, `sandbox` (its rehearsals are journaled under the key "sandbox") or another
+/// environment named in the config, else a base URL in the one canonical spelling the
+/// journal's endpoint key has.
 fn environment_url(settings: &Settings, name: &str) -> Result<String> {
     if !name.contains("://") {
         let key = name.trim().to_ascii_lowercase();
@@ -496,9 +566,6 @@ fn environment_url(settings: &Settings, name: &str) -> Result<String> {
             .or_else(|| settings.environment_url(&key))
         {
             return Ok(url);
-        }
-        if key == "sandbox" {
-            return Err(refuse!(Usage, "--env sandbox: the in-process sandbox keeps no journal; give the sandbox's URL with --base-url instead"));
         }
     }
     config::check_base_url(name).map_err(|e| refuse!(Usage, "--env: {e}"))
@@ -515,8 +582,9 @@ fn recorded_state(s: &str) -> Result<State> {
     })
 }
 
-/// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in local time, RFC 3339, or relative to `now`:
-/// `today` (local midnight), `30m`, `1h`, `7d`. A bare `--until` date includes that whole day.
+/// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in China Standard Time (the offset history shows),
+/// RFC 3339 with its own offset, or relative to `now`: `today` (midnight in China Standard
+/// Time), `30m`, `1h`, `7d`. A bare `--until` date includes that whole day.
 fn parse_when(s: &str, end_of_day: bool, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Some(t) = relative(s.trim(), now) {
         return Ok(t);
@@ -540,24 +608,17 @@ fn parse_when(s: &str, end_of_day: bool, now: DateTime<Utc>) -> Result<DateTime<
             quote(s)
         ));
     };
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| refuse!(Usage, "'{s}' does not exist in the local time zone"))
+    Ok(CstDateTime(naive).to_utc())
 }
 
 /// `today`, or an age in minutes, hours or days before `now`.
 fn relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if s.eq_ignore_ascii_case("today") {
         let midnight = now
-            .with_timezone(&Local)
+            .with_timezone(&cst())
             .date_naive()
             .and_hms_opt(0, 0, 0)?;
-        return Local
-            .from_local_datetime(&midnight)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc));
+        return Some(CstDateTime(midnight).to_utc());
     }
     let unit = s.chars().last()?;
     let n: i64 = s[..s.len() - unit.len_utf8()]
@@ -576,6 +637,7 @@ fn relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn relative_times_count_back_from_now() {
@@ -584,12 +646,36 @@ mod tests {
         assert_eq!(at("30m"), now - chrono::Duration::minutes(30));
         assert_eq!(at("1h"), now - chrono::Duration::hours(1));
         assert_eq!(at("7d"), now - chrono::Duration::days(7));
-        let today = at("today");
-        assert!(
-            today <= now && now - today < chrono::Duration::days(1),
-            "{today}"
+        // 20:00 UTC is already the next day in Beijing, whose midnight was 16:00 UTC.
+        let evening = Utc.with_ymd_and_hms(2026, 5, 10, 20, 0, 0).unwrap();
+        assert_eq!(
+            parse_when("today", false, evening).unwrap(),
+            Utc.with_ymd_and_hms(2026, 5, 10, 16, 0, 0).unwrap()
         );
         assert!(parse_when("7x", false, now).is_err());
+    }
+
+    #[test]
+    fn bare_dates_and_times_are_china_standard_time_and_rfc3339_keeps_its_offset() {
+        let now = Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap();
+        let utc = |h| Utc.with_ymd_and_hms(2026, 5, 9, h, 0, 0).unwrap();
+        assert_eq!(parse_when("2026-05-10", false, now).unwrap(), utc(16));
+        assert_eq!(
+            parse_when("2026-05-10", true, now).unwrap(),
+            utc(16) + chrono::Duration::days(1)
+        );
+        assert_eq!(
+            parse_when("2026-05-10 03:00:00", false, now).unwrap(),
+            utc(19)
+        );
+        assert_eq!(
+            parse_when("2026-05-09T19:00:00-00:00", false, now).unwrap(),
+            utc(19)
+        );
+        assert_eq!(
+            parse_when("2026-05-09T12:00:00-07:00", false, now).unwrap(),
+            utc(19)
+        );
         assert!(parse_when("-1d", false, now).is_err());
     }
 }

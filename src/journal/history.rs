@@ -5,7 +5,8 @@ use super::claim::{derive_state, STATE_SQL};
 use super::migrate;
 use super::schema::{self, classify};
 use super::{JournalError, NoticeKey, State};
-use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
+use crate::protocol::cst;
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
@@ -71,7 +72,7 @@ pub struct HistoryFilter {
     pub limit: Option<usize>,
 }
 
-/// One notice, in its latest state. Times are RFC 3339 in the local offset.
+/// One notice, in its latest state. Times are RFC 3339 in China Standard Time (+08:00).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoticeRow {
@@ -135,12 +136,13 @@ pub struct AttemptRow {
     pub answer_cut: bool,
 }
 
-/// UTC milliseconds as RFC 3339 with this machine's offset, as a user reading history expects.
+/// UTC milliseconds as RFC 3339 in China Standard Time: the one offset every time a person
+/// reads is shown in (as `reqTime` and order numbers are), whatever this machine's zone.
 pub fn format_time(ms: i64) -> String {
     Utc.timestamp_millis_opt(ms)
         .single()
         .unwrap_or_default()
-        .with_timezone(&Local)
+        .with_timezone(&cst())
         .to_rfc3339_opts(SecondsFormat::Millis, false)
 }
 

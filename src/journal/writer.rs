@@ -218,15 +218,6 @@ impl Writer<'_> {
         claimed: &mut Vec<i64>,
         released: &mut Vec<i64>,
     ) -> (Done, Option<rusqlite::Error>) {
-        fn split<T>(
-            r: claim::OpResult<T>,
-            wrap: impl FnOnce(Result<T, JournalError>) -> Done,
-        ) -> (Done, Option<rusqlite::Error>) {
-            match r {
-                Ok(own) => (wrap(own), None),
-                Err(e) => (wrap(Err(JournalError::Closed)), Some(e)),
-            }
-        }
         let st = &mut self.st;
         let ctx = &self.ctx;
         match op {
@@ -286,16 +277,12 @@ impl Writer<'_> {
                 };
                 let last = last_attempt.as_ref().map(|(id, end)| (*id, end));
                 let r = claim::finish_notice(st, ctx, notice_id, last, finish);
-                if matches!(r, Ok(Ok(()))) {
-                    released.push(notice_id);
-                }
+                released_if_done(&r, notice_id, released);
                 split(r, |r| Done::Unit(reply, r))
             }
             Op::Release { notice_id, reply } => {
                 let r = claim::release(st, ctx, notice_id);
-                if matches!(r, Ok(Ok(()))) {
-                    released.push(notice_id);
-                }
+                released_if_done(&r, notice_id, released);
                 split(r, |r| Done::Unit(reply, r))
             }
         }
@@ -317,6 +304,25 @@ impl Writer<'_> {
             }
         }
         self.conn.execute_batch("COMMIT").map_err(c)
+    }
+}
+
+/// An op's answer, and apart from it a SQL failure, which spoils the whole group: the op then
+/// answers `Closed`, and the group's error reaches every op.
+fn split<T>(
+    r: claim::OpResult<T>,
+    wrap: impl FnOnce(Result<T, JournalError>) -> Done,
+) -> (Done, Option<rusqlite::Error>) {
+    match r {
+        Ok(own) => (wrap(own), None),
+        Err(e) => (wrap(Err(JournalError::Closed)), Some(e)),
+    }
+}
+
+/// A notice finished or released is no longer held by this handle once its group commits.
+fn released_if_done(r: &claim::OpResult<()>, notice_id: i64, released: &mut Vec<i64>) {
+    if matches!(r, Ok(Ok(()))) {
+        released.push(notice_id);
     }
 }
 
