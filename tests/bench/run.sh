@@ -190,7 +190,7 @@ curl_one() { # policy
 }
 export -f curl_one
 export SANDBOX_URL PATH_5_30
-accepted_in() { grep -c '"dealCode":"1"' "$1" || true; }
+accepted_in() { grep -o '"dealCode":"1"' "$1" | wc -l | tr -d ' '; }  # occurrences: parallel curls may share a line
 start=$(date +%s.%N)
 tail -n +2 "$WORK/today.csv" | while IFS=, read -r policy _; do curl_one "L$policy"; done > "$WORK/loop.out"
 LOOP_RATE=$(echo "$N_TODAY / ($(date +%s.%N) - $start)" | bc -l)
