@@ -4,7 +4,7 @@
 use super::claim::{derive_state, STATE_SQL};
 use super::migrate;
 use super::schema::{self, classify};
-use super::{JournalError, NoticeKey, State};
+use super::{JournalError, State};
 use crate::protocol::cst;
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::types::ToSql;
@@ -227,17 +227,31 @@ impl JournalReader {
         Ok(Snapshot { reader: self })
     }
 
-    pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
+    #[cfg(test)]
+    pub fn lookup(&self, key: &super::NoticeKey) -> Result<Option<Recorded>, JournalError> {
+        self.lookup_by(&key.endpoint, &key.policy_source, &key.policy_no)
+    }
+
+    /// [`JournalReader::lookup`] from borrowed parts: the first pass asks once per row.
+    pub fn lookup_by(
+        &self,
+        endpoint: &str,
+        policy_source: &str,
+        policy_no: &str,
+    ) -> Result<Option<Recorded>, JournalError> {
         let sql = self.lookup_sql.as_str();
         let mut found = None;
         self.conn
             .prepare_cached(sql)
             .and_then(|mut s| {
-                let mut rows = s.query(params![key.endpoint, key.policy_source, key.policy_no])?;
+                let mut rows = s.query(params![endpoint, policy_source, policy_no])?;
                 while let Some(r) = rows.next()? {
-                    let endpoint: String = r.get(7)?;
-                    if migrate::endpoint_key(&endpoint) != key.endpoint {
-                        continue;
+                    // From version 2 on the query matched the normalised endpoint exactly.
+                    if self.legacy_endpoints {
+                        let recorded: String = r.get(7)?;
+                        if migrate::endpoint_key(&recorded) != endpoint {
+                            continue;
+                        }
                     }
                     let stored: Option<String> = r.get(1)?;
                     let attempts: i64 = r.get(2)?;
