@@ -501,12 +501,7 @@ pub fn lookup(
     let Some(reader) = reader else {
         return Ok(None);
     };
-    let key = NoticeKey {
-        endpoint: plan.endpoint.clone(),
-        policy_source: plan.policy_source.clone(),
-        policy_no: policy_no.to_string(),
-    };
-    reader.lookup(&key)
+    reader.lookup_by(&plan.endpoint, &plan.policy_source, policy_no)
 }
 
 /// A fresh order number with this prefix, from the clock and a random suffix.

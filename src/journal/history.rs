@@ -4,7 +4,7 @@
 use super::claim::{derive_state, STATE_SQL};
 use super::migrate;
 use super::schema::{self, classify};
-use super::{JournalError, NoticeKey, State};
+use super::{JournalError, State};
 use crate::protocol::cst;
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::types::ToSql;
@@ -21,6 +21,22 @@ pub struct JournalReader {
     legacy_endpoints: bool,
     /// The schema version as found (a reader never upgrades).
     version: i64,
+    /// [`JournalReader::lookup`]'s statement, built once: the first pass asks it per row.
+    lookup_sql: String,
+}
+
+/// One read transaction over many lookups: without it each statement takes and drops the
+/// file's read lock, which costs more than the lookup itself. Ends when dropped.
+pub struct Snapshot<'r> {
+    reader: &'r JournalReader,
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        // A read transaction has nothing to lose; failing to end it only keeps a lock until
+        // the connection closes.
+        let _ = self.reader.conn.execute_batch("COMMIT");
+    }
 }
 
 /// What the journal holds for one notice.
@@ -150,6 +166,38 @@ fn opt_time(ms: Option<i64>) -> Option<String> {
     ms.map(format_time)
 }
 
+/// The lookup's statement for a journal of `version`: content columns are NULLs before version
+/// 3 (a reader does not upgrade), and before version 2 every spelling of the endpoint is read.
+fn lookup_sql(version: i64) -> String {
+    let content = if version >= 3 {
+        "n.content, n.content_fp"
+    } else {
+        "NULL, NULL"
+    };
+    let columns = format!(
+        "n.order_no, n.state, n.attempts,
+             la.id IS NOT NULL AND la.finished_at IS NULL,
+             n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
+             n.accepted_order_no, n.accepted_at, {content}"
+    );
+    if version < 2 {
+        // Every spelling of the endpoint, the row the upgrade would keep first.
+        format!(
+            "SELECT {columns}
+             FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+             WHERE n.policy_source = ?2 AND n.policy_no = ?3 AND ?1 = ?1
+             ORDER BY {}",
+            migrate::keeper_order()
+        )
+    } else {
+        format!(
+            "SELECT {columns}
+             FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+             WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3"
+        )
+    }
+}
+
 impl JournalReader {
     /// Read-only; `None` when there is no journal (or an empty file) at `path`. Never creates
     /// the journal or changes a record (SQLite may leave its empty `-wal`/`-shm` index files
@@ -163,58 +211,47 @@ impl JournalReader {
                 path: path.to_path_buf(),
                 legacy_endpoints: version < 2,
                 version,
+                lookup_sql: lookup_sql(version),
             }),
         )
-    }
-
-    /// `n.content, n.content_fp`, or NULLs in a journal from before version 3 (a reader does
-    /// not upgrade it).
-    fn content_columns(&self) -> &'static str {
-        if self.version >= 3 {
-            "n.content, n.content_fp"
-        } else {
-            "NULL, NULL"
-        }
     }
 
     fn err(&self, e: rusqlite::Error) -> JournalError {
         classify(&self.path, e)
     }
 
-    pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
-        let content = self.content_columns();
-        let columns = format!(
-            "n.order_no, n.state, n.attempts,
-                 la.id IS NOT NULL AND la.finished_at IS NULL,
-                 n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
-                 n.accepted_order_no, n.accepted_at, {content}"
-        );
-        let columns = columns.as_str();
-        let sql = if self.legacy_endpoints {
-            // Every spelling of the endpoint, the row the upgrade would keep first.
-            format!(
-                "SELECT {columns}
-                 FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
-                 WHERE n.policy_source = ?2 AND n.policy_no = ?3 AND ?1 = ?1
-                 ORDER BY {}",
-                migrate::keeper_order()
-            )
-        } else {
-            format!(
-                "SELECT {columns}
-                 FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
-                 WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3"
-            )
-        };
+    /// Holds one read transaction until the guard is dropped, so that a run of lookups sees
+    /// one state of the file and locks it once.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>, JournalError> {
+        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        Ok(Snapshot { reader: self })
+    }
+
+    #[cfg(test)]
+    pub fn lookup(&self, key: &super::NoticeKey) -> Result<Option<Recorded>, JournalError> {
+        self.lookup_by(&key.endpoint, &key.policy_source, &key.policy_no)
+    }
+
+    /// [`JournalReader::lookup`] from borrowed parts: the first pass asks once per row.
+    pub fn lookup_by(
+        &self,
+        endpoint: &str,
+        policy_source: &str,
+        policy_no: &str,
+    ) -> Result<Option<Recorded>, JournalError> {
+        let sql = self.lookup_sql.as_str();
         let mut found = None;
         self.conn
-            .prepare_cached(&sql)
+            .prepare_cached(sql)
             .and_then(|mut s| {
-                let mut rows = s.query(params![key.endpoint, key.policy_source, key.policy_no])?;
+                let mut rows = s.query(params![endpoint, policy_source, policy_no])?;
                 while let Some(r) = rows.next()? {
-                    let endpoint: String = r.get(7)?;
-                    if migrate::endpoint_key(&endpoint) != key.endpoint {
-                        continue;
+                    // From version 2 on the query matched the normalised endpoint exactly.
+                    if self.legacy_endpoints {
+                        let recorded: String = r.get(7)?;
+                        if migrate::endpoint_key(&recorded) != endpoint {
+                            continue;
+                        }
                     }
                     let stored: Option<String> = r.get(1)?;
                     let attempts: i64 = r.get(2)?;

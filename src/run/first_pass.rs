@@ -84,6 +84,11 @@ pub(super) fn judge_file(
     // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
     let mut problems = input::ProblemReport::new(input::SHOWN_PROBLEMS);
     let mut lookup_error = None;
+    // One read transaction for every row's lookup, not one lock and unlock per row.
+    let snapshot = reader
+        .map(JournalReader::snapshot)
+        .transpose()
+        .map_err(Refusal::JournalRead)?;
     source.read(|item| {
         let problem = match item {
             Item::Problem(p) => p,
@@ -110,6 +115,7 @@ pub(super) fn judge_file(
         problems.add(problem);
         ControlFlow::Continue(())
     })?;
+    drop(snapshot);
     if let Some(e) = lookup_error {
         return Err(e);
     }

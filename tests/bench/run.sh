@@ -220,6 +220,21 @@ batch_rss() { # file rows
 BATCH_RSS_SMALL=$(batch_rss "$WORK/hundredk.csv" "$N_MEMORY_SMALL")
 BATCH_RSS=$(batch_rss "$WORK/million.csv" "$N_MEMORY")
 
+# 8. A re-run where everything is already accepted: the same batch again over the journal the
+# memory run left, end to end (both passes); every row must be skipped, none sent.
+rerun_rate() { # file rows
+    local status=0 start end skipped
+    start=$(date +%s.%N)
+    "$BIN" --base-url "$NGINX_URL" --policy-source BENCH --journal "$WORK/journal.sqlite3" \
+        batch "$1" --generate-order-no --concurrency 16 > /dev/null 2> "$WORK/rerun.err" || status=$?
+    end=$(date +%s.%N)
+    [ "$status" = 0 ] || die "the re-run exited $status: $(tail -n 3 "$WORK/rerun.err")"
+    skipped=$(sed -n 's/^[0-9]* notices: 0 accepted, 0 rejected, 0 failed, \([0-9]*\) skipped.*/\1/p' "$WORK/rerun.err" | tail -n 1)
+    [ "${skipped:-0}" = "$2" ] || die "the re-run skipped ${skipped:-0} of $2 notices: $(tail -n 3 "$WORK/rerun.err")"
+    echo "$2 / ($end - $start)" | bc -l
+}
+RERUN_RATE=$(rerun_rate "$WORK/million.csv" "$N_MEMORY")
+
 # 7. The journal that batch left: N_MEMORY notices, one attempt each, bodies stored. Its size
 # per notice (WAL folded in first), then history over it: the default-sized view, and every
 # row as JSON Lines, which must stream rather than load.
@@ -277,6 +292,7 @@ printf '%-58s %12s/s %12s/s %8s\n' "today: $N_TODAY rows, bash while-read curl l
 printf '%-58s %12s/s %12s/s %8s\n' "today: $N_TODAY rows, xargs -P 16 curl" "$(fmt "$CLI_TODAY")" "$(fmt "$XARGS_RATE")" "$(ratio "$CLI_TODAY" "$XARGS_RATE")"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY_SMALL rows (nginx)" "$(( BATCH_RSS_SMALL / 1024 ))" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY rows (nginx)" "$(( BATCH_RSS / 1024 ))" "-" "-"
+printf '%-58s %12s/s %14s %8s\n' "re-run, all $N_MEMORY already accepted, rows" "$(fmt "$RERUN_RATE")" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, validate of $N_MEMORY rows" "$(( VALIDATE_RSS / 1024 ))" "-" "-"
 printf '%-58s %12s/s %12s/s %8s\n' "validate throughput, rows (wc -l on the same file)" "$(fmt "$(echo "$N_MEMORY / $VALIDATE_SECS" | bc -l)")" "$(fmt "$(echo "$N_MEMORY / $WC_SECS" | bc -l)")" "$(ratio "$WC_SECS" "$VALIDATE_SECS")"
 printf '%-58s %11s ms %14s %8s\n' "history --limit 50, journal of $N_MEMORY notices" "$HISTORY_LIMIT_MS" "-" "-"
