@@ -70,6 +70,7 @@ impl Field {
     /// The names a header may use for this field, for messages: "policyNo, policy_no, 保单号…".
     pub fn spellings(self) -> String {
         let names = self.aliases();
+        // `aliases` returns a fixed, non-empty list for every field (its wire name first).
         let (last, rest) = names.split_last().expect("every field has names");
         format!("{} or {last}", rest.join(", "))
     }
