@@ -456,7 +456,10 @@ fn the_one(
             quote(policy)
         )),
         // The arm is chosen by the length, so the one element is there.
-        1 => Ok(found.into_iter().next().expect("a list of length one has an element")),
+        1 => Ok(found
+            .into_iter()
+            .next()
+            .expect("a list of length one has an element")),
         n => {
             let candidates = found
                 .iter()
