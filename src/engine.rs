@@ -419,7 +419,7 @@ impl Engine {
 }
 
 /// Accepted earlier: the journal's orderNo and answer, and a word if another was given.
-fn skipped(
+pub(crate) fn skipped(
     notice: &Notice,
     result: &mut NoticeResult,
     order_no: String,

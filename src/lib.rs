@@ -21,3 +21,5 @@ pub(crate) mod run;
 pub(crate) mod sandbox;
 pub mod signals;
 pub mod text;
+
+pub use output::flush_held_stdout;

@@ -53,6 +53,7 @@ fn main() -> ExitCode {
 /// A second Ctrl-C: the message was said; leave now, without waiting for what is in flight
 /// (the journal holds it as in doubt, and the next run resends it).
 fn quit_at_once() -> ! {
+    avatar_cli::flush_held_stdout();
     std::process::exit(i32::from(code::INTERRUPTED))
 }
 

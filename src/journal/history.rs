@@ -8,7 +8,7 @@ use super::{JournalError, State};
 use crate::protocol::cst;
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::types::ToSql;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -23,6 +23,8 @@ pub struct JournalReader {
     version: i64,
     /// [`JournalReader::lookup`]'s statement, built once: the first pass asks it per row.
     lookup_sql: String,
+    /// [`JournalReader::recall`]'s, likewise for the second pass.
+    recall_sql: String,
 }
 
 /// One read transaction over many lookups: without it each statement takes and drops the
@@ -33,15 +35,15 @@ pub struct Snapshot<'r> {
 
 impl Drop for Snapshot<'_> {
     fn drop(&mut self) {
-        // A read transaction has nothing to lose; failing to end it only keeps a lock until
-        // the connection closes.
-        let _ = self.reader.conn.execute_batch("COMMIT");
+        self.reader.end_read();
     }
 }
 
 /// What the journal holds for one notice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
+    /// The notice's row in the journal: a later look at the same notice goes straight to it.
+    pub id: i64,
     pub order_no: String,
     pub state: State,
     pub attempts: u32,
@@ -51,6 +53,9 @@ pub struct Recorded {
     /// re-send since ended otherwise: without force such a notice is skipped.
     pub accepted_order_no: Option<String>,
     pub accepted_at: Option<i64>,
+    /// The answer of that first acceptance.
+    pub accepted_deal_code: Option<String>,
+    pub accepted_deal_desc: Option<String>,
     /// What was last sent, and its fingerprint (`None` before the journal kept content).
     pub content: Option<String>,
     pub content_fp: Option<String>,
@@ -166,20 +171,51 @@ fn opt_time(ms: Option<i64>) -> Option<String> {
     ms.map(format_time)
 }
 
-/// The lookup's statement for a journal of `version`: content columns are NULLs before version
-/// 3 (a reader does not upgrade), and before version 2 every spelling of the endpoint is read.
-fn lookup_sql(version: i64) -> String {
+/// The columns [`recorded`] reads, for a journal of `version`: content columns are NULLs
+/// before version 3 (a reader does not upgrade).
+fn recorded_columns(version: i64) -> String {
     let content = if version >= 3 {
         "n.content, n.content_fp"
     } else {
         "NULL, NULL"
     };
-    let columns = format!(
+    format!(
         "n.order_no, n.state, n.attempts,
              la.id IS NOT NULL AND la.finished_at IS NULL,
              n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
-             n.accepted_order_no, n.accepted_at, {content}"
-    );
+             n.accepted_order_no, n.accepted_at, {content}, n.id, n.accepted_deal_code,
+             n.accepted_deal_desc, n.policy_source, n.policy_no"
+    )
+}
+
+/// A notice's record from a row of [`recorded_columns`].
+fn recorded(r: &Row<'_>) -> rusqlite::Result<Recorded> {
+    let stored: Option<String> = r.get(1)?;
+    let attempts: i64 = r.get(2)?;
+    Ok(Recorded {
+        id: r.get(12)?,
+        order_no: r.get(0)?,
+        state: derive_state(stored.as_deref(), attempts, r.get(3)?),
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        deal_code: r.get(4)?,
+        deal_desc: r.get(5)?,
+        accepted_order_no: if r.get(6)? {
+            Some(r.get::<_, Option<String>>(8)?.unwrap_or_default())
+        } else {
+            None
+        },
+        accepted_at: r.get(9)?,
+        accepted_deal_code: r.get(13)?,
+        accepted_deal_desc: r.get(14)?,
+        content: r.get(10)?,
+        content_fp: r.get(11)?,
+    })
+}
+
+/// The lookup's statement for a journal of `version`: before version 2 every spelling of the
+/// endpoint is read.
+fn lookup_sql(version: i64) -> String {
+    let columns = recorded_columns(version);
     if version < 2 {
         // Every spelling of the endpoint, the row the upgrade would keep first.
         format!(
@@ -198,6 +234,25 @@ fn lookup_sql(version: i64) -> String {
     }
 }
 
+/// [`JournalReader::recall`]'s statement: one notice by its row id.
+fn recall_sql(version: i64) -> String {
+    format!(
+        "SELECT {}
+         FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+         WHERE n.id = ?1",
+        recorded_columns(version)
+    )
+}
+
+/// A notice's key and record, as [`JournalReader::recall`] finds them.
+pub struct Recalled {
+    /// The endpoint as stored (normalised from schema version 2 on).
+    pub endpoint: String,
+    pub policy_source: String,
+    pub policy_no: String,
+    pub recorded: Recorded,
+}
+
 impl JournalReader {
     /// Read-only; `None` when there is no journal (or an empty file) at `path`. Never creates
     /// the journal or changes a record (SQLite may leave its empty `-wal`/`-shm` index files
@@ -212,6 +267,7 @@ impl JournalReader {
                 legacy_endpoints: version < 2,
                 version,
                 lookup_sql: lookup_sql(version),
+                recall_sql: recall_sql(version),
             }),
         )
     }
@@ -223,8 +279,20 @@ impl JournalReader {
     /// Holds one read transaction until the guard is dropped, so that a run of lookups sees
     /// one state of the file and locks it once.
     pub fn snapshot(&self) -> Result<Snapshot<'_>, JournalError> {
-        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        self.begin_read()?;
         Ok(Snapshot { reader: self })
+    }
+
+    /// Starts the read transaction a [`Snapshot`] holds, for a caller that keeps the reader
+    /// and the transaction side by side; [`JournalReader::end_read`] ends it.
+    pub fn begin_read(&self) -> Result<(), JournalError> {
+        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))
+    }
+
+    pub fn end_read(&self) {
+        // A read transaction has nothing to lose; failing to end it only keeps a lock until
+        // the connection closes.
+        let _ = self.conn.execute_batch("COMMIT");
     }
 
     #[cfg(test)]
@@ -248,34 +316,37 @@ impl JournalReader {
                 while let Some(r) = rows.next()? {
                     // From version 2 on the query matched the normalised endpoint exactly.
                     if self.legacy_endpoints {
-                        let recorded: String = r.get(7)?;
-                        if migrate::endpoint_key(&recorded) != endpoint {
+                        let stored_endpoint: String = r.get(7)?;
+                        if migrate::endpoint_key(&stored_endpoint) != endpoint {
                             continue;
                         }
                     }
-                    let stored: Option<String> = r.get(1)?;
-                    let attempts: i64 = r.get(2)?;
-                    found = Some(Recorded {
-                        order_no: r.get(0)?,
-                        state: derive_state(stored.as_deref(), attempts, r.get(3)?),
-                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                        deal_code: r.get(4)?,
-                        deal_desc: r.get(5)?,
-                        accepted_order_no: if r.get(6)? {
-                            Some(r.get::<_, Option<String>>(8)?.unwrap_or_default())
-                        } else {
-                            None
-                        },
-                        accepted_at: r.get(9)?,
-                        content: r.get(10)?,
-                        content_fp: r.get(11)?,
-                    });
+                    found = Some(recorded(r)?);
                     break;
                 }
                 Ok(())
             })
             .map_err(|e| self.err(e))?;
         Ok(found)
+    }
+
+    /// One notice by its row id (from an earlier [`JournalReader::lookup_by`]), with its key:
+    /// a look by row id skips the search by endpoint, channel and policy number.
+    pub fn recall(&self, id: i64) -> Result<Option<Recalled>, JournalError> {
+        self.conn
+            .prepare_cached(&self.recall_sql)
+            .and_then(|mut s| {
+                s.query_row([id], |r| {
+                    Ok(Recalled {
+                        endpoint: r.get(7)?,
+                        policy_source: r.get(15)?,
+                        policy_no: r.get(16)?,
+                        recorded: recorded(r)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
     }
 
     /// The recorded spellings of `endpoint` in a journal not yet upgraded.

@@ -14,8 +14,25 @@ use colored::Colorize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+/// stdout behind one buffer per process, so that a hurried exit ([`flush_held_stdout`]) can
+/// still write the lines held in it.
+fn stdout_buffer() -> &'static Mutex<io::BufWriter<io::Stdout>> {
+    static STDOUT: OnceLock<Mutex<io::BufWriter<io::Stdout>>> = OnceLock::new();
+    STDOUT.get_or_init(|| Mutex::new(io::BufWriter::with_capacity(32 * 1024, io::stdout())))
+}
+
+/// Writes whatever result lines wait in the stdout buffer, for an exit that skips the
+/// run's own ending (a second Ctrl-C). A failure has nowhere left to be said.
+pub fn flush_held_stdout() {
+    let _ = stdout_buffer()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .flush();
+}
 
 /// Whether to colour a stream: `--color`, then NO_COLOR and TERM=dumb, then "is it a terminal".
 pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
@@ -60,7 +77,9 @@ pub struct Console {
     stdout_is_terminal: bool,
     stderr_is_terminal: bool,
     progress: Mutex<Option<ProgressBar>>,
-    stdout: Mutex<io::Stdout>,
+    /// Whether lines may wait in the stdout buffer until [`Console::flush_stdout`]: set while
+    /// a run's results stream to a stdout that is not a terminal.
+    holding: AtomicBool,
     /// The first error writing stdout; nothing more is written there after it.
     stdout_error: OnceLock<(io::ErrorKind, String)>,
     /// Column widths of the result lines so far: they only grow, so columns stay put.
@@ -115,7 +134,7 @@ impl Console {
             stdout_is_terminal,
             stderr_is_terminal,
             progress: Mutex::new(None),
-            stdout: Mutex::new(io::stdout()),
+            holding: AtomicBool::new(false),
             stdout_error: OnceLock::new(),
             widths: Mutex::new(Widths::START),
         }
@@ -139,15 +158,44 @@ impl Console {
     /// glued to it and leave a stale bar behind.
     pub fn out(&self, line: &str) {
         let write = || {
-            let mut out = self.stdout.lock().unwrap_or_else(|e| e.into_inner());
+            let mut out = stdout_buffer().lock().unwrap_or_else(|e| e.into_inner());
             if self.stdout_error.get().is_some() {
                 return;
             }
-            if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+            let mut written = out
+                .write_all(line.as_bytes())
+                .and_then(|()| out.write_all(b"\n"));
+            if !self.holding.load(Ordering::Relaxed) {
+                written = written.and_then(|()| out.flush());
+            }
+            if let Err(e) = written {
                 let _ = self.stdout_error.set((e.kind(), e.to_string()));
             }
         };
         self.above_the_bar(write);
+    }
+
+    /// Lets result lines wait in the stdout buffer (one write for many lines) when stdout is
+    /// not a terminal; `false` writes what waits and goes back to a write per line. Whoever
+    /// holds flushes whenever it is about to wait for more, so a reader of the pipe sees each
+    /// line as soon as the run pauses.
+    pub fn hold_stdout(&self, hold: bool) {
+        self.holding
+            .store(hold && !self.stdout_is_terminal, Ordering::Relaxed);
+        if !hold {
+            self.flush_stdout();
+        }
+    }
+
+    /// Writes the lines waiting in the stdout buffer.
+    pub fn flush_stdout(&self) {
+        if let Err(e) = stdout_buffer()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .flush()
+        {
+            let _ = self.stdout_error.set((e.kind(), e.to_string()));
+        }
     }
 
     /// Runs `write` with the progress bar, if any, lifted off the screen.
@@ -181,8 +229,13 @@ impl Console {
     /// Text already made safe for a terminal. A stderr that cannot be written is ignored: the
     /// journal is the record, and there is nowhere left to say anything.
     fn err_raw(&self, text: &str) {
+        // One write for the line and its newline: stderr is unbuffered, and two writes per
+        // warning showed in profiles.
+        let mut line = String::with_capacity(text.len() + 1);
+        line.push_str(text);
+        line.push('\n');
         self.above_the_bar(|| {
-            let _ = writeln!(io::stderr().lock(), "{text}");
+            let _ = io::stderr().lock().write_all(line.as_bytes());
         });
     }
 

@@ -2,9 +2,11 @@
 //! engine sends results down a channel; this side shows them (stdout, the report, progress)
 //! and stops the engine when they cannot be written.
 
+use super::settled::{Judge, Settler};
 use super::{blocking, ReadyRun, Rows};
 use crate::engine::{Delivered, Engine, RunEnd};
 use crate::input::{Item, Severity};
+use crate::journal::JournalReader;
 use crate::notice::Notice;
 use crate::output::{Console, Report, SummaryContext};
 use crate::pace::Stop;
@@ -29,6 +31,7 @@ impl ReadyRun {
             journal,
             report,
             destination,
+            reader,
             ..
         } = self;
         if console.talks_to_a_person() {
@@ -37,12 +40,22 @@ impl ReadyRun {
                 destination.platform, destination.channel, destination.journal
             ));
         }
-        let (rows_tx, rows_rx) = mpsc::channel(1024);
-        let feeder = feed(rows, rows_tx, Arc::clone(&console));
+        let judge = Judge::new(&plan);
         let engine = Arc::new(Engine::new(client, journal, plan));
+        let (rows_tx, rows_rx) = mpsc::channel(1024);
+        let (results_tx, results_rx) = mpsc::channel(1024);
+        let feeder = feed(
+            rows,
+            Hands {
+                engine: rows_tx,
+                results: results_tx.clone(),
+                stop: engine.stop(),
+                console: Arc::clone(&console),
+            },
+            reader.map(|r| (r, judge)),
+        );
         let interrupted = signals::watch_interrupts(engine.stop(), Arc::clone(&console));
         console.start_progress(expected);
-        let (results_tx, results_rx) = mpsc::channel(1024);
         let shown = show(&console, report, engine.stop(), results_rx);
         let ((), (mut end, report, mut report_error)) =
             tokio::join!(engine.run(rows_rx, expected, results_tx), shown);
@@ -99,11 +112,12 @@ async fn show(
 ) -> (RunEnd, Option<Report>, Option<String>) {
     let mut end = RunEnd::default();
     let mut report_error: Option<String> = None;
+    console.hold_stdout(true);
     while let Some(Delivered {
         result,
         details,
         journal_error,
-    }) = results.recv().await
+    }) = next_result(console, &mut results).await
     {
         end.tally.add(result.outcome);
         if end.journal_error.is_none() {
@@ -128,35 +142,63 @@ async fn show(
             stop.trigger();
         }
     }
+    console.hold_stdout(false);
+    if let (Some(e), None) = (console.stdout_failure(), &end.output_error) {
+        end.output_error = Some(format!("could not write the results to stdout: {e}"));
+    }
     (end, report, report_error)
+}
+
+/// The next result; the lines held for stdout are written first whenever none is waiting.
+async fn next_result(
+    console: &Console,
+    results: &mut mpsc::Receiver<Delivered>,
+) -> Option<Delivered> {
+    match results.try_recv() {
+        Ok(delivered) => Some(delivered),
+        Err(mpsc::error::TryRecvError::Disconnected) => None,
+        Err(mpsc::error::TryRecvError::Empty) => {
+            console.flush_stdout();
+            results.recv().await
+        }
+    }
 }
 
 /// The thread that hands rows over; joined, it tells whether some rows were not handed over.
 struct Feeder(std::thread::JoinHandle<bool>);
 
+/// Where the feeder hands rows: to the engine, or (a row the first pass found accepted and
+/// the journal still does) straight to the results as skipped.
+struct Hands {
+    engine: mpsc::Sender<Notice>,
+    results: mpsc::Sender<Delivered>,
+    stop: Stop,
+    console: Arc<Console>,
+}
+
 /// Rows to the engine from their own thread, so neither reading the file again nor waiting
 /// for room in the channel holds up a runtime thread.
-fn feed(rows: Rows, tx: mpsc::Sender<Notice>, console: Arc<Console>) -> Feeder {
+fn feed(rows: Rows, hands: Hands, reader: Option<(JournalReader, Judge)>) -> Feeder {
     Feeder(std::thread::spawn(move || match rows {
         Rows::Listed(judged) => {
             for (notice, _) in judged {
-                if tx.blocking_send(notice).is_err() {
+                if hands.engine.blocking_send(notice).is_err() {
                     break;
                 }
             }
             false
         }
-        Rows::File(source) => {
+        Rows::File(source, settled) => {
+            let mut settler = reader
+                .filter(|_| !settled.is_empty())
+                .map(|(reader, judge)| Settler::new(reader, judge, settled));
             let mut changed = false;
             let read = source.read(|item| match item {
-                Item::Row(notice) => match tx.blocking_send(notice) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(()),
-                },
+                Item::Row(notice) => hands.row(notice, &mut settler),
                 // The file changed since it was checked: the row is not sent, and said so.
                 Item::Problem(p) if p.severity == Severity::Error => {
                     changed = true;
-                    console.error(&format!(
+                    hands.console.error(&format!(
                         "{p} (the input changed after it was checked; this row was not sent)"
                     ));
                     ControlFlow::Continue(())
@@ -166,7 +208,7 @@ fn feed(rows: Rows, tx: mpsc::Sender<Notice>, console: Arc<Console>) -> Feeder {
             match read {
                 Ok(()) => changed,
                 Err(e) => {
-                    console.error(&format!(
+                    hands.console.error(&format!(
                         "reading the input again failed: {e}; rows after that point were not sent"
                     ));
                     true
@@ -174,6 +216,53 @@ fn feed(rows: Rows, tx: mpsc::Sender<Notice>, console: Arc<Console>) -> Feeder {
             }
         }
     }))
+}
+
+impl Hands {
+    /// One valid row of the second pass: reported as skipped if it is settled, else handed to
+    /// the engine. Once the run stops every row goes to the engine, which says it was not sent.
+    fn row(&self, notice: Notice, settler: &mut Option<Settler>) -> ControlFlow<()> {
+        if self.stop.is_triggered() {
+            *settler = None;
+        }
+        if let Some(s) = settler.as_mut() {
+            match s.settle(&notice) {
+                Ok(Some(result)) => {
+                    let delivered = Delivered {
+                        result,
+                        details: notice.details,
+                        journal_error: None,
+                    };
+                    return handed(&self.results, delivered, s);
+                }
+                Ok(None) => {}
+                // The engine's claim reads the journal again and decides.
+                Err(_) => *settler = None,
+            }
+        }
+        match settler.as_mut() {
+            Some(s) => handed(&self.engine, notice, s),
+            None => match self.engine.blocking_send(notice) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            },
+        }
+    }
+}
+
+/// Sends without blocking if there is room; else ends the settler's read transaction first,
+/// so that waiting never holds back the journal.
+fn handed<T>(tx: &mpsc::Sender<T>, item: T, settler: &mut Settler) -> ControlFlow<()> {
+    let item = match tx.try_send(item) {
+        Ok(()) => return ControlFlow::Continue(()),
+        Err(mpsc::error::TrySendError::Closed(_)) => return ControlFlow::Break(()),
+        Err(mpsc::error::TrySendError::Full(item)) => item,
+    };
+    settler.pause();
+    match tx.blocking_send(item) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(_) => ControlFlow::Break(()),
+    }
 }
 
 impl Feeder {

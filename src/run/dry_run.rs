@@ -23,12 +23,12 @@ impl ReadyRun {
                     self.print_envelope(notice, decision);
                 }
             }
-            Rows::File(source) => {
+            Rows::File(source, _) => {
                 let mut lookup_error = None;
                 source.read(|item| {
                     if let Item::Row(notice) = item {
                         match first_pass::decide(self.reader.as_ref(), &self.plan, &notice) {
-                            Ok(decision) => self.print_envelope(&notice, &decision),
+                            Ok((decision, _)) => self.print_envelope(&notice, &decision),
                             Err(e) => {
                                 lookup_error = Some(e);
                                 return ControlFlow::Break(());

@@ -1,6 +1,7 @@
 //! The first pass: every row checked, by the input's rules and then by the notice rule
 //! against the journal, every problem listed, nothing sent. One bad row and nothing leaves.
 
+use super::settled::Settled;
 use crate::cli::FieldArgs;
 use crate::engine::{self, RunPlan};
 use crate::error::Refusal;
@@ -13,21 +14,22 @@ use crate::refuse;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
 
-/// The notice rule for one row, with the journal's record of it.
+/// The notice rule for one row, with the journal's record of it, and that record's row.
 pub(super) fn decide(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     notice: &Notice,
-) -> Result<Decision, Refusal> {
+) -> Result<(Decision, Option<i64>), Refusal> {
     let recorded = engine::lookup(reader, plan, &notice.policy_no).map_err(Refusal::JournalRead)?;
     let content = rule::Content::of(&notice.policy_no, &notice.details);
-    Ok(rule::decide(
+    let decision = rule::decide(
         recorded.as_ref().map(|r| r.known()),
         notice.order_no.as_deref(),
         plan.order_no_prefix_when_generating.is_some(),
         plan.force,
         Some(&content),
-    ))
+    );
+    Ok((decision, recorded.map(|r| r.id)))
 }
 
 /// `send`'s notices from its flags; any input problem refuses the run.
@@ -54,7 +56,7 @@ pub(super) fn judge_listed(
     let mut judged = Vec::with_capacity(notices.len());
     let mut errors = Vec::new();
     for notice in notices {
-        let decision = decide(reader, plan, &notice)?;
+        let (decision, _) = decide(reader, plan, &notice)?;
         match decision.problem(&notice.policy_no) {
             None => judged.push((notice, decision)),
             Some(message) => errors.push(message),
@@ -69,18 +71,21 @@ pub(super) fn judge_listed(
     Ok(judged)
 }
 
-/// `batch`'s file, read once; returns how many notices are valid.
+/// `batch`'s file, read once; returns how many notices are valid, and which of them the
+/// rule skips (accepted earlier).
 pub(super) fn judge_file(
     console: &Console,
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     source: &Source,
     arg: &str,
-) -> Result<u64, Refusal> {
+) -> Result<(u64, Settled), Refusal> {
     for notice in source.notices() {
         console.note(notice);
     }
     let mut valid: u64 = 0;
+    let mut rows: u64 = 0;
+    let mut settled = Settled::default();
     // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
     let mut problems = input::ProblemReport::new(input::SHOWN_PROBLEMS);
     let mut lookup_error = None;
@@ -93,8 +98,12 @@ pub(super) fn judge_file(
         let problem = match item {
             Item::Problem(p) => p,
             Item::Row(notice) => match decide(reader, plan, &notice) {
-                Ok(decision) => match decision.problem(&notice.policy_no) {
+                Ok((decision, id)) => match decision.problem(&notice.policy_no) {
                     None => {
+                        if let (Decision::Skip { .. }, Some(id)) = (&decision, id) {
+                            settled.add(rows, id);
+                        }
+                        rows += 1;
                         valid += 1;
                         return ControlFlow::Continue(());
                     }
@@ -139,7 +148,7 @@ pub(super) fn judge_file(
             escape_controls(source.name())
         ));
     }
-    Ok(valid)
+    Ok((valid, settled))
 }
 
 /// An input problem on stderr, as `validate` words it; true when it is an error.

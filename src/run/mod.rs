@@ -13,6 +13,7 @@ mod deliver;
 mod dry_run;
 mod first_pass;
 mod platform;
+mod settled;
 
 use crate::cli::{FieldArgs, GlobalArgs, InputArgs, SendingArgs};
 use crate::client::{Client, ClientConfig};
@@ -26,6 +27,7 @@ use crate::notice::Notice;
 use crate::output::{Console, Report};
 use crate::protocol::{self, INTERFACE_TYPE};
 use platform::{Platform, Target};
+use settled::Settled;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,8 +54,9 @@ pub(crate) enum RowsFrom {
 enum Rows {
     /// Judged already, each with its decision.
     Listed(Vec<(Notice, Decision)>),
-    /// Judged in the first pass; read again as they are sent, so a large file streams.
-    File(Source),
+    /// Judged in the first pass; read again as they are sent, so a large file streams. The
+    /// rows the rule skips are reported from the journal by the second pass (`settled.rs`).
+    File(Source, Settled),
 }
 
 /// A run that passed every check: nothing can refuse it any more.
@@ -65,7 +68,8 @@ pub(crate) struct ReadyRun {
     /// How many notices the first pass found valid.
     expected: u64,
     dry_run: bool,
-    /// A dry run reads the journal and never writes it.
+    /// A dry run reads the journal and never writes it; a run whose rows include some the
+    /// first pass found accepted reads them again through it.
     reader: Option<JournalReader>,
     journal: Option<Journal>,
     report: Option<Report>,
@@ -189,8 +193,9 @@ fn prepare(
         (RowsFrom::File { arg, input }, None) => {
             // Whether an orderNo is missing depends on the journal too: the rule judges that.
             let source = Source::open(arg, &input.options(false))?;
-            let valid = first_pass::judge_file(&console, reader.as_ref(), &plan, &source, arg)?;
-            (Rows::File(source), valid)
+            let (valid, settled) =
+                first_pass::judge_file(&console, reader.as_ref(), &plan, &source, arg)?;
+            (Rows::File(source, settled), valid)
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
     };
@@ -211,7 +216,10 @@ fn prepare(
         return Ok(ready);
     }
     confirm::production(settings, &target.base_url, expected, request.sending.yes)?;
-    ready.reader = None;
+    // Kept only for the second pass's look at the rows the first pass found accepted.
+    if !matches!(&ready.rows, Rows::File(_, settled) if !settled.is_empty()) {
+        ready.reader = None;
+    }
     ready.journal = match &target.journal {
         Some(path) => Some(patiently(|| Journal::open(path, journal_sync(settings)))?),
         None => None,
