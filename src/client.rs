@@ -73,6 +73,12 @@ pub trait AttemptLog {
     /// acted on it. The attempt is left without an outcome, so the notice stays in doubt and the
     /// next run resends it under the same orderNo; this run lets go of it.
     async fn in_doubt(&self, token: Self::Token) -> anyhow::Result<()>;
+    /// A first attempt the log recorded already (uuid, reqTime, body, and its token): the
+    /// client sends exactly that instead of building and recording one. Asked once, for the
+    /// first attempt.
+    fn recorded_first(&self) -> Option<(String, String, Vec<u8>, Self::Token)> {
+        None
+    }
 }
 
 /// For `--no-journal`.
@@ -288,11 +294,22 @@ impl Client {
         stop: &Stop,
         result: &mut NoticeResult,
     ) -> Result<Settled, JournalFailed> {
-        let (uuid, req_time, body) = self.envelope(order_no, policy_no, details);
-        let token = log
-            .before(&uuid, &req_time, &body)
-            .await
-            .map_err(JournalFailed)?;
+        let first = if result.attempts == 1 {
+            log.recorded_first()
+        } else {
+            None
+        };
+        let (uuid, body, token) = match first {
+            Some((uuid, _, body, token)) => (uuid, body, token),
+            None => {
+                let (uuid, req_time, body) = self.envelope(order_no, policy_no, details);
+                let token = log
+                    .before(&uuid, &req_time, &body)
+                    .await
+                    .map_err(JournalFailed)?;
+                (uuid, body, token)
+            }
+        };
         self.trace_request(&body);
         let attempt_start = Instant::now();
         let ((http_status, verdict), answer) = self.attempt(body).await;

@@ -5,7 +5,7 @@
 //! consumer (so stdout, the report and the tally are written by one hand, in arrival order).
 
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
-use crate::journal::{self, rule, Claim, Journal, JournalReader, NoticeKey};
+use crate::journal::{self, rule, Claim, FirstAttempt, Journal, JournalReader, NoticeKey};
 use crate::notice::{Notice, NoticeResult, Outcome};
 use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
@@ -212,6 +212,25 @@ impl Engine {
         }
     }
 
+    /// The first attempt's envelope, built before the claim so that the claim records it too
+    /// ([`Journal::claim_sending`]): for a notice whose orderNo is known before the claim, and
+    /// not under `--rate`, whose wait for a slot comes between the claim and the request.
+    fn first_attempt(&self, notice: &Notice, generated: Option<&str>) -> Option<FirstAttempt> {
+        if self.rate.is_some() {
+            return None;
+        }
+        let order_no = notice.order_no.as_deref().or(generated)?;
+        let (uuid, req_time, body) =
+            self.client
+                .envelope(order_no, &notice.policy_no, &notice.details);
+        Some(FirstAttempt {
+            order_no: order_no.to_string(),
+            uuid,
+            req_time,
+            body,
+        })
+    }
+
     /// A candidate order number, only for a notice that gives none (a given one always wins).
     fn generated_order_no(&self, notice: &Notice) -> Option<String> {
         if notice.order_no.is_some() {
@@ -262,22 +281,31 @@ impl Engine {
         };
         let content = rule::Content::of(&notice.policy_no, &notice.details);
         loop {
-            let claim = journal
-                .claim(
-                    key.clone(),
-                    notice.order_no.clone(),
-                    self.generated_order_no(notice),
-                    self.plan.force,
-                    Some(content.clone()),
-                )
-                .await
-                .map_err(|e| JournalFailed(e.into()))?;
+            let generated = self.generated_order_no(notice);
+            let first = self.first_attempt(notice, generated.as_deref());
+            let claim = match &first {
+                Some(f) => {
+                    let (given, content) = (notice.order_no.clone(), Some(content.clone()));
+                    let f = f.clone();
+                    journal
+                        .claim_sending(key.clone(), given, generated, self.plan.force, content, f)
+                        .await
+                }
+                None => {
+                    let (given, content) = (notice.order_no.clone(), Some(content.clone()));
+                    journal
+                        .claim(key.clone(), given, generated, self.plan.force, content)
+                        .await
+                }
+            }
+            .map_err(|e| JournalFailed(e.into()))?;
             match claim {
                 Claim::Claimed {
                     notice_id,
                     order_no,
                     in_doubt,
                     correction,
+                    first_attempt,
                     ..
                 } => {
                     if let Some(changes) = correction {
@@ -289,6 +317,7 @@ impl Engine {
                         order_no: &order_no,
                         in_doubt,
                         content: &content,
+                        first: first_attempt.zip(first),
                     };
                     return self.send_claimed(claimed, notice, result).await;
                 }
@@ -372,6 +401,8 @@ struct Claimed<'a> {
     /// An earlier attempt has no answer: this send repeats it.
     in_doubt: bool,
     content: &'a rule::Content,
+    /// The first attempt, recorded with the claim: its id and envelope.
+    first: Option<(i64, FirstAttempt)>,
 }
 
 impl Engine {
@@ -387,6 +418,7 @@ impl Engine {
             order_no,
             in_doubt,
             content,
+            first,
         } = claimed;
         if in_doubt {
             result.warnings.push(RESENT_IN_DOUBT.to_string());
@@ -395,6 +427,7 @@ impl Engine {
             journal,
             notice_id,
             content,
+            recorded: std::sync::Mutex::new(first),
             finish: std::sync::Mutex::new(None),
         };
         self.client
@@ -408,11 +441,18 @@ impl Engine {
             )
             .await?;
         if result.attempts == 0 {
-            // Claimed, then stopped before the first request: give the claim back.
-            journal
-                .release(notice_id)
-                .await
-                .map_err(|e| JournalFailed(e.into()))?;
+            // Claimed, then stopped before the first request: give the claim back, and take
+            // back the attempt recorded with it, which never left.
+            let unsent = log
+                .recorded
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            match unsent {
+                Some((attempt_id, _)) => journal.withdraw(notice_id, attempt_id).await,
+                None => journal.release(notice_id).await,
+            }
+            .map_err(|e| JournalFailed(e.into()))?;
         }
         Ok(log.finish.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
@@ -442,6 +482,8 @@ struct JournalLog<'a> {
     journal: &'a Journal,
     notice_id: i64,
     content: &'a rule::Content,
+    /// The first attempt, recorded with the claim and not yet taken by the client.
+    recorded: std::sync::Mutex<Option<(i64, FirstAttempt)>>,
     /// The last attempt's outcome, left for the worker to write (see [`FinishLater`]).
     finish: std::sync::Mutex<Option<FinishLater>>,
 }
@@ -484,6 +526,15 @@ impl AttemptLog for JournalLog<'_> {
             }
         }
         Ok(())
+    }
+
+    fn recorded_first(&self) -> Option<(String, String, Vec<u8>, i64)> {
+        let first = self
+            .recorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        first.map(|(id, f)| (f.uuid, f.req_time, f.body, id))
     }
 
     async fn in_doubt(&self, _attempt_id: i64) -> anyhow::Result<()> {

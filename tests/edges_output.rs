@@ -218,7 +218,8 @@ fn batch_json_onto_a_full_stdout_stops_and_exits_3_with_nothing_in_doubt() {
         "{stderr}"
     );
     assert!(server.hits() < 40, "new notices were still started");
-    assert!(history(&env, Some("inDoubt")).is_empty());
+    let in_doubt = history(&env, Some("inDoubt"));
+    assert!(in_doubt.is_empty(), "{in_doubt:?}\n{stderr}");
     let accepted = history(&env, Some("accepted"));
     assert_eq!(
         accepted.len(),
@@ -284,7 +285,8 @@ fn a_jsonl_report_that_fails_mid_run_stops_the_run_with_exit_3() {
         .stderr(predicate::str::contains("could not write the report"))
         .stderr(predicate::str::contains("stopped starting new notices"));
     assert!(server.hits() < 40, "new notices were still started");
-    assert!(history(&env, Some("inDoubt")).is_empty());
+    let in_doubt = history(&env, Some("inDoubt"));
+    assert!(in_doubt.is_empty(), "{in_doubt:?}");
 }
 
 // 12. A 2xx status line means the platform took the request: never retried within the run.

@@ -8,7 +8,7 @@
 
 use super::owner::{describe, Owner};
 use super::rule::{self, Content, Decision, Known, OrderNo};
-use super::{AttemptEnd, Claim, JournalError, NoticeKey, State};
+use super::{AttemptEnd, Claim, FirstAttempt, JournalError, NoticeKey, State};
 use crate::notice::Outcome;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
 
@@ -56,6 +56,8 @@ pub(crate) struct Stmts<'c> {
     attempt_end: Statement<'c>,
     notice_end: Statement<'c>,
     release: Statement<'c>,
+    withdraw_notice: Statement<'c>,
+    withdraw_attempt: Statement<'c>,
 }
 
 impl<'c> Stmts<'c> {
@@ -127,6 +129,14 @@ impl<'c> Stmts<'c> {
                      claim_run = NULL, claimed_at = NULL
                  WHERE id = ?1 AND claim_run = ?2",
             )?,
+            withdraw_attempt: conn.prepare(
+                "DELETE FROM attempts
+                 WHERE id = ?1 AND notice_id = ?2 AND EXISTS (
+                     SELECT 1 FROM notices n
+                     WHERE n.id = ?2 AND n.claim_run = ?3 AND n.attempts = 1
+                         AND n.last_attempt_id = ?1)",
+            )?,
+            withdraw_notice: conn.prepare("DELETE FROM notices WHERE id = ?1")?,
         })
     }
 }
@@ -191,16 +201,23 @@ fn find(st: &mut Stmts<'_>, key: &NoticeKey) -> rusqlite::Result<Option<Existing
         .optional()
 }
 
+/// What a claim asks for: the orderNo given or to generate, `--force`, the notice's content
+/// now, and a first attempt to record with a new notice.
+pub(crate) struct Asked<'a> {
+    pub given: Option<String>,
+    pub generated: Option<String>,
+    pub force: bool,
+    pub content: Option<&'a Content>,
+    pub first: Option<FirstAttempt>,
+}
+
 /// Decides with [`rule::decide`] and records the claim: a new notice is inserted, a recorded
 /// one taken over (unless skipped, refused, or held by a live other run).
 pub(crate) fn claim(
     st: &mut Stmts<'_>,
     ctx: &Ctx,
     key: &NoticeKey,
-    given: Option<String>,
-    generated: Option<String>,
-    force: bool,
-    content: Option<&Content>,
+    asked: Asked<'_>,
 ) -> rusqlite::Result<(Claim, Option<i64>)> {
     let existing = find(st, key)?;
     let known = existing.as_ref().map(|n| Known {
@@ -212,7 +229,13 @@ pub(crate) fn claim(
         content: n.content.as_deref(),
         content_fp: n.content_fp.as_deref(),
     });
-    let decision = rule::decide(known, given.as_deref(), generated.is_some(), force, content);
+    let decision = rule::decide(
+        known,
+        asked.given.as_deref(),
+        asked.generated.is_some(),
+        asked.force,
+        asked.content,
+    );
     if let Some(message) = decision
         .problem(&key.policy_no)
         .filter(|_| matches!(decision, Decision::Changed { .. }))
@@ -220,7 +243,7 @@ pub(crate) fn claim(
         return Ok((Claim::ContentChanged { message }, None));
     }
     match existing {
-        None => claim_new(st, ctx, key, decision, generated),
+        None => claim_new(st, ctx, key, decision, asked),
         Some(n) => claim_recorded(st, ctx, n, decision),
     }
 }
@@ -230,10 +253,10 @@ fn claim_new(
     ctx: &Ctx,
     key: &NoticeKey,
     decision: Decision,
-    generated: Option<String>,
+    asked: Asked<'_>,
 ) -> rusqlite::Result<(Claim, Option<i64>)> {
     let order_no = match decision {
-        Decision::Send(OrderNo::Generate) => generated,
+        Decision::Send(OrderNo::Generate) => asked.generated,
         Decision::Send(OrderNo::Given(order_no)) => Some(order_no),
         _ => None,
     };
@@ -257,12 +280,20 @@ fn claim_new(
         ],
         |r| r.get(0),
     )?;
+    let first_attempt = match asked.first.filter(|f| f.order_no == order_no) {
+        Some(f) => {
+            let envelope = (f.uuid.as_str(), f.req_time.as_str(), f.body.as_slice());
+            Some(record_attempt(st, ctx, id, envelope, asked.content)?)
+        }
+        None => None,
+    };
     let claim = Claim::Claimed {
         notice_id: id,
         order_no,
         in_doubt: false,
         previous: None,
         correction: None,
+        first_attempt,
     };
     Ok((claim, Some(id)))
 }
@@ -326,6 +357,7 @@ fn claim_recorded(
         in_doubt: n.last_open,
         previous: Some(previous),
         correction,
+        first_attempt: None,
     };
     Ok((claim, Some(n.id)))
 }
@@ -352,6 +384,24 @@ pub(crate) fn begin_attempt(
         Some(Some(run)) if run == ctx.owner.run => {}
         Some(_) => return Ok(Err(JournalError::NotClaimed { notice_id })),
     }
+    Ok(Ok(record_attempt(
+        st,
+        ctx,
+        notice_id,
+        (uuid, req_time, request),
+        content,
+    )?))
+}
+
+/// Records an attempt of a notice this handle holds: its row, and the notice's count, times
+/// and content.
+fn record_attempt(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    notice_id: i64,
+    (uuid, req_time, request): (&str, &str, &[u8]),
+    content: Option<&Content>,
+) -> rusqlite::Result<i64> {
     let now = now_ms();
     let attempt_id: i64 = st.attempt_insert.query_row(
         params![
@@ -374,7 +424,7 @@ pub(crate) fn begin_attempt(
         content.map(|c| &c.text),
         content.map(|c| &c.fingerprint)
     ])?;
-    Ok(Ok(attempt_id))
+    Ok(attempt_id)
 }
 
 pub(crate) fn finish_attempt(
@@ -443,6 +493,26 @@ pub(crate) fn finish_notice(
         ctx.owner.run
     ])?;
     Ok(Ok(()))
+}
+
+/// Deletes a notice created with its first attempt by [`claim`], and that attempt, when the
+/// attempt was never sent. Only a notice this handle holds with that one attempt goes; any
+/// other is left as it is and merely released.
+pub(crate) fn withdraw(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    notice_id: i64,
+    attempt_id: i64,
+) -> OpResult<()> {
+    // The attempt first: it refers to the notice.
+    let gone = st
+        .withdraw_attempt
+        .execute(params![attempt_id, notice_id, ctx.owner.run])?;
+    if gone == 1 {
+        st.withdraw_notice.execute([notice_id])?;
+        return Ok(Ok(()));
+    }
+    release(st, ctx, notice_id)
 }
 
 pub(crate) fn release(st: &mut Stmts<'_>, ctx: &Ctx, notice_id: i64) -> OpResult<()> {

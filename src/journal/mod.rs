@@ -96,6 +96,16 @@ impl std::fmt::Display for State {
 
 pub use crate::notice::AttemptEnd;
 
+/// A first attempt built before the claim, to be recorded with it: the request's uuid,
+/// reqTime and body, and the orderNo the body carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstAttempt {
+    pub order_no: String,
+    pub uuid: String,
+    pub req_time: String,
+    pub body: Vec<u8>,
+}
+
 /// The answer to [`Journal::claim`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Claim {
@@ -110,6 +120,9 @@ pub enum Claim {
         previous: Option<State>,
         /// Failed or rejected earlier with other content: each field that differs.
         correction: Option<Vec<String>>,
+        /// The first attempt, recorded in the same transaction as the claim
+        /// ([`Journal::claim_sending`]), when it was: its id.
+        first_attempt: Option<i64>,
     },
     /// The platform holds (or may hold) other content for this notice; the message says
     /// which fields differ and what to do.
@@ -302,6 +315,44 @@ impl Journal {
             generated,
             force,
             content,
+            first: None,
+            reply,
+        })
+        .await
+    }
+
+    /// [`Journal::claim`], and for a notice new to the journal whose orderNo is the one
+    /// `first` carries, its first attempt too, in the same transaction: one commit to wait for
+    /// before the request leaves instead of two. Otherwise `first` is not recorded, and the
+    /// caller begins its attempt as usual. An attempt recorded this way and then not sent
+    /// (the run stopped first) is taken back with [`Journal::withdraw`].
+    pub async fn claim_sending(
+        &self,
+        key: NoticeKey,
+        given: Option<String>,
+        generated: Option<String>,
+        force: bool,
+        content: Option<rule::Content>,
+        first: FirstAttempt,
+    ) -> Result<Claim, JournalError> {
+        self.call(|reply| Op::Claim {
+            key,
+            given,
+            generated,
+            force,
+            content,
+            first: Some(first),
+            reply,
+        })
+        .await
+    }
+
+    /// Takes back a notice [`Journal::claim_sending`] created with its first attempt, when
+    /// that attempt was never sent: both rows go, as if the notice had never been claimed.
+    pub async fn withdraw(&self, notice_id: i64, attempt_id: i64) -> Result<(), JournalError> {
+        self.call(|reply| Op::Withdraw {
+            notice_id,
+            attempt_id,
             reply,
         })
         .await

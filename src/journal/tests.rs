@@ -1154,3 +1154,102 @@ async fn the_first_pass_and_the_claim_agree_on_every_case() {
     }
     assert_eq!(n, 84);
 }
+
+fn first(order_no: &str) -> FirstAttempt {
+    FirstAttempt {
+        order_no: order_no.into(),
+        uuid: "uuid-first".into(),
+        req_time: "2026-11-29 12:00:00".into(),
+        body: b"{\"head\":{}}".to_vec(),
+    }
+}
+
+fn attempt_rows(path: &Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM attempts", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_notice_is_claimed_with_its_first_attempt_in_one_transaction() {
+    let (_dir, path) = tmp();
+    let j = open(&path);
+    let claim = j
+        .claim_sending(key("P1"), None, s("GEN"), false, None, first("GEN"))
+        .await
+        .unwrap();
+    let Claim::Claimed {
+        notice_id,
+        first_attempt: Some(attempt),
+        ..
+    } = claim
+    else {
+        panic!("no first attempt recorded: {claim:?}")
+    };
+    // The claim's one commit holds the attempt: the notice is in doubt until it finishes.
+    let recorded = lookup(&path, &key("P1")).unwrap();
+    assert_eq!((recorded.state, recorded.attempts), (State::InDoubt, 1));
+    j.finish_notice(
+        notice_id,
+        Some((attempt, answer("1"))),
+        Outcome::Accepted,
+        s("1"),
+        s("ok"),
+        Some(200),
+    )
+    .await
+    .unwrap();
+    assert_eq!(lookup(&path, &key("P1")).unwrap().state, State::Accepted);
+}
+
+#[tokio::test]
+async fn a_first_attempt_for_another_order_number_is_not_recorded() {
+    let (_dir, path) = tmp();
+    let j = open(&path);
+    send(&j, key("P1"), s("O1"), Outcome::Failed).await;
+    // Recorded already: sent again under O1, so an envelope built for GEN must not be kept.
+    let claim = j
+        .claim_sending(key("P1"), None, s("GEN"), false, None, first("GEN"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&claim, Claim::Claimed { order_no, first_attempt: None, .. } if order_no == "O1"),
+        "{claim:?}"
+    );
+    assert_eq!(attempt_rows(&path), 1);
+}
+
+#[tokio::test]
+async fn a_first_attempt_never_sent_is_withdrawn_with_its_notice() {
+    let (_dir, path) = tmp();
+    let j = open(&path);
+    let claim = j
+        .claim_sending(key("P1"), None, s("GEN"), false, None, first("GEN"))
+        .await
+        .unwrap();
+    let Claim::Claimed {
+        notice_id,
+        first_attempt: Some(attempt),
+        ..
+    } = claim
+    else {
+        panic!("no first attempt recorded: {claim:?}")
+    };
+    j.withdraw(notice_id, attempt).await.unwrap();
+    assert_eq!(lookup(&path, &key("P1")), None);
+    assert_eq!(attempt_rows(&path), 0);
+    // A notice with a sent attempt is never withdrawn, only released.
+    let (id, _) = claimed(&j, key("P2"), s("O2")).await;
+    let sent = j
+        .begin_attempt(id, "u".into(), "t".into(), Vec::new(), None)
+        .await
+        .unwrap();
+    j.finish_attempt(sent, answer("0")).await.unwrap();
+    let again = j
+        .begin_attempt(id, "u2".into(), "t".into(), Vec::new(), None)
+        .await
+        .unwrap();
+    j.withdraw(id, again).await.unwrap();
+    assert_eq!(lookup(&path, &key("P2")).unwrap().attempts, 2);
+}

@@ -7,7 +7,7 @@ use super::claim::{self, Ctx, Finish, Stmts};
 use super::owner::{self, Owner};
 use super::rule::Content;
 use super::schema::{classify, classify_errno, system_errno};
-use super::{AttemptEnd, Claim, JournalError, NoticeKey};
+use super::{AttemptEnd, Claim, FirstAttempt, JournalError, NoticeKey};
 use crate::notice::Outcome;
 use rusqlite::Connection;
 use std::collections::HashSet;
@@ -30,6 +30,7 @@ pub(crate) enum Op {
         generated: Option<String>,
         force: bool,
         content: Option<Content>,
+        first: Option<FirstAttempt>,
         reply: Reply<Claim>,
     },
     Begin {
@@ -56,6 +57,11 @@ pub(crate) enum Op {
     },
     Release {
         notice_id: i64,
+        reply: Reply<()>,
+    },
+    Withdraw {
+        notice_id: i64,
+        attempt_id: i64,
         reply: Reply<()>,
     },
 }
@@ -227,9 +233,17 @@ impl Writer<'_> {
                 generated,
                 force,
                 content,
+                first,
                 reply,
             } => {
-                let r = claim::claim(st, ctx, &key, given, generated, force, content.as_ref());
+                let asked = claim::Asked {
+                    given,
+                    generated,
+                    force,
+                    content: content.as_ref(),
+                    first,
+                };
+                let r = claim::claim(st, ctx, &key, asked);
                 let r = r.map(|(c, id)| {
                     claimed.extend(id);
                     Ok(c)
@@ -285,6 +299,15 @@ impl Writer<'_> {
                 released_if_done(&r, notice_id, released);
                 split(r, |r| Done::Unit(reply, r))
             }
+            Op::Withdraw {
+                notice_id,
+                attempt_id,
+                reply,
+            } => {
+                let r = claim::withdraw(st, ctx, notice_id, attempt_id);
+                released_if_done(&r, notice_id, released);
+                split(r, |r| Done::Unit(reply, r))
+            }
         }
     }
 
@@ -333,7 +356,8 @@ impl Op {
             Op::Begin { reply, .. } => Done::Id(reply, Err(JournalError::Closed)),
             Op::FinishAttempt { reply, .. }
             | Op::FinishNotice { reply, .. }
-            | Op::Release { reply, .. } => Done::Unit(reply, Err(JournalError::Closed)),
+            | Op::Release { reply, .. }
+            | Op::Withdraw { reply, .. } => Done::Unit(reply, Err(JournalError::Closed)),
         }
     }
 }
