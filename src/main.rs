@@ -26,7 +26,10 @@ fn main() -> ExitCode {
             });
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One runtime thread: the work that blocks (file passes, the journal's writer, reading the
+    // input again) has threads of its own, and on two cores shared with the server a second
+    // worker only added hand-offs (measured: +17% notices/s without the journal, +6% with it).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
