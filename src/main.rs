@@ -26,13 +26,16 @@ fn main() -> ExitCode {
             });
         }
     };
-    // One runtime thread: the work that blocks (file passes, the journal's writer, reading the
-    // input again) has threads of its own, and on two cores shared with the server a second
-    // worker only added hand-offs (measured: +17% notices/s without the journal, +6% with it).
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // A client needs one runtime thread: the work that blocks (file passes, the journal's
+    // writer, reading the input again) has threads of its own, and on two cores shared with the
+    // server a second worker only added hand-offs (measured: +17% notices/s without the
+    // journal, +6% with it). The sandbox is a server for any number of clients: it keeps one
+    // worker per core.
+    let mut builder = match cli.command {
+        avatar_cli::cli::Command::Sandbox(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             return refused(&Refusal::Machine(format!(
