@@ -1164,6 +1164,22 @@ fn first(order_no: &str) -> FirstAttempt {
     }
 }
 
+/// A new notice claimed with its first attempt recorded: the notice's and the attempt's ids.
+async fn claimed_with_first(j: &Journal, policy: &str) -> (i64, i64) {
+    let claim = j
+        .claim_sending(key(policy), None, s("GEN"), false, None, first("GEN"))
+        .await
+        .unwrap();
+    match claim {
+        Claim::Claimed {
+            notice_id,
+            first_attempt: Some(attempt),
+            ..
+        } => (notice_id, attempt),
+        other => panic!("no first attempt recorded: {other:?}"),
+    }
+}
+
 fn attempt_rows(path: &Path) -> i64 {
     rusqlite::Connection::open(path)
         .unwrap()
@@ -1175,18 +1191,7 @@ fn attempt_rows(path: &Path) -> i64 {
 async fn a_new_notice_is_claimed_with_its_first_attempt_in_one_transaction() {
     let (_dir, path) = tmp();
     let j = open(&path);
-    let claim = j
-        .claim_sending(key("P1"), None, s("GEN"), false, None, first("GEN"))
-        .await
-        .unwrap();
-    let Claim::Claimed {
-        notice_id,
-        first_attempt: Some(attempt),
-        ..
-    } = claim
-    else {
-        panic!("no first attempt recorded: {claim:?}")
-    };
+    let (notice_id, attempt) = claimed_with_first(&j, "P1").await;
     // The claim's one commit holds the attempt: the notice is in doubt until it finishes.
     let recorded = lookup(&path, &key("P1")).unwrap();
     assert_eq!((recorded.state, recorded.attempts), (State::InDoubt, 1));
@@ -1224,18 +1229,7 @@ async fn a_first_attempt_for_another_order_number_is_not_recorded() {
 async fn a_first_attempt_never_sent_is_withdrawn_with_its_notice() {
     let (_dir, path) = tmp();
     let j = open(&path);
-    let claim = j
-        .claim_sending(key("P1"), None, s("GEN"), false, None, first("GEN"))
-        .await
-        .unwrap();
-    let Claim::Claimed {
-        notice_id,
-        first_attempt: Some(attempt),
-        ..
-    } = claim
-    else {
-        panic!("no first attempt recorded: {claim:?}")
-    };
+    let (notice_id, attempt) = claimed_with_first(&j, "P1").await;
     j.withdraw(notice_id, attempt).await.unwrap();
     assert_eq!(lookup(&path, &key("P1")), None);
     assert_eq!(attempt_rows(&path), 0);
