@@ -84,13 +84,14 @@ impl Engine {
     }
 
     /// Sends every notice from `notices` (about `expected` of them) and each result down
-    /// `results`, in the order they end. Returns when every worker is done. Prints nothing:
+    /// `results` (a batch of one: the second pass sends its skipped rows in larger ones), in
+    /// the order they end. Returns when every worker is done. Prints nothing:
     /// the receiving side shows results, and triggers [`Engine::stop`] when it cannot.
     pub async fn run(
         self: Arc<Self>,
         notices: mpsc::Receiver<Notice>,
         expected: u64,
-        results: mpsc::Sender<Delivered>,
+        results: mpsc::Sender<Vec<Delivered>>,
     ) {
         let notices = Arc::new(Mutex::new(notices));
         let mut workers = tokio::task::JoinSet::new();
@@ -154,11 +155,11 @@ impl Engine {
 
     /// Hands one result on (stopping the run first if the journal failed on it); false once
     /// nobody takes results any more.
-    async fn deliver(&self, delivered: Delivered, results: &mpsc::Sender<Delivered>) -> bool {
+    async fn deliver(&self, delivered: Delivered, results: &mpsc::Sender<Vec<Delivered>>) -> bool {
         if delivered.journal_error.is_some() {
             self.stop.trigger();
         }
-        results.send(delivered).await.is_ok()
+        results.send(vec![delivered]).await.is_ok()
     }
 
     /// Writes a notice's outcome to the journal; its result is handed on only once that is

@@ -22,4 +22,5 @@ pub(crate) mod sandbox;
 pub mod signals;
 pub mod text;
 
+pub use journal::skip_memory_statistics;
 pub use output::flush_held_stdout;

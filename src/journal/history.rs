@@ -172,8 +172,9 @@ fn opt_time(ms: Option<i64>) -> Option<String> {
 }
 
 /// The columns [`recorded`] reads, for a journal of `version`: content columns are NULLs
-/// before version 3 (a reader does not upgrade).
-fn recorded_columns(version: i64) -> String {
+/// before version 3 (a reader does not upgrade). `open` is the SQL that says whether the last
+/// attempt is still open (in doubt).
+fn recorded_columns(version: i64, open: &str) -> String {
     let content = if version >= 3 {
         "n.content, n.content_fp"
     } else {
@@ -181,7 +182,7 @@ fn recorded_columns(version: i64) -> String {
     };
     format!(
         "n.order_no, n.state, n.attempts,
-             la.id IS NOT NULL AND la.finished_at IS NULL,
+             {open},
              n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
              n.accepted_order_no, n.accepted_at, {content}, n.id, n.accepted_deal_code,
              n.accepted_deal_desc, n.policy_source, n.policy_no"
@@ -215,7 +216,7 @@ fn recorded(r: &Row<'_>) -> rusqlite::Result<Recorded> {
 /// The lookup's statement for a journal of `version`: before version 2 every spelling of the
 /// endpoint is read.
 fn lookup_sql(version: i64) -> String {
-    let columns = recorded_columns(version);
+    let columns = recorded_columns(version, LAST_OPEN);
     if version < 2 {
         // Every spelling of the endpoint, the row the upgrade would keep first.
         format!(
@@ -234,13 +235,14 @@ fn lookup_sql(version: i64) -> String {
     }
 }
 
-/// [`JournalReader::recall`]'s statement: one notice by its row id.
+/// Whether the notice's last attempt is open, from the `la` join.
+const LAST_OPEN: &str = "la.id IS NOT NULL AND la.finished_at IS NULL";
+
+/// [`JournalReader::recall`]'s statement: one notice by its row id, without its last attempt.
 fn recall_sql(version: i64) -> String {
     format!(
-        "SELECT {}
-         FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
-         WHERE n.id = ?1",
-        recorded_columns(version)
+        "SELECT {} FROM notices n WHERE n.id = ?1",
+        recorded_columns(version, "0")
     )
 }
 
@@ -331,7 +333,10 @@ impl JournalReader {
     }
 
     /// One notice by its row id (from an earlier [`JournalReader::lookup_by`]), with its key:
-    /// a look by row id skips the search by endpoint, channel and policy number.
+    /// a look by row id skips the search by endpoint, channel and policy number. It also skips
+    /// the last attempt's row, so its `state` never says in doubt: it is for judging a notice
+    /// accepted earlier, whose decision without force does not depend on the state (as
+    /// `rule::tests::an_acceptance_decides_whatever_the_state_unless_forced` checks).
     pub fn recall(&self, id: i64) -> Result<Option<Recalled>, JournalError> {
         self.conn
             .prepare_cached(&self.recall_sql)

@@ -22,6 +22,7 @@ mod tests;
 
 pub use health::health;
 pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
+pub use schema::skip_memory_statistics;
 
 use crate::notice::Outcome;
 use serde::Serialize;

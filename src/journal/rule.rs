@@ -409,6 +409,37 @@ mod tests {
         assert_eq!(cases, 5 * 7 * 3 * 2 * 2);
     }
 
+    /// The second pass (`run/settled.rs`) reads an accepted notice without its last attempt's
+    /// row, so without knowing whether it is in doubt: that must not change a decision made
+    /// without force about a notice accepted earlier.
+    #[test]
+    fn an_acceptance_decides_whatever_the_state_unless_forced() {
+        let was_fp: &'static str = Box::leak(content(WAS).fingerprint.into_boxed_str());
+        for now in [None, Some(content(WAS)), Some(content(NOW))] {
+            for given in [None, Some("A"), Some("NEW")] {
+                let decided: Vec<Decision> = State::ALL
+                    .iter()
+                    .map(|&state| {
+                        let known = Known {
+                            order_no: "A",
+                            attempts: 2,
+                            accepted_order_no: Some("A"),
+                            state,
+                            accepted_at: Some(1),
+                            content: Some(WAS),
+                            content_fp: Some(was_fp),
+                        };
+                        decide(Some(known), given, true, false, now.as_ref())
+                    })
+                    .collect();
+                assert!(
+                    decided.iter().all(|d| *d == decided[0]),
+                    "{now:?} {given:?}: {decided:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn changes_name_each_field_old_to_new() {
         let was = crate::protocol::notice_content(

@@ -605,3 +605,18 @@ fn probe(conn: &Connection, path: &Path) -> Result<(), JournalError> {
         other => other,
     })
 }
+
+/// Turns off SQLite's memory statistics, which take a process-wide lock on every allocation
+/// (4-6% of the writer's time in profiles) for figures nothing here reads. SQLite accepts this
+/// only before its first connection and only from a single thread, so `main` calls it first
+/// thing; later it would change nothing.
+pub fn skip_memory_statistics() {
+    // SAFETY: called once, from `main` before any thread or connection exists, as
+    // `sqlite3_config` requires; the option takes an int.
+    unsafe {
+        rusqlite::ffi::sqlite3_config(
+            rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+            std::ffi::c_int::from(0u8),
+        );
+    }
+}

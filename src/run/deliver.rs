@@ -51,6 +51,7 @@ impl ReadyRun {
                 results: results_tx.clone(),
                 stop: engine.stop(),
                 console: Arc::clone(&console),
+                skipped: Vec::new(),
             },
             reader.map(|r| (r, judge)),
         );
@@ -108,16 +109,17 @@ async fn show(
     console: &Console,
     mut report: Option<Report>,
     stop: Stop,
-    mut results: mpsc::Receiver<Delivered>,
+    mut results: mpsc::Receiver<Vec<Delivered>>,
 ) -> (RunEnd, Option<Report>, Option<String>) {
     let mut end = RunEnd::default();
     let mut report_error: Option<String> = None;
     console.hold_stdout(true);
+    let mut batch = Vec::new().into_iter();
     while let Some(Delivered {
         result,
         details,
         journal_error,
-    }) = next_result(console, &mut results).await
+    }) = next_result(console, &mut results, &mut batch).await
     {
         end.tally.add(result.outcome);
         if end.journal_error.is_none() {
@@ -149,18 +151,25 @@ async fn show(
     (end, report, report_error)
 }
 
-/// The next result; the lines held for stdout are written first whenever none is waiting.
+/// The next result, from the batch in hand or the next one; the lines held for stdout are
+/// written first whenever none is waiting.
 async fn next_result(
     console: &Console,
-    results: &mut mpsc::Receiver<Delivered>,
+    results: &mut mpsc::Receiver<Vec<Delivered>>,
+    batch: &mut std::vec::IntoIter<Delivered>,
 ) -> Option<Delivered> {
-    match results.try_recv() {
-        Ok(delivered) => Some(delivered),
-        Err(mpsc::error::TryRecvError::Disconnected) => None,
-        Err(mpsc::error::TryRecvError::Empty) => {
-            console.flush_stdout();
-            results.recv().await
+    loop {
+        if let Some(delivered) = batch.next() {
+            return Some(delivered);
         }
+        *batch = match results.try_recv() {
+            Ok(next) => next.into_iter(),
+            Err(mpsc::error::TryRecvError::Disconnected) => return None,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                console.flush_stdout();
+                results.recv().await?.into_iter()
+            }
+        };
     }
 }
 
@@ -171,14 +180,20 @@ struct Feeder(std::thread::JoinHandle<bool>);
 /// the journal still does) straight to the results as skipped.
 struct Hands {
     engine: mpsc::Sender<Notice>,
-    results: mpsc::Sender<Delivered>,
+    results: mpsc::Sender<Vec<Delivered>>,
     stop: Stop,
     console: Arc<Console>,
+    /// Skipped rows not yet handed over: they go in batches, so that the output side is not
+    /// woken once per row.
+    skipped: Vec<Delivered>,
 }
+
+/// Skipped rows per batch.
+const SKIPPED_BATCH: usize = 256;
 
 /// Rows to the engine from their own thread, so neither reading the file again nor waiting
 /// for room in the channel holds up a runtime thread.
-fn feed(rows: Rows, hands: Hands, reader: Option<(JournalReader, Judge)>) -> Feeder {
+fn feed(rows: Rows, mut hands: Hands, reader: Option<(JournalReader, Judge)>) -> Feeder {
     Feeder(std::thread::spawn(move || match rows {
         Rows::Listed(judged) => {
             for (notice, _) in judged {
@@ -205,6 +220,8 @@ fn feed(rows: Rows, hands: Hands, reader: Option<(JournalReader, Judge)>) -> Fee
                 }
                 Item::Problem(_) => ControlFlow::Continue(()),
             });
+            // Whatever the pass's end, the rows already judged skipped are reported.
+            let _ = hands.hand_skipped(&mut settler);
             match read {
                 Ok(()) => changed,
                 Err(e) => {
@@ -221,28 +238,49 @@ fn feed(rows: Rows, hands: Hands, reader: Option<(JournalReader, Judge)>) -> Fee
 impl Hands {
     /// One valid row of the second pass: reported as skipped if it is settled, else handed to
     /// the engine. Once the run stops every row goes to the engine, which says it was not sent.
-    fn row(&self, notice: Notice, settler: &mut Option<Settler>) -> ControlFlow<()> {
+    fn row(&mut self, notice: Notice, settler: &mut Option<Settler>) -> ControlFlow<()> {
         if self.stop.is_triggered() {
             *settler = None;
         }
         if let Some(s) = settler.as_mut() {
             match s.settle(&notice) {
                 Ok(Some(result)) => {
-                    let delivered = Delivered {
+                    self.skipped.push(Delivered {
                         result,
                         details: notice.details,
                         journal_error: None,
-                    };
-                    return handed(&self.results, delivered, s);
+                    });
+                    if self.skipped.len() < SKIPPED_BATCH {
+                        return ControlFlow::Continue(());
+                    }
+                    return self.hand_skipped(settler);
                 }
                 Ok(None) => {}
                 // The engine's claim reads the journal again and decides.
                 Err(_) => *settler = None,
             }
         }
+        self.hand_skipped(settler)?;
         match settler.as_mut() {
             Some(s) => handed(&self.engine, notice, s),
             None => match self.engine.blocking_send(notice) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            },
+        }
+    }
+}
+
+impl Hands {
+    /// The skipped rows gathered so far, handed to the output side.
+    fn hand_skipped(&mut self, settler: &mut Option<Settler>) -> ControlFlow<()> {
+        if self.skipped.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let batch = std::mem::take(&mut self.skipped);
+        match settler.as_mut() {
+            Some(s) => handed(&self.results, batch, s),
+            None => match self.results.blocking_send(batch) {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(_) => ControlFlow::Break(()),
             },

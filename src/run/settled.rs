@@ -116,6 +116,11 @@ impl Settler {
         {
             return Ok(None);
         }
+        // Without force only an acceptance can settle a row, and the rule then does not read
+        // the state, which `recall` leaves without the in-doubt check.
+        if judge.force || found.recorded.accepted_order_no.is_none() {
+            return Ok(None);
+        }
         let content = rule::Content::of(&notice.policy_no, &notice.details);
         let decision = rule::decide(
             Some(found.recorded.known()),
