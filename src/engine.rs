@@ -553,7 +553,7 @@ pub fn lookup(
     let Some(reader) = reader else {
         return Ok(None);
     };
-    reader.lookup_by(&plan.endpoint, &plan.policy_source, policy_no)
+    reader.lookup_by(&plan.endpoint, &plan.policy_source, policy_no, !plan.force)
 }
 
 /// A fresh order number with this prefix, from the clock and a random suffix.

@@ -189,14 +189,15 @@ fn recorded_columns(version: i64, open: &str) -> String {
     )
 }
 
-/// A notice's record from a row of [`recorded_columns`].
-fn recorded(r: &Row<'_>) -> rusqlite::Result<Recorded> {
+/// A notice's record from a row of [`recorded_columns`], given whether its last attempt is
+/// open.
+fn recorded(r: &Row<'_>, last_open: bool) -> rusqlite::Result<Recorded> {
     let stored: Option<String> = r.get(1)?;
     let attempts: i64 = r.get(2)?;
     Ok(Recorded {
         id: r.get(12)?,
         order_no: r.get(0)?,
-        state: derive_state(stored.as_deref(), attempts, r.get(3)?),
+        state: derive_state(stored.as_deref(), attempts, last_open),
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         deal_code: r.get(4)?,
         deal_desc: r.get(5)?,
@@ -216,12 +217,12 @@ fn recorded(r: &Row<'_>) -> rusqlite::Result<Recorded> {
 /// The lookup's statement for a journal of `version`: before version 2 every spelling of the
 /// endpoint is read.
 fn lookup_sql(version: i64) -> String {
-    let columns = recorded_columns(version, LAST_OPEN);
+    let columns = recorded_columns(version, "n.last_attempt_id");
     if version < 2 {
         // Every spelling of the endpoint, the row the upgrade would keep first.
         format!(
             "SELECT {columns}
-             FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+             FROM notices n
              WHERE n.policy_source = ?2 AND n.policy_no = ?3 AND ?1 = ?1
              ORDER BY {}",
             migrate::keeper_order()
@@ -229,14 +230,11 @@ fn lookup_sql(version: i64) -> String {
     } else {
         format!(
             "SELECT {columns}
-             FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
+             FROM notices n
              WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3"
         )
     }
 }
-
-/// Whether the notice's last attempt is open, from the `la` join.
-const LAST_OPEN: &str = "la.id IS NOT NULL AND la.finished_at IS NULL";
 
 /// [`JournalReader::recall`]'s statement: one notice by its row id, without its last attempt.
 fn recall_sql(version: i64) -> String {
@@ -299,15 +297,20 @@ impl JournalReader {
 
     #[cfg(test)]
     pub fn lookup(&self, key: &super::NoticeKey) -> Result<Option<Recorded>, JournalError> {
-        self.lookup_by(&key.endpoint, &key.policy_source, &key.policy_no)
+        self.lookup_by(&key.endpoint, &key.policy_source, &key.policy_no, false)
     }
 
     /// [`JournalReader::lookup`] from borrowed parts: the first pass asks once per row.
+    /// `for_unforced_rule`: the record is for the rule without force, which does not read
+    /// the state of a notice accepted earlier (`rule::tests::an_acceptance_decides_whatever_
+    /// the_state_unless_forced`); such a notice's last attempt is then not read, and its
+    /// state is never in doubt. Every other record's state is exact.
     pub fn lookup_by(
         &self,
         endpoint: &str,
         policy_source: &str,
         policy_no: &str,
+        for_unforced_rule: bool,
     ) -> Result<Option<Recorded>, JournalError> {
         let sql = self.lookup_sql.as_str();
         let mut found = None;
@@ -323,7 +326,13 @@ impl JournalReader {
                             continue;
                         }
                     }
-                    found = Some(recorded(r)?);
+                    let accepted: bool = r.get(6)?;
+                    let last_open = match r.get::<_, Option<i64>>(3)? {
+                        Some(_) if accepted && for_unforced_rule => false,
+                        Some(attempt) => self.is_open(attempt)?,
+                        None => false,
+                    };
+                    found = Some(recorded(r, last_open)?);
                     break;
                 }
                 Ok(())
@@ -346,12 +355,21 @@ impl JournalReader {
                         endpoint: r.get(7)?,
                         policy_source: r.get(15)?,
                         policy_no: r.get(16)?,
-                        recorded: recorded(r)?,
+                        recorded: recorded(r, false)?,
                     })
                 })
                 .optional()
             })
             .map_err(|e| self.err(e))
+    }
+
+    /// Whether an attempt has no end recorded (its notice is then in doubt).
+    fn is_open(&self, attempt_id: i64) -> rusqlite::Result<bool> {
+        self.conn
+            .prepare_cached("SELECT finished_at IS NULL FROM attempts WHERE id = ?1")?
+            .query_row([attempt_id], |r| r.get(0))
+            .optional()
+            .map(|open| open.unwrap_or(false))
     }
 
     /// The recorded spellings of `endpoint` in a journal not yet upgraded.
