@@ -230,8 +230,9 @@ BATCH_RSS=$(batch_rss "$WORK/million.csv" "$N_MEMORY")
 rerun_rate() { # file rows
     local status=0 start end skipped
     start=$(date +%s.%N)
-    "$BIN" --base-url "$NGINX_URL" --policy-source BENCH --journal "$WORK/journal.sqlite3" \
-        batch "$1" --generate-order-no --concurrency 16 > /dev/null 2> "$WORK/rerun.err" || status=$?
+    /usr/bin/time -v -o "$WORK/rerun.time" "$BIN" --base-url "$NGINX_URL" --policy-source BENCH \
+        --journal "$WORK/journal.sqlite3" batch "$1" --generate-order-no --concurrency 16 \
+        > /dev/null 2> "$WORK/rerun.err" || status=$?
     end=$(date +%s.%N)
     [ "$status" = 0 ] || die "the re-run exited $status: $(tail -n 3 "$WORK/rerun.err")"
     skipped=$(sed -n 's/^[0-9]* notices: 0 accepted, 0 rejected, 0 failed, \([0-9]*\) skipped.*/\1/p' "$WORK/rerun.err" | tail -n 1)
@@ -239,6 +240,7 @@ rerun_rate() { # file rows
     echo "$2 / ($end - $start)" | bc -l
 }
 RERUN_RATE=$(rerun_rate "$WORK/million.csv" "$N_MEMORY")
+RERUN_RSS=$(awk '/Maximum resident/ { print $6 }' "$WORK/rerun.time")
 
 # 7. The journal that batch left: N_MEMORY notices, one attempt each, bodies stored. Its size
 # per notice (WAL folded in first), then history over it: the default-sized view, and every
@@ -299,6 +301,7 @@ printf '%-58s %12s/s %12s/s %8s\n' "today: $N_TODAY rows, xargs -P 16 curl" "$(f
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY_SMALL rows (nginx)" "$(( BATCH_RSS_SMALL / 1024 ))" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY rows (nginx)" "$(( BATCH_RSS / 1024 ))" "-" "-"
 printf '%-58s %12s/s %14s %8s\n' "re-run, all $N_MEMORY already accepted, rows" "$(fmt "$RERUN_RATE")" "-" "-"
+printf '%-58s %11s MB %14s %8s\n' "peak RSS, that re-run" "$(( RERUN_RSS / 1024 ))" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, validate of $N_MEMORY rows" "$(( VALIDATE_RSS / 1024 ))" "-" "-"
 printf '%-58s %12s/s %12s/s %8s\n' "validate throughput, rows (wc -l on the same file)" "$(fmt "$(echo "$N_MEMORY / $VALIDATE_SECS" | bc -l)")" "$(fmt "$(echo "$N_MEMORY / $WC_SECS" | bc -l)")" "$(ratio "$WC_SECS" "$VALIDATE_SECS")"
 printf '%-58s %11s ms %14s %8s\n' "history --limit 50, journal of $N_MEMORY notices" "$HISTORY_LIMIT_MS" "-" "-"
