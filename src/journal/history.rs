@@ -289,6 +289,14 @@ impl JournalReader {
         self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))
     }
 
+    /// SQLite's count of commits by other connections, read outside a transaction: equal
+    /// at two moments, nothing in the file changed between them.
+    pub fn data_version(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     pub fn end_read(&self) {
         // A read transaction has nothing to lose; failing to end it only keeps a lock until
         // the connection closes.

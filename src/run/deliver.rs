@@ -206,7 +206,7 @@ fn feed(rows: Rows, mut hands: Hands, reader: Option<(JournalReader, Judge)>) ->
         Rows::File(source, settled) => {
             let mut settler = reader
                 .filter(|_| !settled.is_empty())
-                .map(|(reader, judge)| Settler::new(reader, judge, settled));
+                .map(|(reader, judge)| Settler::new(reader, judge, *settled));
             let mut changed = false;
             let read = source.read(|item| match item {
                 Item::Row(notice) => hands.row(notice, &mut settler),

@@ -1,25 +1,25 @@
 //! The first pass: every row checked, by the input's rules and then by the notice rule
 //! against the journal, every problem listed, nothing sent. One bad row and nothing leaves.
 
-use super::settled::Settled;
+use super::settled::{Settled, Skip};
 use crate::cli::FieldArgs;
 use crate::engine::{self, RunPlan};
 use crate::error::Refusal;
 use crate::input::{self, Item, Problem, Severity, Source};
 use crate::journal::rule::{self, Decision};
-use crate::journal::JournalReader;
+use crate::journal::{JournalReader, Recorded};
 use crate::notice::Notice;
 use crate::output::Console;
 use crate::refuse;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
 
-/// The notice rule for one row, with the journal's record of it, and that record's row.
+/// The notice rule for one row, with the journal's record of it.
 pub(super) fn decide(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     notice: &Notice,
-) -> Result<(Decision, Option<i64>), Refusal> {
+) -> Result<(Decision, Option<Recorded>), Refusal> {
     let recorded = engine::lookup(reader, plan, &notice.policy_no).map_err(Refusal::JournalRead)?;
     let content = rule::Content::of(&notice.policy_no, &notice.details);
     let decision = rule::decide(
@@ -29,7 +29,7 @@ pub(super) fn decide(
         plan.force,
         Some(&content),
     );
-    Ok((decision, recorded.map(|r| r.id)))
+    Ok((decision, recorded))
 }
 
 /// `send`'s notices from its flags; any input problem refuses the run.
@@ -89,6 +89,13 @@ pub(super) fn judge_file(
     // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
     let mut problems = input::ProblemReport::new(input::SHOWN_PROBLEMS);
     let mut lookup_error = None;
+    let version = |reader: Option<&JournalReader>| {
+        reader
+            .map(JournalReader::data_version)
+            .transpose()
+            .map_err(Refusal::JournalRead)
+    };
+    let before = version(reader)?;
     // One read transaction for every row's lookup, not one lock and unlock per row.
     let snapshot = reader
         .map(JournalReader::snapshot)
@@ -98,10 +105,17 @@ pub(super) fn judge_file(
         let problem = match item {
             Item::Problem(p) => p,
             Item::Row(notice) => match decide(reader, plan, &notice) {
-                Ok((decision, id)) => match decision.problem(&notice.policy_no) {
+                Ok((decision, recorded)) => match decision.problem(&notice.policy_no) {
                     None => {
-                        if let (Decision::Skip { .. }, Some(id)) = (&decision, id) {
-                            settled.add(rows, id);
+                        if let (Decision::Skip { accepted_order_no }, Some(r)) =
+                            (&decision, &recorded)
+                        {
+                            let skip = Skip {
+                                order_no: accepted_order_no,
+                                deal_code: r.accepted_deal_code.as_deref(),
+                                deal_desc: r.accepted_deal_desc.as_deref(),
+                            };
+                            settled.add(rows, r.id, &notice.policy_no, &skip);
                         }
                         rows += 1;
                         valid += 1;
@@ -127,6 +141,9 @@ pub(super) fn judge_file(
     drop(snapshot);
     if let Some(e) = lookup_error {
         return Err(e);
+    }
+    if let (Some(before), Some(after)) = (before, version(reader)?) {
+        settled.read_between(before, after);
     }
     // Display leaves the severity to the console's label: one "warning:".
     let errors = input::report_problems(&problems, arg, |severity, line| match severity {

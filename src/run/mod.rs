@@ -56,7 +56,7 @@ enum Rows {
     Listed(Vec<(Notice, Decision)>),
     /// Judged in the first pass; read again as they are sent, so a large file streams. The
     /// rows the rule skips are reported from the journal by the second pass (`settled.rs`).
-    File(Source, Settled),
+    File(Source, Box<Settled>),
 }
 
 /// A run that passed every check: nothing can refuse it any more.
@@ -195,7 +195,7 @@ fn prepare(
             let source = Source::open(arg, &input.options(false))?;
             let (valid, settled) =
                 first_pass::judge_file(&console, reader.as_ref(), &plan, &source, arg)?;
-            (Rows::File(source, settled), valid)
+            (Rows::File(source, Box::new(settled)), valid)
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
     };

@@ -1,43 +1,151 @@
 //! Rows the first pass found accepted earlier. Sending them would send nothing (the rule says
-//! skip), so the second pass does not hand them to the engine: it looks each one up again by
-//! its journal row, judges it again with the same rule, and reports the skip itself. A re-run
-//! of a finished batch then costs a row lookup per row, not a claim in the writer's
-//! transaction and a hand-off to a worker and back.
+//! skip), so the second pass does not hand them to the engine but reports the skip itself. A
+//! re-run of a finished batch then costs no claim in the writer's transaction and no hand-off
+//! to a worker and back.
 //!
-//! An acceptance is never undone in the journal (the first one is kept apart, in
-//! `accepted_*`), so a skip judged now holds as it would at the claim. Anything else the
-//! second look finds (another key at that row, other content, `--force`) goes to the engine,
-//! whose claim decides under the write lock as for any row.
+//! When no other connection has committed to the journal since the first pass read it
+//! (SQLite's `data_version`, checked when the second pass starts and every few thousand rows),
+//! the journal holds exactly what the first pass judged, so its decision stands: the second
+//! pass reports the skip from what the first pass wrote down for it (in a temporary file, so
+//! that a million of them cost no memory). Otherwise it looks each one up again by its journal
+//! row and judges it again with the same rule. An acceptance is never undone in the journal
+//! (the first one is kept apart, in `accepted_*`), so a skip judged either way holds as it
+//! would at the claim. Anything else (another notice at that row, other content, `--force`)
+//! goes to the engine, whose claim decides under the write lock as for any row.
 
 use crate::engine::{self, RunPlan};
 use crate::journal::rule::{self, Decision};
 use crate::journal::{JournalError, JournalReader};
 use crate::notice::{Notice, NoticeResult, Outcome};
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
-/// Lookups per read transaction: enough to lock the file once per many rows, few enough that
-/// a checkpoint never waits long for the second pass.
+/// Lookups per read transaction, and skips between two looks at `data_version`: enough to
+/// lock the file once per many rows, few enough that a checkpoint never waits long for the
+/// second pass and a change by another process is seen soon.
 const ROWS_PER_SNAPSHOT: u32 = 4096;
 
 /// Which rows (by their order among the valid rows) the first pass found accepted, with the
-/// journal row of each. Twelve bytes a row, only for such rows.
+/// journal row of each (twelve bytes a row, only for such rows), and what it found for each.
 #[derive(Default)]
 pub(super) struct Settled {
     rows: Vec<u32>,
     ids: Vec<i64>,
+    /// The skipped results as the first pass found them, one record per row; `None` when the
+    /// temporary file could not be made or written (the second pass then looks each row up).
+    spill: Option<Spill>,
+    spill_failed: bool,
+    /// The journal's `data_version` during the whole first pass; `None` if it changed.
+    version: Option<i64>,
+}
+
+/// What a skip shows: the accepted orderNo and its answer.
+pub(super) struct Skip<'a> {
+    pub order_no: &'a str,
+    pub deal_code: Option<&'a str>,
+    pub deal_desc: Option<&'a str>,
 }
 
 impl Settled {
-    /// Row `ordinal` (0 for the first valid row) was judged a skip; `id` is its journal row.
-    pub(super) fn add(&mut self, ordinal: u64, id: i64) {
+    /// Row `ordinal` (0 for the first valid row), policy `policy_no`, was judged a skip; `id`
+    /// is its journal row.
+    pub(super) fn add(&mut self, ordinal: u64, id: i64, policy_no: &str, skip: &Skip<'_>) {
         // Past four billion rows the rest simply go the engine's way.
-        if let Ok(row) = u32::try_from(ordinal) {
-            self.rows.push(row);
-            self.ids.push(id);
+        let Ok(row) = u32::try_from(ordinal) else {
+            return;
+        };
+        self.rows.push(row);
+        self.ids.push(id);
+        if self.spill_failed {
+            return;
         }
+        let spill = match self.spill.take() {
+            Some(spill) => Some(spill),
+            None if self.rows.len() == 1 => Spill::new(),
+            None => None,
+        };
+        self.spill = spill.and_then(|mut spill| spill.write(policy_no, skip).then_some(spill));
+        self.spill_failed = self.spill.is_none();
     }
 
     pub(super) fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// The first pass's look at the journal began and ended at these `data_version`s.
+    pub(super) fn read_between(&mut self, before: i64, after: i64) {
+        self.version = (before == after).then_some(after);
+    }
+}
+
+/// The records of [`Settled`], written in the first pass and read back in the second.
+struct Spill {
+    writer: Option<BufWriter<std::fs::File>>,
+    reader: Option<BufReader<std::fs::File>>,
+}
+
+/// A record's string that is absent.
+const ABSENT: u32 = u32::MAX;
+
+impl Spill {
+    fn new() -> Option<Spill> {
+        let file = tempfile::tempfile().ok()?;
+        Some(Spill {
+            writer: Some(BufWriter::with_capacity(64 * 1024, file)),
+            reader: None,
+        })
+    }
+
+    /// false when the record could not be written.
+    fn write(&mut self, policy_no: &str, skip: &Skip<'_>) -> bool {
+        let Some(w) = self.writer.as_mut() else {
+            return false;
+        };
+        let mut put = |text: Option<&str>| -> std::io::Result<()> {
+            match text {
+                None => w.write_all(&ABSENT.to_le_bytes()),
+                Some(t) => {
+                    let len = u32::try_from(t.len()).unwrap_or(ABSENT - 1);
+                    w.write_all(&len.to_le_bytes())?;
+                    w.write_all(&t.as_bytes()[..len as usize])
+                }
+            }
+        };
+        put(Some(policy_no)).is_ok()
+            && put(Some(skip.order_no)).is_ok()
+            && put(skip.deal_code).is_ok()
+            && put(skip.deal_desc).is_ok()
+    }
+
+    /// Turns from writing to reading, at the first record; false if that failed.
+    fn rewind(&mut self) -> bool {
+        let Some(writer) = self.writer.take() else {
+            return self.reader.is_some();
+        };
+        let Ok(mut file) = writer.into_inner() else {
+            return false;
+        };
+        if file.rewind().is_err() {
+            return false;
+        }
+        self.reader = Some(BufReader::with_capacity(64 * 1024, file));
+        true
+    }
+
+    /// The next record: policy number, orderNo, dealCode, dealDesc.
+    fn next(&mut self) -> Option<[Option<String>; 4]> {
+        let r = self.reader.as_mut()?;
+        let mut take = || -> Option<Option<String>> {
+            let mut len = [0u8; 4];
+            r.read_exact(&mut len).ok()?;
+            let len = u32::from_le_bytes(len);
+            if len == ABSENT {
+                return Some(None);
+            }
+            let mut bytes = vec![0u8; len as usize];
+            r.read_exact(&mut bytes).ok()?;
+            String::from_utf8(bytes).ok().map(Some)
+        };
+        Some([take()?, take()?, take()?, take()?])
     }
 }
 
@@ -71,10 +179,19 @@ pub(super) struct Settler {
     ordinal: u64,
     /// Lookups served by the open read transaction, if one is open.
     reading: Option<u32>,
+    /// Whether the journal is still as the first pass read it, and skips reported since that
+    /// was last checked.
+    unchanged: bool,
+    since_checked: u32,
 }
 
 impl Settler {
-    pub(super) fn new(reader: JournalReader, judge: Judge, settled: Settled) -> Settler {
+    pub(super) fn new(reader: JournalReader, judge: Judge, mut settled: Settled) -> Settler {
+        let spilled = settled.spill.as_mut().is_some_and(Spill::rewind);
+        let unchanged = spilled
+            && !judge.force
+            && settled.version.is_some()
+            && reader.data_version().ok() == settled.version;
         Settler {
             reader,
             judge,
@@ -82,7 +199,39 @@ impl Settler {
             next: 0,
             ordinal: 0,
             reading: None,
+            unchanged,
+            since_checked: 0,
         }
+    }
+
+    /// The skipped result the first pass wrote down for this row, while the journal is as it
+    /// read it and the record is this row's.
+    fn as_first_judged(&mut self, notice: &Notice) -> Option<NoticeResult> {
+        let record = self.settled.spill.as_mut().and_then(Spill::next);
+        if !self.unchanged {
+            return None;
+        }
+        self.since_checked += 1;
+        if self.since_checked >= ROWS_PER_SNAPSHOT {
+            self.since_checked = 0;
+            // Outside a read transaction, which would show the version it began with.
+            self.pause();
+            self.unchanged = self.reader.data_version().ok() == self.settled.version;
+            if !self.unchanged {
+                return None;
+            }
+        }
+        let Some([Some(policy_no), Some(order_no), deal_code, deal_desc]) = record else {
+            // A record that cannot be read: this row and the rest are looked up again.
+            self.unchanged = false;
+            return None;
+        };
+        if policy_no != notice.policy_no {
+            return None;
+        }
+        let mut result = NoticeResult::new(notice, Outcome::Skipped);
+        engine::skipped(notice, &mut result, order_no, deal_code, deal_desc);
+        Some(result)
     }
 
     /// The next valid row: its skipped result when it was settled and still is a skip.
@@ -94,6 +243,9 @@ impl Settler {
         }
         let id = self.settled.ids[self.next];
         self.next += 1;
+        if let Some(result) = self.as_first_judged(notice) {
+            return Ok(Some(result));
+        }
         match self.reading {
             Some(n) if n < ROWS_PER_SNAPSHOT => self.reading = Some(n + 1),
             Some(_) => {
@@ -232,7 +384,16 @@ mod tests {
         notice_id
     }
 
-    /// Rows 0 and 2 settled (P1 and P2's journal rows), row 1 not; each judged again.
+    fn skip(order_no: &str) -> Skip<'_> {
+        Skip {
+            order_no,
+            deal_code: Some("1"),
+            deal_desc: Some("成功"),
+        }
+    }
+
+    /// Rows 0 and 2 settled (P1 and P2's journal rows), row 1 not; each judged again by its
+    /// journal row: the journal changed since the first pass, as far as the settler knows.
     async fn second_pass(force: bool, rows: [&str; 3]) -> Vec<Option<NoticeResult>> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.sqlite3");
@@ -241,13 +402,48 @@ mod tests {
         let p2 = accepted(&journal, "P2", "O2").await;
         drop(journal);
         let mut settled = Settled::default();
-        settled.add(0, p1);
-        settled.add(2, p2);
+        settled.add(0, p1, "P1", &skip("O1"));
+        settled.add(2, p2, "P2", &skip("O2"));
         let reader = JournalReader::open_existing(&path).unwrap().unwrap();
         let mut settler = Settler::new(reader, Judge::new(&plan(force)), settled);
         rows.iter()
             .map(|p| settler.settle(&notice(p)).unwrap())
             .collect()
+    }
+
+    /// A settler whose first pass wrote down "AS-FIRST-READ" for P1's skip while the journal
+    /// says O1; `commit_since` has another connection commit between the passes.
+    async fn judged_once(commit_since: bool) -> NoticeResult {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite3");
+        let journal = Journal::open(&path, JournalSync::Normal).unwrap();
+        let p1 = accepted(&journal, "P1", "O1").await;
+        let reader = JournalReader::open_existing(&path).unwrap().unwrap();
+        let mut settled = Settled::default();
+        settled.add(0, p1, "P1", &skip("AS-FIRST-READ"));
+        let version = reader.data_version().unwrap();
+        settled.read_between(version, version);
+        if commit_since {
+            accepted(&journal, "P9", "O9").await;
+        }
+        drop(journal);
+        let mut settler = Settler::new(reader, Judge::new(&plan(false)), settled);
+        settler.settle(&notice("P1")).unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_journal_reports_what_the_first_pass_found() {
+        let result = judged_once(false).await;
+        assert_eq!(result.outcome, Outcome::Skipped);
+        assert_eq!(result.order_no.as_deref(), Some("AS-FIRST-READ"));
+        assert_eq!(result.deal_desc.as_deref(), Some("成功"));
+    }
+
+    #[tokio::test]
+    async fn a_journal_changed_since_the_first_pass_is_read_again() {
+        let result = judged_once(true).await;
+        assert_eq!(result.outcome, Outcome::Skipped);
+        assert_eq!(result.order_no.as_deref(), Some("O1"));
     }
 
     #[tokio::test]
