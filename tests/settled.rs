@@ -110,3 +110,59 @@ fn a_forced_rerun_sends_every_row_again() {
         "{results:?}"
     );
 }
+
+/// Many chunks of rows: the first pass's lookups run on two threads past the first chunk, and
+/// their results must come back in the file's order.
+#[test]
+fn a_long_file_is_judged_in_its_own_order_across_lookup_threads() {
+    const ROWS: usize = 1500;
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(ROWS);
+    let csv = |changed: &[usize]| {
+        let mut text = String::from("policyNo,orderNo,amount\n");
+        for i in 1..=ROWS {
+            let amount = if changed.contains(&i) { "2.00" } else { "1.00" };
+            text.push_str(&format!("P{i:05},O{i:05},{amount}\n"));
+        }
+        text
+    };
+    let first = env.write("first.csv", csv(&[]));
+    let first = first.to_str().unwrap();
+    env.cmd().args(args(&server, first)).assert().code(0);
+
+    // Two rows whose amount changed since they were accepted: each named by its line, in
+    // order, and nothing sent.
+    let changed = env.write("changed.csv", csv(&[700, 1400]));
+    let out = env
+        .cmd()
+        .args(args(&server, changed.to_str().unwrap()))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("changed.csv:701: orderNo: policy P00700 was accepted")
+            && stderr.contains("(and 1 more row like it, up to line 1401)")
+            && stderr.contains("amount 1.00 → 2.00"),
+        "{stderr}"
+    );
+
+    // The same file again: every row skipped, each with its own orderNo.
+    let out = env
+        .cmd()
+        .args(args(&server, first))
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let results = json_lines(&out.stdout);
+    assert_eq!(results.len(), ROWS);
+    for r in &results {
+        assert_eq!(r["outcome"], "skipped", "{r}");
+        let policy = r["policyNo"].as_str().unwrap();
+        let order = r["orderNo"].as_str().unwrap();
+        assert_eq!(&policy[1..], &order[1..], "{r}");
+    }
+    assert_eq!(server.hits(), ROWS);
+}

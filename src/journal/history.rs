@@ -272,6 +272,12 @@ impl JournalReader {
         )
     }
 
+    /// A second reader of the same journal, with a connection of its own; `None` when one
+    /// cannot be opened (the caller then makes do with this one).
+    pub fn another(&self) -> Option<JournalReader> {
+        JournalReader::open_existing(&self.path).ok().flatten()
+    }
+
     fn err(&self, e: rusqlite::Error) -> JournalError {
         classify(&self.path, e)
     }

@@ -1,6 +1,7 @@
 //! The first pass: every row checked, by the input's rules and then by the notice rule
 //! against the journal, every problem listed, nothing sent. One bad row and nothing leaves.
 
+use super::in_order;
 use super::settled::{Settled, Skip};
 use crate::cli::FieldArgs;
 use crate::engine::{self, RunPlan};
@@ -14,12 +15,15 @@ use crate::refuse;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
 
+/// The rule's decision on a row, with the journal's record it was made on.
+pub(super) type Judgement = (Decision, Option<Recorded>);
+
 /// The notice rule for one row, with the journal's record of it.
 pub(super) fn decide(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     notice: &Notice,
-) -> Result<(Decision, Option<Recorded>), Refusal> {
+) -> Result<Judgement, Refusal> {
     let recorded = engine::lookup(reader, plan, &notice.policy_no).map_err(Refusal::JournalRead)?;
     let content = rule::Content::of(&notice.policy_no, &notice.details);
     let decision = rule::decide(
@@ -88,7 +92,6 @@ pub(super) fn judge_file(
     let mut settled = Settled::default();
     // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
     let mut problems = input::ProblemReport::new(input::SHOWN_PROBLEMS);
-    let mut lookup_error = None;
     let version = |reader: Option<&JournalReader>| {
         reader
             .map(JournalReader::data_version)
@@ -96,16 +99,11 @@ pub(super) fn judge_file(
             .map_err(Refusal::JournalRead)
     };
     let before = version(reader)?;
-    // One read transaction for every row's lookup, not one lock and unlock per row.
-    let snapshot = reader
-        .map(JournalReader::snapshot)
-        .transpose()
-        .map_err(Refusal::JournalRead)?;
-    source.read(|item| {
-        let problem = match item {
-            Item::Problem(p) => p,
-            Item::Row(notice) => match decide(reader, plan, &notice) {
-                Ok((decision, recorded)) => match decision.problem(&notice.policy_no) {
+    let mut take = |item: Item, judgement: Option<Judgement>| {
+        let problem = match (item, judgement) {
+            (Item::Problem(p), _) => p,
+            (Item::Row(notice), Some((decision, recorded))) => {
+                match decision.problem(&notice.policy_no) {
                     None => {
                         if let (Decision::Skip { accepted_order_no }, Some(r)) =
                             (&decision, &recorded)
@@ -128,19 +126,35 @@ pub(super) fn judge_file(
                         message,
                         severity: Severity::Error,
                     },
-                },
-                Err(e) => {
-                    lookup_error = Some(e);
-                    return ControlFlow::Break(());
                 }
-            },
+            }
+            (Item::Row(_), None) => unreachable!("every row is judged"),
         };
         problems.add(problem);
         ControlFlow::Continue(())
-    })?;
-    drop(snapshot);
-    if let Some(e) = lookup_error {
-        return Err(e);
+    };
+    match reader {
+        Some(reader) => in_order::judge(reader, plan, source, &mut take)?,
+        // Without a journal the rule needs no lookup.
+        None => {
+            let mut failed = None;
+            source.read(|item| {
+                let judgement = match &item {
+                    Item::Row(notice) => match decide(None, plan, notice) {
+                        Ok(judgement) => Some(judgement),
+                        Err(e) => {
+                            failed = Some(e);
+                            return ControlFlow::Break(());
+                        }
+                    },
+                    Item::Problem(_) => None,
+                };
+                take(item, judgement)
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
     }
     if let (Some(before), Some(after)) = (before, version(reader)?) {
         settled.read_between(before, after);

@@ -12,6 +12,7 @@ mod confirm;
 mod deliver;
 mod dry_run;
 mod first_pass;
+mod in_order;
 mod platform;
 mod settled;
 
