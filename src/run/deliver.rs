@@ -43,7 +43,10 @@ impl ReadyRun {
         let judge = Judge::new(&plan);
         let engine = Arc::new(Engine::new(client, journal, plan));
         let (rows_tx, rows_rx) = mpsc::channel(1024);
-        let (results_tx, results_rx) = mpsc::channel(1024);
+        // Batches: the engine's hold one result, the second pass's up to SKIPPED_BATCH. At most
+        // RESULT_BATCHES of them wait for the output side, so a second pass that settles rows
+        // faster than they are printed waits rather than fill memory.
+        let (results_tx, results_rx) = mpsc::channel(RESULT_BATCHES);
         let feeder = feed(
             rows,
             Hands {
@@ -189,7 +192,10 @@ struct Hands {
 }
 
 /// Skipped rows per batch.
-const SKIPPED_BATCH: usize = 256;
+const SKIPPED_BATCH: usize = 64;
+
+/// Result batches waiting for the output side, at most.
+const RESULT_BATCHES: usize = 64;
 
 /// Rows to the engine from their own thread, so neither reading the file again nor waiting
 /// for room in the channel holds up a runtime thread.

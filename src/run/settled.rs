@@ -24,16 +24,15 @@ use std::io::{BufReader, BufWriter, Read, Seek, Write};
 /// second pass and a change by another process is seen soon.
 const ROWS_PER_SNAPSHOT: u32 = 4096;
 
-/// Which rows (by their order among the valid rows) the first pass found accepted, with the
-/// journal row of each (twelve bytes a row, only for such rows), and what it found for each.
+/// The rows the first pass found accepted (by their order among the valid rows), each with its
+/// journal row and what the first pass found for it: written to an unnamed temporary file as
+/// they are judged, so that a million of them cost no memory.
 #[derive(Default)]
 pub(super) struct Settled {
-    rows: Vec<u32>,
-    ids: Vec<i64>,
-    /// The skipped results as the first pass found them, one record per row; `None` when the
-    /// temporary file could not be made or written (the second pass then looks each row up).
+    /// `None` before the first such row, and when the file could not be made or written: the
+    /// second pass then hands every row to the engine, as for any run.
     spill: Option<Spill>,
-    spill_failed: bool,
+    failed: bool,
     /// The journal's `data_version` during the whole first pass; `None` if it changed.
     version: Option<i64>,
 }
@@ -45,30 +44,39 @@ pub(super) struct Skip<'a> {
     pub deal_desc: Option<&'a str>,
 }
 
+/// One settled row as the first pass wrote it down.
+struct Record {
+    ordinal: u64,
+    id: i64,
+    policy_no: String,
+    order_no: String,
+    deal_code: Option<String>,
+    deal_desc: Option<String>,
+}
+
 impl Settled {
     /// Row `ordinal` (0 for the first valid row), policy `policy_no`, was judged a skip; `id`
     /// is its journal row.
     pub(super) fn add(&mut self, ordinal: u64, id: i64, policy_no: &str, skip: &Skip<'_>) {
-        // Past four billion rows the rest simply go the engine's way.
-        let Ok(row) = u32::try_from(ordinal) else {
-            return;
-        };
-        self.rows.push(row);
-        self.ids.push(id);
-        if self.spill_failed {
+        if self.failed {
             return;
         }
-        let spill = match self.spill.take() {
-            Some(spill) => Some(spill),
-            None if self.rows.len() == 1 => Spill::new(),
-            None => None,
-        };
-        self.spill = spill.and_then(|mut spill| spill.write(policy_no, skip).then_some(spill));
-        self.spill_failed = self.spill.is_none();
+        if self.spill.is_none() {
+            self.spill = Spill::new();
+        }
+        let written = self
+            .spill
+            .as_mut()
+            .is_some_and(|spill| spill.write(ordinal, id, policy_no, skip));
+        if !written {
+            // Part of the list is no list: every row goes the engine's way.
+            self.spill = None;
+            self.failed = true;
+        }
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.spill.is_none()
     }
 
     /// The first pass's look at the journal began and ended at these `data_version`s.
@@ -96,24 +104,27 @@ impl Spill {
     }
 
     /// false when the record could not be written.
-    fn write(&mut self, policy_no: &str, skip: &Skip<'_>) -> bool {
+    fn write(&mut self, ordinal: u64, id: i64, policy_no: &str, skip: &Skip<'_>) -> bool {
         let Some(w) = self.writer.as_mut() else {
             return false;
         };
-        let mut put = |text: Option<&str>| -> std::io::Result<()> {
-            match text {
-                None => w.write_all(&ABSENT.to_le_bytes()),
-                Some(t) => {
-                    let len = u32::try_from(t.len()).unwrap_or(ABSENT - 1);
-                    w.write_all(&len.to_le_bytes())?;
-                    w.write_all(&t.as_bytes()[..len as usize])
-                }
+        let put = |w: &mut BufWriter<std::fs::File>, text: Option<&str>| match text {
+            None => w.write_all(&ABSENT.to_le_bytes()),
+            Some(t) => {
+                let len = u32::try_from(t.len()).unwrap_or(ABSENT - 1);
+                w.write_all(&len.to_le_bytes())?;
+                w.write_all(&t.as_bytes()[..len as usize])
             }
         };
-        put(Some(policy_no)).is_ok()
-            && put(Some(skip.order_no)).is_ok()
-            && put(skip.deal_code).is_ok()
-            && put(skip.deal_desc).is_ok()
+        let written = (|| {
+            w.write_all(&ordinal.to_le_bytes())?;
+            w.write_all(&id.to_le_bytes())?;
+            put(w, Some(policy_no))?;
+            put(w, Some(skip.order_no))?;
+            put(w, skip.deal_code)?;
+            put(w, skip.deal_desc)
+        })();
+        written.is_ok()
     }
 
     /// Turns from writing to reading, at the first record; false if that failed.
@@ -131,9 +142,14 @@ impl Spill {
         true
     }
 
-    /// The next record: policy number, orderNo, dealCode, dealDesc.
-    fn next(&mut self) -> Option<[Option<String>; 4]> {
+    /// The next record; `None` at the end, or when it cannot be read.
+    fn next(&mut self) -> Option<Record> {
         let r = self.reader.as_mut()?;
+        let mut number = [0u8; 8];
+        r.read_exact(&mut number).ok()?;
+        let ordinal = u64::from_le_bytes(number);
+        r.read_exact(&mut number).ok()?;
+        let id = i64::from_le_bytes(number);
         let mut take = || -> Option<Option<String>> {
             let mut len = [0u8; 4];
             r.read_exact(&mut len).ok()?;
@@ -145,7 +161,14 @@ impl Spill {
             r.read_exact(&mut bytes).ok()?;
             String::from_utf8(bytes).ok().map(Some)
         };
-        Some([take()?, take()?, take()?, take()?])
+        Some(Record {
+            ordinal,
+            id,
+            policy_no: take()??,
+            order_no: take()??,
+            deal_code: take()?,
+            deal_desc: take()?,
+        })
     }
 }
 
@@ -174,8 +197,8 @@ pub(super) struct Settler {
     reader: JournalReader,
     judge: Judge,
     settled: Settled,
-    /// The next entry of `settled` to meet, and the ordinal of the next row.
-    next: usize,
+    /// The next settled row's record, and the ordinal of the next row.
+    pending: Option<Record>,
     ordinal: u64,
     /// Lookups served by the open read transaction, if one is open.
     reading: Option<u32>,
@@ -187,16 +210,19 @@ pub(super) struct Settler {
 
 impl Settler {
     pub(super) fn new(reader: JournalReader, judge: Judge, mut settled: Settled) -> Settler {
-        let spilled = settled.spill.as_mut().is_some_and(Spill::rewind);
-        let unchanged = spilled
-            && !judge.force
+        let pending =
+            settled
+                .spill
+                .as_mut()
+                .and_then(|spill| if spill.rewind() { spill.next() } else { None });
+        let unchanged = !judge.force
             && settled.version.is_some()
             && reader.data_version().ok() == settled.version;
         Settler {
             reader,
             judge,
             settled,
-            next: 0,
+            pending,
             ordinal: 0,
             reading: None,
             unchanged,
@@ -205,11 +231,10 @@ impl Settler {
     }
 
     /// The skipped result the first pass wrote down for this row, while the journal is as it
-    /// read it and the record is this row's.
-    fn as_first_judged(&mut self, notice: &Notice) -> Option<NoticeResult> {
-        let record = self.settled.spill.as_mut().and_then(Spill::next);
+    /// read it and the record is this row's; else the record back.
+    fn as_first_judged(&mut self, notice: &Notice, record: Record) -> Result<NoticeResult, Record> {
         if !self.unchanged {
-            return None;
+            return Err(record);
         }
         self.since_checked += 1;
         if self.since_checked >= ROWS_PER_SNAPSHOT {
@@ -218,34 +243,35 @@ impl Settler {
             self.pause();
             self.unchanged = self.reader.data_version().ok() == self.settled.version;
             if !self.unchanged {
-                return None;
+                return Err(record);
             }
         }
-        let Some([Some(policy_no), Some(order_no), deal_code, deal_desc]) = record else {
-            // A record that cannot be read: this row and the rest are looked up again.
-            self.unchanged = false;
-            return None;
-        };
-        if policy_no != notice.policy_no {
-            return None;
+        if record.policy_no != notice.policy_no {
+            return Err(record);
         }
         let mut result = NoticeResult::new(notice, Outcome::Skipped);
-        engine::skipped(notice, &mut result, order_no, deal_code, deal_desc);
-        Some(result)
+        engine::skipped(
+            notice,
+            &mut result,
+            record.order_no,
+            record.deal_code,
+            record.deal_desc,
+        );
+        Ok(result)
     }
 
     /// The next valid row: its skipped result when it was settled and still is a skip.
     pub(super) fn settle(&mut self, notice: &Notice) -> Result<Option<NoticeResult>, JournalError> {
         let ordinal = self.ordinal;
         self.ordinal += 1;
-        if self.settled.rows.get(self.next).map(|&r| u64::from(r)) != Some(ordinal) {
+        let Some(record) = self.pending.take_if(|r| r.ordinal == ordinal) else {
             return Ok(None);
-        }
-        let id = self.settled.ids[self.next];
-        self.next += 1;
-        if let Some(result) = self.as_first_judged(notice) {
-            return Ok(Some(result));
-        }
+        };
+        self.pending = self.settled.spill.as_mut().and_then(Spill::next);
+        let id = match self.as_first_judged(notice, record) {
+            Ok(result) => return Ok(Some(result)),
+            Err(record) => record.id,
+        };
         match self.reading {
             Some(n) if n < ROWS_PER_SNAPSHOT => self.reading = Some(n + 1),
             Some(_) => {
