@@ -5,7 +5,7 @@
 //! consumer (so stdout, the report and the tally are written by one hand, in arrival order).
 
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
-use crate::journal::{self, rule, Claim, FirstAttempt, Journal, JournalReader, NoticeKey};
+use crate::journal::{rule, Claim, FirstAttempt, Journal, NoticeKey};
 use crate::notice::{Notice, NoticeResult, Outcome};
 use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
@@ -542,18 +542,6 @@ impl AttemptLog for JournalLog<'_> {
         // The attempt stays open (no outcome): that is what "in doubt" is in the journal.
         Ok(self.journal.release(self.notice_id).await?)
     }
-}
-
-/// Looks up a notice's journal record, for the first pass's [`journal::rule::decide`].
-pub fn lookup(
-    reader: Option<&JournalReader>,
-    plan: &RunPlan,
-    policy_no: &str,
-) -> Result<Option<journal::Recorded>, journal::JournalError> {
-    let Some(reader) = reader else {
-        return Ok(None);
-    };
-    reader.lookup_by(&plan.endpoint, &plan.policy_source, policy_no, !plan.force)
 }
 
 /// A fresh order number with this prefix, from the clock and a random suffix.

@@ -192,25 +192,85 @@ fn recorded_columns(version: i64, open: &str) -> String {
 /// A notice's record from a row of [`recorded_columns`], given whether its last attempt is
 /// open.
 fn recorded(r: &Row<'_>, last_open: bool) -> rusqlite::Result<Recorded> {
-    let stored: Option<String> = r.get(1)?;
+    Ok(view(r, last_open)?.to_owned())
+}
+
+/// [`Recorded`], borrowed from the row it was read from: the first pass judges a million rows
+/// without copying each text out of SQLite.
+pub struct RecordView<'r> {
+    pub id: i64,
+    pub order_no: &'r str,
+    pub state: State,
+    pub attempts: u32,
+    pub deal_code: Option<&'r str>,
+    pub deal_desc: Option<&'r str>,
+    pub accepted_order_no: Option<&'r str>,
+    pub accepted_at: Option<i64>,
+    pub accepted_deal_code: Option<&'r str>,
+    pub accepted_deal_desc: Option<&'r str>,
+    pub content: Option<&'r str>,
+    pub content_fp: Option<&'r str>,
+}
+
+impl RecordView<'_> {
+    /// What the notice rule needs of this record.
+    pub fn known(&self) -> super::rule::Known<'_> {
+        super::rule::Known {
+            order_no: self.order_no,
+            attempts: self.attempts,
+            accepted_order_no: self.accepted_order_no,
+            state: self.state,
+            accepted_at: self.accepted_at,
+            content: self.content,
+            content_fp: self.content_fp,
+        }
+    }
+
+    fn to_owned(&self) -> Recorded {
+        let own = |t: Option<&str>| t.map(str::to_owned);
+        Recorded {
+            id: self.id,
+            order_no: self.order_no.to_owned(),
+            state: self.state,
+            attempts: self.attempts,
+            deal_code: own(self.deal_code),
+            deal_desc: own(self.deal_desc),
+            accepted_order_no: own(self.accepted_order_no),
+            accepted_at: self.accepted_at,
+            accepted_deal_code: own(self.accepted_deal_code),
+            accepted_deal_desc: own(self.accepted_deal_desc),
+            content: own(self.content),
+            content_fp: own(self.content_fp),
+        }
+    }
+}
+
+/// The record in a row of [`recorded_columns`], borrowed.
+fn view<'r>(r: &'r Row<'_>, last_open: bool) -> rusqlite::Result<RecordView<'r>> {
+    let text = |i: usize| -> rusqlite::Result<Option<&'r str>> {
+        r.get_ref(i)?.as_str_or_null().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+    };
     let attempts: i64 = r.get(2)?;
-    Ok(Recorded {
+    let accepted: bool = r.get(6)?;
+    Ok(RecordView {
         id: r.get(12)?,
-        order_no: r.get(0)?,
-        state: derive_state(stored.as_deref(), attempts, last_open),
+        order_no: text(0)?.unwrap_or_default(),
+        state: derive_state(text(1)?, attempts, last_open),
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        deal_code: r.get(4)?,
-        deal_desc: r.get(5)?,
-        accepted_order_no: if r.get(6)? {
-            Some(r.get::<_, Option<String>>(8)?.unwrap_or_default())
+        deal_code: text(4)?,
+        deal_desc: text(5)?,
+        accepted_order_no: if accepted {
+            Some(text(8)?.unwrap_or_default())
         } else {
             None
         },
         accepted_at: r.get(9)?,
-        accepted_deal_code: r.get(13)?,
-        accepted_deal_desc: r.get(14)?,
-        content: r.get(10)?,
-        content_fp: r.get(11)?,
+        accepted_deal_code: text(13)?,
+        accepted_deal_desc: text(14)?,
+        content: text(10)?,
+        content_fp: text(11)?,
     })
 }
 
@@ -311,25 +371,27 @@ impl JournalReader {
 
     #[cfg(test)]
     pub fn lookup(&self, key: &super::NoticeKey) -> Result<Option<Recorded>, JournalError> {
-        self.lookup_by(&key.endpoint, &key.policy_source, &key.policy_no, false)
+        let key = (
+            key.endpoint.as_str(),
+            key.policy_source.as_str(),
+            key.policy_no.as_str(),
+        );
+        self.look_at(key, false, |found| found.map(|view| view.to_owned()))
     }
 
-    /// [`JournalReader::lookup`] from borrowed parts: the first pass asks once per row.
-    /// `for_unforced_rule`: the record is for the rule without force, which does not read
-    /// the state of a notice accepted earlier (`rule::tests::an_acceptance_decides_whatever_
-    /// the_state_unless_forced`); such a notice's last attempt is then not read, and its
-    /// state is never in doubt. Every other record's state is exact.
-    pub fn lookup_by(
+    /// A notice's record by its key, lent to `judge` rather than copied: the first pass asks
+    /// once per row. `for_unforced_rule`: the record is for the rule without force, which
+    /// does not read the state of a notice accepted earlier (`rule::tests::an_acceptance_
+    /// decides_whatever_the_state_unless_forced`); such a notice's last attempt is then not
+    /// read, and its state is never in doubt. Every other record's state is exact.
+    pub fn look_at<T>(
         &self,
-        endpoint: &str,
-        policy_source: &str,
-        policy_no: &str,
+        (endpoint, policy_source, policy_no): (&str, &str, &str),
         for_unforced_rule: bool,
-    ) -> Result<Option<Recorded>, JournalError> {
-        let sql = self.lookup_sql.as_str();
-        let mut found = None;
+        judge: impl FnOnce(Option<RecordView<'_>>) -> T,
+    ) -> Result<T, JournalError> {
         self.conn
-            .prepare_cached(sql)
+            .prepare_cached(&self.lookup_sql)
             .and_then(|mut s| {
                 let mut rows = s.query(params![endpoint, policy_source, policy_no])?;
                 while let Some(r) = rows.next()? {
@@ -346,16 +408,14 @@ impl JournalReader {
                         Some(attempt) => self.is_open(attempt)?,
                         None => false,
                     };
-                    found = Some(recorded(r, last_open)?);
-                    break;
+                    return Ok(judge(Some(view(r, last_open)?)));
                 }
-                Ok(())
+                Ok(judge(None))
             })
-            .map_err(|e| self.err(e))?;
-        Ok(found)
+            .map_err(|e| self.err(e))
     }
 
-    /// One notice by its row id (from an earlier [`JournalReader::lookup_by`]), with its key:
+    /// One notice by its row id (from an earlier [`JournalReader::look_at`]), with its key:
     /// a look by row id skips the search by endpoint, channel and policy number. It also skips
     /// the last attempt's row, so its `state` never says in doubt: it is for judging a notice
     /// accepted earlier, whose decision without force does not depend on the state (as

@@ -21,7 +21,9 @@ mod writer;
 mod tests;
 
 pub use health::health;
-pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, Recorded};
+#[cfg(test)]
+pub use history::Recorded;
+pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, RecordView};
 pub use schema::skip_memory_statistics;
 
 use crate::notice::Outcome;

@@ -4,19 +4,26 @@
 use super::in_order;
 use super::settled::{Settled, Skip};
 use crate::cli::FieldArgs;
-use crate::engine::{self, RunPlan};
+use crate::engine::RunPlan;
 use crate::error::Refusal;
 use crate::input::{self, Item, Problem, Severity, Source};
 use crate::journal::rule::{self, Decision};
-use crate::journal::{JournalReader, Recorded};
+use crate::journal::{JournalReader, RecordView};
 use crate::notice::Notice;
 use crate::output::Console;
 use crate::refuse;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
 
-/// The rule's decision on a row, with the journal's record it was made on.
-pub(super) type Judgement = (Decision, Option<Recorded>);
+/// The rule's decision on a row, and for a skip what the journal holds of the acceptance.
+pub(super) type Judgement = (Decision, Option<Accepted>);
+
+/// A skipped row's acceptance: the journal row and its answer.
+pub(super) struct Accepted {
+    pub id: i64,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+}
 
 /// The notice rule for one row, with the journal's record of it.
 pub(super) fn decide(
@@ -24,16 +31,39 @@ pub(super) fn decide(
     plan: &RunPlan,
     notice: &Notice,
 ) -> Result<Judgement, Refusal> {
-    let recorded = engine::lookup(reader, plan, &notice.policy_no).map_err(Refusal::JournalRead)?;
     let content = rule::Content::of(&notice.policy_no, &notice.details);
-    let decision = rule::decide(
-        recorded.as_ref().map(|r| r.known()),
-        notice.order_no.as_deref(),
-        plan.order_no_prefix_when_generating.is_some(),
-        plan.force,
-        Some(&content),
-    );
-    Ok((decision, recorded))
+    let judge = |found: Option<RecordView<'_>>| {
+        let decision = rule::decide(
+            found.as_ref().map(RecordView::known),
+            notice.order_no.as_deref(),
+            plan.order_no_prefix_when_generating.is_some(),
+            plan.force,
+            Some(&content),
+        );
+        let accepted = match (&decision, found) {
+            (Decision::Skip { .. }, Some(r)) => Some(Accepted {
+                id: r.id,
+                deal_code: r.accepted_deal_code.map(str::to_owned),
+                deal_desc: r.accepted_deal_desc.map(str::to_owned),
+            }),
+            _ => None,
+        };
+        (decision, accepted)
+    };
+    match reader {
+        None => Ok(judge(None)),
+        Some(reader) => {
+            let key = (
+                plan.endpoint.as_str(),
+                plan.policy_source.as_str(),
+                notice.policy_no.as_str(),
+            );
+            // Without force, an acceptance decides alone: its last attempt need not be read.
+            reader
+                .look_at(key, !plan.force, judge)
+                .map_err(Refusal::JournalRead)
+        }
+    }
 }
 
 /// `send`'s notices from its flags; any input problem refuses the run.
@@ -110,8 +140,8 @@ pub(super) fn judge_file(
                         {
                             let skip = Skip {
                                 order_no: accepted_order_no,
-                                deal_code: r.accepted_deal_code.as_deref(),
-                                deal_desc: r.accepted_deal_desc.as_deref(),
+                                deal_code: r.deal_code.as_deref(),
+                                deal_desc: r.deal_desc.as_deref(),
                             };
                             settled.add(rows, r.id, &notice.policy_no, &skip);
                         }
