@@ -693,3 +693,39 @@ fn validate_and_dry_run_onto_a_full_stdout_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("could not write the envelopes"));
 }
+
+/// `batch … > log 2>&1`: result lines wait in a buffer while the run streams, and so do the
+/// warnings; in one file each warning must still come after its own result line.
+#[test]
+fn in_one_file_for_stdout_and_stderr_each_warning_follows_its_result() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(30));
+    // Answers that echo nothing: every notice draws warnings about its answer.
+    let answer = r#"{"head":{"policySource":"HN_HT_QNW","respTime":1671435862121,"interfaceType":"recissionNotice","orderNo":"X","uuid":"X"},"secondRefundResp":{"dealCode":"1","dealDesc":"ok","policyNo":"X"}}"#;
+    let server = Server::always(Reply::Raw(200, "application/json", answer.into()));
+    let log_path = env.path("log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut cmd = env.std_cmd();
+    cmd.args(["--base-url", &server.url, "--policy-source", "HN_HT_QNW"])
+        .args(["batch", "--generate-order-no", "--concurrency", "4"])
+        .arg(&file)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let status = cmd.status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let mut current: Option<&str> = None;
+    let (mut results, mut warnings) = (0, 0);
+    for line in log.lines() {
+        if let Some(rest) = line.strip_prefix("accepted") {
+            current = rest.split_whitespace().next();
+            results += 1;
+        } else if let Some(rest) = line.strip_prefix("warning: ") {
+            let policy = rest.split(':').next();
+            assert_eq!(policy, current, "a warning away from its result:\n{log}");
+            warnings += 1;
+        }
+    }
+    assert_eq!(results, 30, "{log}");
+    assert!(warnings >= 30, "{log}");
+}

@@ -25,13 +25,50 @@ fn stdout_buffer() -> &'static Mutex<io::BufWriter<io::Stdout>> {
     STDOUT.get_or_init(|| Mutex::new(io::BufWriter::with_capacity(32 * 1024, io::stdout())))
 }
 
-/// Writes whatever result lines wait in the stdout buffer, for an exit that skips the
+/// Warnings held while a run's results stream to a stderr that is not a terminal, written
+/// with the held stdout lines (see [`Console::hold_stdout`]).
+fn stderr_buffer() -> &'static Mutex<Vec<u8>> {
+    static STDERR: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    STDERR.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// Writes whatever lines wait in the stdout and stderr buffers, for an exit that skips the
 /// run's own ending (a second Ctrl-C). A failure has nowhere left to be said.
 pub fn flush_held_stdout() {
     let _ = stdout_buffer()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .flush();
+    write_held_stderr();
+}
+
+/// The held warnings, written; a stderr that cannot take them is ignored, as everywhere.
+fn write_held_stderr() {
+    let mut held = stderr_buffer().lock().unwrap_or_else(|e| e.into_inner());
+    if !held.is_empty() {
+        let _ = io::stderr().lock().write_all(&held);
+        held.clear();
+    }
+}
+
+/// Whether stdout and stderr are one file (`> log 2>&1`, `2>&1 | tee`): held warnings then
+/// go into the stdout buffer, so that each stays after its result line.
+fn one_file_for_both() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let identity = |fd: std::os::fd::BorrowedFd<'_>| {
+            let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+            file.metadata().ok().map(|m| (m.dev(), m.ino()))
+        };
+        let out = identity(io::stdout().as_fd());
+        out.is_some() && out == identity(io::stderr().as_fd())
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 /// Whether to colour a stream: `--color`, then NO_COLOR and TERM=dumb, then "is it a terminal".
@@ -80,6 +117,10 @@ pub struct Console {
     /// Whether lines may wait in the stdout buffer until [`Console::flush_stdout`]: set while
     /// a run's results stream to a stdout that is not a terminal.
     holding: AtomicBool,
+    /// Likewise for warnings on a stderr that is not a terminal.
+    holding_err: AtomicBool,
+    /// stdout and stderr are one file.
+    one_file: bool,
     /// The first error writing stdout; nothing more is written there after it.
     stdout_error: OnceLock<(io::ErrorKind, String)>,
     /// Column widths of the result lines so far: they only grow, so columns stay put.
@@ -135,6 +176,8 @@ impl Console {
             stderr_is_terminal,
             progress: Mutex::new(None),
             holding: AtomicBool::new(false),
+            holding_err: AtomicBool::new(false),
+            one_file: !stdout_is_terminal && !stderr_is_terminal && one_file_for_both(),
             stdout_error: OnceLock::new(),
             widths: Mutex::new(Widths::START),
         }
@@ -182,12 +225,15 @@ impl Console {
     pub fn hold_stdout(&self, hold: bool) {
         self.holding
             .store(hold && !self.stdout_is_terminal, Ordering::Relaxed);
+        // On a terminal stderr also carries the progress bar: nothing waits there.
+        self.holding_err
+            .store(hold && !self.stderr_is_terminal, Ordering::Relaxed);
         if !hold {
             self.flush_stdout();
         }
     }
 
-    /// Writes the lines waiting in the stdout buffer.
+    /// Writes the lines waiting in the stdout buffer, then the warnings held for stderr.
     pub fn flush_stdout(&self) {
         if let Err(e) = stdout_buffer()
             .lock()
@@ -196,6 +242,7 @@ impl Console {
         {
             let _ = self.stdout_error.set((e.kind(), e.to_string()));
         }
+        write_held_stderr();
     }
 
     /// Runs `write` with the progress bar, if any, lifted off the screen.
@@ -234,9 +281,35 @@ impl Console {
         let mut line = String::with_capacity(text.len() + 1);
         line.push_str(text);
         line.push('\n');
+        // Anything held goes first, so that lines keep their order in a file that has both.
+        if self.holding.load(Ordering::Relaxed) || self.holding_err.load(Ordering::Relaxed) {
+            self.flush_stdout();
+        }
         self.above_the_bar(|| {
             let _ = io::stderr().lock().write_all(line.as_bytes());
         });
+    }
+
+    /// A warning line: held with the results while they are (see [`Console::hold_stdout`]),
+    /// in the stdout buffer itself when both streams are one file.
+    fn warn_raw(&self, text: &str) {
+        if !self.holding_err.load(Ordering::Relaxed) {
+            return self.err_raw(text);
+        }
+        if self.one_file {
+            let mut out = stdout_buffer().lock().unwrap_or_else(|e| e.into_inner());
+            let _ = out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.write_all(b"\n"));
+            return;
+        }
+        let mut held = stderr_buffer().lock().unwrap_or_else(|e| e.into_inner());
+        held.extend_from_slice(text.as_bytes());
+        held.push(b'\n');
+        if held.len() >= 32 * 1024 {
+            drop(held);
+            write_held_stderr();
+        }
     }
 
     /// Informational line on stderr; silenced by `-q`.
@@ -253,7 +326,7 @@ impl Console {
             } else {
                 "warning:".into()
             };
-            self.err_raw(&format!("{label} {}", escape_controls(message)));
+            self.warn_raw(&format!("{label} {}", escape_controls(message)));
         }
     }
 

@@ -175,6 +175,7 @@ SANDBOX_URL=$SANDBOX
 CLI_SANDBOX=$(batch_rate "$WORK/overhead-sandbox.csv" "$SANDBOX_URL" 16)
 WRK_SANDBOX=$(wrk_rate "$SANDBOX_URL" "$PATH_5_30")
 CLI_NGINX=$(batch_rate "$WORK/overhead-nginx.csv" "$NGINX_URL" 16)
+CLI_NGINX_NOJ=$(batch_rate "$WORK/overhead-nginx.csv" "$NGINX_URL" 16 --no-journal)
 WRK_NGINX=$(wrk_rate "$NGINX_URL" "$PATH_5_30")
 
 # 3. What users do today, against the same sandbox: each side sends the same number of fresh
@@ -294,6 +295,7 @@ printf '\n%-58s %14s %14s %8s\n' "row" "avatar-cli" "reference" "ratio"
 printf '%-58s %14s %14s %8s\n' "$(printf -- '-%.0s' {1..58})" "----------" "----------" "-----"
 printf '%-58s %12s/s %12s/s %8s\n' "client overhead, sandbox, $N_OVERHEAD notices, c=16 (wrk c=16)" "$(fmt "$CLI_SANDBOX")" "$(fmt "$WRK_SANDBOX")" "$(ratio "$CLI_SANDBOX" "$WRK_SANDBOX")"
 printf '%-58s %12s/s %12s/s %8s\n' "client overhead, nginx return 200, c=16 (wrk c=16)" "$(fmt "$CLI_NGINX")" "$(fmt "$WRK_NGINX")" "$(ratio "$CLI_NGINX" "$WRK_NGINX")"
+printf '%-58s %12s/s %12s/s %8s\n' "  the same, --no-journal" "$(fmt "$CLI_NGINX_NOJ")" "$(fmt "$WRK_NGINX")" "$(ratio "$CLI_NGINX_NOJ" "$WRK_NGINX")"
 printf '%-58s %12s/s %12s/s %8s\n' "latency-bound, sandbox $LATENCY_MS ms, $N_LATENCY notices, c=$LATENCY_CONC (ideal)" "$(fmt "$CLI_LATENCY")" "$(fmt "$IDEAL")" "$(ratio "$CLI_LATENCY" "$IDEAL")"
 printf '%-58s %12s/s %12s/s %8s\n' "  the same, against wrk c=$LATENCY_CONC on that sandbox" "$(fmt "$CLI_LATENCY")" "$(fmt "$WRK_LATENCY")" "$(ratio "$CLI_LATENCY" "$WRK_LATENCY")"
 printf '%-58s %12s/s %12s/s %8s\n' "today: $N_TODAY rows, bash while-read curl loop" "$(fmt "$CLI_TODAY")" "$(fmt "$LOOP_RATE")" "$(ratio "$CLI_TODAY" "$LOOP_RATE")"
