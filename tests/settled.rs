@@ -166,3 +166,38 @@ fn a_long_file_is_judged_in_its_own_order_across_lookup_threads() {
     }
     assert_eq!(server.hits(), ROWS);
 }
+
+/// Where the settled rows cannot be written down (no temporary directory), every row goes the
+/// engine's way: the accepted ones are still skipped by the claim, and nothing is sent twice.
+#[test]
+fn without_a_temporary_directory_a_rerun_still_skips_and_sends_nothing() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(2);
+    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
+    let file = file.to_str().unwrap();
+    env.cmd().args(args(&server, file)).assert().code(0);
+    let out = env
+        .cmd()
+        .env("TMPDIR", env.path("no-such-directory"))
+        .args(args(&server, file))
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let results = json_lines(&out.stdout);
+    let seen: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap(),
+                r["orderNo"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 2, "{}", text(&out.stderr));
+    assert!(
+        seen.contains(&("skipped", "O1")) && seen.contains(&("skipped", "O2")),
+        "{seen:?}"
+    );
+    assert_eq!(server.hits(), 2);
+}
