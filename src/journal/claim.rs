@@ -58,6 +58,12 @@ pub(crate) struct Stmts<'c> {
     release: Statement<'c>,
     withdraw_notice: Statement<'c>,
     withdraw_attempt: Statement<'c>,
+    insert_sent: Statement<'c>,
+    first_attempt_insert: Statement<'c>,
+    last_attempt_id: Statement<'c>,
+    /// The id the next attempt row gets, once known in this transaction: a new notice and
+    /// its first attempt then go in as two plain inserts, each row written once.
+    next_attempt_id: Option<i64>,
 }
 
 impl<'c> Stmts<'c> {
@@ -137,7 +143,37 @@ impl<'c> Stmts<'c> {
                          AND n.last_attempt_id = ?1)",
             )?,
             withdraw_notice: conn.prepare("DELETE FROM notices WHERE id = ?1")?,
+            insert_sent: conn.prepare(
+                "INSERT INTO notices (endpoint, policy_source, policy_no, order_no, created_at,
+                     touched_at, os_user, host, claim_host, claim_pid, claim_start, claim_run,
+                     claimed_at, attempts, last_attempt_id, first_sent_at, last_sent_at,
+                     content, content_fp)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5, 1, ?12, ?5, ?5,
+                     ?13, ?14)
+                 RETURNING id",
+            )?,
+            first_attempt_insert: conn.prepare(
+                "INSERT INTO attempts (id, notice_id, number, order_no, uuid, req_time,
+                     started_at, os_user, host, request)
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            last_attempt_id: conn.prepare("SELECT coalesce(max(id), 0) FROM attempts")?,
+            next_attempt_id: None,
         })
+    }
+
+    /// A new transaction: what was learnt in the last one may no longer hold.
+    pub fn begin(&mut self) {
+        self.next_attempt_id = None;
+    }
+
+    fn take_attempt_id(&mut self) -> rusqlite::Result<i64> {
+        let id = match self.next_attempt_id {
+            Some(id) => id,
+            None => self.last_attempt_id.query_row([], |r| r.get::<_, i64>(0))? + 1,
+        };
+        self.next_attempt_id = Some(id + 1);
+        Ok(id)
     }
 }
 
@@ -264,28 +300,64 @@ fn claim_new(
         return Ok((Claim::NeedsOrderNo, None));
     };
     let o = &ctx.owner;
-    let id = st.insert.query_row(
-        params![
-            key.endpoint,
-            key.policy_source,
-            key.policy_no,
-            order_no,
-            now_ms(),
-            ctx.user,
-            ctx.host,
-            o.host,
-            o.pid,
-            o.start,
-            o.run
-        ],
-        |r| r.get(0),
-    )?;
-    let first_attempt = match asked.first.filter(|f| f.order_no == order_no) {
-        Some(f) => {
-            let envelope = (f.uuid.as_str(), f.req_time.as_str(), f.body.as_slice());
-            Some(record_attempt(st, ctx, id, envelope, asked.content)?)
+    let now = now_ms();
+    let first = asked.first.filter(|f| f.order_no == order_no);
+    let (id, first_attempt) = match first {
+        None => {
+            let id: i64 = st.insert.query_row(
+                params![
+                    key.endpoint,
+                    key.policy_source,
+                    key.policy_no,
+                    order_no,
+                    now,
+                    ctx.user,
+                    ctx.host,
+                    o.host,
+                    o.pid,
+                    o.start,
+                    o.run
+                ],
+                |r| r.get(0),
+            )?;
+            (id, None)
         }
-        None => None,
+        // The notice goes in already counting its first attempt, and the attempt after it.
+        Some(f) => {
+            let attempt_id = st.take_attempt_id()?;
+            let content = asked.content;
+            let id: i64 = st.insert_sent.query_row(
+                params![
+                    key.endpoint,
+                    key.policy_source,
+                    key.policy_no,
+                    order_no,
+                    now,
+                    ctx.user,
+                    ctx.host,
+                    o.host,
+                    o.pid,
+                    o.start,
+                    o.run,
+                    attempt_id,
+                    content.map(|c| &c.text),
+                    content.map(|c| &c.fingerprint)
+                ],
+                |r| r.get(0),
+            )?;
+            st.first_attempt_insert.execute(params![
+                attempt_id,
+                id,
+                order_no,
+                f.uuid,
+                f.req_time,
+                now,
+                ctx.user,
+                ctx.host,
+                stored_text(&f.body)
+            ])?;
+            (id, Some(attempt_id))
+        }
     };
     let claim = Claim::Claimed {
         notice_id: id,
@@ -403,6 +475,7 @@ fn record_attempt(
     content: Option<&Content>,
 ) -> rusqlite::Result<i64> {
     let now = now_ms();
+    st.next_attempt_id = None;
     let attempt_id: i64 = st.attempt_insert.query_row(
         params![
             notice_id,

@@ -1,7 +1,8 @@
-//! The writer thread: the only user of the write connection. It takes the first queued op,
-//! drains whatever else is waiting (up to [`GROUP_MAX`]), runs them all in one `BEGIN
-//! IMMEDIATE` transaction, commits once, then answers each — so one commit (the costly part)
-//! serves every worker that was waiting.
+//! The writer thread: the only user of the write connection. It opens a `BEGIN IMMEDIATE`
+//! transaction for the first queued op, runs it and every op that is waiting or arrives while
+//! the group is gathered ([`Gather`], up to [`GROUP_MAX`]), commits once, then answers each —
+//! so one commit (the costly part) serves every worker that asked meanwhile. The answers go
+//! back to the runtime's thread as one message per group ([`Answers`]).
 
 use super::claim::{self, Ctx, Finish, Stmts};
 use super::owner::{self, Owner};
@@ -14,6 +15,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Enough to absorb every worker of a large batch in one commit; small enough that the
@@ -83,17 +85,50 @@ impl Done {
         };
     }
 
-    fn fail(self, err: JournalError) {
-        let _ = match self {
-            Done::Claim(reply, _) => reply.send(Err(err)).map_err(drop),
-            Done::Id(reply, _) => reply.send(Err(err)).map_err(drop),
-            Done::Unit(reply, _) => reply.send(Err(err)).map_err(drop),
+    fn failed(self, err: JournalError) -> Done {
+        match self {
+            Done::Claim(reply, _) => Done::Claim(reply, Err(err)),
+            Done::Id(reply, _) => Done::Id(reply, Err(err)),
+            Done::Unit(reply, _) => Done::Unit(reply, Err(err)),
+        }
+    }
+}
+
+/// Where a group's answers are given: by a task on the runtime that opened the journal, or,
+/// without one (or once it is gone), here on the writer's thread.
+struct Answers(Option<tokio::sync::mpsc::UnboundedSender<Vec<Done>>>);
+
+impl Answers {
+    fn start() -> Answers {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Answers(None);
         };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Done>>();
+        runtime.spawn(async move {
+            while let Some(group) = rx.recv().await {
+                group.into_iter().for_each(Done::deliver);
+            }
+        });
+        Answers(Some(tx))
+    }
+
+    fn give(&self, group: Vec<Done>) {
+        let group = match &self.0 {
+            Some(tx) => match tx.send(group) {
+                Ok(()) => return,
+                Err(unsent) => unsent.0,
+            },
+            None => group,
+        };
+        group.into_iter().for_each(Done::deliver);
     }
 }
 
 struct Writer<'c> {
     conn: &'c Connection,
+    /// Answers go to the runtime's thread in one message per group, and are given there: one
+    /// wake-up of that thread per commit instead of one per op.
+    answers: Answers,
     st: Stmts<'c>,
     ctx: Ctx,
     path: PathBuf,
@@ -111,6 +146,7 @@ pub(crate) fn spawn(
     // that worked before `open` returns.
     let (ready_tx, ready_rx) = mpsc::channel();
     let thread_path = path.clone();
+    let answers = Answers::start();
     let handle = std::thread::Builder::new()
         .name("journal-writer".into())
         .spawn(move || {
@@ -129,6 +165,7 @@ pub(crate) fn spawn(
                     };
                     let writer = Writer {
                         conn: &conn,
+                        answers,
                         st,
                         ctx,
                         path: path.clone(),
@@ -161,27 +198,24 @@ pub(crate) fn spawn(
 
 impl Writer<'_> {
     fn run(mut self, rx: mpsc::Receiver<Op>) -> Result<(), JournalError> {
-        let mut group = Vec::with_capacity(GROUP_MAX);
         while let Ok(first) = rx.recv() {
-            group.push(first);
-            while group.len() < GROUP_MAX {
-                match rx.try_recv() {
-                    Ok(op) => group.push(op),
-                    Err(_) => break,
-                }
-            }
-            self.commit_group(&mut group);
+            self.commit_group(&mut Gather::new(first, &rx));
         }
         self.close()
     }
 
-    fn commit_group(&mut self, group: &mut Vec<Op>) {
-        let mut done = Vec::with_capacity(group.len());
+    /// Runs the group's ops in one transaction as they arrive, commits once, then answers them
+    /// all; a SQL failure rolls the group back and every op taken gets it.
+    fn commit_group(&mut self, ops: &mut Gather<'_>) {
+        let mut done = Vec::new();
         let mut claimed = Vec::new();
         let mut released = Vec::new();
-        let mut ops = group.drain(..);
+        self.st.begin();
         let failure = match self.conn.execute_batch("BEGIN IMMEDIATE") {
-            Err(e) => Some(e),
+            Err(e) => {
+                done.extend(ops.next().map(Op::into_done_unrun));
+                Some(e)
+            }
             Ok(()) => {
                 let mut failure = None;
                 for op in ops.by_ref() {
@@ -201,18 +235,19 @@ impl Writer<'_> {
                 for id in released {
                     self.held.remove(&id);
                 }
-                done.into_iter().for_each(Done::deliver);
+                self.answers.give(done);
             }
             Some(e) => {
                 let errno = system_errno(self.conn);
-                // Nothing of the group is on disk: every op gets the error, run or not.
+                // Nothing of the group is on disk: every op taken gets the error, run or not.
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
-                let all = done.into_iter().chain(ops.map(Op::into_done_unrun));
-                for d in all {
-                    d.fail(classify_errno(&self.path, clone_err(&e), errno));
-                }
+                let failed = done
+                    .into_iter()
+                    .map(|d| d.failed(classify_errno(&self.path, clone_err(&e), errno)))
+                    .collect();
+                self.answers.give(failed);
             }
         }
     }
@@ -359,6 +394,57 @@ impl Op {
             | Op::Release { reply, .. }
             | Op::Withdraw { reply, .. } => Done::Unit(reply, Err(JournalError::Closed)),
         }
+    }
+}
+
+/// The ops of one group, taken as they come: whatever is queued, and while more than one op
+/// has come, whatever else arrives within [`GATHER_GAP`] of the last (for at most
+/// [`GATHER_HOLD`] in all). Workers of a busy run send ops a few microseconds apart; waiting
+/// that long for them is what lets one commit serve many, and the ops already taken are run
+/// meanwhile rather than waited on. A lone op (a `send`) is committed at once.
+struct Gather<'r> {
+    first: Option<Op>,
+    rx: &'r mpsc::Receiver<Op>,
+    taken: usize,
+    until: Instant,
+}
+
+/// How long a group waits for one more op once the queue is empty.
+const GATHER_GAP: Duration = Duration::from_micros(50);
+/// How long a group stays open, at most.
+const GATHER_HOLD: Duration = Duration::from_micros(1_000);
+
+impl<'r> Gather<'r> {
+    fn new(first: Op, rx: &'r mpsc::Receiver<Op>) -> Gather<'r> {
+        Gather {
+            first: Some(first),
+            rx,
+            taken: 0,
+            until: Instant::now() + GATHER_HOLD,
+        }
+    }
+}
+
+impl Iterator for Gather<'_> {
+    type Item = Op;
+
+    fn next(&mut self) -> Option<Op> {
+        if self.taken >= GROUP_MAX {
+            return None;
+        }
+        let op = match self.first.take() {
+            Some(op) => op,
+            None => match self.rx.try_recv() {
+                Ok(op) => op,
+                Err(_) if self.taken < 2 => return None,
+                Err(_) => {
+                    let left = self.until.saturating_duration_since(Instant::now());
+                    self.rx.recv_timeout(left.min(GATHER_GAP)).ok()?
+                }
+            },
+        };
+        self.taken += 1;
+        Some(op)
     }
 }
 
