@@ -28,6 +28,15 @@ impl Stop {
         self.inner.stopped.load(Ordering::SeqCst)
     }
 
+    /// Returns once the stop is triggered.
+    pub async fn stopped(&self) {
+        let notified = self.inner.notify.notified();
+        if self.is_triggered() {
+            return;
+        }
+        notified.await;
+    }
+
     /// Sleeps for `duration`, or less if the stop is triggered; true when it was.
     pub async fn sleep(&self, duration: Duration) -> bool {
         let notified = self.inner.notify.notified();

@@ -128,12 +128,13 @@ fn two_processes_on_one_file_and_journal_send_each_policy_once() {
         own.extend(["-H", name]);
         spawn_batch(&env, &own)
     };
-    // A takes the first four rows and holds them; B, with eight workers, finds those four
-    // claimed and sends the next four: eight requests in flight, four from each process.
+    // A has four requests in flight and, its workers claiming ahead, more rows claimed. B's
+    // workers find those claimed and wait; the others fill B's eight slots with later rows:
+    // twelve requests in flight, four from A and eight from B, no policy in both.
     let a = run("X-Run: A", "4");
     server.wait_for_hits(4);
     let b = run("X-Run: B", "8");
-    server.wait_for_hits(8);
+    server.wait_for_hits(12);
     let in_flight: Vec<String> = server
         .seen()
         .iter()
@@ -146,9 +147,15 @@ fn two_processes_on_one_file_and_journal_send_each_policy_once() {
     );
     assert_eq!(
         in_flight.iter().filter(|r| *r == "B").count(),
-        4,
+        8,
         "{in_flight:?}"
     );
+    let policies: std::collections::HashSet<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.policy_no().to_string())
+        .collect();
+    assert_eq!(policies.len(), 12, "a policy in flight from both runs");
     held.open();
     let (a, b) = (a.finish(), b.finish());
     assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));

@@ -42,7 +42,7 @@ impl ReadyRun {
         }
         let judge = Judge::new(&plan);
         let engine = Arc::new(Engine::new(client, journal, plan));
-        let (rows_tx, rows_rx) = mpsc::channel(1024);
+        let (rows_tx, rows_rx) = mpsc::channel(ROW_BATCHES);
         // Batches: the engine's hold one result, the second pass's up to SKIPPED_BATCH. At most
         // RESULT_BATCHES of them wait for the output side, so a second pass that settles rows
         // faster than they are printed waits rather than fill memory.
@@ -51,6 +51,7 @@ impl ReadyRun {
             rows,
             Hands {
                 engine: rows_tx,
+                rows: Vec::new(),
                 results: results_tx.clone(),
                 stop: engine.stop(),
                 console: Arc::clone(&console),
@@ -182,7 +183,10 @@ struct Feeder(std::thread::JoinHandle<bool>);
 /// Where the feeder hands rows: to the engine, or (a row the first pass found accepted and
 /// the journal still does) straight to the results as skipped.
 struct Hands {
-    engine: mpsc::Sender<Notice>,
+    engine: mpsc::Sender<Vec<Notice>>,
+    /// Rows for the engine not yet handed over: they go in batches, so that the runtime
+    /// thread and this one do not wake each other once per row.
+    rows: Vec<Notice>,
     results: mpsc::Sender<Vec<Delivered>>,
     stop: Stop,
     console: Arc<Console>,
@@ -190,6 +194,11 @@ struct Hands {
     /// woken once per row.
     skipped: Vec<Delivered>,
 }
+
+/// Rows per batch handed to the engine, and batches waiting for it at most: the input is
+/// read whole before any is sent, so a batch never waits for a slow producer.
+const ROW_BATCH: usize = 64;
+const ROW_BATCHES: usize = 16;
 
 /// Skipped rows per batch.
 const SKIPPED_BATCH: usize = 64;
@@ -203,10 +212,11 @@ fn feed(rows: Rows, mut hands: Hands, reader: Option<(JournalReader, Judge)>) ->
     Feeder(std::thread::spawn(move || match rows {
         Rows::Listed(judged) => {
             for (notice, _) in judged {
-                if hands.engine.blocking_send(notice).is_err() {
+                if hands.for_engine(notice, &mut None).is_break() {
                     break;
                 }
             }
+            let _ = hands.hand_rows(&mut None);
             false
         }
         Rows::File(source, settled) => {
@@ -226,8 +236,10 @@ fn feed(rows: Rows, mut hands: Hands, reader: Option<(JournalReader, Judge)>) ->
                 }
                 Item::Problem(_) => ControlFlow::Continue(()),
             });
-            // Whatever the pass's end, the rows already judged skipped are reported.
+            // Whatever the pass's end, the rows already judged skipped are reported, and the
+            // rows gathered for the engine handed over.
             let _ = hands.hand_skipped(&mut settler);
+            let _ = hands.hand_rows(&mut settler);
             match read {
                 Ok(()) => changed,
                 Err(e) => {
@@ -267,9 +279,28 @@ impl Hands {
             }
         }
         self.hand_skipped(settler)?;
+        self.for_engine(notice, settler)
+    }
+
+    /// A row for the engine, handed over with the others gathered so far once there are
+    /// ROW_BATCH of them.
+    fn for_engine(&mut self, notice: Notice, settler: &mut Option<Settler>) -> ControlFlow<()> {
+        self.rows.push(notice);
+        if self.rows.len() < ROW_BATCH {
+            return ControlFlow::Continue(());
+        }
+        self.hand_rows(settler)
+    }
+
+    /// The rows gathered for the engine, handed over.
+    fn hand_rows(&mut self, settler: &mut Option<Settler>) -> ControlFlow<()> {
+        if self.rows.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let batch = std::mem::take(&mut self.rows);
         match settler.as_mut() {
-            Some(s) => handed(&self.engine, notice, s),
-            None => match self.engine.blocking_send(notice) {
+            Some(s) => handed(&self.engine, batch, s),
+            None => match self.engine.blocking_send(batch) {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(_) => ControlFlow::Break(()),
             },
