@@ -47,8 +47,10 @@ pub fn width(text: &str) -> usize {
 
 /// `text` padded with spaces to `cells` terminal cells (never cut).
 pub fn pad(text: &str, cells: usize) -> String {
-    let mut padded = String::from(text);
-    padded.extend(std::iter::repeat_n(' ', cells.saturating_sub(width(text))));
+    let spaces = cells.saturating_sub(width(text));
+    let mut padded = String::with_capacity(text.len() + spaces);
+    padded.push_str(text);
+    padded.extend(std::iter::repeat_n(' ', spaces));
     padded
 }
 

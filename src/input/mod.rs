@@ -30,7 +30,7 @@ pub use problem::{Problem, Severity};
 pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
 use crate::notice::Row;
-use checks::{describe_line, CrossChecks};
+use checks::{describe_line, CrossChecks, Seen};
 use fields::{ColumnNames, Draft, Field};
 use source::{Backing, Guess, NotText};
 use std::fmt;
@@ -253,6 +253,8 @@ pub struct Source {
     require_order_no: bool,
     columns: Vec<ColumnMapping>,
     delimiter: u8,
+    /// What the last complete pass met, so that the next sizes its checks' tables at once.
+    seen: std::sync::Mutex<Seen>,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -328,6 +330,7 @@ impl Source {
             require_order_no: options.require_order_no,
             columns: options.columns.clone(),
             delimiter: options.delimiter.unwrap_or(b','),
+            seen: std::sync::Mutex::new(Seen::default()),
         })
     }
 
@@ -354,11 +357,13 @@ impl Source {
     pub fn read(&self, mut sink: impl FnMut(Item) -> ControlFlow<()>) -> Result<(), InputError> {
         self.backing.check_unchanged(&self.name)?;
         let input = source::decoded(self.backing.reader(), self.encoding);
-        let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink);
+        let seen = *self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink, seen);
         let flow = match self.format {
             Format::Csv => csv::read(input, &mut emitter, &self.columns, self.delimiter),
             Format::Jsonl => jsonl::read(input, &mut emitter, &self.columns),
         };
+        let seen = emitter.cross.seen();
         let flow = flow.map_err(|source| InputError::Read {
             name: self.name.clone(),
             source,
@@ -366,6 +371,7 @@ impl Source {
         // An edit during the pass may have been read half-way; only a complete pass is sure.
         if flow.is_continue() {
             self.backing.check_unchanged(&self.name)?;
+            *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = seen;
         }
         Ok(())
     }
@@ -426,6 +432,7 @@ impl<'a> Emitter<'a> {
         file: &'a str,
         require_order_no: bool,
         sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
+        seen: Seen,
     ) -> Self {
         Emitter {
             file,
@@ -433,7 +440,7 @@ impl<'a> Emitter<'a> {
                 .then_some("add an orderNo column or pass --generate-order-no"),
             no_order_no_column: None,
             rows_without_order_no: 0,
-            cross: CrossChecks::new(),
+            cross: CrossChecks::for_values(seen),
             sink,
         }
     }

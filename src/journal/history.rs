@@ -246,6 +246,51 @@ impl RecordView<'_> {
 }
 
 /// The record in a row of [`recorded_columns`], borrowed.
+/// The lookup's statement, held for many keys ([`JournalReader::lookups`]).
+pub struct Lookups<'r> {
+    reader: &'r JournalReader,
+    statement: rusqlite::CachedStatement<'r>,
+}
+
+impl Lookups<'_> {
+    /// A notice's record by its key, lent to `judge` rather than copied: the first pass asks
+    /// once per row. `for_unforced_rule`: the record is for the rule without force, which
+    /// does not read the state of a notice accepted earlier (`rule::tests::an_acceptance_
+    /// decides_whatever_the_state_unless_forced`); such a notice's last attempt is then not
+    /// read, and its state is never in doubt. Every other record's state is exact.
+    pub fn look_at<T>(
+        &mut self,
+        (endpoint, policy_source, policy_no): (&str, &str, &str),
+        for_unforced_rule: bool,
+        judge: impl FnOnce(Option<RecordView<'_>>) -> T,
+    ) -> Result<T, JournalError> {
+        let reader = self.reader;
+        let judged = (|| {
+            let mut rows = self
+                .statement
+                .query(params![endpoint, policy_source, policy_no])?;
+            while let Some(r) = rows.next()? {
+                // From version 2 on the query matched the normalised endpoint exactly.
+                if reader.legacy_endpoints {
+                    let stored_endpoint: String = r.get(7)?;
+                    if migrate::endpoint_key(&stored_endpoint) != endpoint {
+                        continue;
+                    }
+                }
+                let accepted: bool = r.get(6)?;
+                let last_open = match r.get::<_, Option<i64>>(3)? {
+                    Some(_) if accepted && for_unforced_rule => false,
+                    Some(attempt) => reader.is_open(attempt)?,
+                    None => false,
+                };
+                return Ok(judge(Some(view(r, last_open)?)));
+            }
+            Ok(judge(None))
+        })();
+        judged.map_err(|e| reader.err(e))
+    }
+}
+
 fn view<'r>(r: &'r Row<'_>, last_open: bool) -> rusqlite::Result<RecordView<'r>> {
     let text = |i: usize| -> rusqlite::Result<Option<&'r str>> {
         r.get_ref(i)?.as_str_or_null().map_err(|e| {
@@ -376,46 +421,24 @@ impl JournalReader {
             key.policy_source.as_str(),
             key.policy_no.as_str(),
         );
-        self.look_at(key, false, |found| found.map(|view| view.to_owned()))
+        self.lookups()?
+            .look_at(key, false, |found| found.map(|view| view.to_owned()))
     }
 
-    /// A notice's record by its key, lent to `judge` rather than copied: the first pass asks
-    /// once per row. `for_unforced_rule`: the record is for the rule without force, which
-    /// does not read the state of a notice accepted earlier (`rule::tests::an_acceptance_
-    /// decides_whatever_the_state_unless_forced`); such a notice's last attempt is then not
-    /// read, and its state is never in doubt. Every other record's state is exact.
-    pub fn look_at<T>(
-        &self,
-        (endpoint, policy_source, policy_no): (&str, &str, &str),
-        for_unforced_rule: bool,
-        judge: impl FnOnce(Option<RecordView<'_>>) -> T,
-    ) -> Result<T, JournalError> {
-        self.conn
+    /// The lookup's statement, prepared once for many keys: taking it from the statement
+    /// cache for each would hash its text every time.
+    pub fn lookups(&self) -> Result<Lookups<'_>, JournalError> {
+        let statement = self
+            .conn
             .prepare_cached(&self.lookup_sql)
-            .and_then(|mut s| {
-                let mut rows = s.query(params![endpoint, policy_source, policy_no])?;
-                while let Some(r) = rows.next()? {
-                    // From version 2 on the query matched the normalised endpoint exactly.
-                    if self.legacy_endpoints {
-                        let stored_endpoint: String = r.get(7)?;
-                        if migrate::endpoint_key(&stored_endpoint) != endpoint {
-                            continue;
-                        }
-                    }
-                    let accepted: bool = r.get(6)?;
-                    let last_open = match r.get::<_, Option<i64>>(3)? {
-                        Some(_) if accepted && for_unforced_rule => false,
-                        Some(attempt) => self.is_open(attempt)?,
-                        None => false,
-                    };
-                    return Ok(judge(Some(view(r, last_open)?)));
-                }
-                Ok(judge(None))
-            })
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        Ok(Lookups {
+            reader: self,
+            statement,
+        })
     }
 
-    /// One notice by its row id (from an earlier [`JournalReader::look_at`]), with its key:
+    /// One notice by its row id (from an earlier [`Lookups::look_at`]), with its key:
     /// a look by row id skips the search by endpoint, channel and policy number. It also skips
     /// the last attempt's row, so its `state` never says in doubt: it is for judging a notice
     /// accepted earlier, whose decision without force does not depend on the state (as

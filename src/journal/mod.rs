@@ -23,7 +23,7 @@ mod tests;
 pub use health::health;
 #[cfg(test)]
 pub use history::Recorded;
-pub use history::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, RecordView};
+pub use history::{AttemptRow, HistoryFilter, JournalReader, Lookups, NoticeRow, RecordView};
 pub use schema::skip_memory_statistics;
 
 use crate::notice::Outcome;

@@ -6,6 +6,7 @@ use crate::engine;
 use crate::error::{code, Refusal};
 use crate::input::Item;
 use crate::journal::rule::Decision;
+use crate::journal::JournalReader;
 use crate::notice::Notice;
 use crate::protocol;
 use std::ops::ControlFlow;
@@ -25,9 +26,15 @@ impl ReadyRun {
             }
             Rows::File(source, _) => {
                 let mut lookup_error = None;
+                let mut lookups = self
+                    .reader
+                    .as_ref()
+                    .map(JournalReader::lookups)
+                    .transpose()
+                    .map_err(Refusal::JournalRead)?;
                 source.read(|item| {
                     if let Item::Row(notice) = item {
-                        match first_pass::decide(self.reader.as_ref(), &self.plan, &notice) {
+                        match first_pass::decide(lookups.as_mut(), &self.plan, &notice) {
                             Ok((decision, _)) => self.print_envelope(&notice, &decision),
                             Err(e) => {
                                 lookup_error = Some(e);

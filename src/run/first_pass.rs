@@ -8,7 +8,7 @@ use crate::engine::RunPlan;
 use crate::error::Refusal;
 use crate::input::{self, Item, Problem, Severity, Source};
 use crate::journal::rule::{self, Decision};
-use crate::journal::{JournalReader, RecordView};
+use crate::journal::{JournalReader, Lookups, RecordView};
 use crate::notice::Notice;
 use crate::output::Console;
 use crate::refuse;
@@ -27,7 +27,7 @@ pub(super) struct Accepted {
 
 /// The notice rule for one row, with the journal's record of it.
 pub(super) fn decide(
-    reader: Option<&JournalReader>,
+    lookups: Option<&mut Lookups<'_>>,
     plan: &RunPlan,
     notice: &Notice,
 ) -> Result<Judgement, Refusal> {
@@ -50,16 +50,16 @@ pub(super) fn decide(
         };
         (decision, accepted)
     };
-    match reader {
+    match lookups {
         None => Ok(judge(None)),
-        Some(reader) => {
+        Some(lookups) => {
             let key = (
                 plan.endpoint.as_str(),
                 plan.policy_source.as_str(),
                 notice.policy_no.as_str(),
             );
             // Without force, an acceptance decides alone: its last attempt need not be read.
-            reader
+            lookups
                 .look_at(key, !plan.force, judge)
                 .map_err(Refusal::JournalRead)
         }
@@ -89,8 +89,12 @@ pub(super) fn judge_listed(
 ) -> Result<Vec<(Notice, Decision)>, Refusal> {
     let mut judged = Vec::with_capacity(notices.len());
     let mut errors = Vec::new();
+    let mut lookups = reader
+        .map(JournalReader::lookups)
+        .transpose()
+        .map_err(Refusal::JournalRead)?;
     for notice in notices {
-        let (decision, _) = decide(reader, plan, &notice)?;
+        let (decision, _) = decide(lookups.as_mut(), plan, &notice)?;
         match decision.problem(&notice.policy_no) {
             None => judged.push((notice, decision)),
             Some(message) => errors.push(message),

@@ -123,11 +123,12 @@ impl Lane {
 /// Judges a chunk's rows in one read transaction.
 fn judge_here(reader: &JournalReader, plan: &RunPlan, chunk: Vec<Item>) -> Judged {
     let _snapshot = reader.snapshot().map_err(Refusal::JournalRead)?;
+    let mut lookups = reader.lookups().map_err(Refusal::JournalRead)?;
     chunk
         .into_iter()
         .map(|item| {
             let judgement = match &item {
-                Item::Row(notice) => Some(decide(Some(reader), plan, notice)?),
+                Item::Row(notice) => Some(decide(Some(&mut lookups), plan, notice)?),
                 Item::Problem(_) => None,
             };
             Ok((item, judgement))

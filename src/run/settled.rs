@@ -157,9 +157,13 @@ impl Spill {
             if len == ABSENT {
                 return Some(None);
             }
-            let mut bytes = vec![0u8; len as usize];
-            r.read_exact(&mut bytes).ok()?;
-            String::from_utf8(bytes).ok().map(Some)
+            let mut text = String::with_capacity(len as usize);
+            let read = r
+                .by_ref()
+                .take(u64::from(len))
+                .read_to_string(&mut text)
+                .ok()?;
+            (read == len as usize).then_some(Some(text))
         };
         Some(Record {
             ordinal,
