@@ -756,3 +756,53 @@ fn a_missing_input_file_is_named() {
         .code(2)
         .stderr(predicate::str::contains("/nonexistent/cancellations.csv"));
 }
+
+#[test]
+fn a_row_edited_between_the_passes_behind_an_unchanged_size_and_time_is_not_sent() {
+    let env = Env::new();
+    // Rows of ~150 bytes: the edit lands past what the second pass reads ahead (its buffers,
+    // and about a thousand rows waiting for the held requests).
+    let long = "0".repeat(56);
+    let mut csv = String::from("policyNo,orderNo,amount\n");
+    for i in 1..=9000 {
+        csv.push_str(&format!("P{i:06}-{long},O{i:06}-{long},1.50\n"));
+    }
+    let path = env.write("c.csv", csv);
+    let file = path.to_str().unwrap();
+    let held = Gate::new();
+    let server = Server::start(vec![held.hold(Reply::accept()); 16], Reply::accept());
+    let mut args = batch_args(&server, file);
+    args.extend(["--concurrency", "16", "--json"]);
+    let child = spawn_batch(&env, &args);
+    server.wait_for_hits(16);
+    // Row 8990 names another policy of the same length, and the file keeps its time: only a
+    // comparison of the row itself can tell.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let after = before.replace("P008990-", "X008990-");
+    assert_eq!(before.len(), after.len());
+    std::fs::write(&path, after).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_modified(modified).unwrap();
+    drop(f);
+    held.open();
+    let out = child.finish();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("c.csv:8991: not the row that was checked"),
+        "{stderr}"
+    );
+    let seen: HashSet<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.policy_no()[..7].to_string())
+        .collect();
+    assert!(!seen.contains("X008990") && !seen.contains("P008990"));
+    assert!(seen.contains("P008989") && seen.contains("P008991"));
+    assert_eq!(
+        json_lines(&out.stdout).len(),
+        8999,
+        "every other row has its result"
+    );
+}

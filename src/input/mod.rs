@@ -25,6 +25,7 @@ mod problem;
 mod report;
 mod source;
 
+pub(crate) use checks::hash as value_hash;
 pub use flags::{rows_from_flags, FieldFlags};
 pub use problem::{Problem, Severity};
 pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
@@ -354,16 +355,32 @@ impl Source {
     /// One streaming pass in file order. Every valid row → `Item::Row`; every problem
     /// (row-level and cross-row, warnings too) → `Item::Problem`. The sink returns
     /// `ControlFlow::Break` to stop early. A row with any error yields only its problems.
-    pub fn read(&self, mut sink: impl FnMut(Item) -> ControlFlow<()>) -> Result<(), InputError> {
+    pub fn read(&self, sink: impl FnMut(Item) -> ControlFlow<()>) -> Result<(), InputError> {
+        self.pass(true, sink)
+    }
+
+    /// A pass after one that ran every check, for a caller that compares each row with what
+    /// that pass saw (the second pass of a run): the checks across rows, whose verdict then
+    /// stands, are not run again. Each row's own checks are.
+    pub fn read_again(&self, sink: impl FnMut(Item) -> ControlFlow<()>) -> Result<(), InputError> {
+        self.pass(false, sink)
+    }
+
+    fn pass(
+        &self,
+        cross_checks: bool,
+        mut sink: impl FnMut(Item) -> ControlFlow<()>,
+    ) -> Result<(), InputError> {
         self.backing.check_unchanged(&self.name)?;
         let input = source::decoded(self.backing.reader(), self.encoding);
         let seen = *self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink, seen);
+        let cross = cross_checks.then(|| CrossChecks::for_values(seen));
+        let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink, cross);
         let flow = match self.format {
             Format::Csv => csv::read(input, &mut emitter, &self.columns, self.delimiter),
             Format::Jsonl => jsonl::read(input, &mut emitter, &self.columns),
         };
-        let seen = emitter.cross.seen();
+        let seen = emitter.cross.as_ref().map(CrossChecks::seen);
         let flow = flow.map_err(|source| InputError::Read {
             name: self.name.clone(),
             source,
@@ -371,7 +388,9 @@ impl Source {
         // An edit during the pass may have been read half-way; only a complete pass is sure.
         if flow.is_continue() {
             self.backing.check_unchanged(&self.name)?;
-            *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = seen;
+            if let Some(seen) = seen {
+                *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = seen;
+            }
         }
         Ok(())
     }
@@ -423,7 +442,8 @@ pub(crate) struct Emitter<'a> {
     /// (at this line), not one per row, and no row is valid.
     no_order_no_column: Option<u64>,
     rows_without_order_no: u64,
-    cross: CrossChecks,
+    /// `None` on a pass whose caller compares its rows with an earlier one's.
+    cross: Option<CrossChecks>,
     sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
 }
 
@@ -432,7 +452,7 @@ impl<'a> Emitter<'a> {
         file: &'a str,
         require_order_no: bool,
         sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
-        seen: Seen,
+        cross: Option<CrossChecks>,
     ) -> Self {
         Emitter {
             file,
@@ -440,7 +460,7 @@ impl<'a> Emitter<'a> {
                 .then_some("add an orderNo column or pass --generate-order-no"),
             no_order_no_column: None,
             rows_without_order_no: 0,
-            cross: CrossChecks::for_values(seen),
+            cross,
             sink,
         }
     }
@@ -494,9 +514,12 @@ impl<'a> Emitter<'a> {
         if check_fields {
             let hint = self.order_no_hint.filter(|_| !column_missing);
             draft.finish(names, hint);
-            let clash =
-                self.cross
-                    .check(line, draft.policy_no.as_deref(), draft.order_no.as_deref());
+            let clash = match self.cross.as_mut() {
+                Some(cross) => {
+                    cross.check(line, draft.policy_no.as_deref(), draft.order_no.as_deref())
+                }
+                None => Default::default(),
+            };
             if let Some(first) = clash.policy_line {
                 draft.error(
                     names.get(Field::PolicyNo),

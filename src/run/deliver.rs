@@ -219,13 +219,30 @@ fn feed(rows: Rows, mut hands: Hands, reader: Option<(JournalReader, Judge)>) ->
             let _ = hands.hand_rows(&mut None);
             false
         }
-        Rows::File(source, settled) => {
+        Rows::File(source, settled, digests) => {
             let mut settler = reader
                 .filter(|_| !settled.is_empty())
                 .map(|(reader, judge)| Settler::new(reader, judge, *settled));
             let mut changed = false;
-            let read = source.read(|item| match item {
-                Item::Row(notice) => hands.row(notice, &mut settler),
+            let mut digests = digests.read_back();
+            let compared = digests.is_some();
+            let name = crate::text::escape_controls(source.name());
+            let each = |item| match item {
+                Item::Row(notice) => match digests.as_mut().map(|d| d.matches(&notice)) {
+                    Some(false) => {
+                        // Not the row the first pass checked at this place: what follows is
+                        // no longer the input that was checked either, and goes to the
+                        // engine's claim rather than by the first pass's findings.
+                        changed = true;
+                        settler = None;
+                        let line = notice.line.map(|l| format!("{l}:")).unwrap_or_default();
+                        hands.console.error(&format!(
+                            "{name}:{line} not the row that was checked (the input changed after it was checked; this row was not sent)"
+                        ));
+                        ControlFlow::Continue(())
+                    }
+                    _ => hands.row(notice, &mut settler),
+                },
                 // The file changed since it was checked: the row is not sent, and said so.
                 Item::Problem(p) if p.severity == Severity::Error => {
                     changed = true;
@@ -235,7 +252,14 @@ fn feed(rows: Rows, mut hands: Hands, reader: Option<(JournalReader, Judge)>) ->
                     ControlFlow::Continue(())
                 }
                 Item::Problem(_) => ControlFlow::Continue(()),
-            });
+            };
+            // Compared row by row with the first pass, the checks across rows stand as that
+            // pass ran them.
+            let read = if compared {
+                source.read_again(each)
+            } else {
+                source.read(each)
+            };
             // Whatever the pass's end, the rows already judged skipped are reported, and the
             // rows gathered for the engine handed over.
             let _ = hands.hand_skipped(&mut settler);

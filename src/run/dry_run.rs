@@ -24,7 +24,7 @@ impl ReadyRun {
                     self.print_envelope(notice, decision);
                 }
             }
-            Rows::File(source, _) => {
+            Rows::File(source, _, _) => {
                 let mut lookup_error = None;
                 let mut lookups = self
                     .reader

@@ -1,6 +1,7 @@
 //! The first pass: every row checked, by the input's rules and then by the notice rule
 //! against the journal, every problem listed, nothing sent. One bad row and nothing leaves.
 
+use super::digests::Digests;
 use super::in_order;
 use super::settled::{Settled, Skip};
 use crate::cli::FieldArgs;
@@ -117,13 +118,14 @@ pub(super) fn judge_file(
     plan: &RunPlan,
     source: &Source,
     arg: &str,
-) -> Result<(u64, Settled), Refusal> {
+) -> Result<(u64, Settled, Digests), Refusal> {
     for notice in source.notices() {
         console.note(notice);
     }
     let mut valid: u64 = 0;
     let mut rows: u64 = 0;
     let mut settled = Settled::default();
+    let mut digests = Digests::default();
     // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
     let mut problems = input::ProblemReport::new(input::SHOWN_PROBLEMS);
     let version = |reader: Option<&JournalReader>| {
@@ -149,6 +151,7 @@ pub(super) fn judge_file(
                             };
                             settled.add(rows, r.id, &notice.policy_no, &skip);
                         }
+                        digests.add(&notice);
                         rows += 1;
                         valid += 1;
                         return ControlFlow::Continue(());
@@ -213,7 +216,7 @@ pub(super) fn judge_file(
             escape_controls(source.name())
         ));
     }
-    Ok((valid, settled))
+    Ok((valid, settled, digests))
 }
 
 /// An input problem on stderr, as `validate` words it; true when it is an error.

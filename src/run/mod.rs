@@ -10,6 +10,7 @@
 
 mod confirm;
 mod deliver;
+mod digests;
 mod dry_run;
 mod first_pass;
 mod in_order;
@@ -27,6 +28,7 @@ use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
 use crate::notice::Notice;
 use crate::output::{Console, Report};
 use crate::protocol::{self, INTERFACE_TYPE};
+use digests::Digests;
 use platform::{Platform, Target};
 use settled::Settled;
 use std::path::PathBuf;
@@ -56,8 +58,9 @@ enum Rows {
     /// Judged already, each with its decision.
     Listed(Vec<(Notice, Decision)>),
     /// Judged in the first pass; read again as they are sent, so a large file streams. The
-    /// rows the rule skips are reported from the journal by the second pass (`settled.rs`).
-    File(Source, Box<Settled>),
+    /// rows the rule skips are reported from the journal by the second pass (`settled.rs`);
+    /// each row read again is compared with the first pass's (`digests.rs`).
+    File(Source, Box<Settled>, Digests),
 }
 
 /// A run that passed every check: nothing can refuse it any more.
@@ -194,9 +197,9 @@ fn prepare(
         (RowsFrom::File { arg, input }, None) => {
             // Whether an orderNo is missing depends on the journal too: the rule judges that.
             let source = Source::open(arg, &input.options(false))?;
-            let (valid, settled) =
+            let (valid, settled, digests) =
                 first_pass::judge_file(&console, reader.as_ref(), &plan, &source, arg)?;
-            (Rows::File(source, Box::new(settled)), valid)
+            (Rows::File(source, Box::new(settled), digests), valid)
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
     };
@@ -218,7 +221,7 @@ fn prepare(
     }
     confirm::production(settings, &target.base_url, expected, request.sending.yes)?;
     // Kept only for the second pass's look at the rows the first pass found accepted.
-    if !matches!(&ready.rows, Rows::File(_, settled) if !settled.is_empty()) {
+    if !matches!(&ready.rows, Rows::File(_, settled, _) if !settled.is_empty()) {
         ready.reader = None;
     }
     ready.journal = match &target.journal {
