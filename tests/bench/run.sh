@@ -240,8 +240,15 @@ rerun_rate() { # file rows
     [ "${skipped:-0}" = "$2" ] || die "the re-run skipped ${skipped:-0} of $2 notices: $(tail -n 3 "$WORK/rerun.err")"
     echo "$2 / ($end - $start)" | bc -l
 }
-RERUN_RATE=$(rerun_rate "$WORK/million.csv" "$N_MEMORY")
-RERUN_RSS=$(awk '/Maximum resident/ { print $6 }' "$WORK/rerun.time")
+# The median of three: one run is one draw of the shared machine's speed.
+RERUN_RATES=()
+RERUN_RSS=0
+for _ in 1 2 3; do
+    RERUN_RATES+=("$(rerun_rate "$WORK/million.csv" "$N_MEMORY")")
+    rss=$(awk '/Maximum resident/ { print $6 }' "$WORK/rerun.time")
+    if [ "$rss" -gt "$RERUN_RSS" ]; then RERUN_RSS=$rss; fi
+done
+RERUN_RATE=$(printf '%s\n' "${RERUN_RATES[@]}" | sort -g | sed -n 2p)
 
 # 7. The journal that batch left: N_MEMORY notices, one attempt each, bodies stored. Its size
 # per notice (WAL folded in first), then history over it: the default-sized view, and every
@@ -302,7 +309,7 @@ printf '%-58s %12s/s %12s/s %8s\n' "today: $N_TODAY rows, bash while-read curl l
 printf '%-58s %12s/s %12s/s %8s\n' "today: $N_TODAY rows, xargs -P 16 curl" "$(fmt "$CLI_TODAY")" "$(fmt "$XARGS_RATE")" "$(ratio "$CLI_TODAY" "$XARGS_RATE")"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY_SMALL rows (nginx)" "$(( BATCH_RSS_SMALL / 1024 ))" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, batch of $N_MEMORY rows (nginx)" "$(( BATCH_RSS / 1024 ))" "-" "-"
-printf '%-58s %12s/s %14s %8s\n' "re-run, all $N_MEMORY already accepted, rows" "$(fmt "$RERUN_RATE")" "-" "-"
+printf '%-58s %12s/s %14s %8s\n' "re-run, all $N_MEMORY already accepted, median of 3, rows" "$(fmt "$RERUN_RATE")" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, that re-run" "$(( RERUN_RSS / 1024 ))" "-" "-"
 printf '%-58s %11s MB %14s %8s\n' "peak RSS, validate of $N_MEMORY rows" "$(( VALIDATE_RSS / 1024 ))" "-" "-"
 printf '%-58s %12s/s %12s/s %8s\n' "validate throughput, rows (wc -l on the same file)" "$(fmt "$(echo "$N_MEMORY / $VALIDATE_SECS" | bc -l)")" "$(fmt "$(echo "$N_MEMORY / $WC_SECS" | bc -l)")" "$(ratio "$WC_SECS" "$VALIDATE_SECS")"
