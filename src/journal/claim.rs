@@ -58,7 +58,6 @@ pub(crate) struct Stmts<'c> {
     release: Statement<'c>,
     withdraw_notice: Statement<'c>,
     withdraw_attempt: Statement<'c>,
-    insert_sent: Statement<'c>,
     first_attempt_insert: Statement<'c>,
     last_attempt_id: Statement<'c>,
     /// The id the next attempt row gets, once known in this transaction: a new notice and
@@ -79,11 +78,15 @@ impl<'c> Stmts<'c> {
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
                  WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3",
             )?,
+            // ?12, the first attempt's id, when the notice is sent at once.
             insert: conn.prepare(
                 "INSERT INTO notices (endpoint, policy_source, policy_no, order_no, created_at,
                      touched_at, os_user, host, claim_host, claim_pid, claim_start, claim_run,
-                     claimed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5)
+                     claimed_at, attempts, last_attempt_id, first_sent_at, last_sent_at,
+                     content, content_fp)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5, ?12 IS NOT NULL,
+                     ?12, CASE WHEN ?12 IS NOT NULL THEN ?5 END,
+                     CASE WHEN ?12 IS NOT NULL THEN ?5 END, ?13, ?14)
                  RETURNING id",
             )?,
             reclaim: conn.prepare(
@@ -143,15 +146,6 @@ impl<'c> Stmts<'c> {
                          AND n.last_attempt_id = ?1)",
             )?,
             withdraw_notice: conn.prepare("DELETE FROM notices WHERE id = ?1")?,
-            insert_sent: conn.prepare(
-                "INSERT INTO notices (endpoint, policy_source, policy_no, order_no, created_at,
-                     touched_at, os_user, host, claim_host, claim_pid, claim_start, claim_run,
-                     claimed_at, attempts, last_attempt_id, first_sent_at, last_sent_at,
-                     content, content_fp)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5, 1, ?12, ?5, ?5,
-                     ?13, ?14)
-                 RETURNING id",
-            )?,
             first_attempt_insert: conn.prepare(
                 "INSERT INTO attempts (id, notice_id, number, order_no, uuid, req_time,
                      started_at, os_user, host, request)
@@ -301,64 +295,43 @@ fn claim_new(
     };
     let o = &ctx.owner;
     let now = now_ms();
+    // A notice sent at once goes in already counting its first attempt, and that attempt's
+    // row after it.
     let first = asked.first.filter(|f| f.order_no == order_no);
-    let (id, first_attempt) = match first {
-        None => {
-            let id: i64 = st.insert.query_row(
-                params![
-                    key.endpoint,
-                    key.policy_source,
-                    key.policy_no,
-                    order_no,
-                    now,
-                    ctx.user,
-                    ctx.host,
-                    o.host,
-                    o.pid,
-                    o.start,
-                    o.run
-                ],
-                |r| r.get(0),
-            )?;
-            (id, None)
-        }
-        // The notice goes in already counting its first attempt, and the attempt after it.
-        Some(f) => {
-            let attempt_id = st.take_attempt_id()?;
-            let content = asked.content;
-            let id: i64 = st.insert_sent.query_row(
-                params![
-                    key.endpoint,
-                    key.policy_source,
-                    key.policy_no,
-                    order_no,
-                    now,
-                    ctx.user,
-                    ctx.host,
-                    o.host,
-                    o.pid,
-                    o.start,
-                    o.run,
-                    attempt_id,
-                    content.map(|c| &c.text),
-                    content.map(|c| &c.fingerprint)
-                ],
-                |r| r.get(0),
-            )?;
-            st.first_attempt_insert.execute(params![
-                attempt_id,
-                id,
-                order_no,
-                f.uuid,
-                f.req_time,
-                now,
-                ctx.user,
-                ctx.host,
-                stored_text(&f.body)
-            ])?;
-            (id, Some(attempt_id))
-        }
-    };
+    let first_attempt = first.as_ref().map(|_| st.take_attempt_id()).transpose()?;
+    let content = first.as_ref().and(asked.content);
+    let id: i64 = st.insert.query_row(
+        params![
+            key.endpoint,
+            key.policy_source,
+            key.policy_no,
+            order_no,
+            now,
+            ctx.user,
+            ctx.host,
+            o.host,
+            o.pid,
+            o.start,
+            o.run,
+            first_attempt,
+            content.map(|c| &c.text),
+            content.map(|c| &c.fingerprint)
+        ],
+        |r| r.get(0),
+    )?;
+    if let (Some(f), Some(attempt_id)) = (&first, first_attempt) {
+        st.first_attempt_insert.execute(params![
+            attempt_id,
+            id,
+            order_no,
+            f.uuid,
+            f.req_time,
+            now,
+            ctx.user,
+            ctx.host,
+            stored_text(&f.body)
+        ])?;
+    }
     let claim = Claim::Claimed {
         notice_id: id,
         order_no,

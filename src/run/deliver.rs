@@ -318,34 +318,31 @@ impl Hands {
 
     /// The rows gathered for the engine, handed over.
     fn hand_rows(&mut self, settler: &mut Option<Settler>) -> ControlFlow<()> {
-        if self.rows.is_empty() {
-            return ControlFlow::Continue(());
-        }
-        let batch = std::mem::take(&mut self.rows);
-        match settler.as_mut() {
-            Some(s) => handed(&self.engine, batch, s),
-            None => match self.engine.blocking_send(batch) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(_) => ControlFlow::Break(()),
-            },
-        }
+        hand_over(&self.engine, &mut self.rows, settler)
+    }
+
+    /// The skipped rows gathered so far, handed to the output side.
+    fn hand_skipped(&mut self, settler: &mut Option<Settler>) -> ControlFlow<()> {
+        hand_over(&self.results, &mut self.skipped, settler)
     }
 }
 
-impl Hands {
-    /// The skipped rows gathered so far, handed to the output side.
-    fn hand_skipped(&mut self, settler: &mut Option<Settler>) -> ControlFlow<()> {
-        if self.skipped.is_empty() {
-            return ControlFlow::Continue(());
-        }
-        let batch = std::mem::take(&mut self.skipped);
-        match settler.as_mut() {
-            Some(s) => handed(&self.results, batch, s),
-            None => match self.results.blocking_send(batch) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(_) => ControlFlow::Break(()),
-            },
-        }
+/// A batch gathered, handed over (if it has anything in it).
+fn hand_over<T>(
+    tx: &mpsc::Sender<Vec<T>>,
+    gathered: &mut Vec<T>,
+    settler: &mut Option<Settler>,
+) -> ControlFlow<()> {
+    if gathered.is_empty() {
+        return ControlFlow::Continue(());
+    }
+    let batch = std::mem::take(gathered);
+    match settler.as_mut() {
+        Some(s) => handed(tx, batch, s),
+        None => match tx.blocking_send(batch) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        },
     }
 }
 
