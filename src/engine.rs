@@ -321,22 +321,17 @@ impl Engine {
         loop {
             let generated = self.generated_order_no(notice);
             let first = self.first_attempt(notice, generated.as_deref());
-            let claim = match &first {
-                Some(f) => {
-                    let (given, content) = (notice.order_no.clone(), Some(content.clone()));
-                    let f = f.clone();
-                    journal
-                        .claim_sending(key.clone(), given, generated, self.plan.force, content, f)
-                        .await
-                }
-                None => {
-                    let (given, content) = (notice.order_no.clone(), Some(content.clone()));
-                    journal
-                        .claim(key.clone(), given, generated, self.plan.force, content)
-                        .await
-                }
-            }
-            .map_err(|e| JournalFailed(e.into()))?;
+            let claim = journal
+                .claim_sending(
+                    key.clone(),
+                    notice.order_no.clone(),
+                    generated,
+                    self.plan.force,
+                    Some(content.clone()),
+                    first.clone(),
+                )
+                .await
+                .map_err(|e| JournalFailed(e.into()))?;
             match claim {
                 Claim::Claimed {
                     notice_id,

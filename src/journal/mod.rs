@@ -109,7 +109,7 @@ pub struct FirstAttempt {
     pub body: Vec<u8>,
 }
 
-/// The answer to [`Journal::claim`].
+/// The answer to [`Journal::claim_sending`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Claim {
     /// This handle now holds the notice; send it under `order_no`, then `finish_notice` or
@@ -302,8 +302,8 @@ impl Journal {
         answer.await.map_err(|_| JournalError::Closed)?
     }
 
-    /// Chooses the orderNo: `given` > the journal's > `generated`; writes it (with user, host,
-    /// time) and the claim before returning.
+    /// [`Journal::claim_sending`] without a first attempt.
+    #[cfg(test)]
     pub async fn claim(
         &self,
         key: NoticeKey,
@@ -312,23 +312,16 @@ impl Journal {
         force: bool,
         content: Option<rule::Content>,
     ) -> Result<Claim, JournalError> {
-        self.call(|reply| Op::Claim {
-            key,
-            given,
-            generated,
-            force,
-            content,
-            first: None,
-            reply,
-        })
-        .await
+        self.claim_sending(key, given, generated, force, content, None)
+            .await
     }
 
-    /// [`Journal::claim`], and for a notice new to the journal whose orderNo is the one
-    /// `first` carries, its first attempt too, in the same transaction: one commit to wait for
-    /// before the request leaves instead of two. Otherwise `first` is not recorded, and the
-    /// caller begins its attempt as usual. An attempt recorded this way and then not sent
-    /// (the run stopped first) is taken back with [`Journal::withdraw`].
+    /// Chooses the orderNo: `given` > the journal's > `generated`; writes it (with user, host,
+    /// time) and the claim before returning. With `first`, for a notice new to the journal
+    /// whose orderNo is the one `first` carries, its first attempt too, in the same
+    /// transaction: one commit to wait for before the request leaves instead of two. Otherwise `first` is not recorded,
+    /// and the caller begins its attempt as usual. An attempt recorded this way and then not
+    /// sent (the run stopped first) is taken back with [`Journal::withdraw`].
     pub async fn claim_sending(
         &self,
         key: NoticeKey,
@@ -336,7 +329,7 @@ impl Journal {
         generated: Option<String>,
         force: bool,
         content: Option<rule::Content>,
-        first: FirstAttempt,
+        first: Option<FirstAttempt>,
     ) -> Result<Claim, JournalError> {
         self.call(|reply| Op::Claim {
             key,
@@ -344,7 +337,7 @@ impl Journal {
             generated,
             force,
             content,
-            first: Some(first),
+            first,
             reply,
         })
         .await

@@ -1167,7 +1167,7 @@ fn first(order_no: &str) -> FirstAttempt {
 /// A new notice claimed with its first attempt recorded: the notice's and the attempt's ids.
 async fn claimed_with_first(j: &Journal, policy: &str) -> (i64, i64) {
     let claim = j
-        .claim_sending(key(policy), None, s("GEN"), false, None, first("GEN"))
+        .claim_sending(key(policy), None, s("GEN"), false, None, Some(first("GEN")))
         .await
         .unwrap();
     match claim {
@@ -1215,7 +1215,7 @@ async fn a_first_attempt_for_another_order_number_is_not_recorded() {
     send(&j, key("P1"), s("O1"), Outcome::Failed).await;
     // Recorded already: sent again under O1, so an envelope built for GEN must not be kept.
     let claim = j
-        .claim_sending(key("P1"), None, s("GEN"), false, None, first("GEN"))
+        .claim_sending(key("P1"), None, s("GEN"), false, None, Some(first("GEN")))
         .await
         .unwrap();
     assert!(
