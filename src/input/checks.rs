@@ -44,17 +44,9 @@ const INITIAL_SLOTS: usize = 1024;
 pub(crate) const LINE_UNKNOWN: u64 = u32::MAX as u64;
 
 impl FirstLines {
-    #[cfg(test)]
     pub fn new() -> Self {
-        Self::for_values(0)
-    }
-
-    /// A table that holds `values` without growing: a pass over a file read before knows
-    /// how many it will meet, and growing rehashes every value already in.
-    pub fn for_values(values: usize) -> Self {
-        let slots = (values.saturating_mul(100) / MAX_LOAD_PERCENT + 1).max(INITIAL_SLOTS);
         FirstLines {
-            slots: vec![Slot::default(); slots],
+            slots: vec![Slot::default(); INITIAL_SLOTS],
             len: 0,
         }
     }
@@ -126,13 +118,6 @@ pub(crate) struct Clash {
     pub order_line: Option<u64>,
 }
 
-/// Distinct values met by a pass.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Seen {
-    pub policies: usize,
-    pub orders: usize,
-}
-
 #[derive(Debug)]
 pub(crate) struct CrossChecks {
     policies: FirstLines,
@@ -140,24 +125,10 @@ pub(crate) struct CrossChecks {
 }
 
 impl CrossChecks {
-    #[cfg(test)]
     pub fn new() -> Self {
-        Self::for_values(Seen::default())
-    }
-
-    /// Tables sized for what an earlier pass over the same input met.
-    pub fn for_values(seen: Seen) -> Self {
         CrossChecks {
-            policies: FirstLines::for_values(seen.policies),
-            orders: FirstLines::for_values(seen.orders),
-        }
-    }
-
-    /// How many distinct policies and orderNos this pass has met.
-    pub fn seen(&self) -> Seen {
-        Seen {
-            policies: self.policies.len,
-            orders: self.orders.len,
+            policies: FirstLines::new(),
+            orders: FirstLines::new(),
         }
     }
 

@@ -31,7 +31,7 @@ pub use problem::{Problem, Severity};
 pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
 use crate::notice::Row;
-use checks::{describe_line, CrossChecks, Seen};
+use checks::{describe_line, CrossChecks};
 use fields::{ColumnNames, Draft, Field};
 use source::{Backing, Guess, NotText};
 use std::fmt;
@@ -254,8 +254,6 @@ pub struct Source {
     require_order_no: bool,
     columns: Vec<ColumnMapping>,
     delimiter: u8,
-    /// What the last complete pass met, so that the next sizes its checks' tables at once.
-    seen: std::sync::Mutex<Seen>,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -331,7 +329,6 @@ impl Source {
             require_order_no: options.require_order_no,
             columns: options.columns.clone(),
             delimiter: options.delimiter.unwrap_or(b','),
-            seen: std::sync::Mutex::new(Seen::default()),
         })
     }
 
@@ -373,14 +370,12 @@ impl Source {
     ) -> Result<(), InputError> {
         self.backing.check_unchanged(&self.name)?;
         let input = source::decoded(self.backing.reader(), self.encoding);
-        let seen = *self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let cross = cross_checks.then(|| CrossChecks::for_values(seen));
+        let cross = cross_checks.then(CrossChecks::new);
         let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink, cross);
         let flow = match self.format {
             Format::Csv => csv::read(input, &mut emitter, &self.columns, self.delimiter),
             Format::Jsonl => jsonl::read(input, &mut emitter, &self.columns),
         };
-        let seen = emitter.cross.as_ref().map(CrossChecks::seen);
         let flow = flow.map_err(|source| InputError::Read {
             name: self.name.clone(),
             source,
@@ -388,9 +383,6 @@ impl Source {
         // An edit during the pass may have been read half-way; only a complete pass is sure.
         if flow.is_continue() {
             self.backing.check_unchanged(&self.name)?;
-            if let Some(seen) = seen {
-                *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = seen;
-            }
         }
         Ok(())
     }
