@@ -24,23 +24,23 @@ function __fish_avatar_cli_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -63,21 +63,21 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l refund-da
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l status -d 'secondRefundStatus' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l installment -d 'installmentList item; repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l interface-type -d 'head.interfaceType, if the platform contact says it is not recissionNotice' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l generate-order-no -d 'Generate an order number where none is given or journaled'
@@ -100,21 +100,21 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l concurre
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rate -d 'At most this many requests per second across all workers, 0.01 to 100000' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l interface-type -d 'head.interfaceType, if the platform contact says it is not recissionNotice' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l fail-fast -d 'After the first rejected or failed notice, start nothing new'
@@ -140,15 +140,15 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l encod
 gb18030\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l generate-order-no -d 'Order numbers will be generated: a missing one is not an error'
@@ -164,16 +164,16 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l outcom
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, 30m, 1h, 7d)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l attempts -d 'One row per attempt instead of one per notice'
@@ -187,15 +187,15 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l latenc
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l fail-rate -d 'Share of requests answered HTTP 503, 0.0 to 1.0' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l reject -d 'Answer dealCode "0" for policy numbers matching this glob (* and ?); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l seed -d 'Seed for the random faults, so a rehearsal can be repeated' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
@@ -203,21 +203,21 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s v -l v
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l journal -d 'Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s e -l env -d 'Which platform to call [default: the config\'s env, else test]' -r -f -a "test\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l config -d 'TOML config file [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'

@@ -1,7 +1,6 @@
 //! The whole command-line definition, and nothing else. The README is its contract.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -14,28 +13,24 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The options of the run, merged from before and after the command. Flag > environment
-/// variable > config > default: clap reads the first two, `config.rs` the rest, hence the
-/// `Option`s.
-#[derive(Debug, Clone)]
+/// The options of the run as typed on the command line, merged from before and after the
+/// command: `None` (or empty, or false) when not given there. Environment variables, the
+/// config file and defaults are `settings`' to add, so that each value keeps its origin.
+#[derive(Debug, Clone, Default)]
 pub struct GlobalArgs {
     pub env: Option<EnvName>,
     pub base_url: Option<String>,
     pub policy_source: Option<String>,
     pub config: Option<PathBuf>,
     pub journal: Option<PathBuf>,
-    /// `--journal` was on the command line, not only in AVATAR_JOURNAL: only then does it
-    /// replace the in-process sandbox's own journal.
-    pub journal_on_command_line: bool,
     pub no_journal: bool,
-    /// Seconds, maybe fractional; `config.rs` holds it to its range.
+    /// Seconds, maybe fractional; `settings` holds it to its range.
     pub timeout: Option<f64>,
     pub retries: Option<u32>,
     pub cacert: Option<PathBuf>,
     pub headers: Vec<String>,
-    /// `--json` is folded in: `Some(Json)` when it won.
+    /// `--json` folded in: `Some(Json)` when it won.
     pub output: Option<OutputFormat>,
-    pub json: bool,
     pub color: ColorChoice,
     pub verbose: bool,
     pub quiet: bool,
@@ -123,9 +118,7 @@ impl CommandFactory for Cli {
 
 impl FromArgMatches for Cli {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let raw = RawCli::from_arg_matches(matches)?;
-        let after = matches.subcommand().map(|(_, m)| m);
-        raw.merge(matches, after)
+        RawCli::from_arg_matches(matches)?.merge()
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -137,78 +130,65 @@ impl FromArgMatches for Cli {
 impl Parser for Cli {}
 
 impl RawCli {
-    /// One value per option: the command's copy if it was given on the command line after the
-    /// command, else the copy before it (given there, or from the environment variable both
-    /// copies read, or the default).
-    fn merge(self, before: &ArgMatches, after: Option<&ArgMatches>) -> Result<Cli, clap::Error> {
-        let given = |ids: &[&str]| {
-            after.is_some_and(|m| {
-                ids.iter()
-                    .any(|id| m.value_source(id) == Some(ValueSource::CommandLine))
-            })
-        };
-        let common = |ids: &[&str]| match self.command.common() {
-            Some(c) if given(ids) => c,
-            _ => &self.common,
-        };
-        let platform = |ids: &[&str]| match self.command.platform() {
-            Some(p) if given(ids) => p,
-            _ => &self.platform,
-        };
-        let journal = match self.command.journal() {
-            Some(j) if given(&["journal"]) => j,
-            _ => &self.journal,
-        };
-        let no_journal = match self.command.no_journal() {
-            Some(n) if given(&["no_journal"]) => n,
-            _ => &self.no_journal,
+    /// One value per option: the one given after the command, else the one before it.
+    /// Neither copy reads an environment variable, so "given" is all there is to know.
+    fn merge(self) -> Result<Cli, clap::Error> {
+        let before = &self.common;
+        let after = self.command.common();
+        let later = |pick: &dyn Fn(&CommonArgs) -> bool| match after {
+            Some(a) if pick(a) => a,
+            _ => before,
         };
         // --json and --output are one choice: the later of the two, in the later place.
-        let format = common(&["output", "json"]);
-        if format.output == Some(OutputFormat::Csv)
-            && !format.json
-            && !matches!(self.command, Command::History(_))
-        {
+        let format = later(&|c| c.output.is_some() || c.json);
+        let output = if format.json {
+            Some(OutputFormat::Json)
+        } else {
+            format.output
+        };
+        if output == Some(OutputFormat::Csv) && !matches!(self.command, Command::History(_)) {
             return Err(clap::Error::raw(
                 ErrorKind::InvalidValue,
                 "--output csv is for `history` (the stored notices, for `batch` to read back); \
                  for a run's results pass --report FILE.csv",
             ));
         }
-        let loudness = common(&["verbose", "quiet"]);
+        let loudness = later(&|c| c.verbose || c.quiet);
+        let env_given = later(&|c| c.env.is_some());
+        let env = env_name(env_given.env.as_deref())?;
+        let platform = self.command.platform();
+        let pick = |f: &dyn Fn(&PlatformArgs) -> bool| match platform {
+            Some(p) if f(p) => p,
+            _ => &self.platform,
+        };
         let mut headers = self.platform.headers.clone();
-        if let Some(p) = self.command.platform() {
+        if let Some(p) = platform {
             headers.extend(p.headers.iter().cloned());
         }
-        let env = match self.command.common() {
-            Some(c) if given(&["env"]) => env_name(c.env.as_deref(), true)?,
-            _ => env_name(
-                self.common.env.as_deref(),
-                before.value_source("env") == Some(ValueSource::CommandLine),
-            )?,
-        };
+        let journal = self
+            .command
+            .journal()
+            .and_then(|j| j.journal.clone())
+            .or_else(|| self.journal.journal.clone());
+        let no_journal =
+            self.no_journal.no_journal || self.command.no_journal().is_some_and(|n| n.no_journal);
         let global = GlobalArgs {
             env,
-            base_url: common(&["base_url"]).base_url.clone(),
-            config: common(&["config"]).config.clone(),
-            output: if format.json {
-                Some(OutputFormat::Json)
-            } else {
-                format.output
-            },
-            json: format.json,
-            color: common(&["color"]).color,
+            base_url: later(&|c| c.base_url.is_some()).base_url.clone(),
+            config: later(&|c| c.config.is_some()).config.clone(),
+            output,
+            color: later(&|c| c.color.is_some())
+                .color
+                .unwrap_or(ColorChoice::Auto),
             verbose: loudness.verbose,
             quiet: loudness.quiet,
-            policy_source: platform(&["policy_source"]).policy_source.clone(),
-            timeout: platform(&["timeout"]).timeout,
-            retries: platform(&["retries"]).retries,
-            cacert: platform(&["cacert"]).cacert.clone(),
+            policy_source: pick(&|p| p.policy_source.is_some()).policy_source.clone(),
+            timeout: pick(&|p| p.timeout.is_some()).timeout,
+            retries: pick(&|p| p.retries.is_some()).retries,
+            cacert: pick(&|p| p.cacert.is_some()).cacert.clone(),
             headers,
-            journal: journal.journal.clone(),
-            journal_on_command_line: (self.command.journal().is_some() && given(&["journal"]))
-                || before.value_source("journal") == Some(ValueSource::CommandLine),
-            no_journal: no_journal.no_journal,
+            journal,
+            no_journal,
         };
         Ok(Cli {
             global,
@@ -217,23 +197,18 @@ impl RawCli {
     }
 }
 
-/// `--env`'s text as a name. Both copies of `--env` read AVATAR_ENV, so clap cannot judge the
-/// variable without failing a run whose flag overrides it: it is judged here, once chosen.
-fn env_name(text: Option<&str>, from_flag: bool) -> Result<Option<EnvName>, clap::Error> {
+/// `--env`'s text as a name: checked here rather than by clap, so that the message is this
+/// tool's and offers the names.
+fn env_name(text: Option<&str>) -> Result<Option<EnvName>, clap::Error> {
     let Some(text) = text else { return Ok(None) };
     if let Ok(name) = EnvName::from_str(text, false) {
         return Ok(Some(name));
     }
     let value = crate::text::quote(text);
-    let message = if from_flag {
-        format!("--env '{value}' is not test, prod or sandbox")
-    } else {
-        format!(
-            "the environment variable AVATAR_ENV='{value}' is not test, prod or sandbox: fix or \
-             unset AVATAR_ENV, or pass --env"
-        )
-    };
-    Err(clap::Error::raw(ErrorKind::InvalidValue, message))
+    Err(clap::Error::raw(
+        ErrorKind::InvalidValue,
+        format!("--env '{value}' is not test, prod or sandbox"),
+    ))
 }
 
 /// Takes any text but offers the names, so that help and completions list them.
@@ -267,14 +242,14 @@ impl clap::builder::TypedValueParser for EnvNameText {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct CommonArgs {
-    /// Which platform to call [default: the config's env, else test]
-    #[arg(short = 'e', long = "env", env = "AVATAR_ENV", value_name = "ENV", value_parser = EnvNameText)]
+    /// Which platform to call [env: AVATAR_ENV] [default: the config's env, else test]
+    #[arg(short = 'e', long = "env", value_name = "ENV", value_parser = EnvNameText)]
     pub env: Option<String>,
-    /// scheme://host[:port][/prefix] of the platform; the 5.30 path is appended
-    #[arg(long, env = "AVATAR_BASE_URL", value_name = "URL")]
+    /// scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]
+    #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// TOML config file [default: <config dir>/avatar-cli/config.toml]
-    #[arg(long, env = "AVATAR_CONFIG", value_name = "FILE")]
+    /// TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Output format of results on stdout
     #[arg(short = 'o', long, value_enum, overrides_with = "json")]
@@ -282,9 +257,9 @@ pub struct CommonArgs {
     /// Same as --output json (JSON Lines on stdout); the later of the two wins
     #[arg(long, overrides_with = "output")]
     pub json: bool,
-    /// When to colour output (NO_COLOR is honoured)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    /// When to colour output (NO_COLOR is honoured) [default: auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
     /// Print request and response bodies on stderr (header values redacted)
     #[arg(short, long, overrides_with = "quiet")]
     pub verbose: bool,
@@ -297,13 +272,8 @@ pub struct CommonArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Platform options")]
 pub struct PlatformArgs {
-    /// Channel code the insurer assigned (head.policySource)
-    #[arg(
-        long,
-        visible_alias = "channel",
-        env = "AVATAR_POLICY_SOURCE",
-        value_name = "CODE"
-    )]
+    /// Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]
+    #[arg(long, visible_alias = "channel", value_name = "CODE")]
     pub policy_source: Option<String>,
     /// Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]
     #[arg(long, value_name = "SECS", value_parser = seconds, allow_negative_numbers = true)]
@@ -335,8 +305,8 @@ fn seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Journal options")]
 pub struct JournalArgs {
-    /// Journal of everything sent [default: <state dir>/avatar-cli/journal.sqlite3]
-    #[arg(long, env = "AVATAR_JOURNAL", value_name = "FILE")]
+    /// Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]
+    #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
 }
 
@@ -363,8 +333,9 @@ pub enum OutputFormat {
     Csv,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorChoice {
+    #[default]
     Auto,
     Always,
     Never,
@@ -914,7 +885,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.env, Some(EnvName::Prod));
-        assert!(cli.global.json);
+        assert_eq!(cli.global.output, Some(OutputFormat::Json));
         let Command::Send(send) = cli.command else {
             panic!("not send")
         };
@@ -941,9 +912,9 @@ mod tests {
         let g = parse(&["--timeout", "5", "send", "--timeout", "2", "--timeout", "3"]);
         assert_eq!(g.timeout, Some(3.0));
         let g = parse(&["-o", "json", "--json", "history"]);
-        assert_eq!((g.output, g.json), (Some(OutputFormat::Json), true));
+        assert_eq!(g.output, Some(OutputFormat::Json));
         let g = parse(&["--json", "history", "-o", "text"]);
-        assert_eq!((g.output, g.json), (Some(OutputFormat::Text), false));
+        assert_eq!(g.output, Some(OutputFormat::Text));
         let g = parse(&["-v", "history", "-q"]);
         assert!(g.quiet && !g.verbose);
         let g = parse(&["--env", "prod", "history", "--env", "test"]);

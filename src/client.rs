@@ -3,12 +3,12 @@
 //! The journal is not known here: the caller passes an [`AttemptLog`] that records an attempt
 //! before its request leaves and its end after it returns.
 
-use crate::config::ExtraHeader;
 use crate::error::Refusal;
 use crate::notice::{NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
 use crate::refuse;
+use crate::settings::ExtraHeader;
 use crate::text::{escape_controls, quote};
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
@@ -631,7 +631,7 @@ fn read_cacert(path: &Path) -> Result<Vec<reqwest::Certificate>, Refusal> {
         return Err(refuse!(
             Config,
             "--cacert {shown}: no PEM certificate found in it (it is {}, not a file)",
-            crate::config::file_kind(&meta)
+            crate::settings::file_kind(&meta)
         ));
     }
     let mut pem = Vec::new();

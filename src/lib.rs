@@ -8,7 +8,6 @@ pub(crate) mod base_url;
 pub mod cli;
 pub(crate) mod client;
 pub mod commands;
-pub mod config;
 pub(crate) mod engine;
 pub mod error;
 pub mod input;
@@ -19,6 +18,7 @@ pub(crate) mod pace;
 pub mod protocol;
 pub(crate) mod run;
 pub(crate) mod sandbox;
+pub mod settings;
 pub mod signals;
 pub mod text;
 

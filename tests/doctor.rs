@@ -76,7 +76,7 @@ fn a_loopback_platform_is_reached_without_a_notice() {
     );
     assert!(
         out.contains(&format!(
-            "Endpoint: {}/avatar/refund/second/refundNotice (env test, not production)",
+            "Endpoint: {}/avatar/refund/second/refundNotice (from --base-url; not production)",
             server.url
         )),
         "{out}"
@@ -273,7 +273,9 @@ fn json_is_one_object_with_settings_endpoint_checks_and_journal() {
     assert_eq!(base["value"], server.url.as_str());
     assert_eq!(base["source"], "flag --base-url");
     assert_eq!(v["endpoint"]["production"], false);
-    assert_eq!(v["endpoint"]["environment"], "test");
+    // A base URL of no named environment has no env name: it is not "test".
+    assert_eq!(v["endpoint"]["environment"], Value::Null);
+    assert_eq!(v["endpoint"]["source"], "flag --base-url");
     assert_eq!(v["endpoint"]["host"], "127.0.0.1");
     let names: Vec<&str> = v["checks"]
         .as_array()

@@ -67,8 +67,7 @@ fn every_spelling_of_the_production_host_is_refused_without_a_terminal() {
         let env = Env::new();
         let mut cmd = send_to(&env, spelling);
         with_proxies(&mut cmd, &proxy.url);
-        cmd.args(["--env", "test"])
-            .write_stdin("")
+        cmd.write_stdin("")
             .assert()
             .code(2)
             .stderr(predicate::str::contains("refusing to send"))

@@ -3,8 +3,8 @@
 //! panic; a config error names its line. Fixed seeds and bounded case counts keep CI steady;
 //! the CSV and JSON Lines readers have their own file (fuzz_input.rs).
 
-use avatar_cli::config::parse_config;
 use avatar_cli::protocol::{echo_warnings, read_answer, Sent};
+use avatar_cli::settings::parse_config;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 

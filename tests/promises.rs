@@ -337,10 +337,16 @@ fn a_journal_failing_mid_run_exits_3() {
 fn avatar_env_chooses_the_environment() {
     let env = Env::new();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    // Production by the variable alone: it asks, and with no terminal it refuses.
+    // Production by the variable alone (its URL from the config): it asks, and with no
+    // terminal it refuses.
+    let config = env.write(
+        "config.toml",
+        format!("[environments.prod]\nbase_url = \"{}\"\n", server.url),
+    );
     env.cmd()
         .env("AVATAR_ENV", "prod")
-        .args(to(&server))
+        .env("AVATAR_CONFIG", &config)
+        .args(["--policy-source", CHANNEL])
         .args(["send", "--policy", "P1", "--order-no", "O1"])
         .assert()
         .code(2)
@@ -669,17 +675,9 @@ fn a_dry_run_on_production_needs_no_confirmation() {
     let server = Server::always(Reply::accept()).expect_hits(0);
     let out = env
         .cmd()
-        .args(to(&server))
-        .args([
-            "--env",
-            "prod",
-            "send",
-            "--policy",
-            "P1",
-            "--order-no",
-            "O1",
-            "--dry-run",
-        ])
+        .args(env.production_at(&server.url))
+        .args(["--policy-source", CHANNEL])
+        .args(["send", "--policy", "P1", "--order-no", "O1", "--dry-run"])
         .assert()
         .code(0)
         .get_output()

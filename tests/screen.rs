@@ -95,7 +95,7 @@ fn a_forced_terminal_asks_before_production_and_yes_sends() {
         let server = Server::always(Reply::accept()).expect_hits(hits);
         let out = env
             .cmd()
-            .args(["--env", "prod", "--base-url", &server.url])
+            .args(env.production_at(&server.url))
             .args(["--policy-source", CHANNEL, "send", "--policy", "P1"])
             .args(["--order-no", "O1"])
             .env(TTY.0, TTY.1)
@@ -122,13 +122,13 @@ fn before_sending_one_line_says_where_notices_go_and_the_summary_repeats_it() {
     let first = stderr.lines().next().unwrap_or_default();
     assert!(
         first.starts_with(&format!(
-            "sending 2 notice(s) to --base-url ({host}) for channel {CHANNEL}; journal "
+            "sending 2 notice(s) to {host} (from --base-url) for channel {CHANNEL}; journal "
         )),
         "{stderr}"
     );
     assert!(first.ends_with("journal.sqlite3"), "{first}");
     assert!(
-        stderr.contains("2 accepted") && stderr.contains(&format!("; to --base-url ({host})")),
+        stderr.contains("2 accepted") && stderr.contains(&format!("; to {host} (from --base-url)")),
         "{stderr}"
     );
     // Piped, the summary still names the platform; the line before sending is for people.
@@ -138,7 +138,7 @@ fn before_sending_one_line_says_where_notices_go_and_the_summary_repeats_it() {
     let stderr = text(&out.stderr);
     assert!(!stderr.contains("sending 2"), "{stderr}");
     assert!(
-        stderr.contains(&format!("to --base-url ({host})")),
+        stderr.contains(&format!("to {host} (from --base-url)")),
         "{stderr}"
     );
 }

@@ -295,8 +295,10 @@ fn the_json_result_object_has_exactly_the_documented_fields() {
 fn production_without_a_terminal_or_yes_sends_nothing() {
     let env = Env::new();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    send(&env, &server)
-        .args(["--env", "prod", "--policy", "P1"])
+    env.cmd()
+        .args(env.production_at(&server.url))
+        .args(["--policy-source", "HN_HT_QNW", "send", "--order-no", "QS1"])
+        .args(["--policy", "P1"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("PRODUCTION"))
@@ -315,8 +317,10 @@ fn production_without_a_terminal_or_yes_sends_nothing() {
 fn production_with_yes_sends() {
     let env = Env::new();
     let server = Server::always(Reply::accept()).expect_hits(1);
-    send(&env, &server)
-        .args(["--env", "prod", "--policy", "P1", "--yes"])
+    env.cmd()
+        .args(env.production_at(&server.url))
+        .args(["--policy-source", "HN_HT_QNW", "send", "--order-no", "QS1"])
+        .args(["--policy", "P1", "--yes"])
         .assert()
         .code(0);
 }

@@ -150,18 +150,12 @@ fn start(mut cmd: std::process::Command, slave: OwnedFd, on: OnTerminal) -> Runn
     running
 }
 
-/// `--env prod` pointed at a loopback test server: production as far as the prompt goes.
+/// `--env prod`, configured at a loopback test server: production as far as the prompt goes.
 fn prod(env: &Env, server: &Server, args: &[&str]) -> std::process::Command {
     let mut cmd = env.std_cmd();
-    cmd.args([
-        "--env",
-        "prod",
-        "--base-url",
-        &server.url,
-        "--policy-source",
-        CHANNEL,
-    ])
-    .args(args);
+    cmd.args(env.production_at(&server.url))
+        .args(["--policy-source", CHANNEL])
+        .args(args);
     cmd
 }
 
@@ -283,7 +277,9 @@ fn a_dry_run_on_production_asks_nothing() {
     let out = run.finish();
     let screen = terminal.final_screen();
     assert_eq!(out.status.code(), Some(0), "{screen}");
-    assert!(!screen.contains("PRODUCTION"), "{screen}");
+    assert!(!screen.contains("Type 'yes'"), "{screen}");
+    // It says, in capitals, where the notices would go.
+    assert!(screen.contains("(PRODUCTION, from --env)"), "{screen}");
     assert!(screen.contains("\"orderNo\":\"O1\""), "{screen}");
 }
 

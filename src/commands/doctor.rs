@@ -4,15 +4,13 @@
 //! and the journal's health. Exit 0 when all is well, 2 for a configuration or journal
 //! problem, 3 when the platform cannot be reached.
 
-use crate::cli::{Cli, DoctorArgs, GlobalArgs, OutputFormat};
+use crate::cli::{DoctorArgs, GlobalArgs, OutputFormat};
 use crate::client::{choose_proxy, Client, ClientConfig, ProxyChoice};
-use crate::config::{self, ConfigPlace, Explained, JournalChoice, Origin, Settings, Target};
 use crate::error::{code, Refusal};
 use crate::output::Console;
+use crate::settings::{self, Explained, JournalChoice, Settings, Target};
 use crate::text::{escape_controls, quote};
 use chrono::{DateTime, Utc};
-use clap::parser::ValueSource;
-use clap::CommandFactory;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -48,12 +46,12 @@ pub async fn run(global: &GlobalArgs, _args: &DoctorArgs) -> Result<u8, Refusal>
         let global = global.clone();
         crate::run::blocking(move || {
             let settings = Settings::resolve(&global)?;
-            let (config, explained) = config::explain(&global, &settings, &command_line_origin)?;
-            Ok((settings, config, explained))
+            let explained = settings.explained();
+            Ok((settings, explained))
         })
         .await
     };
-    let (settings, config, explained) = match resolved {
+    let (settings, explained) = match resolved {
         Ok(resolved) => resolved,
         Err(refusal) => {
             // Monitoring still gets its one object; the message goes to stderr as always.
@@ -69,7 +67,7 @@ pub async fn run(global: &GlobalArgs, _args: &DoctorArgs) -> Result<u8, Refusal>
     let console = Console::new(&settings);
     let endpoint = endpoint_checks(&settings).await;
     let journal = {
-        let choice = settings.journal.clone();
+        let choice = settings.journal.value.clone();
         crate::run::blocking(move || Ok(journal_check(&choice))).await?
     };
     let config_problem =
@@ -86,49 +84,11 @@ pub async fn run(global: &GlobalArgs, _args: &DoctorArgs) -> Result<u8, Refusal>
         code::OK
     };
     if json {
-        console
-            .out(&to_json(&settings, &config, &explained, &endpoint, &journal, exit).to_string());
+        console.out(&to_json(&settings, &explained, &endpoint, &journal, exit).to_string());
     } else {
-        print_text(
-            &console, &settings, &config, &explained, &endpoint, &journal, exit,
-        );
+        print_text(&console, &settings, &explained, &endpoint, &journal, exit);
     }
     Ok(exit)
-}
-
-/// Whether the command line or an environment variable set the clap argument `id`, read again
-/// from this process's arguments (the parsed [`GlobalArgs`] keep values, not their sources).
-fn command_line_origin(id: &str) -> Option<Origin> {
-    let cmd = Cli::command();
-    let matches = cmd.clone().try_get_matches_from(std::env::args_os()).ok()?;
-    let sub = cmd.find_subcommand("doctor")?;
-    let levels = [
-        (Some(&matches), &cmd),
-        (matches.subcommand_matches("doctor"), sub),
-    ];
-    let mut from_variable = None;
-    for (m, c) in levels {
-        let (Some(m), Some(arg)) = (m, c.get_arguments().find(|a| a.get_id() == id)) else {
-            continue;
-        };
-        match m.value_source(id) {
-            Some(ValueSource::CommandLine) => {
-                let flag = match (arg.get_long(), arg.get_short()) {
-                    (Some(long), _) => format!("--{long}"),
-                    (None, Some(short)) => format!("-{short}"),
-                    (None, None) => id.to_string(),
-                };
-                return Some(Origin::Flag(flag));
-            }
-            Some(ValueSource::EnvVariable) => {
-                from_variable = arg
-                    .get_env()
-                    .map(|v| Origin::Variable(v.to_string_lossy().into_owned()));
-            }
-            _ => {}
-        }
-    }
-    from_variable
 }
 
 /// The endpoint and what reaching it showed.
@@ -143,14 +103,14 @@ struct Endpoint {
 }
 
 async fn endpoint_checks(settings: &Settings) -> Endpoint {
-    let base_url = match &settings.target {
+    let base_url = match &settings.platform.value.target {
         Target::Remote { base_url } => base_url.clone(),
         Target::InProcessSandbox => return in_process_sandbox(),
     };
-    let url = config::endpoint_url(&base_url);
+    let url = settings::endpoint_url(&base_url);
     let mut endpoint = Endpoint {
         url: Some(url.clone()),
-        host: config::url_host(&base_url),
+        host: Some(crate::base_url::host(&base_url).to_string()),
         proxy: None,
         checks: Vec::new(),
         config_error: None,
@@ -176,7 +136,7 @@ async fn endpoint_checks(settings: &Settings) -> Endpoint {
         ));
         return endpoint;
     };
-    let wait = settings.timeout;
+    let wait = settings.timeout.value;
     let addrs = match resolve(&host, port, whose, wait).await {
         Ok((addrs, check)) => {
             endpoint.checks.push(check);
@@ -324,11 +284,11 @@ async fn connect(
 fn doctor_client(settings: &Settings, url: String) -> Result<Client, String> {
     Client::new(ClientConfig {
         endpoint: url,
-        policy_source: settings.policy_source.clone().unwrap_or_default(),
+        policy_source: settings.policy_source.value.clone().unwrap_or_default(),
         interface_type: crate::protocol::INTERFACE_TYPE.to_string(),
-        timeout: settings.timeout,
+        timeout: settings.timeout.value,
         retries: 0,
-        cacert: settings.cacert.as_deref(),
+        cacert: settings.cacert.value.as_deref(),
         headers: &settings.headers,
         verbose: None,
     })
@@ -500,8 +460,13 @@ fn shown(path: &Path) -> String {
     escape_controls(&path.display().to_string()).into_owned()
 }
 
-fn environment(settings: &Settings) -> &'static str {
-    config::env_key(settings.env)
+/// `env test, from --env`, or for a base URL of no named environment where it came from.
+fn platform_source(settings: &Settings) -> String {
+    let source = escape_controls(&settings.platform.origin.source()).into_owned();
+    match settings.env() {
+        Some(env) => format!("env {}, {source}", settings::env_key(env)),
+        None => source,
+    }
 }
 
 fn verdict(exit: u8) -> &'static str {
@@ -523,7 +488,6 @@ fn mark(ok: Option<bool>) -> &'static str {
 fn print_text(
     console: &Console,
     settings: &Settings,
-    config: &ConfigPlace,
     explained: &[Explained],
     endpoint: &Endpoint,
     journal: &[Check],
@@ -542,7 +506,7 @@ fn print_text(
     }
     out(format!(
         "Config file: {}",
-        match (&config.path, config.read) {
+        match (settings.config_path(), settings.config_read) {
             (Some(path), true) => format!("{} (read)", shown(path)),
             (Some(path), false) => format!("{} (none there: defaults apply)", shown(path)),
             (None, _) => "none".into(),
@@ -555,13 +519,13 @@ fn print_text(
     };
     match &endpoint.url {
         Some(url) => out(format!(
-            "Endpoint: {} (env {}, {production})",
+            "Endpoint: {} ({}; {production})",
             escape_controls(url),
-            environment(settings)
+            platform_source(settings)
         )),
         None => out(format!(
-            "Endpoint: the built-in sandbox (env {}, {production})",
-            environment(settings)
+            "Endpoint: the built-in sandbox ({}; {production})",
+            platform_source(settings)
         )),
     }
     if let Some(proxy) = &endpoint.proxy {
@@ -599,7 +563,6 @@ fn label(name: &str) -> &str {
 
 fn to_json(
     settings: &Settings,
-    config: &ConfigPlace,
     explained: &[Explained],
     endpoint: &Endpoint,
     journal: &[Check],
@@ -609,7 +572,7 @@ fn to_json(
         .iter()
         .map(|e| json!({"name": e.name, "value": e.value, "source": e.origin.to_string()}))
         .collect();
-    let journal_path = match &settings.journal {
+    let journal_path = match &settings.journal.value {
         JournalChoice::File(path) => Some(path.display().to_string()),
         JournalChoice::Disabled => None,
     };
@@ -618,14 +581,15 @@ fn to_json(
         "exitCode": exit,
         "settings": settings_json,
         "configFile": {
-            "path": config.path.as_ref().map(|p| p.display().to_string()),
-            "read": config.read,
+            "path": settings.config_path().map(|p| p.display().to_string()),
+            "read": settings.config_read,
         },
         "endpoint": {
             "url": endpoint.url,
             "host": endpoint.host,
-            "environment": environment(settings),
+            "environment": settings.env().map(settings::env_key),
             "production": settings.is_production(),
+            "source": settings.platform.origin.to_string(),
             "proxy": endpoint.proxy,
         },
         "checks": endpoint.checks.iter().map(Check::json).collect::<Vec<_>>(),

@@ -4,11 +4,11 @@
 //! notices as a file `batch` reads back.
 
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
-use crate::config::{self, JournalChoice, Settings};
 use crate::error::Refusal;
 use crate::journal::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, State};
 use crate::output::Console;
 use crate::refuse;
+use crate::settings::{self, JournalChoice, Settings};
 use crate::text::{escape_controls, quote};
 type Result<T, E = Refusal> = std::result::Result<T, E>;
 use crate::protocol::{cst, CstDateTime};
@@ -61,7 +61,7 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let settings = Settings::resolve(global)?;
     let console = Console::new(&settings);
     let path = journal_path(&settings)?;
-    let mut filter = filter(global, args, &settings)?;
+    let mut filter = filter(args, &settings)?;
     let format = console.format();
     let show_policy = show_policy(args)?;
     if format == OutputFormat::Csv && (args.attempts || show_policy.is_some()) {
@@ -107,26 +107,23 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
 
 /// The journal history reads; there is none to read under `--no-journal`.
 fn journal_path(settings: &Settings) -> Result<PathBuf> {
-    match &settings.journal {
+    match &settings.journal.value {
         JournalChoice::File(path) => Ok(path.clone()),
         JournalChoice::Disabled => Err(refuse!(Usage, "--no-journal: there is no journal to show")),
     }
 }
 
 /// The filters given on the command line; the row limit is set by the caller.
-fn filter(global: &GlobalArgs, args: &HistoryArgs, settings: &Settings) -> Result<HistoryFilter> {
+fn filter(args: &HistoryArgs, settings: &Settings) -> Result<HistoryFilter> {
     let now = Utc::now();
     Ok(HistoryFilter {
         policy_no: args.policy.clone(),
         // The environment named for this run (flag or variable), not the config's default:
         // history reads one journal for every environment.
-        endpoint: args
-            .environment
-            .as_deref()
-            .or(global.base_url.as_deref())
-            .or(global.env.map(config::env_key))
-            .map(|e| environment_url(settings, e))
-            .transpose()?,
+        endpoint: match args.environment.as_deref() {
+            Some(name) => Some(environment_url(settings, name)?),
+            None => run_target(settings),
+        },
         policy_source: args.policy_source.clone(),
         state: args.outcome.as_deref().map(recorded_state).transpose()?,
         since: args
@@ -566,13 +563,27 @@ fn environment_url(settings: &Settings, name: &str) -> Result<String> {
     if !name.contains("://") {
         let key = name.trim().to_ascii_lowercase();
         if let Some(url) = settings
-            .environment_url(name.trim())
-            .or_else(|| settings.environment_url(&key))
+            .environments
+            .key(name.trim())
+            .or_else(|| settings.environments.key(&key))
         {
             return Ok(url);
         }
     }
-    config::check_base_url(name).map_err(|e| refuse!(Usage, "--env: {e}"))
+    settings::check_base_url(name).map_err(|e| refuse!(Usage, "--env: {e}"))
+}
+
+/// The platform named for this run (on the command line or by a variable), as the journal
+/// keys it; the config file's default environment does not filter: history reads one journal
+/// for every environment.
+fn run_target(settings: &Settings) -> Option<String> {
+    if !settings.platform.origin.is_for_this_run() {
+        return None;
+    }
+    Some(match &settings.platform.value.target {
+        settings::Target::Remote { base_url } => base_url.clone(),
+        settings::Target::InProcessSandbox => settings::SANDBOX_ENDPOINT.to_string(),
+    })
 }
 
 /// `--outcome` filters on what the journal recorded: a journal [`State`] (which has `inDoubt`),

@@ -2,17 +2,17 @@
 //! command's result); nothing sent, no journal touched.
 
 use crate::cli::{GlobalArgs, OutputFormat, ValidateArgs};
-use crate::config::Settings;
 use crate::error::Refusal;
 use crate::input::{self, Item, Problem, Severity};
 use crate::output::Console;
+use crate::settings::Settings;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
 
 pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     let settings = Settings::resolve(global)?;
     let console = Console::new(&settings);
-    let require_order_no = !(args.generate_order_no || settings.generate_order_no);
+    let require_order_no = !(args.generate_order_no || settings.generate_order_no.value);
     let mut errors = 0u64;
     let mut warnings = 0u64;
     let mut rows = 0u64;

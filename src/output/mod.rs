@@ -7,8 +7,8 @@ pub mod terminal;
 pub use report::{Report, ReportUnwritable};
 
 use crate::cli::{ColorChoice, OutputFormat};
-use crate::config::Settings;
 use crate::notice::{NoticeResult, Outcome};
+use crate::settings::Settings;
 use crate::text::{escape_controls, pad};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

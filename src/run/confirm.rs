@@ -1,9 +1,9 @@
 //! Production needs a "yes": typed on the terminal, or `--yes` where there is none.
 
-use crate::config::{self, Settings};
 use crate::error::Refusal;
 use crate::output::terminal;
 use crate::refuse;
+use crate::settings::Settings;
 use std::io::{BufRead, Write};
 
 /// Asks (through `/dev/tty`, so `batch -` can still ask) before `count` notices go to
@@ -17,8 +17,8 @@ pub(crate) fn production(
     if !settings.is_production() || yes || count == 0 {
         return Ok(());
     }
-    let host = config::url_host(base_url).unwrap_or_else(|| base_url.to_string());
-    let channel = settings.policy_source.as_deref().unwrap_or("?");
+    let host = crate::base_url::host(base_url);
+    let channel = settings.policy_source.value.as_deref().unwrap_or("?");
     let question = format!(
         "Send {count} refund notice(s) to PRODUCTION ({host}) for channel {channel}? Type 'yes' to go on: "
     );

@@ -14,9 +14,14 @@ use std::ops::ControlFlow;
 impl ReadyRun {
     /// Reads the input again (a file) on the calling thread: run it on a blocking one.
     pub(super) fn print_dry_run(self) -> Result<u8, Refusal> {
+        let d = &self.destination;
+        let whose = match &d.name {
+            Some(name) => format!("{name}, {}", d.source),
+            None => d.source.clone(),
+        };
         self.console.note(&format!(
-            "dry run: would POST to {} for channel {}; nothing is sent",
-            self.destination.endpoint, self.destination.channel
+            "dry run: would POST to {} ({whose}) for channel {}; nothing is sent",
+            d.endpoint, d.channel
         ));
         match &self.rows {
             Rows::Listed(judged) => {

@@ -19,7 +19,6 @@ mod settled;
 
 use crate::cli::{FieldArgs, GlobalArgs, InputArgs, SendingArgs};
 use crate::client::{Client, ClientConfig};
-use crate::config::{self, Settings};
 use crate::engine::RunPlan;
 use crate::error::Refusal;
 use crate::input::Source;
@@ -28,6 +27,7 @@ use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
 use crate::notice::Notice;
 use crate::output::{Console, Report};
 use crate::protocol::{self, INTERFACE_TYPE};
+use crate::settings::{self, Settings};
 use digests::Digests;
 use platform::{Platform, Target};
 use settled::Settled;
@@ -83,8 +83,13 @@ pub(crate) struct ReadyRun {
 /// Where a run's notices go, as a person reads it: said before sending on a terminal and in
 /// the summary, so nobody has to guess which platform they hit.
 pub(crate) struct Destination {
-    /// `test (porsche-avatar.chinahuanong.com.cn)`.
+    /// `test (porsche-avatar.chinahuanong.com.cn, from --env)`.
     pub platform: String,
+    /// `PRODUCTION`, `test`, `the built-in sandbox`; `None` for a base URL of no named
+    /// environment.
+    pub name: Option<String>,
+    /// `from --env`, `by default`.
+    pub source: String,
     pub channel: String,
     /// The journal's path (home as `~`), or why there is none.
     pub journal: String,
@@ -96,23 +101,30 @@ pub(crate) struct Destination {
 impl Destination {
     fn new(settings: &Settings, target: &Target, channel: &str) -> Destination {
         let host = host_and_port(&target.base_url);
-        let configured = settings.environment_url(config::env_key(settings.env));
-        let name = match (&settings.target, configured) {
-            (config::Target::InProcessSandbox, _) => "the built-in sandbox".to_string(),
-            (_, Some(url)) if url == target.base_url => config::env_key(settings.env).to_string(),
-            _ if settings.is_production() => "PRODUCTION".to_string(),
-            _ => "--base-url".to_string(),
+        let platform = &settings.platform;
+        let name = match (&platform.value.target, platform.value.env) {
+            (settings::Target::InProcessSandbox, _) => Some("the built-in sandbox".to_string()),
+            _ if settings.is_production() => Some("PRODUCTION".to_string()),
+            (_, Some(env)) => Some(settings::env_key(env).to_string()),
+            (_, None) => None,
         };
-        let journal = match (&settings.journal, &target.journal) {
-            (config::JournalChoice::Disabled, _) | (_, None) => "no journal".to_string(),
-            (_, Some(path)) => format!("journal {}", home_as_tilde(path)),
+        // Where the target came from, so that nobody has to guess why notices go there.
+        let source = platform.origin.source();
+        let journal = match (&settings.journal.value, &target.journal) {
+            (settings::JournalChoice::Disabled, _) | (_, None) => "no journal".to_string(),
+            (_, Some(path)) => format!("journal {}", settings::home_as_tilde(path)),
         };
         Destination {
-            platform: format!("{name} ({host})"),
+            platform: match &name {
+                Some(name) => format!("{name} ({host}, {source})"),
+                None => format!("{host} ({source})"),
+            },
+            name,
+            source,
             channel: channel.to_string(),
             journal,
             journaled: target.journal.is_some(),
-            endpoint: config::endpoint_url(&target.base_url),
+            endpoint: settings::endpoint_url(&target.base_url),
         }
     }
 }
@@ -121,18 +133,6 @@ impl Destination {
 fn host_and_port(base_url: &str) -> String {
     let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
     rest.split('/').next().unwrap_or(rest).to_string()
-}
-
-/// A path under the home directory written with `~`, as a person would type it.
-fn home_as_tilde(path: &std::path::Path) -> String {
-    let shown = dirs::home_dir()
-        .filter(|home| !home.as_os_str().is_empty() && home != std::path::Path::new("/"))
-        .and_then(|home| {
-            path.strip_prefix(&home)
-                .ok()
-                .map(|rest| format!("~/{}", rest.display()))
-        });
-    crate::text::quote(&shown.unwrap_or_else(|| path.display().to_string()))
 }
 
 /// `send` and `batch`: settings, the platform, then prepare and print or deliver.
@@ -178,6 +178,10 @@ fn prepare(
         RowsFrom::Flags(fields) => Some(first_pass::parse_flags(&console, fields)?),
         RowsFrom::File { .. } => None,
     };
+    let destination = Destination::new(settings, target, &plan.policy_source);
+    if let Some(verbose) = console.verbose_sink() {
+        verbose(format!("platform: {}", destination.platform));
+    }
     let client = client(settings, &console, target, &plan, &request.sending)?;
     if let (Some(report), RowsFrom::File { arg, .. }) = (&request.report, &request.rows) {
         let input = (arg != "-").then(|| std::path::Path::new(arg));
@@ -203,7 +207,6 @@ fn prepare(
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
     };
-    let destination = Destination::new(settings, target, &plan.policy_source);
     let mut ready = ReadyRun {
         console,
         client,
@@ -234,13 +237,13 @@ fn prepare(
 }
 
 fn plan(settings: &Settings, target: &Target, request: &Request) -> Result<RunPlan, Refusal> {
-    let generating = request.sending.generate_order_no || settings.generate_order_no;
+    let generating = request.sending.generate_order_no || settings.generate_order_no.value;
     Ok(RunPlan {
         endpoint: target.endpoint_key.clone(),
         policy_source: settings.require_policy_source()?.to_string(),
         force: request.sending.force,
-        order_no_prefix_when_generating: generating.then(|| settings.order_no_prefix.clone()),
-        concurrency: request.concurrency.unwrap_or(settings.concurrency),
+        order_no_prefix_when_generating: generating.then(|| settings.order_no_prefix.value.clone()),
+        concurrency: request.concurrency.unwrap_or(settings.concurrency.value),
         rate: request.rate,
         fail_fast: request.fail_fast,
     })
@@ -256,22 +259,21 @@ fn client(
     let interface_type = sending.interface_type.as_deref().unwrap_or(INTERFACE_TYPE);
     protocol::check_identifier("--interface-type", interface_type).map_err(Refusal::Usage)?;
     Client::new(ClientConfig {
-        endpoint: config::endpoint_url(&target.base_url),
+        endpoint: settings::endpoint_url(&target.base_url),
         policy_source: plan.policy_source.clone(),
         interface_type: interface_type.to_string(),
-        timeout: settings.timeout,
-        retries: settings.retries,
-        cacert: settings.cacert.as_deref(),
+        timeout: settings.timeout.value,
+        retries: settings.retries.value,
+        cacert: settings.cacert.value.as_deref(),
         headers: &settings.headers,
         verbose: console.verbose_sink(),
     })
 }
 
 fn journal_sync(settings: &Settings) -> JournalSync {
-    if settings.journal_sync_full {
-        JournalSync::Full
-    } else {
-        JournalSync::Normal
+    match settings.journal_sync.value {
+        settings::JournalSyncSetting::Full => JournalSync::Full,
+        settings::JournalSyncSetting::Normal => JournalSync::Normal,
     }
 }
 

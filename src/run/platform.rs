@@ -1,10 +1,10 @@
 //! The platform a run talks to: the configured base URL, or the simulated platform started
 //! in this process (`--env sandbox`).
 
-use crate::config::{JournalChoice, Settings, Target as Configured, SANDBOX_ENDPOINT};
 use crate::error::Refusal;
 use crate::refuse;
 use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::settings::{JournalChoice, Settings, Target as Configured, SANDBOX_ENDPOINT};
 use std::path::PathBuf;
 
 pub(crate) struct Platform {
@@ -22,7 +22,7 @@ pub(crate) struct Target {
 
 impl Platform {
     pub async fn start(settings: &Settings) -> Result<Platform, Refusal> {
-        let (base_url, sandbox) = match &settings.target {
+        let (base_url, sandbox) = match &settings.platform.value.target {
             Configured::Remote { base_url } => (base_url.clone(), None),
             Configured::InProcessSandbox => {
                 let options = SandboxOptions {
@@ -39,7 +39,7 @@ impl Platform {
     }
 
     pub fn target(&self, settings: &Settings) -> Target {
-        let journal = match &settings.journal {
+        let journal = match &settings.journal.value {
             JournalChoice::File(path) => Some(path.clone()),
             JournalChoice::Disabled => None,
         };

@@ -46,6 +46,22 @@ impl Env {
         path
     }
 
+    /// Arguments that make `server` the production platform as far as avatar-cli can tell: a
+    /// config file naming it as `[environments.prod]`, and `--env prod`. Production is then
+    /// asked about, and nothing can reach the real one.
+    pub fn production_at(&self, server_url: &str) -> Vec<String> {
+        let config = self.write(
+            "production.toml",
+            format!("[environments.prod]\nbase_url = \"{server_url}\"\n"),
+        );
+        vec![
+            "--config".into(),
+            config.display().to_string(),
+            "--env".into(),
+            "prod".into(),
+        ]
+    }
+
     /// The binary with a clean environment: a fresh HOME and XDG dirs, no AVATAR_* variables,
     /// no proxies, a journal inside the test's directory. For a process the test drives itself
     /// (to kill it, or run two at once).
