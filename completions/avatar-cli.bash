@@ -151,7 +151,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__batch)
-            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -639,7 +639,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__subcmd__cli__subcmd__send)
-            opts="-y -H -e -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --generate-order-no --interface-type --dry-run --yes --force --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-y -H -e -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

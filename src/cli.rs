@@ -572,9 +572,13 @@ pub struct SendingArgs {
     /// Do not ask for confirmation (production)
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// Send again even if the journal records the notice as accepted
+    /// Send again even if the journal records the notice as accepted (or rejected)
     #[arg(long)]
     pub force: bool,
+    /// Send again, unchanged, the notices the platform rejected before (without it they are
+    /// skipped as "rejected earlier", and the run exits 1)
+    #[arg(long)]
+    pub retry_rejected: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@
 
 use crate::client::{self, AttemptLog, Client, JournalFailed, NoLog};
 use crate::journal::{rule, Claim, FirstAttempt, Journal, NoticeKey};
-use crate::notice::{Notice, NoticeResult, Outcome};
+use crate::notice::{Notice, NoticeResult, Outcome, SkipReason};
 use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
 use crate::protocol;
@@ -37,7 +37,8 @@ pub struct RunPlan {
     /// The journal's endpoint key: the resolved base URL.
     pub endpoint: String,
     pub policy_source: String,
-    pub force: bool,
+    /// `--force`, `--retry-rejected`.
+    pub resend: rule::Resend,
     /// `Some(prefix)` when order numbers may be generated; `None` when they may not.
     pub order_no_prefix_when_generating: Option<String>,
     pub concurrency: usize,
@@ -326,7 +327,7 @@ impl Engine {
                     key.clone(),
                     notice.order_no.clone(),
                     generated,
-                    self.plan.force,
+                    self.plan.resend,
                     Some(content.clone()),
                     first.clone(),
                 )
@@ -379,6 +380,7 @@ fn not_claimed(claim: Claim, notice: &Notice, result: &mut NoticeResult) {
             deal_code,
             deal_desc,
         } => skipped(notice, result, order_no, deal_code, deal_desc),
+        Claim::RejectedEarlier(rejection) => rejected_earlier(result, rejection),
         Claim::Conflict {
             journal_order_no,
             given,
@@ -525,9 +527,20 @@ pub(crate) fn skipped(
         ));
     }
     result.outcome = Outcome::Skipped;
+    result.skip_reason = Some(SkipReason::AcceptedEarlier);
     result.order_no = Some(order_no);
     result.deal_code = deal_code;
     result.deal_desc = deal_desc;
+}
+
+/// Rejected earlier and unchanged since: the journal's orderNo and the platform's answer.
+pub(crate) fn rejected_earlier(result: &mut NoticeResult, rejection: rule::Rejection) {
+    result.outcome = Outcome::Skipped;
+    result.skip_reason = Some(SkipReason::RejectedEarlier);
+    result.skip_text = Some(rejection.reason());
+    result.order_no = Some(rejection.order_no);
+    result.deal_code = rejection.deal_code;
+    result.deal_desc = rejection.deal_desc;
 }
 
 /// Journals each attempt of one claimed notice.

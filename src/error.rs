@@ -94,7 +94,7 @@ impl RunEnd {
             || self.tally.get(Outcome::Failed) > 0
         {
             code::FAILED
-        } else if self.tally.get(Outcome::Rejected) > 0 {
+        } else if self.tally.get(Outcome::Rejected) > 0 || self.tally.rejected_earlier() > 0 {
             code::REJECTED
         } else {
             code::OK

@@ -76,6 +76,24 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// Why a notice was skipped: the platform took it earlier, or rejected it earlier and it has
+/// not changed since (`--retry-rejected` sends it again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SkipReason {
+    AcceptedEarlier,
+    RejectedEarlier,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::AcceptedEarlier => "acceptedEarlier",
+            SkipReason::RejectedEarlier => "rejectedEarlier",
+        }
+    }
+}
+
 /// The result object of `--output json` and of `--report`: the field names are the contract
 /// (README, "Outcomes and output"); absent values are `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,11 +111,16 @@ pub struct NoticeResult {
     pub elapsed_ms: u64,
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// For a skipped notice, why; `null` otherwise.
+    pub skip_reason: Option<SkipReason>,
+    /// What a person reads of the skip: `rejected earlier: 0 …, 2026-12-01T10:00:00.000+08:00`.
+    #[serde(skip)]
+    pub skip_text: Option<String>,
 }
 
 /// The columns of a CSV report, each with its cell: the same names and order as the JSON
 /// object (less `warnings`), kept beside the struct so the two cannot drift.
-pub const REPORT_COLUMNS: [(&str, Cell); 11] = [
+pub const REPORT_COLUMNS: [(&str, Cell); 12] = [
     ("line", |r| opt(r.line)),
     ("policyNo", |r| r.policy_no.clone()),
     ("orderNo", |r| opt(r.order_no.as_ref())),
@@ -109,6 +132,7 @@ pub const REPORT_COLUMNS: [(&str, Cell); 11] = [
     ("uuid", |r| opt(r.uuid.as_ref())),
     ("elapsedMs", |r| r.elapsed_ms.to_string()),
     ("error", |r| opt(r.error.as_ref())),
+    ("skipReason", |r| opt(r.skip_reason.map(SkipReason::as_str))),
 ];
 
 /// How one column's cell is drawn from a result.
@@ -135,6 +159,8 @@ impl NoticeResult {
             elapsed_ms: 0,
             error: None,
             warnings: Vec::new(),
+            skip_reason: None,
+            skip_text: None,
         }
     }
 }
@@ -155,9 +181,11 @@ mod tests {
         let json = serde_json::to_string(&result).unwrap();
         let at: Vec<usize> = REPORT_COLUMNS
             .iter()
+            .filter(|(name, _)| *name != "skipReason")
             .map(|(name, _)| json.find(&format!("\"{name}\":")).expect(name))
             .collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        assert!(json.find("\"warnings\":") < json.find("\"skipReason\":"));
         let fields = serde_json::to_value(&result).unwrap();
         assert_eq!(fields.as_object().unwrap().len(), REPORT_COLUMNS.len() + 1);
         let cells = REPORT_COLUMNS.map(|(_, cell)| cell(&result));

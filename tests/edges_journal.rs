@@ -81,7 +81,7 @@ fn a_version_1_journal_is_upgraded_once_and_keeps_every_notice() {
             "{policy}: {out:?}"
         );
     }
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
 
     let rows = history(&env, &[]);
     let mut policies: Vec<&str> = rows
@@ -127,7 +127,7 @@ fn a_version_1_journal_is_upgraded_once_and_keeps_every_notice() {
 
     // The in-doubt notice is resent under its orderNo, the rejected one found under the
     // respelled key: the journal's orderNo is used, no new one is needed.
-    let out = fixture_send(&env, &["--policy", "REJ1", "--dry-run"])
+    let out = fixture_send(&env, &["--policy", "REJ1", "--dry-run", "--retry-rejected"])
         .assert()
         .code(0)
         .get_output()
@@ -142,7 +142,7 @@ fn readers_of_a_version_1_journal_normalise_endpoints_and_change_nothing() {
     let before = std::fs::read(&path).unwrap();
 
     // REJ1 was recorded under 'http://127.0.0.1:18740/': found under the canonical key.
-    let out = fixture_send(&env, &["--policy", "REJ1", "--dry-run"])
+    let out = fixture_send(&env, &["--policy", "REJ1", "--dry-run", "--retry-rejected"])
         .assert()
         .code(0)
         .get_output()
@@ -176,9 +176,9 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
     let path = v1_journal(&env);
     rusqlite::Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 4)
+        .pragma_update(None, "user_version", 5)
         .unwrap();
-    let expected = "newer avatar-cli (schema version 4, this one knows up to 3)";
+    let expected = "newer avatar-cli (schema version 5, this one knows up to 4)";
     let out = fixture_send(&env, &["--policy", "ACC1"])
         .assert()
         .code(2)
@@ -193,7 +193,7 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
         .get_output()
         .clone();
     assert!(text(&out.stderr).contains(expected), "{out:?}");
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), 5);
 }
 
 /// `send`, `send --dry-run` and `history` on `journal`: each must exit 2 at once, naming the

@@ -634,7 +634,7 @@ fn a_version_2_journal_migrates_keeps_every_state_and_skips_what_it_accepted() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(schema_version(&env), 3);
+    assert_eq!(schema_version(&env), 4);
     assert_eq!(states(&env), before);
     // The old attempts read with no bodies; the notice still shows whole.
     let shown = show_json(&env, &["ACC1"]);
@@ -643,7 +643,7 @@ fn a_version_2_journal_migrates_keeps_every_state_and_skips_what_it_accepted() {
 }
 
 #[test]
-fn a_version_1_journal_migrates_to_3_in_one_go() {
+fn a_version_1_journal_migrates_to_the_latest_in_one_go() {
     let env = Env::new();
     fixture(&env, "journal-v1.sqlite3");
     assert_eq!(schema_version(&env), 1);
@@ -657,7 +657,7 @@ fn a_version_1_journal_migrates_to_3_in_one_go() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(schema_version(&env), 3);
+    assert_eq!(schema_version(&env), 4);
     let after = states(&env);
     for (policy, state) in [
         ("ACC1", "accepted"),

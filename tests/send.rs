@@ -280,6 +280,7 @@ fn the_json_result_object_has_exactly_the_documented_fields() {
             "orderNo",
             "outcome",
             "policyNo",
+            "skipReason",
             "uuid",
             "warnings"
         ]

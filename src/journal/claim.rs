@@ -74,7 +74,8 @@ impl<'c> Stmts<'c> {
                         n.accepted_at IS NOT NULL, n.accepted_order_no, n.accepted_deal_code,
                         n.accepted_deal_desc,
                         n.claim_host, n.claim_pid, n.claim_start, n.claim_run, n.claimed_at,
-                        n.accepted_at, n.content, n.content_fp
+                        n.accepted_at, n.content, n.content_fp,
+                        n.deal_code, n.deal_desc, n.last_sent_at
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
                  WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3",
             )?,
@@ -185,6 +186,9 @@ struct Existing {
     holder: Option<(Owner, i64)>,
     content: Option<String>,
     content_fp: Option<String>,
+    deal_code: Option<String>,
+    deal_desc: Option<String>,
+    last_sent_at: Option<i64>,
 }
 
 /// The journal's row for `key`, if any.
@@ -225,6 +229,9 @@ fn find(st: &mut Stmts<'_>, key: &NoticeKey) -> rusqlite::Result<Option<Existing
                     accepted_at: r.get(14)?,
                     content: r.get(15)?,
                     content_fp: r.get(16)?,
+                    deal_code: r.get(17)?,
+                    deal_desc: r.get(18)?,
+                    last_sent_at: r.get(19)?,
                 })
             },
         )
@@ -236,7 +243,7 @@ fn find(st: &mut Stmts<'_>, key: &NoticeKey) -> rusqlite::Result<Option<Existing
 pub(crate) struct Asked<'a> {
     pub given: Option<String>,
     pub generated: Option<String>,
-    pub force: bool,
+    pub resend: rule::Resend,
     pub content: Option<&'a Content>,
     pub first: Option<FirstAttempt>,
 }
@@ -258,13 +265,19 @@ pub(crate) fn claim(
         accepted_at: n.accepted_at,
         content: n.content.as_deref(),
         content_fp: n.content_fp.as_deref(),
+        deal_code: n.deal_code.as_deref(),
+        deal_desc: n.deal_desc.as_deref(),
+        last_sent_at: n.last_sent_at,
     });
     let decision = rule::decide(
         known,
-        asked.given.as_deref(),
-        asked.generated.is_some(),
-        asked.force,
-        asked.content,
+        rule::Ask {
+            given: asked.given.as_deref(),
+            can_generate: asked.generated.is_some(),
+            force: asked.resend.force,
+            retry_rejected: asked.resend.retry_rejected,
+            content: asked.content,
+        },
     );
     if let Some(message) = decision
         .problem(&key.policy_no)
@@ -361,6 +374,9 @@ fn claim_recorded(
         };
         return Ok((claim, None));
     }
+    if let Decision::SkipRejected(rejection) = decision {
+        return Ok((Claim::RejectedEarlier(rejection), None));
+    }
     // Waited out before a conflict is reported: the other holder's outcome may make it a skip.
     if let Some((holder, claimed_at)) = &n.holder {
         // Our own handle counts too: two tasks must not send one notice at once.
@@ -391,6 +407,8 @@ fn claim_recorded(
         | Decision::Correct { .. }
         | Decision::Changed { .. }
         | Decision::Skip { .. }
+        | Decision::SkipRejected(_)
+        | Decision::OrderNoTaken { .. }
         | Decision::NeedsOrderNo => n.order_no,
     };
     st.reclaim

@@ -59,6 +59,8 @@ pub struct Recorded {
     /// What was last sent, and its fingerprint (`None` before the journal kept content).
     pub content: Option<String>,
     pub content_fp: Option<String>,
+    /// When it was last sent (UTC milliseconds).
+    pub last_sent_at: Option<i64>,
 }
 
 impl Recorded {
@@ -72,6 +74,9 @@ impl Recorded {
             accepted_at: self.accepted_at,
             content: self.content.as_deref(),
             content_fp: self.content_fp.as_deref(),
+            deal_code: self.deal_code.as_deref(),
+            deal_desc: self.deal_desc.as_deref(),
+            last_sent_at: self.last_sent_at,
         }
     }
 }
@@ -185,7 +190,7 @@ fn recorded_columns(version: i64, open: &str) -> String {
              {open},
              n.deal_code, n.deal_desc, n.accepted_at IS NOT NULL, n.endpoint,
              n.accepted_order_no, n.accepted_at, {content}, n.id, n.accepted_deal_code,
-             n.accepted_deal_desc, n.policy_source, n.policy_no"
+             n.accepted_deal_desc, n.policy_source, n.policy_no, n.last_sent_at"
     )
 }
 
@@ -210,6 +215,7 @@ pub struct RecordView<'r> {
     pub accepted_deal_desc: Option<&'r str>,
     pub content: Option<&'r str>,
     pub content_fp: Option<&'r str>,
+    pub last_sent_at: Option<i64>,
 }
 
 impl RecordView<'_> {
@@ -223,6 +229,9 @@ impl RecordView<'_> {
             accepted_at: self.accepted_at,
             content: self.content,
             content_fp: self.content_fp,
+            deal_code: self.deal_code,
+            deal_desc: self.deal_desc,
+            last_sent_at: self.last_sent_at,
         }
     }
 
@@ -241,6 +250,7 @@ impl RecordView<'_> {
             accepted_deal_desc: own(self.accepted_deal_desc),
             content: own(self.content),
             content_fp: own(self.content_fp),
+            last_sent_at: self.last_sent_at,
         }
     }
 }
@@ -250,6 +260,17 @@ impl RecordView<'_> {
 pub struct Lookups<'r> {
     reader: &'r JournalReader,
     statement: rusqlite::CachedStatement<'r>,
+    /// [`Lookups::order_no_holder`]'s, once asked; `None` inside when the journal predates
+    /// the index by orderNo (the check then waits for the first run that upgrades it).
+    holder: Option<Option<rusqlite::CachedStatement<'r>>>,
+}
+
+/// Another policy that an orderNo is recorded for: its number and when it was last sent (or
+/// recorded, if never sent), in UTC milliseconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    pub policy_no: String,
+    pub at: i64,
 }
 
 impl Lookups<'_> {
@@ -289,6 +310,43 @@ impl Lookups<'_> {
         })();
         judged.map_err(|e| reader.err(e))
     }
+
+    /// The policy other than `policy_no` that the journal records `order_no` for on this
+    /// endpoint and channel, if any.
+    pub fn order_no_holder(
+        &mut self,
+        (endpoint, policy_source, order_no): (&str, &str, &str),
+        policy_no: &str,
+    ) -> Result<Option<Holder>, JournalError> {
+        let reader = self.reader;
+        let statement = self.holder.get_or_insert_with(|| {
+            (reader.version >= 4)
+                .then(|| {
+                    reader
+                        .conn
+                        .prepare_cached(
+                            "SELECT policy_no, coalesce(last_sent_at, created_at) FROM notices
+                             WHERE order_no = ?1 AND endpoint = ?2 AND policy_source = ?3
+                               AND policy_no <> ?4
+                             LIMIT 1",
+                        )
+                        .ok()
+                })
+                .flatten()
+        });
+        let Some(statement) = statement else {
+            return Ok(None);
+        };
+        statement
+            .query_row(params![order_no, endpoint, policy_source, policy_no], |r| {
+                Ok(Holder {
+                    policy_no: r.get(0)?,
+                    at: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(|e| reader.err(e))
+    }
 }
 
 fn view<'r>(r: &'r Row<'_>, last_open: bool) -> rusqlite::Result<RecordView<'r>> {
@@ -316,6 +374,7 @@ fn view<'r>(r: &'r Row<'_>, last_open: bool) -> rusqlite::Result<RecordView<'r>>
         accepted_deal_desc: text(14)?,
         content: text(10)?,
         content_fp: text(11)?,
+        last_sent_at: r.get(17)?,
     })
 }
 
@@ -435,6 +494,7 @@ impl JournalReader {
         Ok(Lookups {
             reader: self,
             statement,
+            holder: None,
         })
     }
 

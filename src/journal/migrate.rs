@@ -8,7 +8,11 @@ use rusqlite::{params, Connection};
 type Step = fn(&Connection) -> rusqlite::Result<()>;
 
 /// Every upgrade, in version order. The last entry's version is the schema version.
-pub(crate) const STEPS: &[(i64, Step)] = &[(2, normalize_endpoints), (3, keep_content)];
+pub(crate) const STEPS: &[(i64, Step)] = &[
+    (2, normalize_endpoints),
+    (3, keep_content),
+    (4, index_order_numbers),
+];
 
 /// Runs the steps after `from`; the caller sets `user_version` once they all succeeded.
 pub(crate) fn upgrade(conn: &Connection, from: i64) -> rusqlite::Result<()> {
@@ -187,4 +191,10 @@ fn keep_content(conn: &Connection) -> rusqlite::Result<()> {
         "CREATE INDEX IF NOT EXISTS notices_source_touched ON notices (policy_source, touched_at);
          CREATE INDEX IF NOT EXISTS notices_state_touched ON notices (state, touched_at);",
     )
+}
+
+/// Version 4: notices found by their orderNo, so that the first pass can refuse an orderNo
+/// the journal already holds for another policy (an orderNo follows one policy for life).
+fn index_order_numbers(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS notices_order ON notices (order_no);")
 }

@@ -130,6 +130,9 @@ pub enum Claim {
     /// The platform holds (or may hold) other content for this notice; the message says
     /// which fields differ and what to do.
     ContentChanged { message: String },
+    /// Rejected before and unchanged since (and neither `force` nor `retry_rejected`): skip
+    /// it, saying what the platform answered and when.
+    RejectedEarlier(rule::Rejection),
     /// Accepted before (and `force` was not given): skip it. The journal's orderNo and answer.
     AlreadyAccepted {
         order_no: String,
@@ -312,7 +315,11 @@ impl Journal {
         force: bool,
         content: Option<rule::Content>,
     ) -> Result<Claim, JournalError> {
-        self.claim_sending(key, given, generated, force, content, None)
+        let resend = rule::Resend {
+            force,
+            retry_rejected: false,
+        };
+        self.claim_sending(key, given, generated, resend, content, None)
             .await
     }
 
@@ -327,7 +334,7 @@ impl Journal {
         key: NoticeKey,
         given: Option<String>,
         generated: Option<String>,
-        force: bool,
+        resend: rule::Resend,
         content: Option<rule::Content>,
         first: Option<FirstAttempt>,
     ) -> Result<Claim, JournalError> {
@@ -335,7 +342,7 @@ impl Journal {
             key,
             given,
             generated,
-            force,
+            resend,
             content,
             first,
             reply,

@@ -8,7 +8,8 @@
 //! and a notice already sent (at least one attempt) is never sent under a second orderNo.
 //! Nor is a correction lost: a notice the platform holds (accepted, or maybe holds: in doubt)
 //! whose content has changed since is an input error unless forced, and a failed or rejected
-//! one is sent again with the new content, said to be a correction.
+//! one is sent again with the new content, said to be a correction. A rejected one sent again
+//! unchanged would only be rejected again: it is skipped unless asked (`--retry-rejected`).
 
 use super::State;
 
@@ -46,6 +47,30 @@ pub struct Known<'a> {
     /// notice recorded before the journal kept content.
     pub content: Option<&'a str>,
     pub content_fp: Option<&'a str>,
+    /// The last answer's dealCode and dealDesc, and when the notice was last sent (UTC
+    /// milliseconds): what a rejection said, and when.
+    pub deal_code: Option<&'a str>,
+    pub deal_desc: Option<&'a str>,
+    pub last_sent_at: Option<i64>,
+}
+
+/// What may be sent again: `--force` (even what was accepted) and `--retry-rejected` (what
+/// was rejected, unchanged).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resend {
+    pub force: bool,
+    pub retry_rejected: bool,
+}
+
+/// What is asked of a notice now: the input's orderNo, whether one may be made up, `--force`,
+/// `--retry-rejected`, and its content (`None`: not compared).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ask<'a> {
+    pub given: Option<&'a str>,
+    pub can_generate: bool,
+    pub force: bool,
+    pub retry_rejected: bool,
+    pub content: Option<&'a Content>,
 }
 
 /// Which orderNo a notice that is to be sent goes under.
@@ -90,8 +115,19 @@ pub enum Decision {
     },
     /// Accepted before (and not forced): send nothing; the accepted orderNo.
     Skip { accepted_order_no: String },
+    /// Rejected before, and unchanged since (and not asked to retry): sending it again would
+    /// only be rejected again. The orderNo and what the platform said, when.
+    SkipRejected(Rejection),
     /// Already sent under `recorded`, and `given` is another: an input error.
     Conflict { recorded: String, given: String },
+    /// The orderNo given is the journal's for another policy (on this platform and channel):
+    /// an orderNo follows one policy for its whole life, so this is an input error. Found
+    /// by the first pass, which looks across notices; `at` is when the other was last sent.
+    OrderNoTaken {
+        order_no: String,
+        other_policy: String,
+        at: i64,
+    },
     /// Nothing recorded, none given, and none may be generated: an input error.
     NeedsOrderNo,
 }
@@ -100,7 +136,10 @@ impl Decision {
     /// The input error this decision is, in words, for the notice of `policy_no`.
     pub fn problem(&self, policy_no: &str) -> Option<String> {
         match self {
-            Decision::Send(_) | Decision::Correct { .. } | Decision::Skip { .. } => None,
+            Decision::Send(_)
+            | Decision::Correct { .. }
+            | Decision::Skip { .. }
+            | Decision::SkipRejected(_) => None,
             Decision::Changed {
                 changes,
                 order_no,
@@ -109,6 +148,16 @@ impl Decision {
             Decision::Conflict { recorded, given } => {
                 Some(order_conflict(policy_no, recorded, given))
             }
+            Decision::OrderNoTaken {
+                order_no,
+                other_policy,
+                at,
+            } => Some(format!(
+                "orderNo {order_no} is already the orderNo of policy {other_policy} (sent {}; see \
+                 `avatar-cli history --policy {other_policy}`): an orderNo follows one policy for \
+                 its whole life, so give policy {policy_no} its own",
+                super::history::format_time(*at)
+            )),
             Decision::NeedsOrderNo => Some(missing_order_no(policy_no)),
         }
     }
@@ -124,15 +173,44 @@ impl Decision {
     }
 }
 
-/// The rule. `given` is the input's orderNo; `can_generate` whether one may be made up;
-/// `content` the notice's content now (`None`: not compared).
-pub fn decide(
-    recorded: Option<Known<'_>>,
-    given: Option<&str>,
-    can_generate: bool,
-    force: bool,
-    content: Option<&Content>,
-) -> Decision {
+/// A rejection the journal holds: the orderNo, the platform's answer and when it was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub order_no: String,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    /// UTC milliseconds.
+    pub at: Option<i64>,
+}
+
+impl Rejection {
+    /// `rejected earlier: 0 already cancelled, 2026-12-01T10:00:00.000+08:00`.
+    pub fn reason(&self) -> String {
+        let answer = [self.deal_code.as_deref(), self.deal_desc.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let when = self.at.map(super::history::format_time);
+        match (answer.is_empty(), when) {
+            (false, Some(when)) => format!("rejected earlier: {answer}, {when}"),
+            (false, None) => format!("rejected earlier: {answer}"),
+            (true, Some(when)) => format!("rejected earlier, {when}"),
+            (true, None) => "rejected earlier".to_string(),
+        }
+    }
+}
+
+/// The rule, for a notice the journal records as `recorded` (if at all) and what is asked of
+/// it now.
+pub fn decide(recorded: Option<Known<'_>>, ask: Ask<'_>) -> Decision {
+    let Ask {
+        given,
+        can_generate,
+        force,
+        retry_rejected,
+        content,
+    } = ask;
     let Some(known) = recorded else {
         return match given {
             Some(given) => Decision::Send(OrderNo::Given(given.to_string())),
@@ -148,13 +226,21 @@ pub fn decide(
         _ => None,
     };
     if let (Some(accepted), false) = (known.accepted_order_no, force) {
-        return match changes {
-            Some(changes) => Decision::Changed {
+        return match (changes, given) {
+            (Some(changes), _) => Decision::Changed {
                 changes,
                 order_no: accepted.to_string(),
                 accepted_at: known.accepted_at,
             },
-            None => Decision::Skip {
+            // Accepted under one orderNo, and another given now: one of the two is wrong,
+            // and skipping would hide that the input disagrees with what the platform holds.
+            (None, Some(given)) if given != accepted && given != known.order_no => {
+                Decision::Conflict {
+                    recorded: accepted.to_string(),
+                    given: given.to_string(),
+                }
+            }
+            (None, _) => Decision::Skip {
                 accepted_order_no: accepted.to_string(),
             },
         };
@@ -177,6 +263,12 @@ pub fn decide(
         _ => OrderNo::Recorded(known.order_no.to_string()),
     };
     match (changes, known.state) {
+        (None, State::Rejected) if !force && !retry_rejected => Decision::SkipRejected(Rejection {
+            order_no: known.order_no.to_string(),
+            deal_code: known.deal_code.map(str::to_owned),
+            deal_desc: known.deal_desc.map(str::to_owned),
+            at: known.last_sent_at,
+        }),
         (None, _) => Decision::Send(order_no),
         // The platform may hold the earlier content: sending other content under the same
         // orderNo is the user's call.
@@ -281,6 +373,9 @@ mod tests {
                 accepted_at: accepted.map(|_| 0),
                 content: (with_content && attempts > 0).then_some(WAS),
                 content_fp: (with_content && attempts > 0).then_some(fp),
+                deal_code: (state == State::Rejected).then_some("0"),
+                deal_desc: (state == State::Rejected).then_some("bad"),
+                last_sent_at: (attempts > 0).then_some(5),
             })
         };
         vec![
@@ -310,10 +405,23 @@ mod tests {
     }
 
     fn conflict() -> Decision {
+        conflict_with("REC")
+    }
+
+    fn conflict_with(recorded: &str) -> Decision {
         Decision::Conflict {
-            recorded: "REC".into(),
+            recorded: recorded.into(),
             given: "NEW".into(),
         }
+    }
+
+    fn skip_rejected() -> Decision {
+        Decision::SkipRejected(Rejection {
+            order_no: "REC".into(),
+            deal_code: Some("0".into()),
+            deal_desc: Some("bad".into()),
+            at: Some(5),
+        })
     }
 
     fn changes() -> Vec<String> {
@@ -321,12 +429,21 @@ mod tests {
     }
 
     /// What the rule must answer when the content is unchanged or was never recorded:
-    /// (state, given, can_generate, force) -> decision.
-    fn expected(state: &str, given: Option<&str>, generate: bool, force: bool) -> Decision {
+    /// (state, given, can_generate, force, retry_rejected) -> decision.
+    fn expected(
+        state: &str,
+        given: Option<&str>,
+        generate: bool,
+        force: bool,
+        retry: bool,
+    ) -> Decision {
         match (state, given, force) {
             ("none", Some(g), _) => send(g),
             ("none", None, _) if generate => Decision::Send(OrderNo::Generate),
             ("none", None, _) => Decision::NeedsOrderNo,
+            // Another orderNo for an accepted notice is an input error, not a silent skip.
+            ("accepted", Some("NEW"), false) => conflict_with("REC"),
+            ("accepted-then-forced", Some("NEW"), false) => conflict_with("ACC"),
             ("accepted", _, false) => skip("REC"),
             ("accepted-then-forced", _, false) => skip("ACC"),
             // Forced after an acceptance: a new orderNo may be given.
@@ -334,25 +451,43 @@ mod tests {
             // Written but never sent: a new orderNo may be given.
             ("notSent", Some("NEW"), _) => send("NEW"),
             (_, Some("NEW"), _) => conflict(),
+            // Rejected and unchanged: not sent again unless asked.
+            ("rejected", _, false) if !retry => skip_rejected(),
             _ => recorded(),
         }
     }
 
     /// The same with the content changed since it was sent.
-    fn expected_changed(state: &str, given: Option<&str>, generate: bool, force: bool) -> Decision {
-        let same = expected(state, given, generate, force);
+    fn expected_changed(
+        state: &str,
+        given: Option<&str>,
+        generate: bool,
+        force: bool,
+        retry: bool,
+    ) -> Decision {
+        let same = expected(state, given, generate, force, retry);
         match (state, &same, force) {
-            // The platform holds the earlier content: refused unless forced.
-            ("accepted", Decision::Skip { .. }, false) => Decision::Changed {
+            // Rejected, then changed: sent, as a correction, whatever was asked.
+            ("rejected", Decision::SkipRejected(_), _) => Decision::Correct {
+                order_no: OrderNo::Recorded("REC".into()),
                 changes: changes(),
-                order_no: "REC".into(),
-                accepted_at: Some(0),
             },
-            ("accepted-then-forced", Decision::Skip { .. }, false) => Decision::Changed {
-                changes: changes(),
-                order_no: "ACC".into(),
-                accepted_at: Some(0),
-            },
+            // The platform holds the earlier content: refused unless forced (which says
+            // more than another orderNo would).
+            ("accepted", Decision::Skip { .. } | Decision::Conflict { .. }, false) => {
+                Decision::Changed {
+                    changes: changes(),
+                    order_no: "REC".into(),
+                    accepted_at: Some(0),
+                }
+            }
+            ("accepted-then-forced", Decision::Skip { .. } | Decision::Conflict { .. }, false) => {
+                Decision::Changed {
+                    changes: changes(),
+                    order_no: "ACC".into(),
+                    accepted_at: Some(0),
+                }
+            }
             // It may hold it: the same.
             ("inDoubt", Decision::Send(_), false) => Decision::Changed {
                 changes: changes(),
@@ -386,19 +521,26 @@ mod tests {
             for (state, known) in recorded_states(with_content, was_fp) {
                 for given in [None, Some("REC"), Some("NEW")] {
                     for generate in [false, true] {
-                        for force in [false, true] {
-                            let got = decide(known, given, generate, force, now.as_ref());
+                        for (force, retry) in [(false, false), (true, false), (false, true)] {
+                            let ask = Ask {
+                                given,
+                                can_generate: generate,
+                                force,
+                                retry_rejected: retry,
+                                content: now.as_ref(),
+                            };
+                            let got = decide(known, ask);
                             let changed =
                                 with_content && now.as_ref().is_some_and(|c| c.text == NOW);
                             let want = if changed {
-                                expected_changed(state, given, generate, force)
+                                expected_changed(state, given, generate, force, retry)
                             } else {
-                                expected(state, given, generate, force)
+                                expected(state, given, generate, force, retry)
                             };
                             assert_eq!(
                                 got, want,
                                 "state {state}, content {with_content}/{now:?}, given {given:?}, \
-                                 generate {generate}, force {force}"
+                                 generate {generate}, force {force}, retry {retry}"
                             );
                             cases += 1;
                         }
@@ -406,7 +548,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 5 * 7 * 3 * 2 * 2);
+        assert_eq!(cases, 5 * 7 * 3 * 2 * 3);
     }
 
     /// The second pass (`run/settled.rs`) reads an accepted notice without its last attempt's
@@ -428,8 +570,17 @@ mod tests {
                             accepted_at: Some(1),
                             content: Some(WAS),
                             content_fp: Some(was_fp),
+                            deal_code: None,
+                            deal_desc: None,
+                            last_sent_at: None,
                         };
-                        decide(Some(known), given, true, false, now.as_ref())
+                        let ask = Ask {
+                            given,
+                            can_generate: true,
+                            content: now.as_ref(),
+                            ..Ask::default()
+                        };
+                        decide(Some(known), ask)
                     })
                     .collect();
                 assert!(

@@ -155,12 +155,15 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
         j.claim(key("P1"), None, None, false, None).await.unwrap(),
         expected
     );
-    // A different orderNo now does not unlock it either.
+    // A different orderNo now does not unlock it either: it is refused, naming both.
     assert_eq!(
         j.claim(key("P1"), s("O2"), None, false, None)
             .await
             .unwrap(),
-        expected
+        Claim::Conflict {
+            journal_order_no: "O1".into(),
+            given: "O2".into()
+        }
     );
     // Force without an orderNo: the journal's.
     match j.claim(key("P1"), None, None, true, None).await.unwrap() {
@@ -945,7 +948,7 @@ fn a_full_disk_is_told_apart_from_permissions_and_io() {
 
 #[test]
 fn the_schema_version_is_the_last_upgrade_step() {
-    assert_eq!(schema::SCHEMA_VERSION, 3);
+    assert_eq!(schema::SCHEMA_VERSION, 4);
     let (_d, path) = tmp();
     open(&path).close().unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -1110,10 +1113,12 @@ async fn the_first_pass_and_the_claim_agree_on_every_case() {
                     }
                     let first_pass = rule::decide(
                         recorded.as_ref().map(Recorded::known),
-                        given,
-                        generate,
-                        force,
-                        None,
+                        rule::Ask {
+                            given,
+                            can_generate: generate,
+                            force,
+                            ..rule::Ask::default()
+                        },
                     );
                     let claim = j
                         .claim(
@@ -1142,6 +1147,7 @@ async fn the_first_pass_and_the_claim_agree_on_every_case() {
                             },
                         ) => recorded == journal_order_no && given == claimed_given,
                         (Decision::NeedsOrderNo, Claim::NeedsOrderNo) => true,
+                        (Decision::SkipRejected(r), Claim::RejectedEarlier(c)) => r == c,
                         _ => false,
                     };
                     assert!(agree, "{case}: first pass {first_pass:?}, claim {claim:?}");
@@ -1167,7 +1173,14 @@ fn first(order_no: &str) -> FirstAttempt {
 /// A new notice claimed with its first attempt recorded: the notice's and the attempt's ids.
 async fn claimed_with_first(j: &Journal, policy: &str) -> (i64, i64) {
     let claim = j
-        .claim_sending(key(policy), None, s("GEN"), false, None, Some(first("GEN")))
+        .claim_sending(
+            key(policy),
+            None,
+            s("GEN"),
+            rule::Resend::default(),
+            None,
+            Some(first("GEN")),
+        )
         .await
         .unwrap();
     match claim {
@@ -1215,7 +1228,14 @@ async fn a_first_attempt_for_another_order_number_is_not_recorded() {
     send(&j, key("P1"), s("O1"), Outcome::Failed).await;
     // Recorded already: sent again under O1, so an envelope built for GEN must not be kept.
     let claim = j
-        .claim_sending(key("P1"), None, s("GEN"), false, None, Some(first("GEN")))
+        .claim_sending(
+            key("P1"),
+            None,
+            s("GEN"),
+            rule::Resend::default(),
+            None,
+            Some(first("GEN")),
+        )
         .await
         .unwrap();
     assert!(

@@ -30,7 +30,7 @@ pub(crate) enum Op {
         key: NoticeKey,
         given: Option<String>,
         generated: Option<String>,
-        force: bool,
+        resend: super::rule::Resend,
         content: Option<Content>,
         first: Option<FirstAttempt>,
         reply: Reply<Claim>,
@@ -266,7 +266,7 @@ impl Writer<'_> {
                 key,
                 given,
                 generated,
-                force,
+                resend,
                 content,
                 first,
                 reply,
@@ -274,7 +274,7 @@ impl Writer<'_> {
                 let asked = claim::Asked {
                     given,
                     generated,
-                    force,
+                    resend,
                     content: content.as_ref(),
                     first,
                 };

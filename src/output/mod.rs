@@ -7,7 +7,7 @@ pub mod terminal;
 pub use report::{Report, ReportUnwritable};
 
 use crate::cli::{ColorChoice, OutputFormat};
-use crate::notice::{NoticeResult, Outcome};
+use crate::notice::{NoticeResult, Outcome, SkipReason};
 use crate::settings::Settings;
 use crate::text::{escape_controls, pad};
 use colored::Colorize;
@@ -84,15 +84,25 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-/// Counts per outcome, for the summary and the exit code.
+/// Counts per outcome, for the summary and the exit code; the skips of notices rejected
+/// earlier also apart, since they keep the run from succeeding.
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
     counts: HashMap<Outcome, u64>,
+    rejected_earlier: u64,
 }
 
 impl Tally {
-    pub fn add(&mut self, outcome: Outcome) {
-        *self.counts.entry(outcome).or_default() += 1;
+    pub fn add(&mut self, result: &NoticeResult) {
+        *self.counts.entry(result.outcome).or_default() += 1;
+        if result.skip_reason == Some(SkipReason::RejectedEarlier) {
+            self.rejected_earlier += 1;
+        }
+    }
+
+    /// Skipped because the platform rejected them earlier and they have not changed.
+    pub fn rejected_earlier(&self) -> u64 {
+        self.rejected_earlier
     }
 
     pub fn get(&self, outcome: Outcome) -> u64 {
@@ -401,6 +411,12 @@ impl Console {
             && !self.verbose)
     }
 
+    /// Whether this result gets its own line: a skip of a rejection does, even on a
+    /// terminal, since it keeps the run from succeeding.
+    fn lists_result(&self, result: &NoticeResult) -> bool {
+        self.lists(result.outcome) || result.skip_reason == Some(SkipReason::RejectedEarlier)
+    }
+
     /// A notice's result: its line on stdout, its warnings on stderr. Whether stdout took it
     /// is then in [`Console::stdout_failure`].
     pub fn result(&self, result: &NoticeResult) {
@@ -414,7 +430,7 @@ impl Console {
         }
         match self.format {
             OutputFormat::Json => self.out(&serde_json::to_string(result).unwrap_or_default()),
-            OutputFormat::Text | OutputFormat::Csv if self.lists(result.outcome) => {
+            OutputFormat::Text | OutputFormat::Csv if self.lists_result(result) => {
                 self.out(&self.text_line(result));
             }
             OutputFormat::Text | OutputFormat::Csv => {}
@@ -434,9 +450,10 @@ impl Console {
             (Some(code), _) => format!("{code} {}", r.deal_desc.as_deref().unwrap_or("")),
             (None, _) => "-".into(),
         };
-        let time = match r.outcome {
-            Outcome::Skipped => "accepted earlier".to_string(),
-            Outcome::NotSent => "not sent".to_string(),
+        let time = match (r.outcome, &r.skip_text) {
+            (Outcome::Skipped, Some(text)) => text.clone(),
+            (Outcome::Skipped, None) => "accepted earlier".to_string(),
+            (Outcome::NotSent, _) => "not sent".to_string(),
             _ => format!("{} ms", r.elapsed_ms),
         };
         // dealDesc and errors carry the server's text: one result, one line, no terminal codes.
@@ -486,10 +503,27 @@ impl Console {
             rate,
             context.destination,
         ));
+        let rejected_earlier = tally.rejected_earlier();
+        if rejected_earlier > 0 {
+            self.note(&format!(
+                "{rejected_earlier} rejected earlier, not re-sent; --retry-rejected sends them again"
+            ));
+        }
         let unlisted: Vec<String> = [Outcome::Skipped, Outcome::NotSent]
             .into_iter()
             .filter(|o| !self.lists(*o) && tally.get(*o) > 0)
-            .map(|o| format!("{} {}", tally.get(o), o.as_str()))
+            .map(|o| {
+                let n = tally.get(o);
+                // The rejections skipped were listed one by one.
+                let n = if o == Outcome::Skipped {
+                    n - rejected_earlier
+                } else {
+                    n
+                };
+                (o, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .map(|(o, n)| format!("{n} {}", o.as_str()))
             .collect();
         if !unlisted.is_empty() {
             self.note(&format!(
@@ -531,11 +565,22 @@ mod tests {
     #[test]
     fn the_tally_counts_each_outcome() {
         let mut t = Tally::default();
-        t.add(Outcome::Accepted);
-        t.add(Outcome::Accepted);
-        t.add(Outcome::Failed);
+        let notice = crate::notice::Notice {
+            line: None,
+            policy_no: "P".into(),
+            order_no: None,
+            details: Default::default(),
+        };
+        let result = |o| NoticeResult::new(&notice, o);
+        t.add(&result(Outcome::Accepted));
+        t.add(&result(Outcome::Accepted));
+        t.add(&result(Outcome::Failed));
+        let mut skipped = result(Outcome::Skipped);
+        skipped.skip_reason = Some(SkipReason::RejectedEarlier);
+        t.add(&skipped);
+        assert_eq!(t.rejected_earlier(), 1);
         assert_eq!(t.get(Outcome::Accepted), 2);
         assert_eq!(t.get(Outcome::Rejected), 0);
-        assert_eq!(t.total(), 3);
+        assert_eq!(t.total(), 4);
     }
 }

@@ -125,7 +125,7 @@ async fn show(
         journal_error,
     }) = next_result(console, &mut results, &mut batch).await
     {
-        end.tally.add(result.outcome);
+        end.tally.add(&result);
         if end.journal_error.is_none() {
             end.journal_error = journal_error;
         }

@@ -11,9 +11,18 @@ use crate::notice::Notice;
 use crate::protocol;
 use std::ops::ControlFlow;
 
+/// What a dry run found: how many notices it would send, and skip for each reason.
+#[derive(Default)]
+struct Totals {
+    send: u64,
+    accepted_earlier: u64,
+    rejected_earlier: u64,
+}
+
 impl ReadyRun {
     /// Reads the input again (a file) on the calling thread: run it on a blocking one.
     pub(super) fn print_dry_run(self) -> Result<u8, Refusal> {
+        let mut totals = Totals::default();
         let d = &self.destination;
         let whose = match &d.name {
             Some(name) => format!("{name}, {}", d.source),
@@ -26,7 +35,7 @@ impl ReadyRun {
         match &self.rows {
             Rows::Listed(judged) => {
                 for (notice, decision) in judged {
-                    self.print_envelope(notice, decision);
+                    self.print_envelope(notice, decision, &mut totals);
                 }
             }
             Rows::File(source, _, _) => {
@@ -40,7 +49,9 @@ impl ReadyRun {
                 source.read(|item| {
                     if let Item::Row(notice) = item {
                         match first_pass::decide(lookups.as_mut(), &self.plan, &notice) {
-                            Ok((decision, _)) => self.print_envelope(&notice, &decision),
+                            Ok((decision, _)) => {
+                                self.print_envelope(&notice, &decision, &mut totals)
+                            }
                             Err(e) => {
                                 lookup_error = Some(e);
                                 return ControlFlow::Break(());
@@ -54,10 +65,15 @@ impl ReadyRun {
                 }
             }
         }
+        let d = &self.destination;
+        self.console.note(&format!(
+            "dry run: would send {}, skip {} accepted earlier, {} rejected earlier; to {}",
+            totals.send, totals.accepted_earlier, totals.rejected_earlier, d.platform
+        ));
         Ok(self.console.offline_exit(code::OK, "the envelopes"))
     }
 
-    fn print_envelope(&self, notice: &Notice, decision: &Decision) {
+    fn print_envelope(&self, notice: &Notice, decision: &Decision, totals: &mut Totals) {
         if let Decision::Correct { changes, .. } = decision {
             self.console.note(&format!(
                 "{}: would be sent as a {}",
@@ -66,14 +82,27 @@ impl ReadyRun {
             ));
         }
         let Some(order_no) = decision.sends() else {
-            if let Decision::Skip { accepted_order_no } = decision {
-                self.console.note(&format!(
-                    "{}: would be skipped: already accepted under orderNo {accepted_order_no} (use --force to send it again)",
-                    notice.policy_no
-                ));
+            match decision {
+                Decision::Skip { accepted_order_no } => {
+                    totals.accepted_earlier += 1;
+                    self.console.note(&format!(
+                        "{}: would be skipped: already accepted under orderNo {accepted_order_no} (use --force to send it again)",
+                        notice.policy_no
+                    ));
+                }
+                Decision::SkipRejected(rejection) => {
+                    totals.rejected_earlier += 1;
+                    self.console.note(&format!(
+                        "{}: would be skipped: {} (--retry-rejected sends it again)",
+                        notice.policy_no,
+                        rejection.reason()
+                    ));
+                }
+                _ => {}
             }
             return;
         };
+        totals.send += 1;
         let order_no = order_no.known().map_or_else(
             || {
                 let prefix = self

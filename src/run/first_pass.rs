@@ -8,7 +8,7 @@ use crate::cli::FieldArgs;
 use crate::engine::RunPlan;
 use crate::error::Refusal;
 use crate::input::{self, Item, Problem, Severity, Source};
-use crate::journal::rule::{self, Decision};
+use crate::journal::rule::{self, Decision, OrderNo};
 use crate::journal::{JournalReader, Lookups, RecordView};
 use crate::notice::Notice;
 use crate::output::Console;
@@ -36,10 +36,13 @@ pub(super) fn decide(
     let judge = |found: Option<RecordView<'_>>| {
         let decision = rule::decide(
             found.as_ref().map(RecordView::known),
-            notice.order_no.as_deref(),
-            plan.order_no_prefix_when_generating.is_some(),
-            plan.force,
-            Some(&content),
+            rule::Ask {
+                given: notice.order_no.as_deref(),
+                can_generate: plan.order_no_prefix_when_generating.is_some(),
+                force: plan.resend.force,
+                retry_rejected: plan.resend.retry_rejected,
+                content: Some(&content),
+            },
         );
         let accepted = match (&decision, found) {
             (Decision::Skip { .. }, Some(r)) => Some(Accepted {
@@ -60,9 +63,33 @@ pub(super) fn decide(
                 notice.policy_no.as_str(),
             );
             // Without force, an acceptance decides alone: its last attempt need not be read.
-            lookups
-                .look_at(key, !plan.force, judge)
-                .map_err(Refusal::JournalRead)
+            let judged = lookups
+                .look_at(key, !plan.resend.force, judge)
+                .map_err(Refusal::JournalRead)?;
+            // An orderNo new to this policy may be another policy's: the one check that looks
+            // across notices, so the rule (which sees one) cannot make it.
+            let (Decision::Send(OrderNo::Given(order_no))
+            | Decision::Correct {
+                order_no: OrderNo::Given(order_no),
+                ..
+            }) = &judged.0
+            else {
+                return Ok(judged);
+            };
+            let holder = lookups
+                .order_no_holder((key.0, key.1, order_no), &notice.policy_no)
+                .map_err(Refusal::JournalRead)?;
+            Ok(match holder {
+                Some(h) => (
+                    Decision::OrderNoTaken {
+                        order_no: order_no.clone(),
+                        other_policy: h.policy_no,
+                        at: h.at,
+                    },
+                    None,
+                ),
+                None => judged,
+            })
         }
     }
 }

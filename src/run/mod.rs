@@ -22,7 +22,7 @@ use crate::client::{Client, ClientConfig};
 use crate::engine::RunPlan;
 use crate::error::Refusal;
 use crate::input::Source;
-use crate::journal::rule::Decision;
+use crate::journal::rule::{Decision, Resend};
 use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
 use crate::notice::Notice;
 use crate::output::{Console, Report};
@@ -241,7 +241,10 @@ fn plan(settings: &Settings, target: &Target, request: &Request) -> Result<RunPl
     Ok(RunPlan {
         endpoint: target.endpoint_key.clone(),
         policy_source: settings.require_policy_source()?.to_string(),
-        force: request.sending.force,
+        resend: Resend {
+            force: request.sending.force,
+            retry_rejected: request.sending.retry_rejected,
+        },
         order_no_prefix_when_generating: generating.then(|| settings.order_no_prefix.value.clone()),
         concurrency: request.concurrency.unwrap_or(settings.concurrency.value),
         rate: request.rate,

@@ -190,7 +190,7 @@ impl Judge {
             endpoint: plan.endpoint.clone(),
             policy_source: plan.policy_source.clone(),
             can_generate: plan.order_no_prefix_when_generating.is_some(),
-            force: plan.force,
+            force: plan.resend.force,
         }
     }
 }
@@ -306,10 +306,13 @@ impl Settler {
         let content = rule::Content::of(&notice.policy_no, &notice.details);
         let decision = rule::decide(
             Some(found.recorded.known()),
-            notice.order_no.as_deref(),
-            judge.can_generate,
-            judge.force,
-            Some(&content),
+            rule::Ask {
+                given: notice.order_no.as_deref(),
+                can_generate: judge.can_generate,
+                force: judge.force,
+                retry_rejected: false,
+                content: Some(&content),
+            },
         );
         let Decision::Skip { accepted_order_no } = decision else {
             return Ok(None);
@@ -352,7 +355,10 @@ mod tests {
         RunPlan {
             endpoint: ENDPOINT.into(),
             policy_source: "CH".into(),
-            force,
+            resend: rule::Resend {
+                force,
+                retry_rejected: false,
+            },
             order_no_prefix_when_generating: Some("QS".into()),
             concurrency: 1,
             rate: None,
