@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_avatar_cli_global_optspecs
-    string join \n e/env= base-url= config= o/output= json color= v/verbose q/quiet policy-source= timeout= retries= cacert= H/header= journal= no-journal h/help V/version
+    string join \n channel= e/env= base-url= config= o/output= json color= v/verbose q/quiet policy-source= timeout= retries= cacert= H/header= journal= no-journal h/help V/version
 end
 
 function __fish_avatar_cli_needs_command
@@ -8,6 +8,7 @@ function __fish_avatar_cli_needs_command
     set -l cmd (commandline -opc)
     set -e cmd[1]
     argparse -s (__fish_avatar_cli_global_optspecs) -- $cmd 2>/dev/null
+    or argparse -s (__fish_avatar_cli_global_optspecs) -- $cmd[1..-2] 2>/dev/null
     or return
     if set -q argv[1]
         # Also print the command, so this can be used to figure out what it is.
@@ -160,7 +161,11 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s V -l 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy -d 'Only this policy' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy-source -l channel -d 'Only this channel (head.policySource)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l environment -d 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config\'s default env does not. Hidden: the old spelling, kept for scripts' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l outcome -d 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l outcome -d 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)' -r -f -a "accepted\t''
+rejected\t''
+failed\t''
+inDoubt\t''
+notSent\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, 30m, 1h, 7d)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]' -r
@@ -238,3 +243,16 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fi
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "completions" -d 'Print a completion script'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -f -a "bash\t''
+elvish\t''
+fish\t''
+powershell\t''
+zsh\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -f -a "send\t''
+batch\t''
+validate\t''
+history\t''
+sandbox\t''
+doctor\t''
+completions\t''
+man\t''"

@@ -236,11 +236,12 @@ fn env_name(text: Option<&str>, from_flag: bool) -> Result<Option<EnvName>, clap
     Err(clap::Error::raw(ErrorKind::InvalidValue, message))
 }
 
-/// Takes any text but offers the names, so that help and completions list them.
+/// Takes any text but offers names, so that help and completions list them; the command
+/// judges the text itself, in its own words.
 #[derive(Clone)]
-struct EnvNameText;
+struct Offering(fn() -> Vec<clap::builder::PossibleValue>);
 
-impl clap::builder::TypedValueParser for EnvNameText {
+impl clap::builder::TypedValueParser for Offering {
     type Value = String;
 
     fn parse_ref(
@@ -255,12 +256,32 @@ impl clap::builder::TypedValueParser for EnvNameText {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(
-            EnvName::value_variants()
-                .iter()
-                .filter_map(ValueEnum::to_possible_value),
-        ))
+        Some(Box::new((self.0)().into_iter()))
     }
+}
+
+fn env_names() -> Vec<clap::builder::PossibleValue> {
+    EnvName::value_variants()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .collect()
+}
+
+/// The states a notice can have in the journal, which `history --outcome` filters on.
+fn recorded_states() -> Vec<clap::builder::PossibleValue> {
+    crate::journal::State::ALL
+        .iter()
+        .map(|s| clap::builder::PossibleValue::new(s.as_str()))
+        .collect()
+}
+
+/// The commands that have a manual page of their own: every visible one.
+fn command_names() -> Vec<clap::builder::PossibleValue> {
+    Command::augment_subcommands(clap::Command::new("avatar-cli"))
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| clap::builder::PossibleValue::new(c.get_name().to_string()))
+        .collect()
 }
 
 /// Options every command that talks to a platform or reads settings takes, before or after it.
@@ -268,7 +289,7 @@ impl clap::builder::TypedValueParser for EnvNameText {
 #[command(next_help_heading = "Global options")]
 pub struct CommonArgs {
     /// Which platform to call [default: the config's env, else test]
-    #[arg(short = 'e', long = "env", env = "AVATAR_ENV", value_name = "ENV", value_parser = EnvNameText)]
+    #[arg(short = 'e', long = "env", env = "AVATAR_ENV", value_name = "ENV", value_parser = Offering(env_names))]
     pub env: Option<String>,
     /// scheme://host[:port][/prefix] of the platform; the 5.30 path is appended
     #[arg(long, env = "AVATAR_BASE_URL", value_name = "URL")]
@@ -400,7 +421,7 @@ pub enum Command {
     #[command(after_help = MAN_EXAMPLES)]
     Man {
         /// The command whose page to print [default: avatar-cli's own]
-        #[arg(value_name = "COMMAND")]
+        #[arg(value_name = "COMMAND", value_parser = Offering(command_names))]
         command: Option<String>,
     },
 }
@@ -642,7 +663,7 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// CSV or JSON Lines file, or - for standard input
-    #[arg(value_name = "FILE|-")]
+    #[arg(value_name = "FILE|-", value_hint = clap::ValueHint::FilePath)]
     pub file: String,
     #[command(flatten)]
     pub input: InputArgs,
@@ -702,6 +723,7 @@ pub struct ValidateArgs {
     /// CSV or JSON Lines file, or - for standard input
     #[arg(
         value_name = "FILE|-",
+        value_hint = clap::ValueHint::FilePath,
         required_unless_present = "policies",
         conflicts_with = "policies"
     )]
@@ -734,7 +756,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "NAME|URL", hide = true)]
     pub environment: Option<String>,
     /// Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)
-    #[arg(long, value_name = "O")]
+    #[arg(long, value_name = "O", value_parser = Offering(recorded_states), hide_possible_values = true)]
     pub outcome: Option<String>,
     /// From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time,
     /// RFC 3339, or today, 30m, 1h, 7d)

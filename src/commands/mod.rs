@@ -1,7 +1,7 @@
 //! One thin file per subcommand, wiring the rooms together. No command file uses another.
 
 mod batch;
-mod completions;
+pub mod completions;
 mod doctor;
 mod history;
 pub mod man;
