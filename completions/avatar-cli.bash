@@ -568,12 +568,16 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__man)
-            opts="-h -V --help --version send batch validate history sandbox doctor completions man"
+            opts="-h -V --install --help --version send batch validate history sandbox doctor completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --install)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

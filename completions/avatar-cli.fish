@@ -55,7 +55,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "history" -d '
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "completions" -d 'Print a completion script'
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l policy -d 'Policy number; repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l order-no -d 'The policy\'s order number (only with a single --policy)' -r
@@ -232,6 +232,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s h -l he
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -l install -d 'Write every page into DIR/man1, where `man avatar-cli` finds them [default: $XDG_DATA_HOME/man, else ~/.local/share/man]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
@@ -241,7 +242,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fi
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "completions" -d 'Print a completion script'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -f -a "bash\t''
 elvish\t''

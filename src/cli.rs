@@ -417,12 +417,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print a manual page (roff), of avatar-cli or of one command
+    /// Print a manual page (roff), of avatar-cli or of one command, or install them all
     #[command(after_help = MAN_EXAMPLES)]
     Man {
         /// The command whose page to print [default: avatar-cli's own]
         #[arg(value_name = "COMMAND", value_parser = Offering(command_names))]
         command: Option<String>,
+        /// Write every page into DIR/man1, where `man avatar-cli` finds them
+        /// [default: $XDG_DATA_HOME/man, else ~/.local/share/man]
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        install: Option<Option<PathBuf>>,
     },
 }
 
@@ -600,9 +604,11 @@ Examples:
 
 const MAN_EXAMPLES: &str = "\
 Examples:
-  avatar-cli man | man -l -
-  avatar-cli man batch | man -l -
-  avatar-cli man > ~/.local/share/man/man1/avatar-cli.1";
+  # Install every page where man finds them, then read one
+  avatar-cli man --install
+  man avatar-cli-batch
+  # Read a page without installing it
+  avatar-cli man batch | man -l -";
 
 /// The notice fields of `send` and `validate --policy`: the input room's own type.
 pub use crate::input::FieldFlags as FieldArgs;

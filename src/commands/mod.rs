@@ -21,6 +21,6 @@ pub async fn run(cli: Cli) -> Result<u8, crate::error::Refusal> {
         Command::Sandbox(args) => sandbox::run(&cli.global, &args).await,
         Command::Doctor(args) => doctor::run(&cli.global, &args).await,
         Command::Completions { shell } => completions::run(shell),
-        Command::Man { command } => man::run(command.as_deref()),
+        Command::Man { command, install } => man::run(command.as_deref(), install),
     }
 }
