@@ -50,7 +50,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand completions 'Print a completion script'
-            cand man 'Print a manual page (roff), of avatar-cli or of one command'
+            cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'avatar-cli;send'= {
@@ -248,6 +248,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --version 'Print version'
         }
         &'avatar-cli;man'= {
+            cand --install 'Write every page into DIR/man1, where `man avatar-cli` finds them [default: $XDG_DATA_HOME/man, else ~/.local/share/man]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -261,7 +262,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand completions 'Print a completion script'
-            cand man 'Print a manual page (roff), of avatar-cli or of one command'
+            cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'avatar-cli;help;send'= {

@@ -211,11 +211,12 @@ fn env_name(text: Option<&str>) -> Result<Option<EnvName>, clap::Error> {
     ))
 }
 
-/// Takes any text but offers the names, so that help and completions list them.
+/// Takes any text but offers names, so that help and completions list them; the command
+/// judges the text itself, in its own words.
 #[derive(Clone)]
-struct EnvNameText;
+struct Offering(fn() -> Vec<clap::builder::PossibleValue>);
 
-impl clap::builder::TypedValueParser for EnvNameText {
+impl clap::builder::TypedValueParser for Offering {
     type Value = String;
 
     fn parse_ref(
@@ -230,12 +231,32 @@ impl clap::builder::TypedValueParser for EnvNameText {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(
-            EnvName::value_variants()
-                .iter()
-                .filter_map(ValueEnum::to_possible_value),
-        ))
+        Some(Box::new((self.0)().into_iter()))
     }
+}
+
+fn env_names() -> Vec<clap::builder::PossibleValue> {
+    EnvName::value_variants()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .collect()
+}
+
+/// The states a notice can have in the journal, which `history --outcome` filters on.
+fn recorded_states() -> Vec<clap::builder::PossibleValue> {
+    crate::journal::State::ALL
+        .iter()
+        .map(|s| clap::builder::PossibleValue::new(s.as_str()))
+        .collect()
+}
+
+/// The commands that have a manual page of their own: every visible one.
+fn command_names() -> Vec<clap::builder::PossibleValue> {
+    Command::augment_subcommands(clap::Command::new("avatar-cli"))
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| clap::builder::PossibleValue::new(c.get_name().to_string()))
+        .collect()
 }
 
 /// Options every command that talks to a platform or reads settings takes, before or after it.
@@ -243,7 +264,7 @@ impl clap::builder::TypedValueParser for EnvNameText {
 #[command(next_help_heading = "Global options")]
 pub struct CommonArgs {
     /// Which platform to call [env: AVATAR_ENV] [default: the config's env, else test]
-    #[arg(short = 'e', long = "env", value_name = "ENV", value_parser = EnvNameText)]
+    #[arg(short = 'e', long = "env", value_name = "ENV", value_parser = Offering(env_names))]
     pub env: Option<String>,
     /// scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]
     #[arg(long, value_name = "URL")]
@@ -367,12 +388,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print a manual page (roff), of avatar-cli or of one command
+    /// Print a manual page (roff), of avatar-cli or of one command, or install them all
     #[command(after_help = MAN_EXAMPLES)]
     Man {
         /// The command whose page to print [default: avatar-cli's own]
-        #[arg(value_name = "COMMAND")]
+        #[arg(value_name = "COMMAND", value_parser = Offering(command_names))]
         command: Option<String>,
+        /// Write every page into DIR/man1, where `man avatar-cli` finds them
+        /// [default: $XDG_DATA_HOME/man, else ~/.local/share/man]
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        install: Option<Option<PathBuf>>,
     },
 }
 
@@ -550,9 +575,11 @@ Examples:
 
 const MAN_EXAMPLES: &str = "\
 Examples:
-  avatar-cli man | man -l -
-  avatar-cli man batch | man -l -
-  avatar-cli man > ~/.local/share/man/man1/avatar-cli.1";
+  # Install every page where man finds them, then read one
+  avatar-cli man --install
+  man avatar-cli-batch
+  # Read a page without installing it
+  avatar-cli man batch | man -l -";
 
 /// The notice fields of `send` and `validate --policy`: the input room's own type.
 pub use crate::input::FieldFlags as FieldArgs;
@@ -617,7 +644,7 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// CSV or JSON Lines file, or - for standard input
-    #[arg(value_name = "FILE|-")]
+    #[arg(value_name = "FILE|-", value_hint = clap::ValueHint::FilePath)]
     pub file: String,
     #[command(flatten)]
     pub input: InputArgs,
@@ -677,6 +704,7 @@ pub struct ValidateArgs {
     /// CSV or JSON Lines file, or - for standard input
     #[arg(
         value_name = "FILE|-",
+        value_hint = clap::ValueHint::FilePath,
         required_unless_present = "policies",
         conflicts_with = "policies"
     )]
@@ -709,7 +737,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "NAME|URL", hide = true)]
     pub environment: Option<String>,
     /// Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)
-    #[arg(long, value_name = "O")]
+    #[arg(long, value_name = "O", value_parser = Offering(recorded_states), hide_possible_values = true)]
     pub outcome: Option<String>,
     /// From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time,
     /// RFC 3339, or today, 30m, 1h, 7d)

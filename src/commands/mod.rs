@@ -1,7 +1,7 @@
 //! One thin file per subcommand, wiring the rooms together. No command file uses another.
 
 mod batch;
-mod completions;
+pub mod completions;
 mod doctor;
 mod history;
 pub mod man;
@@ -21,6 +21,6 @@ pub async fn run(cli: Cli) -> Result<u8, crate::error::Refusal> {
         Command::Sandbox(args) => sandbox::run(&cli.global, &args).await,
         Command::Doctor(args) => doctor::run(&cli.global, &args).await,
         Command::Completions { shell } => completions::run(shell),
-        Command::Man { command } => man::run(command.as_deref()),
+        Command::Man { command, install } => man::run(command.as_deref(), install),
     }
 }

@@ -1,9 +1,13 @@
 //! `man [COMMAND]`: the manual pages clap_mangen renders from the CLI definition, one for
 //! avatar-cli and one per command (`avatar-cli-batch(1)`, …), as `git` and `cargo` have them.
+//! `man --install [DIR]` writes them all where `man` finds them.
+
+mod install;
 
 use crate::cli::Cli;
 use clap::CommandFactory;
 use std::io::Write;
+use std::path::PathBuf;
 
 /// Every page as (file name, roff text), avatar-cli's own first. The same bytes are committed
 /// under `completions/`.
@@ -68,7 +72,14 @@ fn roff_line(line: &str) -> String {
     }
 }
 
-pub fn run(command: Option<&str>) -> Result<u8, crate::error::Refusal> {
+/// `install` is `--install`: `Some(None)` without a directory.
+pub fn run(
+    command: Option<&str>,
+    install: Option<Option<PathBuf>>,
+) -> Result<u8, crate::error::Refusal> {
+    if let Some(dir) = install {
+        return install::run(dir, &pages());
+    }
     let wanted = match command {
         None => "avatar-cli.1".to_string(),
         Some(name) => format!("avatar-cli-{name}.1"),
