@@ -806,3 +806,107 @@ fn a_row_edited_between_the_passes_behind_an_unchanged_size_and_time_is_not_sent
         "every other row has its result"
     );
 }
+
+/// `--json`: every result says it is one, and the run ends with one summary line that says
+/// what the exit code hides, where the notices went and by whose word, and which run it was.
+#[test]
+fn a_json_run_ends_with_one_summary_that_says_what_the_exit_code_hides() {
+    let env = Env::new();
+    // P1 accepted, P2 rejected, P3 answered 404 (failed): exit 3, which hides the rejection.
+    let server = Server::start(
+        vec![
+            Reply::accept(),
+            Reply::Deal("0", "no"),
+            Reply::Raw(404, "text/plain", "gone".into()),
+        ],
+        Reply::accept(),
+    )
+    .expect_hits(4);
+    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
+    let out = env
+        .cmd()
+        .args(batch_args(&server, file.to_str().unwrap()))
+        .args(["--concurrency", "1", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let results = json_lines(&out.stdout);
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|r| r["type"] == "result"), "{results:?}");
+    let summary = common::summary_line(&out.stdout);
+    assert_eq!(summary["exitCode"], 3);
+    let counts = &summary["counts"];
+    assert_eq!(
+        (
+            &counts["accepted"],
+            &counts["rejected"],
+            &counts["failed"],
+            &counts["skipped"],
+            &counts["notSent"],
+            &counts["rejectedEarlier"],
+            &counts["total"]
+        ),
+        (
+            &1.into(),
+            &1.into(),
+            &1.into(),
+            &0.into(),
+            &0.into(),
+            &0.into(),
+            &3.into()
+        )
+    );
+    assert_eq!(
+        summary["platform"]["endpoint"],
+        format!("{}/avatar/refund/second/refundNotice", server.url)
+    );
+    assert_eq!(summary["platform"]["source"], "flag --base-url");
+    assert_eq!(summary["platform"]["production"], false);
+    assert!(summary["platform"]["name"].is_null());
+    assert_eq!(summary["channel"], "HN_HT_QNW");
+    assert_eq!(summary["interrupted"], false);
+    let run_id = summary["runId"].as_str().unwrap().to_string();
+    assert_eq!(run_id.len(), 12, "{summary}");
+    for at in ["startedAt", "endedAt"] {
+        let t = summary[at].as_str().unwrap();
+        assert!(
+            t.ends_with("+08:00") && chrono::DateTime::parse_from_rfc3339(t).is_ok(),
+            "{t}"
+        );
+    }
+    assert!(summary["startedAt"].as_str() <= summary["endedAt"].as_str());
+    // The next run: P3 is sent again, P2 skipped as rejected earlier and counted apart; the
+    // run exits 1 for it; another run id.
+    let out = env
+        .cmd()
+        .args(batch_args(&server, file.to_str().unwrap()))
+        .args(["--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let summary = common::summary_line(&out.stdout);
+    assert_eq!(summary["exitCode"], 1);
+    assert_eq!(summary["counts"]["accepted"], 1);
+    assert_eq!(summary["counts"]["rejectedEarlier"], 1);
+    assert_eq!(summary["counts"]["skipped"], 2, "{summary}");
+    assert_ne!(summary["runId"], run_id.as_str());
+    // A refused run (nothing sent) still ends with a summary, exit 2 and why.
+    let bad = env.write("bad.csv", "policyNo,amount\nP9,ten\n");
+    let out = env
+        .cmd()
+        .args(batch_args(&server, bad.to_str().unwrap()))
+        .args(["--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let summary = common::summary_line(&out.stdout);
+    assert_eq!(summary["exitCode"], 2);
+    assert_eq!(summary["counts"]["total"], 0);
+    assert!(
+        summary["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was sent"),
+        "{summary}"
+    );
+}

@@ -281,11 +281,15 @@ fn the_json_result_object_has_exactly_the_documented_fields() {
             "outcome",
             "policyNo",
             "skipReason",
+            "type",
             "uuid",
             "warnings"
         ]
     );
     assert!(result["line"].is_null());
+    assert_eq!(result["type"], "result");
+    assert!(result["skipReason"].is_null());
+    assert_eq!(common::summary_line(&out.stdout)["counts"]["accepted"], 1);
     assert_eq!(result["httpStatus"], 200);
     assert_eq!(result["orderNo"], "QS1");
     assert!(result["error"].is_null());

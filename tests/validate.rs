@@ -71,3 +71,31 @@ fn generation_makes_a_missing_order_number_fine() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn json_problems_say_what_they_are_and_the_check_ends_with_a_summary() {
+    let env = Env::new();
+    let file = env.write(
+        "c.csv",
+        "policyNo,orderNo,amount\nP1,O1,10\nP2,O2,ten\nP3,O3,1.5\n",
+    );
+    let out = env
+        .cmd()
+        .args(["validate", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let problems = json_lines(&out.stdout);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["type"], "problem");
+    let summary = common::summary_line(&out.stdout);
+    assert_eq!(summary["valid"], 2);
+    assert_eq!(summary["errors"], 1);
+    assert_eq!(summary["warnings"], 0);
+    assert_eq!(summary["exitCode"], 2);
+    assert!(
+        summary["file"].as_str().unwrap().ends_with("c.csv"),
+        "{summary}"
+    );
+}

@@ -22,7 +22,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
             Severity::Warning => warnings += 1,
         }
         match console.format() {
-            OutputFormat::Json => console.out(&serde_json::to_string(p).unwrap_or_default()),
+            OutputFormat::Json => console.out(&typed("problem", p)),
             OutputFormat::Text | OutputFormat::Csv => console.out(&p.listing()),
         }
     };
@@ -63,5 +63,25 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     } else {
         crate::error::code::OK
     };
+    if console.format() == OutputFormat::Json {
+        let summary = serde_json::json!({
+            "type": "summary",
+            "file": name,
+            "valid": rows,
+            "errors": errors,
+            "warnings": warnings,
+            "exitCode": code,
+        });
+        console.out(&summary.to_string());
+    }
     Ok(console.offline_exit(code, "the problems"))
+}
+
+/// `{"type": kind, …value's fields}`: each line of `--json` says what it is.
+fn typed(kind: &str, value: &impl serde::Serialize) -> String {
+    let mut object = serde_json::to_value(value).unwrap_or_default();
+    if let Some(map) = object.as_object_mut() {
+        map.insert("type".into(), kind.into());
+    }
+    object.to_string()
 }

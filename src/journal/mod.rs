@@ -227,6 +227,8 @@ struct Inner {
     tx: Option<mpsc::Sender<Op>>,
     thread: Option<writer::WriterThread>,
     path: PathBuf,
+    /// The run id this handle's claims carry.
+    run: String,
     #[cfg(test)]
     owner: String,
 }
@@ -266,6 +268,7 @@ impl Journal {
     ) -> Result<Journal, JournalError> {
         let conn = schema::open_write(path, sync, busy_timeout)?;
         let owner = owner::Owner::new_run();
+        let run = owner.run.clone();
         #[cfg(test)]
         let description = owner.describe();
         let (tx, thread) = writer::spawn(conn, path.to_path_buf(), owner)?;
@@ -274,10 +277,21 @@ impl Journal {
                 tx: Some(tx),
                 thread: Some(thread),
                 path: path.to_path_buf(),
+                run,
                 #[cfg(test)]
                 owner: description,
             }),
         })
+    }
+
+    /// The id of this run, as the journal records it with every claim.
+    pub fn run_id(&self) -> &str {
+        &self.inner.run
+    }
+
+    /// A run id for a run without a journal: the same shape as the journal's.
+    pub fn new_run_id() -> String {
+        owner::fresh_run_id()
     }
 
     /// Who this handle's claims name as their owner (host, pid, run id).

@@ -27,9 +27,7 @@ pub(crate) struct Owner {
 impl Owner {
     /// This process, with a fresh run id registered as live until [`Owner::retire`].
     pub fn new_run() -> Owner {
-        let run: String = std::iter::repeat_with(fastrand::alphanumeric)
-            .take(12)
-            .collect();
+        let run = fresh_run_id();
         LIVE_RUNS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -71,6 +69,13 @@ impl Owner {
         }
         now - claimed_at < STALE_AFTER_MS
     }
+}
+
+/// Twelve random letters and digits.
+pub(crate) fn fresh_run_id() -> String {
+    std::iter::repeat_with(fastrand::alphanumeric)
+        .take(12)
+        .collect()
 }
 
 pub(crate) fn describe(host: &str, pid: u32, run: &str) -> String {

@@ -84,6 +84,24 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
+/// A result as its `--json` line: `{"type":"result", …the result's fields}`, so that a script
+/// tells it from the summary line that ends the run.
+fn result_json(result: &NoticeResult) -> String {
+    #[derive(serde::Serialize)]
+    struct Typed<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        #[serde(flatten)]
+        result: &'a NoticeResult,
+    }
+    let typed = Typed {
+        kind: "result",
+        result,
+    };
+    // A struct of strings, numbers and lists: serialising it cannot fail.
+    serde_json::to_string(&typed).unwrap_or_default()
+}
+
 /// Counts per outcome, for the summary and the exit code; the skips of notices rejected
 /// earlier also apart, since they keep the run from succeeding.
 #[derive(Debug, Default, Clone)]
@@ -429,7 +447,7 @@ impl Console {
             bar.inc(1);
         }
         match self.format {
-            OutputFormat::Json => self.out(&serde_json::to_string(result).unwrap_or_default()),
+            OutputFormat::Json => self.out(&result_json(result)),
             OutputFormat::Text | OutputFormat::Csv if self.lists_result(result) => {
                 self.out(&self.text_line(result));
             }

@@ -3,7 +3,9 @@
 //! and stops the engine when they cannot be written.
 
 use super::settled::{Judge, Settler};
+use super::summary::{summary, RunFacts};
 use super::{blocking, ReadyRun, Rows};
+use crate::cli::OutputFormat;
 use crate::engine::{Delivered, Engine, RunEnd};
 use crate::input::{Item, Severity};
 use crate::journal::JournalReader;
@@ -22,6 +24,7 @@ const STOPPED: &str = "stopped starting new notices; the journal has every resul
 impl ReadyRun {
     pub(crate) async fn deliver(self) -> RunEnd {
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let ReadyRun {
             console,
             client,
@@ -40,6 +43,11 @@ impl ReadyRun {
                 destination.platform, destination.channel, destination.journal
             ));
         }
+        let run_id = journal
+            .as_ref()
+            .map_or_else(crate::journal::Journal::new_run_id, |j| {
+                j.run_id().to_string()
+            });
         let judge = Judge::new(&plan);
         let engine = Arc::new(Engine::new(client, journal, plan));
         let (rows_tx, rows_rx) = mpsc::channel(ROW_BATCHES);
@@ -103,6 +111,18 @@ impl ReadyRun {
         end.unsent_rows = blocking(move || Ok(feeder.join(&console_for_feeder)))
             .await
             .unwrap_or(true);
+        if console.format() == OutputFormat::Json {
+            let facts = RunFacts {
+                run_id: &run_id,
+                started: started_at,
+                destination: &destination,
+            };
+            let error = end.journal_error.as_deref().or(end.output_error.as_deref());
+            let code = end.exit_code();
+            let line = summary(&facts, &end.tally, end.interrupted, code, error);
+            console.out(&line.to_string());
+            console.flush_stdout();
+        }
         end
     }
 }

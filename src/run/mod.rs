@@ -16,6 +16,7 @@ mod first_pass;
 mod in_order;
 mod platform;
 mod settled;
+mod summary;
 
 use crate::cli::{FieldArgs, GlobalArgs, InputArgs, SendingArgs};
 use crate::client::{Client, ClientConfig};
@@ -90,6 +91,11 @@ pub(crate) struct Destination {
     pub name: Option<String>,
     /// `from --env`, `by default`.
     pub source: String,
+    /// The same as `doctor` words it (`flag --env`), for the JSON summary.
+    pub source_origin: String,
+    /// The env name (`test`, `prod`, `sandbox`), or `None` for another base URL.
+    pub env: Option<&'static str>,
+    pub production: bool,
     pub channel: String,
     /// The journal's path (home as `~`), or why there is none.
     pub journal: String,
@@ -121,6 +127,9 @@ impl Destination {
             },
             name,
             source,
+            source_origin: platform.origin.to_string(),
+            env: platform.value.env.map(settings::env_key),
+            production: settings.is_production(),
             channel: channel.to_string(),
             journal,
             journaled: target.journal.is_some(),
@@ -137,6 +146,16 @@ fn host_and_port(base_url: &str) -> String {
 
 /// `send` and `batch`: settings, the platform, then prepare and print or deliver.
 pub(crate) async fn send_notices(global: GlobalArgs, request: Request) -> Result<u8, Refusal> {
+    let json = global.output == Some(crate::cli::OutputFormat::Json);
+    let sent = send_notices_as_asked(global, request).await;
+    if let (Err(refusal), true) = (&sent, json) {
+        // A script reading the last line finds a summary there too: nothing was sent.
+        summary::refused(refusal);
+    }
+    sent
+}
+
+async fn send_notices_as_asked(global: GlobalArgs, request: Request) -> Result<u8, Refusal> {
     let settings = blocking(move || Settings::resolve(&global)).await?;
     let console = Arc::new(Console::new(&settings));
     let platform = Platform::start(&settings).await?;

@@ -380,12 +380,32 @@ pub fn deal(request: &Value, code: &str, desc: &str) -> Value {
 }
 
 /// Parses JSON Lines from stdout.
+/// The JSON objects on stdout, but for the summary line a `--json` run ends with (see
+/// [`summary_line`]): the results, envelopes or history rows.
 pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    every_json_line(stdout)
+        .into_iter()
+        .filter(|v| v["type"] != "summary")
+        .collect()
+}
+
+/// Every JSON object on stdout.
+pub fn every_json_line(stdout: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(stdout)
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect()
+}
+
+/// The summary a `--json` run ends with: its last line, and its only summary.
+pub fn summary_line(stdout: &[u8]) -> Value {
+    let lines = every_json_line(stdout);
+    let summaries = lines.iter().filter(|v| v["type"] == "summary").count();
+    assert_eq!(summaries, 1, "one summary line: {lines:?}");
+    let last = lines.last().cloned().unwrap_or_default();
+    assert_eq!(last["type"], "summary", "the summary comes last: {lines:?}");
+    last
 }
 
 pub fn text(bytes: &[u8]) -> String {
