@@ -18,6 +18,7 @@ mod checks;
 mod csv;
 mod fields;
 mod flags;
+mod header;
 mod hints;
 mod jsonl;
 mod lines;
@@ -429,6 +430,10 @@ fn format_of(name: &str) -> Format {
 /// the row if nothing was wrong. Shared by the CSV and JSON Lines readers.
 pub(crate) struct Emitter<'a> {
     file: &'a str,
+    /// The sheet of a workbook: problems then name their cell, and rows are "rows".
+    sheet: Option<&'a str>,
+    /// For a workbook, each known column's name as the problems give it, and its index.
+    cells: Vec<(String, u32)>,
     order_no_hint: Option<&'static str>,
     /// Order numbers are required and the CSV header has none: one problem for the file
     /// (at this line), not one per row, and no row is valid.
@@ -448,12 +453,82 @@ impl<'a> Emitter<'a> {
     ) -> Self {
         Emitter {
             file,
+            sheet: None,
+            cells: Vec::new(),
             order_no_hint: require_order_no
                 .then_some("add an orderNo column or pass --generate-order-no"),
             no_order_no_column: None,
             rows_without_order_no: 0,
             cross,
             sink,
+        }
+    }
+
+    /// Rows come from this sheet of a workbook.
+    pub fn in_sheet(&mut self, sheet: &'a str) {
+        self.sheet = Some(sheet);
+    }
+
+    /// Where each known column is, so that a workbook's problems can name their cell.
+    pub fn set_layout(&mut self, layout: &header::Layout) {
+        if self.sheet.is_some() {
+            self.cells = layout
+                .fields
+                .iter()
+                .map(|&(index, field)| {
+                    let index = u32::try_from(index).unwrap_or(u32::MAX);
+                    (layout.names.get(field).to_owned(), index)
+                })
+                .collect();
+        }
+    }
+
+    /// An error at `line`, in the column at `index` when it is known; a workbook's names its
+    /// sheet and cell.
+    pub fn error_at(
+        &self,
+        line: u64,
+        index: Option<usize>,
+        column: &str,
+        message: String,
+    ) -> Problem {
+        let index = index.and_then(|i| u32::try_from(i).ok());
+        self.located(Severity::Error, Some(line), column, index, message)
+    }
+
+    fn located(
+        &self,
+        severity: Severity,
+        line: Option<u64>,
+        column: &str,
+        index: Option<u32>,
+        message: String,
+    ) -> Problem {
+        let mut problem = Problem::error(self.file, line, column, message);
+        problem.severity = severity;
+        problem.column.sheet = self.sheet.map(|sheet| problem::SheetPlace {
+            sheet: sheet.to_owned(),
+            column: index,
+        });
+        problem
+    }
+
+    /// A problem in the named column of the row at `line`.
+    fn in_row(&self, severity: Severity, line: u64, column: &str, message: String) -> Problem {
+        let index = self
+            .cells
+            .iter()
+            .find(|(name, _)| name == column)
+            .map(|&(_, index)| index);
+        self.located(severity, Some(line), column, index, message)
+    }
+
+    /// "line 12", or "row 12" in a workbook.
+    fn describe_line(&self, line: u64) -> String {
+        let text = describe_line(line);
+        match self.sheet {
+            Some(_) => text.replacen("line ", "row ", 1),
+            None => text,
         }
     }
 
@@ -478,7 +553,13 @@ impl<'a> Emitter<'a> {
             "no order number on {rows}: the header has no orderNo column; add \
              one (or name yours with --column orderNo=HEADER), or pass --generate-order-no"
         );
-        let problem = Problem::error(self.file, Some(line), Field::OrderNo.wire_name(), message);
+        let problem = self.located(
+            Severity::Error,
+            Some(line),
+            Field::OrderNo.wire_name(),
+            None,
+            message,
+        );
         (self.sink)(Item::Problem(problem))
     }
 
@@ -515,24 +596,24 @@ impl<'a> Emitter<'a> {
             if let Some(first) = clash.policy_line {
                 draft.error(
                     names.get(Field::PolicyNo),
-                    format!("same policy as {}", describe_line(first)),
+                    format!("same policy as {}", self.describe_line(first)),
                 );
             }
             if let Some(first) = clash.order_line {
                 let order = draft.order_no.as_deref().unwrap_or_default();
                 // Not "for another policy": the earlier line may itself have repeated this
                 // policy, and the table keeps lines, not policies.
-                let message = format!("orderNo {order} is also on {}", describe_line(first));
+                let message = format!("orderNo {order} is also on {}", self.describe_line(first));
                 draft.error(names.get(Field::OrderNo), message);
             }
         }
         let valid = check_fields && !draft.has_errors() && !column_missing;
         for (column, message) in draft.errors.drain(..) {
-            let problem = Problem::error(self.file, Some(line), &column, message);
+            let problem = self.in_row(Severity::Error, line, &column, message);
             (self.sink)(Item::Problem(problem))?;
         }
         for (column, message) in draft.warnings.drain(..) {
-            let problem = Problem::warning(self.file, Some(line), &column, message);
+            let problem = self.in_row(Severity::Warning, line, &column, message);
             (self.sink)(Item::Problem(problem))?;
         }
         match (valid, draft.policy_no.take()) {

@@ -474,7 +474,7 @@ fn speed_of_a_million_rows() {
 fn a_wide_header_names_a_few_unknown_columns_and_counts_the_rest() {
     let header: Vec<String> = (1..=200).map(|i| format!("extra_column_{i}")).collect();
     let (_, problems) = read("a.csv", format!("policyNo,{}\nP1\n", header.join(",")));
-    let column = &problems[0].column;
+    let column = &problems[0].column.name;
     assert!(
         column.starts_with("extra_column_1, extra_column_2, "),
         "{column}"
