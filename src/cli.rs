@@ -637,6 +637,9 @@ pub struct InputArgs {
     /// CSV column separator: one character such as ';', or tab [default: ,]
     #[arg(long, value_name = "CHAR", value_parser = crate::input::parse_delimiter)]
     pub delimiter: Option<u8>,
+    /// The workbook's sheet to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -886,6 +889,7 @@ impl InputArgs {
             require_order_no,
             columns: self.columns.clone(),
             delimiter: self.delimiter,
+            sheet: self.sheet.clone(),
         }
     }
 }

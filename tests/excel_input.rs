@@ -62,7 +62,7 @@ fn no_terminal_junk(output: &str) {
 // 8. Workbooks, UTF-16 and binary files are recognised by their first bytes.
 
 #[test]
-fn an_xlsx_is_named_as_a_workbook_with_the_save_as_steps() {
+fn a_damaged_xlsx_is_refused_in_one_line_as_a_workbook_that_cannot_be_read() {
     let env = Env::new();
     let file = env.write("cancellations.xlsx", xlsx_bytes());
     let file = file.to_str().unwrap();
@@ -72,43 +72,49 @@ fn an_xlsx_is_named_as_a_workbook_with_the_save_as_steps() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "{file} is an Excel workbook, not CSV: in Excel, File → Save As → CSV UTF-8 (Comma delimited) (*.csv), then run again"
+            "{file} looks like a workbook (.xlsx, .xls or .ods) but cannot be read as one: "
         )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("open it in Excel or LibreOffice and save it again as .xlsx"),
         "{stderr}"
     );
     // validate, and standard input (named so), and a workbook renamed .csv alike.
     let (stdout, stderr) = run(&env, &["validate", file], 2);
     no_terminal_junk(&(stdout + &stderr));
-    assert!(stderr.contains("is an Excel workbook, not CSV"), "{stderr}");
+    assert!(stderr.contains("cannot be read as one"), "{stderr}");
     let (_, stderr) = run_stdin(&env, &["validate", "-"], xlsx_bytes(), 2);
+    assert!(stderr.contains("<stdin> looks like a workbook"), "{stderr}");
+    let renamed = env.write("export.csv", xlsx_bytes());
+    let (_, stderr) = run(&env, &batch(&server, &[renamed.to_str().unwrap()]), 2);
     assert!(
-        stderr.contains("<stdin> is an Excel workbook, not CSV"),
+        stderr.contains("export.csv looks like a workbook"),
         "{stderr}"
     );
-    let renamed = env.write("export.csv", xlsx_bytes());
+    // Options only text files have are refused, not ignored.
     let (_, stderr) = run(
         &env,
         &batch(&server, &[renamed.to_str().unwrap(), "--format", "jsonl"]),
         2,
     );
     assert!(
-        stderr.contains("export.csv is an Excel workbook"),
+        stderr.contains("export.csv is a workbook: --format is for CSV and JSON Lines files"),
         "{stderr}"
     );
 }
 
 #[test]
-fn a_legacy_xls_is_a_workbook_too() {
+fn a_damaged_legacy_xls_is_a_workbook_too() {
     let env = Env::new();
     let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     bytes.extend(std::iter::repeat_n(0u8, 504));
     let file = env.write("old.xls", bytes);
     let (stdout, stderr) = run(&env, &["validate", file.to_str().unwrap()], 2);
     no_terminal_junk(&(stdout + &stderr));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains(
-            "old.xls is an Excel workbook, not CSV: in Excel, File → Save As → CSV UTF-8"
-        ),
+        stderr.contains("old.xls looks like a workbook (.xlsx, .xls or .ods) but cannot be read"),
         "{stderr}"
     );
 }

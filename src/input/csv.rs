@@ -92,4 +92,3 @@ fn line_of<R: Read>(reader: &mut ::csv::Reader<LineTracker<R>>, record: &ByteRec
         // Cannot happen (a record has content); the parser's own count is the best fallback.
         .unwrap_or(position.line())
 }
-

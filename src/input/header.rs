@@ -22,7 +22,8 @@ pub(crate) struct Layout {
 
 /// Maps the header (`None` for a cell that is not text) at `line`; on a header that makes the
 /// rows unreadable, reports it and gives back the flow to return (no rows are read).
-/// `delimiter` is the CSV separator, for the hint about a header that is one cell.
+/// `delimiter` is the CSV separator, for the hint about a header that is one cell (and a CSV
+/// file's unknown columns are a warning: a workbook's are said once when it is opened).
 /// The emitter learns where each field's column is, and whether orderNo has one.
 pub(crate) fn layout(
     cells: &[Option<&str>],
@@ -53,7 +54,7 @@ pub(crate) fn layout(
         let message = no_policy_column(cells, &layout, delimiter);
         errors.push(emitter.error_at(line, None, Field::PolicyNo.wire_name(), message));
     }
-    if !unknown.is_empty() {
+    if !unknown.is_empty() && delimiter.is_some() {
         let message = format!(
             "unknown column{}, ignored (the known ones are {})",
             if unknown.len() == 1 { "" } else { "s" },
@@ -157,7 +158,7 @@ fn no_policy_column(cells: &[Option<&str>], layout: &Layout, delimiter: Option<u
 }
 
 /// The first few unknown names, enough to recognise a wide export, and how many more.
-fn first_names(unknown: &[String]) -> String {
+pub(crate) fn first_names(unknown: &[String]) -> String {
     let mut names = String::new();
     let mut shown = 0;
     for name in unknown {

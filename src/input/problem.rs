@@ -88,7 +88,9 @@ pub fn column_letters(index: u32) -> String {
 pub fn sheet_reference(sheet: &str) -> String {
     let plain = !sheet.is_empty()
         && !sheet.starts_with(|c: char| c.is_ascii_digit())
-        && sheet.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
+        && sheet
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
     if plain {
         sheet.to_owned()
     } else {
@@ -234,7 +236,10 @@ mod tests {
             sheet: "Sheet1".into(),
             column: Some(0),
         });
-        assert_eq!(p.to_string(), "b.xlsx: Sheet1!A3 (row 3): 保单号: lost digits");
+        assert_eq!(
+            p.to_string(),
+            "b.xlsx: Sheet1!A3 (row 3): 保单号: lost digits"
+        );
         assert_eq!(
             serde_json::to_value(&p).unwrap(),
             serde_json::json!({"file":"b.xlsx","line":3,"column":"保单号","sheet":"Sheet1",
@@ -244,7 +249,10 @@ mod tests {
             sheet: "My Sheet".into(),
             column: None,
         });
-        assert_eq!(p.to_string(), "b.xlsx: 'My Sheet' row 3: 保单号: lost digits");
+        assert_eq!(
+            p.to_string(),
+            "b.xlsx: 'My Sheet' row 3: 保单号: lost digits"
+        );
         p.line = None;
         assert_eq!(p.to_string(), "b.xlsx: 'My Sheet': 保单号: lost digits");
     }
