@@ -60,16 +60,15 @@ impl Workbook {
                 Ok(mut book) => {
                     let (sheet, notice) = choose_sheet(&book, name, sheet)?;
                     let mut notices: Vec<String> = notice.into_iter().collect();
-                    let range = book
-                        .worksheet_range(&sheet)
-                        .map_err(|e| InputError::Workbook {
+                    let header = header_row(&mut book, &sheet).map_err(|e| {
+                        InputError::Workbook {
                             name: name.to_owned(),
                             reason: reason(&e),
-                        })?;
-                    notices.extend(
-                        other_columns(&range, columns)
-                            .map(|names| format!("{name}: not notice fields, left out: {names}")),
-                    );
+                        }
+                    })?;
+                    notices.extend(other_columns(&header, columns).map(|names| {
+                        format!("{name}: not notice fields, left out: {names}")
+                    }));
                     return Ok((Workbook { kind, sheet }, notices));
                 }
                 Err(e) => {
@@ -181,8 +180,7 @@ fn choose_sheet(
 
 /// The header's names that are no field (a workbook often carries more, such as the
 /// customer's name), for a one-line notice, or `None` when every column is a field.
-fn other_columns(range: &Range<Data>, columns: &[ColumnMapping]) -> Option<String> {
-    let header = range.rows().find(|cells| !cells.iter().all(blank))?;
+fn other_columns(header: &[Data], columns: &[ColumnMapping]) -> Option<String> {
     let unknown: Vec<String> = header
         .iter()
         .map(header_text)
@@ -190,6 +188,37 @@ fn other_columns(range: &Range<Data>, columns: &[ColumnMapping]) -> Option<Strin
         .map(|n| quote(n.trim()))
         .collect();
     (!unknown.is_empty()).then(|| header::first_names(&unknown))
+}
+
+/// The sheet's first non-empty row. An .xlsx sheet is streamed up to it rather than read
+/// whole, so opening a big workbook costs little before its pass.
+fn header_row(book: &mut Book<'_>, sheet: &str) -> Result<Vec<Data>, calamine::Error> {
+    if let Sheets::Xlsx(xlsx) = book {
+        let mut cells = xlsx.worksheet_cells_reader(sheet)?;
+        let mut row = Vec::new();
+        let mut header = None;
+        while let Some(cell) = cells.next_cell()? {
+            let (r, c) = cell.get_position();
+            let data = Data::from(cell.get_value().clone());
+            match header {
+                Some(h) if r > h => break,
+                None if blank(&data) => continue,
+                _ => header = Some(r),
+            }
+            let at = c as usize;
+            if row.len() <= at {
+                row.resize(at + 1, Data::Empty);
+            }
+            row[at] = data;
+        }
+        return Ok(row);
+    }
+    let range = book.worksheet_range(sheet)?;
+    Ok(range
+        .rows()
+        .find(|cells| !cells.iter().all(blank))
+        .map(<[Data]>::to_vec)
+        .unwrap_or_default())
 }
 
 /// Each merged region's cells, but its first, by (row, column), with the region as
