@@ -16,14 +16,7 @@ pub(crate) fn read(
     columns: &[ColumnMapping],
     delimiter: u8,
 ) -> io::Result<ControlFlow<()>> {
-    let mut reader = ReaderBuilder::new()
-        .delimiter(delimiter)
-        // The header is read as a record like any other, so its line number comes the same way.
-        .has_headers(false)
-        // A record of the wrong width is the user's problem on that line, not a failed read.
-        .flexible(true)
-        .buffer_capacity(BUFFER_SIZE)
-        .from_reader(LineTracker::new(input));
+    let mut reader = reader(input, delimiter);
     let mut record = ByteRecord::new();
     if !next(&mut reader, &mut record)? {
         // No header and no rows: an export of a day without cancellations can be 0 bytes.
@@ -72,7 +65,19 @@ pub(crate) fn read(
     Ok(emitter.finish())
 }
 
-fn next<R: Read>(
+/// A CSV reader of every record, the header included, each with its physical line.
+pub(crate) fn reader<R: Read>(input: R, delimiter: u8) -> ::csv::Reader<LineTracker<R>> {
+    ReaderBuilder::new()
+        .delimiter(delimiter)
+        // The header is read as a record like any other, so its line number comes the same way.
+        .has_headers(false)
+        // A record of the wrong width is the user's problem on that line, not a failed read.
+        .flexible(true)
+        .buffer_capacity(BUFFER_SIZE)
+        .from_reader(LineTracker::new(input))
+}
+
+pub(crate) fn next<R: Read>(
     reader: &mut ::csv::Reader<LineTracker<R>>,
     record: &mut ByteRecord,
 ) -> io::Result<bool> {
@@ -84,7 +89,10 @@ fn next<R: Read>(
         })
 }
 
-fn line_of<R: Read>(reader: &mut ::csv::Reader<LineTracker<R>>, record: &ByteRecord) -> u64 {
+pub(crate) fn line_of<R: Read>(
+    reader: &mut ::csv::Reader<LineTracker<R>>,
+    record: &ByteRecord,
+) -> u64 {
     let position = record.position().expect("the csv reader sets positions");
     reader
         .get_mut()

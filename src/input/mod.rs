@@ -18,6 +18,7 @@ mod cells;
 mod checks;
 mod csv;
 mod fields;
+mod fix;
 mod flags;
 mod header;
 mod hints;
@@ -29,6 +30,7 @@ mod source;
 mod workbook;
 
 pub(crate) use checks::hash as value_hash;
+pub use fix::{Change, FixError, FixFormat};
 pub use flags::{rows_from_flags, FieldFlags};
 pub use problem::{Column, Problem, Severity, SheetPlace};
 pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};

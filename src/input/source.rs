@@ -74,6 +74,10 @@ impl Backing {
         Ok(Backing { file, stamp })
     }
 
+    pub fn metadata(&self) -> io::Result<std::fs::Metadata> {
+        self.file.metadata()
+    }
+
     /// A reader from the first byte with a position of its own, so passes never disturb
     /// each other.
     pub fn reader(&self) -> At<'_> {

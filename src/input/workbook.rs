@@ -60,15 +60,15 @@ impl Workbook {
                 Ok(mut book) => {
                     let (sheet, notice) = choose_sheet(&book, name, sheet)?;
                     let mut notices: Vec<String> = notice.into_iter().collect();
-                    let header = header_row(&mut book, &sheet).map_err(|e| {
-                        InputError::Workbook {
+                    let header =
+                        header_row(&mut book, &sheet).map_err(|e| InputError::Workbook {
                             name: name.to_owned(),
                             reason: reason(&e),
-                        }
-                    })?;
-                    notices.extend(other_columns(&header, columns).map(|names| {
-                        format!("{name}: not notice fields, left out: {names}")
-                    }));
+                        })?;
+                    notices.extend(
+                        other_columns(&header, columns)
+                            .map(|names| format!("{name}: not notice fields, left out: {names}")),
+                    );
                     return Ok((Workbook { kind, sheet }, notices));
                 }
                 Err(e) => {
@@ -110,6 +110,32 @@ impl Workbook {
 /// The reader's words, made safe for a terminal (they may quote bytes of the file).
 fn reason(error: &calamine::Error) -> String {
     crate::text::escape_controls(&error.to_string()).into_owned()
+}
+
+/// A sheet whole, for `validate --fix` to copy: its cells, its formulas, its merged regions
+/// and the workbook's date system as the cells carry it.
+pub(crate) struct WholeSheet {
+    pub range: Range<Data>,
+    pub formulas: Range<String>,
+    pub merged: Vec<Dimensions>,
+}
+
+impl Workbook {
+    pub fn whole_sheet(&self, backing: &Backing, name: &str) -> Result<WholeSheet, InputError> {
+        let unreadable = |e: calamine::Error| InputError::Workbook {
+            name: name.to_owned(),
+            reason: reason(&e),
+        };
+        let mut book = open_as(backing, self.kind).map_err(unreadable)?;
+        let range = book.worksheet_range(&self.sheet).map_err(unreadable)?;
+        let formulas = book.worksheet_formula(&self.sheet).map_err(unreadable)?;
+        let merged = regions(&mut book, &self.sheet).map_err(unreadable)?;
+        Ok(WholeSheet {
+            range,
+            formulas,
+            merged,
+        })
+    }
 }
 
 fn open_as(backing: &Backing, kind: Kind) -> Result<Book<'_>, calamine::Error> {
@@ -190,6 +216,18 @@ fn other_columns(header: &[Data], columns: &[ColumnMapping]) -> Option<String> {
     (!unknown.is_empty()).then(|| header::first_names(&unknown))
 }
 
+/// `A2:A3`.
+pub(crate) fn region_label(region: &Dimensions) -> String {
+    let ((r0, c0), (r1, c1)) = (region.start, region.end);
+    format!(
+        "{}{}:{}{}",
+        super::problem::column_letters(c0),
+        line(r0),
+        super::problem::column_letters(c1),
+        line(r1)
+    )
+}
+
 /// The sheet's first non-empty row. An .xlsx sheet is streamed up to it rather than read
 /// whole, so opening a big workbook costs little before its pass.
 fn header_row(book: &mut Book<'_>, sheet: &str) -> Result<Vec<Data>, calamine::Error> {
@@ -221,26 +259,23 @@ fn header_row(book: &mut Book<'_>, sheet: &str) -> Result<Vec<Data>, calamine::E
         .unwrap_or_default())
 }
 
-/// Each merged region's cells, but its first, by (row, column), with the region as
-/// `A2:A3`. Only .xlsx and .xls say which cells are merged.
+/// Each merged region's cells by (row, column), with the region as `A2:A3`.
 type Merged = HashMap<(u32, u32), String>;
 
-fn merged_cells(book: &mut Book<'_>, sheet: &str) -> Result<Merged, calamine::Error> {
-    let regions: Vec<Dimensions> = match book {
+/// The sheet's merged regions. Only .xlsx and .xls say which cells are merged.
+fn regions(book: &mut Book<'_>, sheet: &str) -> Result<Vec<Dimensions>, calamine::Error> {
+    Ok(match book {
         Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(sheet)?,
         Sheets::Xls(x) => x.merge_cells_by_sheet_name(sheet)?,
         Sheets::Ods(_) | Sheets::Xlsb(_) => Vec::new(),
-    };
+    })
+}
+
+fn merged_cells(book: &mut Book<'_>, sheet: &str) -> Result<Merged, calamine::Error> {
     let mut merged = HashMap::new();
-    for region in regions {
+    for region in regions(book, sheet)? {
         let ((r0, c0), (r1, c1)) = (region.start, region.end);
-        let label = format!(
-            "{}{}:{}{}",
-            super::problem::column_letters(c0),
-            u64::from(r0) + 1,
-            super::problem::column_letters(c1),
-            u64::from(r1) + 1
-        );
+        let label = region_label(&region);
         for row in r0..=r1 {
             for column in c0..=c1 {
                 merged.insert((row, column), label.clone());
@@ -334,13 +369,13 @@ impl Sheet<'_, '_> {
 }
 
 /// A row's number as the spreadsheet shows it (row 0 is 1).
-fn line(row: u32) -> u64 {
+pub(crate) fn line(row: u32) -> u64 {
     u64::from(row) + 1
 }
 
 /// No value at all, or only spaces: also a formula whose result is the empty string, which is
 /// what a lookup filled down past the data leaves.
-fn blank(data: &Data) -> bool {
+pub(crate) fn blank(data: &Data) -> bool {
     match data {
         Data::Empty => true,
         Data::String(s) => s.trim().is_empty(),
@@ -349,7 +384,7 @@ fn blank(data: &Data) -> bool {
 }
 
 /// A header cell's name: text as written; anything else as it would show.
-fn header_text(data: &Data) -> String {
+pub(crate) fn header_text(data: &Data) -> String {
     match data {
         Data::String(s) => s.clone(),
         Data::Empty => String::new(),

@@ -15,9 +15,16 @@ fn main() -> Result<(), XlsxError> {
     let sheet = book.add_worksheet().set_name("退保清单")?;
     let amount = Format::new().set_num_format("0.00");
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    for (column, name) in ["保单号", "订单号", "退保金额", "退保日期", "退保状态", "客户姓名"]
-        .into_iter()
-        .enumerate()
+    for (column, name) in [
+        "保单号",
+        "订单号",
+        "退保金额",
+        "退保日期",
+        "退保状态",
+        "客户姓名",
+    ]
+    .into_iter()
+    .enumerate()
     {
         sheet.write_string(0, column as u16, name)?;
     }
