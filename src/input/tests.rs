@@ -482,3 +482,68 @@ fn a_wide_header_names_a_few_unknown_columns_and_counts_the_rest() {
     assert!(column.ends_with(" more"), "{column}");
     assert!(column.chars().count() < 160, "{column}");
 }
+
+#[test]
+fn a_workbook_is_read_again_alike_and_an_edit_in_place_is_noticed() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/excel/clean-zh.xlsx"
+    ))
+    .unwrap();
+    let f = file("book.xlsx", &bytes);
+    let source = open(&f, &InputOptions::default());
+    assert_eq!(source.format(), Format::Workbook);
+    assert_eq!(source.sheet(), Some("退保清单"));
+    let (first, problems) = collect(&source);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut again = Vec::new();
+    source
+        .read_again(|item| {
+            if let Item::Row(row) = item {
+                again.push(row);
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(first.len(), 5);
+    assert_eq!(first, again);
+    // Saved over in place (the same file, another size): the next pass refuses it.
+    let other = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/excel/clean-en.xlsx"
+    ))
+    .unwrap();
+    assert_ne!(other.len(), bytes.len());
+    std::fs::write(&f.path, &other).unwrap();
+    let e = source
+        .read_again(|_| ControlFlow::Continue(()))
+        .unwrap_err();
+    assert!(matches!(e, InputError::Changed { .. }), "{e:?}");
+}
+
+#[test]
+fn text_options_are_refused_for_a_workbook_and_sheet_for_text() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/excel/clean-zh.xls"
+    ))
+    .unwrap();
+    let f = file("book.xls", &bytes);
+    let options = InputOptions {
+        delimiter: Some(b';'),
+        ..InputOptions::default()
+    };
+    let e = Source::open(f.path.to_str().unwrap(), &options).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("is a workbook: --delimiter is for CSV and JSON Lines files; leave it out"),
+        "{e}"
+    );
+    let csv = file("a.csv", "policyNo\nP1\n");
+    let options = InputOptions {
+        sheet: Some("Sheet1".into()),
+        ..InputOptions::default()
+    };
+    let e = Source::open(csv.path.to_str().unwrap(), &options).unwrap_err();
+    assert!(matches!(e, InputError::SheetOfText { .. }), "{e:?}");
+}
