@@ -14,29 +14,10 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs the binary, expecting `code`; gives back (stdout, stderr).
-fn run(env: &Env, args: &[&str], code: i32) -> (String, String) {
-    let out = env
-        .cmd()
-        .args(args)
-        .assert()
-        .code(code)
-        .get_output()
-        .clone();
-    (text(&out.stdout), text(&out.stderr))
-}
-
-fn batch<'a>(server: &'a Server, file: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "--base-url",
-        &server.url,
-        "--policy-source",
-        "HN_HT_QNW",
-        "batch",
-        file,
-    ];
-    args.extend_from_slice(rest);
-    args
+/// `validate INPUT --fix OUT`, expecting `code`; gives back (stdout, stderr).
+fn fix(env: &Env, input: &Path, out: &Path, code: i32) -> (String, String) {
+    let (input, out) = (input.to_str().unwrap(), out.to_str().unwrap());
+    env.run(&["validate", input, "--fix", out], code)
 }
 
 /// What the server was sent, by policy: (orderNo, amount, date, status).
@@ -107,13 +88,13 @@ fn clean_workbooks_send_their_five_rows_in_every_format() {
         let env = Env::new();
         let file = fixture(name);
         let file = file.to_str().unwrap();
-        let (_, stderr) = run(&env, &["validate", file], 0);
+        let (_, stderr) = env.run(&["validate", file], 0);
         assert!(
             stderr.contains("5 valid notice(s), 0 error(s), 0 warning(s)"),
             "{name}: {stderr}"
         );
         let server = Server::always(Reply::accept()).expect_hits(5);
-        let (stdout, stderr) = run(&env, &batch(&server, file, &["--json"]), 0);
+        let (stdout, stderr) = env.run(&server.batch_args(&[file, "--json"]), 0);
         let results = json_lines(stdout.as_bytes());
         assert_eq!(results.len(), 5, "{name}: {stdout}{stderr}");
         assert!(
@@ -136,7 +117,7 @@ fn a_1904_workbook_has_its_dates_where_they_are() {
     let env = Env::new();
     let file = fixture("clean-1904.xlsx");
     let server = Server::always(Reply::accept()).expect_hits(3);
-    run(&env, &batch(&server, file.to_str().unwrap(), &[]), 0);
+    env.run(&server.batch_args(&[file.to_str().unwrap()]), 0);
     let dates: Vec<String> = sent(&server).into_iter().map(|r| r.3).collect();
     assert_eq!(
         dates,
@@ -155,7 +136,7 @@ fn a_damaged_workbook_names_its_five_cells_and_nothing_is_sent() {
     let env = Env::new();
     let file = fixture("damaged.xlsx");
     let file = file.to_str().unwrap();
-    let (stdout, stderr) = run(&env, &["validate", file, "--json"], 2);
+    let (stdout, stderr) = env.run(&["validate", file, "--json"], 2);
     let problems = json_lines(stdout.as_bytes());
     let cells: Vec<&str> = problems
         .iter()
@@ -189,7 +170,7 @@ fn a_damaged_workbook_names_its_five_cells_and_nothing_is_sent() {
         "{stderr}"
     );
 
-    let (stdout, _) = run(&env, &["validate", file], 2);
+    let (stdout, _) = env.run(&["validate", file], 2);
     let name = file;
     for expected in [
         format!("{name}: Sheet1!A3 (row 3): 保单号: a policy number stored as a number and lost digits (the cell holds 612020240510000000): format the column as Text and type it again"),
@@ -202,7 +183,7 @@ fn a_damaged_workbook_names_its_five_cells_and_nothing_is_sent() {
     }
 
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (stdout, stderr) = run(&env, &batch(&server, file, &[]), 2);
+    let (stdout, stderr) = env.run(&server.batch_args(&[file]), 2);
     assert_eq!(stdout, "");
     assert!(
         stderr.contains("5 problem(s) in") && stderr.contains("nothing was sent"),
@@ -215,7 +196,7 @@ fn a_damaged_workbook_names_its_five_cells_and_nothing_is_sent() {
 fn a_formula_without_a_saved_result_is_named_by_its_cell() {
     let env = Env::new();
     let file = fixture("formula-no-cache.xlsx");
-    let (stdout, stderr) = run(&env, &["validate", file.to_str().unwrap()], 2);
+    let (stdout, stderr) = env.run(&["validate", file.to_str().unwrap()], 2);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(
         stdout.contains(": Sheet1!C3 (row 3): 退保金额: the formula =C2*2 has no saved result"),
@@ -320,7 +301,7 @@ fn typed_cells_that_cannot_be_values_are_refused_by_cell() {
         xml.replace(&format!("<v>{EMPTY_RESULT}</v>"), "<v></v>")
     });
     let file = path.to_str().unwrap();
-    let (stdout, stderr) = run(&env, &["validate", file, "--json"], 2);
+    let (stdout, stderr) = env.run(&["validate", file, "--json"], 2);
     let problems = json_lines(stdout.as_bytes());
     let found: Vec<(String, String)> = problems
         .iter()
@@ -351,7 +332,7 @@ fn typed_cells_that_cannot_be_values_are_refused_by_cell() {
 
     // One bad row and nothing is sent.
     let server = Server::always(Reply::accept()).expect_hits(0);
-    run(&env, &batch(&server, file, &[]), 2);
+    env.run(&server.batch_args(&[file]), 2);
 
     // A 15-digit policy number typed as a number goes out whole, as text.
     let path = write_book(&env, "fifteen.xlsx", &[], "Sheet1", |s| {
@@ -361,7 +342,7 @@ fn typed_cells_that_cannot_be_values_are_refused_by_cell() {
         s.write_number_with_format(1, 2, 10.2, &amount).unwrap();
     });
     let server = Server::always(Reply::accept()).expect_hits(1);
-    run(&env, &batch(&server, path.to_str().unwrap(), &[]), 0);
+    env.run(&server.batch_args(&[path.to_str().unwrap()]), 0);
     let seen = server.seen();
     assert_eq!(seen[0].policy_no(), "612020240510001");
     assert_eq!(seen[0].body["secondRefundReq"]["secondRefundAmount"], 10.2);
@@ -383,7 +364,7 @@ fn a_workbook_in_the_1904_date_system_is_read_in_it() {
         xml.replacen("<workbookPr ", "<workbookPr date1904=\"1\" ", 1)
     });
     let server = Server::always(Reply::accept()).expect_hits(1);
-    run(&env, &batch(&server, path.to_str().unwrap(), &[]), 0);
+    env.run(&server.batch_args(&[path.to_str().unwrap()]), 0);
     assert_eq!(
         server.seen()[0].body["secondRefundReq"]["secondRefundDate"],
         "2024-05-10 09:30:00"
@@ -401,31 +382,27 @@ fn sheets_are_chosen_by_name_and_an_unknown_one_lists_them() {
     });
     let file = path.to_str().unwrap();
     // The first sheet is a note with no table in it: nothing to send, and said so.
-    let (_, stderr) = run(&env, &["validate", file], 0);
+    let (_, stderr) = env.run(&["validate", file], 0);
     assert!(
         stderr.contains("reading the sheet '说明', the first of 2 ('说明', '退保清单'); --sheet NAME reads another"),
         "{stderr}"
     );
     assert!(stderr.contains("no notices in it"), "{stderr}");
-    let (_, stderr) = run(&env, &["validate", file, "--sheet", "退保清单"], 0);
+    let (_, stderr) = env.run(&["validate", file, "--sheet", "退保清单"], 0);
     assert!(stderr.contains("1 valid notice(s), 0 error(s)"), "{stderr}");
-    let (_, stderr) = run(&env, &["validate", file, "--sheet", "Sheet9"], 2);
+    let (_, stderr) = env.run(&["validate", file, "--sheet", "Sheet9"], 2);
     assert_eq!(
         stderr.trim_end(),
         format!("error: {file} has no worksheet named 'Sheet9'; its sheets are '说明', '退保清单'")
     );
     let server = Server::always(Reply::accept()).expect_hits(1);
-    run(&env, &batch(&server, file, &["--sheet", "退保清单"]), 0);
+    env.run(&server.batch_args(&[file, "--sheet", "退保清单"]), 0);
     let seen = server.seen();
     assert_eq!(seen[0].policy_no(), "P1");
     assert_eq!(seen[0].body["secondRefundReq"]["secondRefundAmount"], 3.0);
     // --sheet on a CSV file is a mistake worth saying.
     let csv = env.write("a.csv", "policyNo,orderNo\nP1,O1\n");
-    let (_, stderr) = run(
-        &env,
-        &["validate", csv.to_str().unwrap(), "--sheet", "x"],
-        2,
-    );
+    let (_, stderr) = env.run(&["validate", csv.to_str().unwrap(), "--sheet", "x"], 2);
     assert!(stderr.contains("--sheet is for workbooks"), "{stderr}");
 }
 
@@ -463,16 +440,7 @@ fn fix_mends_what_is_unambiguous_and_leaves_the_rest_as_errors() {
     let input = fixture("damaged.xlsx");
     let before = std::fs::read(&input).unwrap();
     let out = env.path("fixed.xlsx");
-    let (stdout, stderr) = run(
-        &env,
-        &[
-            "validate",
-            input.to_str().unwrap(),
-            "--fix",
-            out.to_str().unwrap(),
-        ],
-        2,
-    );
+    let (stdout, stderr) = fix(&env, &input, &out, 2);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[..3],
@@ -527,16 +495,7 @@ fn fix_writes_csv_by_the_name_and_exits_0_when_nothing_is_left() {
         "policyNo,orderNo,amount,refund_date,status\n P1 ,O1,\"1,000.00\",2024/5/10,１\nＰ２,O2,￥10.20,2024-05-10,1\n",
     );
     let out = env.path("out.csv");
-    let (stdout, stderr) = run(
-        &env,
-        &[
-            "validate",
-            input.to_str().unwrap(),
-            "--fix",
-            out.to_str().unwrap(),
-        ],
-        0,
-    );
+    let (stdout, stderr) = fix(&env, &input, &out, 0);
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         [
@@ -559,7 +518,7 @@ fn fix_writes_csv_by_the_name_and_exits_0_when_nothing_is_left() {
     );
     // The copy sends.
     let server = Server::always(Reply::accept()).expect_hits(2);
-    run(&env, &batch(&server, out.to_str().unwrap(), &[]), 0);
+    env.run(&server.batch_args(&[out.to_str().unwrap()]), 0);
 
     // Ambiguous values stay, and so does the exit code.
     let input = env.write(
@@ -567,16 +526,7 @@ fn fix_writes_csv_by_the_name_and_exits_0_when_nothing_is_left() {
         "policyNo,orderNo,amount,refund_date\nP1,O1,1.234,24/5/10\n2.02405E+11,O2,1,2024-05-10 00:00:00\n",
     );
     let out = env.path("amb-out.csv");
-    let (stdout, stderr) = run(
-        &env,
-        &[
-            "validate",
-            input.to_str().unwrap(),
-            "--fix",
-            out.to_str().unwrap(),
-        ],
-        2,
-    );
+    let (stdout, stderr) = fix(&env, &input, &out, 2);
     assert!(stderr.contains("0 change(s)"), "{stderr}");
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
     assert_eq!(
@@ -596,7 +546,7 @@ fn fix_never_writes_over_its_input_and_says_what_it_writes() {
     let link = dir.join("link.csv");
     std::os::unix::fs::symlink(&input, &link).unwrap();
     for out in [file, sneaky.as_str(), link.to_str().unwrap()] {
-        let (stdout, stderr) = run(&env, &["validate", file, "--fix", out], 2);
+        let (stdout, stderr) = env.run(&["validate", file, "--fix", out], 2);
         assert_eq!(stdout, "");
         assert!(
             stderr.contains("is the input itself; name another file"),
@@ -604,20 +554,11 @@ fn fix_never_writes_over_its_input_and_says_what_it_writes() {
         );
     }
     assert_eq!(std::fs::read(&input).unwrap(), before);
-    let (_, stderr) = run(&env, &["validate", file, "--fix", "out.txt"], 2);
+    let (_, stderr) = env.run(&["validate", file, "--fix", "out.txt"], 2);
     assert!(stderr.contains("name it .csv or .xlsx"), "{stderr}");
     let jsonl = env.write("a.jsonl", "{\"policyNo\":\"P1\"}\n");
     let out = env.path("b.csv");
-    let (_, stderr) = run(
-        &env,
-        &[
-            "validate",
-            jsonl.to_str().unwrap(),
-            "--fix",
-            out.to_str().unwrap(),
-        ],
-        2,
-    );
+    let (_, stderr) = fix(&env, &jsonl, &out, 2);
     assert!(
         stderr.contains("--fix reads CSV files and workbooks"),
         "{stderr}"
@@ -632,32 +573,14 @@ fn fix_never_writes_over_its_input_and_says_what_it_writes() {
         s.merge_range(1, 1, 2, 1, "O1", &Format::new()).unwrap();
     });
     let csv = env.path("merged.csv");
-    let (_, stderr) = run(
-        &env,
-        &[
-            "validate",
-            path.to_str().unwrap(),
-            "--fix",
-            csv.to_str().unwrap(),
-        ],
-        2,
-    );
+    let (_, stderr) = fix(&env, &path, &csv, 2);
     assert!(
         stderr.contains("the merged cells B2:B3 cannot be kept in a CSV copy"),
         "{stderr}"
     );
     assert!(!csv.exists());
     let xlsx = env.path("merged-copy.xlsx");
-    let (stdout, _) = run(
-        &env,
-        &[
-            "validate",
-            path.to_str().unwrap(),
-            "--fix",
-            xlsx.to_str().unwrap(),
-        ],
-        2,
-    );
+    let (stdout, _) = fix(&env, &path, &xlsx, 2);
     assert_eq!(
         stdout.matches("merged with others (B2:B3)").count(),
         2,
@@ -673,7 +596,7 @@ fn fix_never_writes_over_its_input_and_says_what_it_writes() {
 #[test]
 fn the_help_says_what_fix_does_and_its_exit_code() {
     let env = Env::new();
-    let (stdout, _) = run(&env, &["validate", "--help"], 0);
+    let (stdout, _) = env.run(&["validate", "--help"], 0);
     assert!(stdout.contains("--fix <OUT>"), "{stdout}");
     assert!(
         stdout.contains("The exit code is OUT's: 0 when it has no errors left, 2 otherwise"),

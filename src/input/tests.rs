@@ -1,7 +1,7 @@
 //! Whole-file behaviour: what `validate` and `batch` see for a given input.
 
 use super::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -483,13 +483,15 @@ fn a_wide_header_names_a_few_unknown_columns_and_counts_the_rest() {
     assert!(column.chars().count() < 160, "{column}");
 }
 
+/// A workbook saved by a spreadsheet program (tests/data/excel).
+fn excel_fixture(name: &str) -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/excel");
+    std::fs::read(dir.join(name)).unwrap()
+}
+
 #[test]
 fn a_workbook_is_read_again_alike_and_an_edit_in_place_is_noticed() {
-    let bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/excel/clean-zh.xlsx"
-    ))
-    .unwrap();
+    let bytes = excel_fixture("clean-zh.xlsx");
     let f = file("book.xlsx", &bytes);
     let source = open(&f, &InputOptions::default());
     assert_eq!(source.format(), Format::Workbook);
@@ -508,11 +510,7 @@ fn a_workbook_is_read_again_alike_and_an_edit_in_place_is_noticed() {
     assert_eq!(first.len(), 5);
     assert_eq!(first, again);
     // Saved over in place (the same file, another size): the next pass refuses it.
-    let other = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/excel/clean-en.xlsx"
-    ))
-    .unwrap();
+    let other = excel_fixture("clean-en.xlsx");
     assert_ne!(other.len(), bytes.len());
     std::fs::write(&f.path, &other).unwrap();
     let e = source
@@ -523,12 +521,7 @@ fn a_workbook_is_read_again_alike_and_an_edit_in_place_is_noticed() {
 
 #[test]
 fn text_options_are_refused_for_a_workbook_and_sheet_for_text() {
-    let bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/excel/clean-zh.xls"
-    ))
-    .unwrap();
-    let f = file("book.xls", &bytes);
+    let f = file("book.xls", excel_fixture("clean-zh.xls"));
     let options = InputOptions {
         delimiter: Some(b';'),
         ..InputOptions::default()
