@@ -98,7 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             break
         }
         'avatar-cli;batch' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
             [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable')
             [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'CSV column separator: one character such as '';'', or tab [default: ,]')
@@ -147,7 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--refund-date', '--refund-date', [CompletionResultType]::ParameterName, 'secondRefundDate, in China Standard Time')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'secondRefundStatus')
             [CompletionResult]::new('--installment', '--installment', [CompletionResultType]::ParameterName, 'installmentList item; repeatable')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
             [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable')
             [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'CSV column separator: one character such as '';'', or tab [default: ,]')

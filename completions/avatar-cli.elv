@@ -93,7 +93,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --version 'Print version'
         }
         &'avatar-cli;batch'= {
-            cand --format 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]'
+            cand --format 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]'
             cand --encoding 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]'
             cand --column 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable'
             cand --delimiter 'CSV column separator: one character such as '';'', or tab [default: ,]'
@@ -141,7 +141,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --refund-date 'secondRefundDate, in China Standard Time'
             cand --status 'secondRefundStatus'
             cand --installment 'installmentList item; repeatable'
-            cand --format 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]'
+            cand --format 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]'
             cand --encoding 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]'
             cand --column 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable'
             cand --delimiter 'CSV column separator: one character such as '';'', or tab [default: ,]'

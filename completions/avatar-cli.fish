@@ -90,7 +90,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s v -l verb
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l format -d 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]' -r -f -a "csv\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l format -d 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]' -r -f -a "csv\t''
 jsonl\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l encoding -d 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]' -r -f -a "utf-8\t''
 gb18030\t''"
@@ -135,7 +135,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l amoun
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l refund-date -d 'secondRefundDate, in China Standard Time' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l status -d 'secondRefundStatus' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l installment -d 'installmentList item; repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l format -d 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]' -r -f -a "csv\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l format -d 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]' -r -f -a "csv\t''
 jsonl\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l encoding -d 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]' -r -f -a "utf-8\t''
 gb18030\t''"

@@ -638,7 +638,8 @@ pub struct SendArgs {
 /// How an input file is read.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]
+    /// Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV;
+    /// a workbook is recognised by its content]
     #[arg(long, value_enum)]
     pub format: Option<crate::input::Format>,
     /// Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]
