@@ -42,7 +42,8 @@ const BUFFER: usize = 64 * 1024;
 impl Workbook {
     /// Opens the workbook `head` says the file is (a ZIP archive: .xlsx, .xlsm, .ods or .xlsb;
     /// an OLE2 file: .xls) and picks the sheet: `sheet`, else the first visible worksheet.
-    /// Gives back a notice naming the sheet read when there are several.
+    /// Gives back the notices for stderr: the sheet read when there are several, and the
+    /// header's columns that are no field.
     pub fn open(
         backing: &Backing,
         name: &str,
@@ -60,11 +61,7 @@ impl Workbook {
                 Ok(mut book) => {
                     let (sheet, notice) = choose_sheet(&book, name, sheet)?;
                     let mut notices: Vec<String> = notice.into_iter().collect();
-                    let header =
-                        header_row(&mut book, &sheet).map_err(|e| InputError::Workbook {
-                            name: name.to_owned(),
-                            reason: reason(&e),
-                        })?;
+                    let header = header_row(&mut book, &sheet).map_err(unreadable(name))?;
                     notices.extend(
                         other_columns(&header, columns)
                             .map(|names| format!("{name}: not notice fields, left out: {names}")),
@@ -76,10 +73,8 @@ impl Workbook {
                 }
             }
         }
-        Err(InputError::Workbook {
-            name: name.to_owned(),
-            reason: first_error.map(|e| reason(&e)).unwrap_or_default(),
-        })
+        let error = first_error.unwrap_or(calamine::Error::Msg("no reader for it"));
+        Err(unreadable(name)(error))
     }
 
     /// One pass over the sheet, in row order.
@@ -90,26 +85,30 @@ impl Workbook {
         emitter: &mut Emitter<'_>,
         columns: &[ColumnMapping],
     ) -> Result<ControlFlow<()>, InputError> {
-        let unreadable = |e: calamine::Error| InputError::Workbook {
-            name: name.to_owned(),
-            reason: reason(&e),
-        };
-        let mut book = open_as(backing, self.kind).map_err(unreadable)?;
-        let range = book.worksheet_range(&self.sheet).map_err(unreadable)?;
-        let merged = merged_cells(&mut book, &self.sheet).map_err(unreadable)?;
+        let mut book = open_as(backing, self.kind).map_err(unreadable(name))?;
+        let range = book
+            .worksheet_range(&self.sheet)
+            .map_err(unreadable(name))?;
+        let merged = merged_cells(&mut book, &self.sheet).map_err(unreadable(name))?;
         let mut sheet = Sheet {
             book,
             name: &self.sheet,
             range,
             formulas: None,
         };
-        sheet.read(emitter, columns, &merged).map_err(unreadable)
+        sheet
+            .read(emitter, columns, &merged)
+            .map_err(unreadable(name))
     }
 }
 
-/// The reader's words, made safe for a terminal (they may quote bytes of the file).
-fn reason(error: &calamine::Error) -> String {
-    crate::text::escape_controls(&error.to_string()).into_owned()
+/// A workbook that cannot be read, in the reader's words made safe for a terminal (they may
+/// quote bytes of the file).
+fn unreadable(name: &str) -> impl Fn(calamine::Error) -> InputError + '_ {
+    move |e| InputError::Workbook {
+        name: name.to_owned(),
+        reason: crate::text::escape_controls(&e.to_string()).into_owned(),
+    }
 }
 
 /// A sheet whole, for `validate --fix` to copy: its cells, its formulas, its merged regions
@@ -122,14 +121,11 @@ pub(crate) struct WholeSheet {
 
 impl Workbook {
     pub fn whole_sheet(&self, backing: &Backing, name: &str) -> Result<WholeSheet, InputError> {
-        let unreadable = |e: calamine::Error| InputError::Workbook {
-            name: name.to_owned(),
-            reason: reason(&e),
-        };
-        let mut book = open_as(backing, self.kind).map_err(unreadable)?;
-        let range = book.worksheet_range(&self.sheet).map_err(unreadable)?;
-        let formulas = book.worksheet_formula(&self.sheet).map_err(unreadable)?;
-        let merged = regions(&mut book, &self.sheet).map_err(unreadable)?;
+        let unreadable = unreadable(name);
+        let mut book = open_as(backing, self.kind).map_err(&unreadable)?;
+        let range = book.worksheet_range(&self.sheet).map_err(&unreadable)?;
+        let formulas = book.worksheet_formula(&self.sheet).map_err(&unreadable)?;
+        let merged = regions(&mut book, &self.sheet).map_err(&unreadable)?;
         Ok(WholeSheet {
             range,
             formulas,
