@@ -603,3 +603,54 @@ fn the_help_says_what_fix_does_and_its_exit_code() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_fixed_copy_shows_what_its_cells_hold_and_never_rewrites_unreadable_bytes() {
+    let env = Env::new();
+    let path = write_book(&env, "shown.xlsx", &[], "Sheet1", |s| {
+        header(s, 0, 0);
+        s.write_number(1, 0, 612020000001.0).unwrap();
+        s.write_string(1, 1, "O1").unwrap();
+        s.write_number(1, 2, 1.005).unwrap();
+        s.write_number(2, 0, 612020240510000123.0).unwrap();
+        s.write_string(2, 1, "O2").unwrap();
+        s.write_number(2, 2, 10.2).unwrap();
+    });
+    let copy = env.path("shown-copy.xlsx");
+    let (stdout, _) = fix(&env, &path, &copy, 2);
+    assert!(
+        stdout.contains("'1.005' is not a non-negative amount"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("lost digits"), "{stdout}");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&copy).unwrap();
+    let styles = book.worksheet_style("Sheet1").unwrap();
+    let format = |row, column| {
+        styles
+            .get((row, column))
+            .and_then(|s| s.number_format.as_ref())
+            .map(|f| f.format_code.clone())
+    };
+    // Every digit of a 12-digit id; a lost-digit id as it was; two decimals only when there
+    // are no more to hide.
+    assert_eq!(format(1, 0).as_deref(), Some("0"));
+    assert_ne!(format(2, 0).as_deref(), Some("0"));
+    assert_ne!(format(1, 2).as_deref(), Some("0.00"));
+    assert_eq!(format(2, 2).as_deref(), Some("0.00"));
+
+    // A stray byte read as UTF-8 on request: the copy is refused rather than made lossy.
+    let input = env.write("bad.csv", b"policyNo,orderNo\nP\xff1,O1\n");
+    let out = env.path("bad-copy.csv");
+    let input = input.to_str().unwrap();
+    let args = [
+        "validate",
+        input,
+        "--encoding",
+        "utf-8",
+        "--fix",
+        out.to_str().unwrap(),
+    ];
+    let (_, stderr) = env.run(&args, 2);
+    assert!(stderr.contains("bad.csv:2 is not valid UTF-8"), "{stderr}");
+    assert!(!out.exists());
+}

@@ -21,6 +21,11 @@ pub(crate) enum Value<'a> {
 /// digits by the time it is stored.
 const EXACT_DIGITS_LIMIT: f64 = 1e15;
 
+/// Whether a number cell's integer is too long to have kept its digits.
+pub(crate) fn lost_digits(value: f64) -> bool {
+    value.fract() == 0.0 && value.abs() >= EXACT_DIGITS_LIMIT
+}
+
 pub(crate) fn read(field: Field, data: &Data) -> Value<'_> {
     match data {
         Data::Empty => Value::Blank,
@@ -88,16 +93,12 @@ fn number(field: Field, value: f64) -> Value<'static> {
         ));
     }
     match field {
-        Field::PolicyNo | Field::OrderNo
-            if value.fract() == 0.0 && value.abs() >= EXACT_DIGITS_LIMIT =>
-        {
-            Value::Bad(format!(
-                "{} stored as a number and lost digits (the cell holds {}): format the column \
+        Field::PolicyNo | Field::OrderNo if lost_digits(value) => Value::Bad(format!(
+            "{} stored as a number and lost digits (the cell holds {}): format the column \
                  as Text and type it again",
-                what(field),
-                number_text(value)
-            ))
-        }
+            what(field),
+            number_text(value)
+        )),
         Field::Amount => Value::Text(Cow::Owned(amount_text(value))),
         _ => Value::Text(Cow::Owned(number_text(value))),
     }

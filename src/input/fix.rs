@@ -73,6 +73,11 @@ pub enum FixError {
          (--fix OUT.xlsx) or unmerge them first"
     )]
     MergedInCsv { name: String, regions: String },
+    #[error(
+        "{name}:{line} is not valid UTF-8, and the copy would change those bytes; save the \
+         file as UTF-8 (or pass --encoding gb18030 if it is GBK) and run --fix again"
+    )]
+    NotUtf8 { name: String, line: u64 },
     #[error("cannot write {out}: {reason}")]
     Write { out: String, reason: String },
 }
@@ -90,6 +95,12 @@ impl FixFormat {
             })
         }
     }
+}
+
+fn two_decimals(amount: f64) -> bool {
+    let text = cells::amount_text(amount);
+    text.split_once('.')
+        .is_some_and(|(_, frac)| frac.len() <= 2)
 }
 
 /// A cell of the copy, typed as it will be written.
@@ -116,9 +127,7 @@ impl Out {
             Out::Empty => String::new(),
             Out::Text(t) => t.clone(),
             Out::Number(n, Some(Field::Amount)) => cells::amount_text(*n),
-            Out::Number(n, Some(Field::PolicyNo | Field::OrderNo))
-                if n.fract() == 0.0 && n.abs() >= 1e15 =>
-            {
+            Out::Number(n, Some(Field::PolicyNo | Field::OrderNo)) if cells::lost_digits(*n) => {
                 let shown = format!("{n:E}");
                 match shown.split_once('E') {
                     Some((mantissa, exponent)) if !exponent.starts_with('-') => {
@@ -192,10 +201,15 @@ impl Source {
         let mut row = 0u32;
         while csv::next(&mut reader, &mut record).map_err(read_error)? {
             let line = csv::line_of(&mut reader, &record);
-            let mut cells: Vec<Out> = record
-                .iter()
-                .map(|c| Out::Text(String::from_utf8_lossy(c).into_owned()))
-                .collect();
+            let mut cells = Vec::with_capacity(record.len());
+            for cell in record.iter() {
+                // A copy must not turn bytes it cannot read into something else.
+                let text = std::str::from_utf8(cell).map_err(|_| FixError::NotUtf8 {
+                    name: self.name.clone(),
+                    line,
+                })?;
+                cells.push(Out::Text(text.to_owned()));
+            }
             if row == 0 {
                 names = cells.iter().map(Out::text).collect();
                 fields = names
@@ -461,22 +475,17 @@ fn write_cell(
         Out::Text(t) => {
             sheet.write_string(row, column, t)?;
         }
-        Out::Number(n, Some(Field::Amount)) => {
-            sheet.write_number_with_format(
-                row,
-                column,
-                *n,
-                &CellFormat::new().set_num_format("0.00"),
-            )?;
+        // Shown with two decimals when it has no more: a format must not hide a third.
+        Out::Number(n, Some(Field::Amount)) if two_decimals(*n) => {
+            let format = CellFormat::new().set_num_format("0.00");
+            sheet.write_number_with_format(row, column, *n, &format)?;
         }
-        Out::Number(n, Some(Field::PolicyNo | Field::OrderNo)) => {
-            // All its digits shown, not 6.12E+11.
-            sheet.write_number_with_format(
-                row,
-                column,
-                *n,
-                &CellFormat::new().set_num_format("0"),
-            )?;
+        // All its digits shown, not 6.12E+11; one that lost digits keeps showing it.
+        Out::Number(n, Some(Field::PolicyNo | Field::OrderNo))
+            if n.fract() == 0.0 && !cells::lost_digits(*n) =>
+        {
+            let format = CellFormat::new().set_num_format("0");
+            sheet.write_number_with_format(row, column, *n, &format)?;
         }
         Out::Number(n, _) => {
             sheet.write_number(row, column, *n)?;
