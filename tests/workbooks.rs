@@ -654,3 +654,67 @@ fn a_fixed_copy_shows_what_its_cells_hold_and_never_rewrites_unreadable_bytes() 
     assert!(stderr.contains("bad.csv:2 is not valid UTF-8"), "{stderr}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_workbook_header_is_read_as_a_csv_header_is() {
+    let env = Env::new();
+    let path = write_book(&env, "names.xlsx", &[], "Sheet1", |s| {
+        for (i, name) in ["单号", "批单号", "退款金额", "保单号码"]
+            .iter()
+            .enumerate()
+        {
+            s.write_string(0, i as u16, *name).unwrap();
+        }
+        s.write_string(1, 0, "P1").unwrap();
+        s.write_string(1, 1, "O1").unwrap();
+        s.write_number(1, 2, 5).unwrap();
+    });
+    let file = path.to_str().unwrap();
+    // 保单号码 is the policy column by its name; 单号 is then no field.
+    let (stdout, _) = env.run(&["validate", file], 2);
+    assert!(
+        stdout.contains(": Sheet1!D2 (row 2): 保单号码: policy number is empty"),
+        "{stdout}"
+    );
+    // --column gives the policy to 单号 (保单号码 is then left out) and the order to 批单号.
+    let mapped = [
+        "validate",
+        file,
+        "--column",
+        "policyNo=单号",
+        "--column",
+        "orderNo=批单号",
+    ];
+    let (_, stderr) = env.run(&mapped, 0);
+    assert!(
+        stderr.contains("not notice fields, left out: 保单号码"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 valid notice(s), 0 error(s)"), "{stderr}");
+    // Two columns for one field are one too many, named by the second's header cell.
+    let twice = write_book(&env, "twice.xlsx", &[], "Sheet1", |s| {
+        s.write_string(0, 0, "保单号").unwrap();
+        s.write_string(0, 1, "policy_no").unwrap();
+        s.write_string(1, 0, "P1").unwrap();
+    });
+    let (stdout, _) = env.run(&["validate", twice.to_str().unwrap()], 2);
+    assert!(
+        stdout.contains(": Sheet1!B1 (row 1): policy_no: the column policy_no is the same field as the column 保单号; keep one"),
+        "{stdout}"
+    );
+    let path = write_book(&env, "mapped.xlsx", &[], "Sheet1", |s| {
+        for (i, name) in ["单号", "批单号", "退款金额"].iter().enumerate() {
+            s.write_string(0, i as u16, *name).unwrap();
+        }
+        s.write_string(1, 0, "P1").unwrap();
+        s.write_string(1, 1, "O1").unwrap();
+        s.write_number(1, 2, 5).unwrap();
+    });
+    let server = Server::always(Reply::accept()).expect_hits(1);
+    let file = path.to_str().unwrap();
+    let args = ["--column", "policyNo=单号", "--column", "orderNo=批单号"];
+    env.run(&server.batch_args(&[&[file][..], &args].concat()), 0);
+    let seen = server.seen();
+    assert_eq!((seen[0].policy_no(), seen[0].head("orderNo")), ("P1", "O1"));
+    assert_eq!(seen[0].body["secondRefundReq"]["secondRefundAmount"], 5.0);
+}
