@@ -47,7 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a notice for one or more policies given on the command line')
-            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Send a notice for every row of a CSV (or JSON Lines) file')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Send a notice for every row of a CSV, JSON Lines or workbook file')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check input offline: send nothing, write no journal')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what the journal recorded')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')
@@ -99,10 +99,11 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             break
         }
         'avatar-cli;batch' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
             [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable')
             [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'CSV column separator: one character such as '';'', or tab [default: ,]')
+            [CompletionResult]::new('--sheet', '--sheet', [CompletionResultType]::ParameterName, 'The workbook''s sheet to read [default: the first]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Notices in flight at once, 1 to 1024 [default: 4]')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many requests per second across all workers, 0.01 to 100000')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)')
@@ -148,10 +149,12 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--refund-date', '--refund-date', [CompletionResultType]::ParameterName, 'secondRefundDate, in China Standard Time')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'secondRefundStatus')
             [CompletionResult]::new('--installment', '--installment', [CompletionResultType]::ParameterName, 'installmentList item; repeatable')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]')
             [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable')
             [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'CSV column separator: one character such as '';'', or tab [default: ,]')
+            [CompletionResult]::new('--sheet', '--sheet', [CompletionResultType]::ParameterName, 'The workbook''s sheet to read [default: the first]')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Write a corrected copy to OUT (.csv or .xlsx), then check it: exit 0 when OUT has no errors left, 2 otherwise')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
@@ -268,7 +271,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
         }
         'avatar-cli;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a notice for one or more policies given on the command line')
-            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Send a notice for every row of a CSV (or JSON Lines) file')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Send a notice for every row of a CSV, JSON Lines or workbook file')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check input offline: send nothing, write no journal')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what the journal recorded')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')

@@ -49,7 +49,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l no-journal -d 'Se
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "batch" -d 'Send a notice for every row of a CSV (or JSON Lines) file'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "batch" -d 'Send a notice for every row of a CSV, JSON Lines or workbook file'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "history" -d 'Show what the journal recorded'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
@@ -92,12 +92,13 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s v -l verb
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l format -d 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]' -r -f -a "csv\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l format -d 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]' -r -f -a "csv\t''
 jsonl\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l encoding -d 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]' -r -f -a "utf-8\t''
 gb18030\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l sheet -d 'The workbook\'s sheet to read [default: the first]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l concurrency -d 'Notices in flight at once, 1 to 1024 [default: 4]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rate -d 'At most this many requests per second across all workers, 0.01 to 100000' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)' -r -F
@@ -137,12 +138,14 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l amoun
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l refund-date -d 'secondRefundDate, in China Standard Time' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l status -d 'secondRefundStatus' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l installment -d 'installmentList item; repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l format -d 'Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]' -r -f -a "csv\t''
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l format -d 'Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV; a workbook is recognised by its content]' -r -f -a "csv\t''
 jsonl\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l encoding -d 'Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]' -r -f -a "utf-8\t''
 gb18030\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l sheet -d 'The workbook\'s sheet to read [default: the first]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l fix -d 'Write a corrected copy to OUT (.csv or .xlsx), then check it: exit 0 when OUT has no errors left, 2 otherwise' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -238,7 +241,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -l install -d
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "batch" -d 'Send a notice for every row of a CSV (or JSON Lines) file'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "batch" -d 'Send a notice for every row of a CSV, JSON Lines or workbook file'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "history" -d 'Show what the journal recorded'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'

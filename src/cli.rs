@@ -367,7 +367,7 @@ pub enum Command {
     /// Send a notice for one or more policies given on the command line
     #[command(after_help = SEND_EXAMPLES)]
     Send(SendArgs),
-    /// Send a notice for every row of a CSV (or JSON Lines) file
+    /// Send a notice for every row of a CSV, JSON Lines or workbook file
     #[command(after_help = BATCH_AFTER_HELP, after_long_help = batch_after_long_help())]
     Batch(BatchArgs),
     /// Check input offline: send nothing, write no journal
@@ -494,7 +494,8 @@ Installments: PAYNO:AMOUNT:yyyy-MM-dd HH:mm:ss, several joined by ';', such as
 Order numbers: the row's orderNo; else the one the journal holds for the policy; else, with
   --generate-order-no, a new one. Otherwise the row is an error, and nothing is sent.
 Files: comma-separated (--delimiter ';' or tab for others), UTF-8 (Excel's BOM is fine) or
-  GB18030 (Chinese Excel's \"CSV\"); an Excel workbook must be saved as CSV first;
+  GB18030 (Chinese Excel's \"CSV\"); workbooks (.xlsx, .xlsm, .xls, .ods): the first sheet,
+  or --sheet NAME, its first non-empty row the header, problems named by cell (Sheet1!C7);
   .jsonl/.ndjson files hold one secondRefundReq object per line, with the camelCase names.";
 
 const BATCH_EXAMPLES: &str = "\
@@ -521,18 +522,30 @@ fn batch_after_long_help() -> String {
 }
 
 const VALIDATE_EXAMPLES: &str = "\
+--fix OUT writes a corrected copy (.csv, or .xlsx) with only the fixes that cannot change a
+value's meaning: full-width digits and letters, thousands separators, currency signs,
+surrounding spaces, dates such as 2024/5/10 or without a time as yyyy-MM-dd HH:mm:ss. Each
+change is printed; what is ambiguous stays as it was, an error in OUT too. The input is never
+written over. The exit code is OUT's: 0 when it has no errors left, 2 otherwise.
+
 Examples:
   # Every problem in a file, one per line
   avatar-cli validate cancellations.csv
+  # A workbook's second sheet
+  avatar-cli validate cancellations.xlsx --sheet 退保清单
   # As JSON, for a script
   avatar-cli validate cancellations.csv --json
+  # Mend what is unambiguous into a copy, and list what is left
+  avatar-cli validate cancellations.xlsx --fix fixed.xlsx
   # The flags of a send
   avatar-cli validate --policy P1 --amount 10.2 --refund-date '2024-05-10 12:00:00'";
 
 const VALIDATE_AFTER_HELP: &str = concat!(
     "The columns, dates, installments and order numbers: see --help.\n\n",
+    "Exit codes: 0 no errors (with --fix: none left in OUT); 2 errors, or a usage error.\n\n",
     "Examples:\n",
     "  avatar-cli validate cancellations.csv\n",
+    "  avatar-cli validate cancellations.xlsx --fix fixed.xlsx\n",
     "  avatar-cli validate --policy P1 --amount 10.2 --refund-date '2024-05-10 12:00:00'"
 );
 
@@ -627,7 +640,8 @@ pub struct SendArgs {
 /// How an input file is read.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Input format [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV]
+    /// Format of a text file [default: by extension: .jsonl/.ndjson are JSON Lines, else CSV;
+    /// a workbook is recognised by its content]
     #[arg(long, value_enum)]
     pub format: Option<crate::input::Format>,
     /// Text encoding [default: UTF-8, or GB18030 when the file is not valid UTF-8]
@@ -639,11 +653,14 @@ pub struct InputArgs {
     /// CSV column separator: one character such as ';', or tab [default: ,]
     #[arg(long, value_name = "CHAR", value_parser = crate::input::parse_delimiter)]
     pub delimiter: Option<u8>,
+    /// The workbook's sheet to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// CSV or JSON Lines file, or - for standard input
+    /// CSV, JSON Lines or workbook (.xlsx, .xlsm, .xls, .ods) file, or - for standard input
     #[arg(value_name = "FILE|-", value_hint = clap::ValueHint::FilePath)]
     pub file: String,
     #[command(flatten)]
@@ -701,7 +718,7 @@ fn rate(text: &str) -> Result<f64, String> {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// CSV or JSON Lines file, or - for standard input
+    /// CSV, JSON Lines or workbook file, or - for standard input
     #[arg(
         value_name = "FILE|-",
         value_hint = clap::ValueHint::FilePath,
@@ -716,6 +733,10 @@ pub struct ValidateArgs {
     /// Order numbers will be generated: a missing one is not an error
     #[arg(long)]
     pub generate_order_no: bool,
+    /// Write a corrected copy to OUT (.csv or .xlsx), then check it: exit 0 when OUT has no
+    /// errors left, 2 otherwise
+    #[arg(long, value_name = "OUT", requires = "file")]
+    pub fix: Option<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -889,6 +910,7 @@ impl InputArgs {
             require_order_no,
             columns: self.columns.clone(),
             delimiter: self.delimiter,
+            sheet: self.sheet.clone(),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{text, Env, Reply, Server};
+use common::{Env, Reply, Server};
 
 /// A CSV of `n` policies P000001…, without order numbers.
 fn policies_csv(n: usize) -> String {
@@ -37,18 +37,6 @@ fn send_args(server: &Server) -> Vec<&str> {
     ]
 }
 
-/// Runs the binary, expecting `code`; gives back (stdout, stderr).
-fn run(env: &Env, args: &[&str], code: i32) -> (String, String) {
-    let out = env
-        .cmd()
-        .args(args)
-        .assert()
-        .code(code)
-        .get_output()
-        .clone();
-    (text(&out.stdout), text(&out.stderr))
-}
-
 // 7. --concurrency has an upper bound, from the flag and from the config.
 
 #[test]
@@ -59,7 +47,7 @@ fn concurrency_past_1024_is_refused_before_anything_is_sent() {
     for n in ["1025", "2000", "1000000", "0"] {
         let mut args = batch_args(&server, file.to_str().unwrap());
         args.extend(["--concurrency", n]);
-        let (_, stderr) = run(&env, &args, 2);
+        let (_, stderr) = env.run(&args, 2);
         assert!(stderr.contains("--concurrency"), "{n}: {stderr}");
         assert!(stderr.contains("from 1 to 1024"), "{n}: {stderr}");
     }
@@ -74,7 +62,7 @@ fn concurrency_past_1024_in_the_config_is_refused() {
     let server = Server::always(Reply::accept()).expect_hits(0);
     let mut args = vec!["--config", config.to_str().unwrap()];
     args.extend(batch_args(&server, file.to_str().unwrap()));
-    let (_, stderr) = run(&env, &args, 2);
+    let (_, stderr) = env.run(&args, 2);
     assert!(
         stderr.contains("concurrency must be from 1 to 1024"),
         "{stderr}"
@@ -88,7 +76,7 @@ fn concurrency_1024_is_allowed_and_sends_every_row() {
     let server = Server::always(Reply::accept()).expect_hits(5);
     let mut args = batch_args(&server, file.to_str().unwrap());
     args.extend(["--concurrency", "1024"]);
-    run(&env, &args, 0);
+    env.run(&args, 0);
 }
 
 // 8. --rate is a finite number in a stated range; nothing panics.
@@ -103,7 +91,7 @@ fn a_rate_out_of_range_is_a_usage_error_naming_the_range() {
     ] {
         let mut args = batch_args(&server, file.to_str().unwrap());
         args.extend(["--rate", rate]);
-        let (_, stderr) = run(&env, &args, 2);
+        let (_, stderr) = env.run(&args, 2);
         assert!(stderr.contains("--rate"), "{rate}: {stderr}");
         assert!(stderr.contains("from 0.01 to 100000"), "{rate}: {stderr}");
         assert!(!stderr.contains("panicked"), "{rate}: {stderr}");
@@ -118,7 +106,7 @@ fn rates_at_both_ends_of_the_range_send() {
     for rate in ["0.01", "100000"] {
         let mut args = batch_args(&server, file.to_str().unwrap());
         args.extend(["--rate", rate, "--force"]);
-        run(&env, &args, 0);
+        env.run(&args, 0);
     }
 }
 
@@ -138,7 +126,7 @@ fn a_megabyte_cell_is_quoted_short_on_its_line() {
     csv.push_str("P3,1\n");
     let file = env.write("big.csv", csv);
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(&env, &batch_args(&server, file.to_str().unwrap()), 2);
+    let (_, stderr) = env.run(&batch_args(&server, file.to_str().unwrap()), 2);
     assert!(stderr.len() < 4096, "{} bytes of stderr", stderr.len());
     let amount = lines_with(&stderr, "big.csv:2: amount: '9x9x");
     assert_eq!(amount.len(), 1, "{stderr}");
@@ -163,7 +151,7 @@ fn a_quoted_cell_of_ten_thousand_lines_is_one_line_of_message() {
     csv.push_str("P3,x,\n");
     let file = env.write("tall.csv", csv);
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(&env, &batch_args(&server, file.to_str().unwrap()), 2);
+    let (_, stderr) = env.run(&batch_args(&server, file.to_str().unwrap()), 2);
     assert!(stderr.len() < 4096, "{} bytes of stderr", stderr.len());
     assert!(stderr.lines().count() <= 5, "{stderr}");
     assert!(
@@ -193,7 +181,7 @@ fn a_megabyte_json_key_or_value_is_quoted_short() {
     );
     let file = env.write("big.jsonl", jsonl);
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(&env, &batch_args(&server, file.to_str().unwrap()), 2);
+    let (_, stderr) = env.run(&batch_args(&server, file.to_str().unwrap()), 2);
     assert!(stderr.len() < 4096, "{} bytes of stderr", stderr.len());
     assert_eq!(
         lines_with(&stderr, "big.jsonl:1: k\\nk\\n").len(),
@@ -216,12 +204,12 @@ fn an_empty_policy_number_is_an_error_for_send_and_validate() {
     for blank in ["", " ", "\t"] {
         let mut args = send_args(&server);
         args.extend(["--policy", blank]);
-        let (_, stderr) = run(&env, &args, 2);
+        let (_, stderr) = env.run(&args, 2);
         assert!(
             stderr.contains("--policy: policy number is empty"),
             "{blank:?}: {stderr}"
         );
-        let (stdout, _) = run(&env, &["validate", "--policy", blank], 2);
+        let (stdout, _) = env.run(&["validate", "--policy", blank], 2);
         assert!(
             stdout.contains("--policy: policy number is empty"),
             "{blank:?}: {stdout}"
@@ -242,10 +230,10 @@ fn a_file_without_notices_is_said_but_not_an_error() {
     ] {
         let file = env.write(name, contents);
         let path = file.to_str().unwrap();
-        let (_, stderr) = run(&env, &batch_args(&server, path), 0);
+        let (_, stderr) = env.run(&batch_args(&server, path), 0);
         let warning = format!("warning: {path}: no notices in it");
         assert!(stderr.contains(&warning), "{name}: {stderr}");
-        let (_, stderr) = run(&env, &["validate", path], 0);
+        let (_, stderr) = env.run(&["validate", path], 0);
         assert!(stderr.contains(&warning), "{name}: {stderr}");
     }
 }
@@ -264,7 +252,7 @@ fn a_duplicate_json_key_is_an_error_naming_line_and_key() {
     );
     let path = file.to_str().unwrap();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(&env, &batch_args(&server, path), 2);
+    let (_, stderr) = env.run(&batch_args(&server, path), 2);
     assert!(
         stderr.contains("dup.jsonl:2: orderNo: the key orderNo appears twice; keep one"),
         "{stderr}"
@@ -278,7 +266,7 @@ fn a_duplicate_json_key_is_an_error_naming_line_and_key() {
         "{stderr}"
     );
     assert!(stderr.contains("3 problem(s)"), "{stderr}");
-    let (stdout, _) = run(&env, &["validate", path], 2);
+    let (stdout, _) = env.run(&["validate", path], 2);
     assert!(
         stdout.contains("dup.jsonl:2: orderNo: the key orderNo appears twice"),
         "{stdout}"
@@ -303,10 +291,10 @@ fn a_stray_byte_in_a_utf8_file_is_located_not_read_as_gbk() {
         let expected = format!(
             "{path} is not valid UTF-8 at line {line} (byte {column} of the line); save the file as UTF-8 again, or pass --encoding gb18030"
         );
-        let (_, stderr) = run(&env, &batch_args(&server, path), 2);
+        let (_, stderr) = env.run(&batch_args(&server, path), 2);
         assert!(stderr.contains(&expected), "{stderr}");
         assert!(!stderr.contains("GB18030"), "{stderr}");
-        let (_, stderr) = run(&env, &["validate", path], 2);
+        let (_, stderr) = env.run(&["validate", path], 2);
         assert!(stderr.contains(&expected), "{stderr}");
     }
 }
@@ -323,8 +311,7 @@ fn a_real_gbk_file_is_still_read_as_gb18030() {
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
     assert!(!unmappable);
     let file = env.write("gbk.csv", &gbk);
-    let (stdout, stderr) = run(
-        &env,
+    let (stdout, stderr) = env.run(
         &["validate", file.to_str().unwrap(), "--generate-order-no"],
         0,
     );
@@ -345,7 +332,7 @@ fn a_real_gbk_file_is_still_read_as_gb18030() {
     let (gbk, _, _) = encoding_rs::GBK.encode("保单号,退费金额\nP1,1\nP2,2\n");
     let file = env.write("short.csv", &gbk);
     let server = Server::always(Reply::accept()).expect_hits(2);
-    let (_, stderr) = run(&env, &batch_args(&server, file.to_str().unwrap()), 0);
+    let (_, stderr) = env.run(&batch_args(&server, file.to_str().unwrap()), 0);
     assert!(
         stderr.contains("is not valid UTF-8; reading it as GB18030"),
         "{stderr}"
@@ -370,7 +357,7 @@ fn a_batch_warning_says_warning_once() {
     let file = env.write("w.csv", "policyNo,extra\nP1,x\n");
     let path = file.to_str().unwrap();
     let server = Server::always(Reply::accept()).expect_hits(1);
-    let (_, stderr) = run(&env, &batch_args(&server, path), 0);
+    let (_, stderr) = env.run(&batch_args(&server, path), 0);
     let lines = lines_with(&stderr, "unknown column");
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(
@@ -381,7 +368,7 @@ fn a_batch_warning_says_warning_once() {
     );
     assert_eq!(lines[0].matches("warning").count(), 1, "{stderr}");
     // validate, which has no label, still says it.
-    let (stdout, _) = run(&env, &["validate", path, "--generate-order-no"], 0);
+    let (stdout, _) = env.run(&["validate", path, "--generate-order-no"], 0);
     assert!(
         stdout.contains(&format!("{path}:1: extra: warning: unknown column")),
         "{stdout}"

@@ -6,31 +6,6 @@ mod common;
 
 use common::{text, Env, Reply, Server};
 
-/// The binary's arguments for a batch against `server`.
-fn batch<'a>(server: &'a Server, rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "--base-url",
-        &server.url,
-        "--policy-source",
-        "HN_HT_QNW",
-        "batch",
-    ];
-    args.extend_from_slice(rest);
-    args
-}
-
-/// Runs the binary, expecting `code`; gives back (stdout, stderr).
-fn run(env: &Env, args: &[&str], code: i32) -> (String, String) {
-    let out = env
-        .cmd()
-        .args(args)
-        .assert()
-        .code(code)
-        .get_output()
-        .clone();
-    (text(&out.stdout), text(&out.stderr))
-}
-
 /// Like `run`, with `input` on standard input.
 fn run_stdin(env: &Env, args: &[&str], input: Vec<u8>, code: i32) -> (String, String) {
     let out = env
@@ -62,53 +37,58 @@ fn no_terminal_junk(output: &str) {
 // 8. Workbooks, UTF-16 and binary files are recognised by their first bytes.
 
 #[test]
-fn an_xlsx_is_named_as_a_workbook_with_the_save_as_steps() {
+fn a_damaged_xlsx_is_refused_in_one_line_as_a_workbook_that_cannot_be_read() {
     let env = Env::new();
     let file = env.write("cancellations.xlsx", xlsx_bytes());
     let file = file.to_str().unwrap();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (stdout, stderr) = run(&env, &batch(&server, &[file]), 2);
+    let (stdout, stderr) = env.run(&server.batch_args(&[file]), 2);
     no_terminal_junk(&(stdout.clone() + &stderr));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "{file} is an Excel workbook, not CSV: in Excel, File → Save As → CSV UTF-8 (Comma delimited) (*.csv), then run again"
+            "{file} looks like a workbook (.xlsx, .xls or .ods) but cannot be read as one: "
         )),
         "{stderr}"
     );
-    // validate, and standard input (named so), and a workbook renamed .csv alike.
-    let (stdout, stderr) = run(&env, &["validate", file], 2);
-    no_terminal_junk(&(stdout + &stderr));
-    assert!(stderr.contains("is an Excel workbook, not CSV"), "{stderr}");
-    let (_, stderr) = run_stdin(&env, &["validate", "-"], xlsx_bytes(), 2);
     assert!(
-        stderr.contains("<stdin> is an Excel workbook, not CSV"),
+        stderr.contains("open it in Excel or LibreOffice and save it again as .xlsx"),
         "{stderr}"
     );
+    // validate, and standard input (named so), and a workbook renamed .csv alike.
+    let (stdout, stderr) = env.run(&["validate", file], 2);
+    no_terminal_junk(&(stdout + &stderr));
+    assert!(stderr.contains("cannot be read as one"), "{stderr}");
+    let (_, stderr) = run_stdin(&env, &["validate", "-"], xlsx_bytes(), 2);
+    assert!(stderr.contains("<stdin> looks like a workbook"), "{stderr}");
     let renamed = env.write("export.csv", xlsx_bytes());
-    let (_, stderr) = run(
-        &env,
-        &batch(&server, &[renamed.to_str().unwrap(), "--format", "jsonl"]),
+    let (_, stderr) = env.run(&server.batch_args(&[renamed.to_str().unwrap()]), 2);
+    assert!(
+        stderr.contains("export.csv looks like a workbook"),
+        "{stderr}"
+    );
+    // Options only text files have are refused, not ignored.
+    let (_, stderr) = env.run(
+        &server.batch_args(&[renamed.to_str().unwrap(), "--format", "jsonl"]),
         2,
     );
     assert!(
-        stderr.contains("export.csv is an Excel workbook"),
+        stderr.contains("export.csv is a workbook: --format is for CSV and JSON Lines files"),
         "{stderr}"
     );
 }
 
 #[test]
-fn a_legacy_xls_is_a_workbook_too() {
+fn a_damaged_legacy_xls_is_a_workbook_too() {
     let env = Env::new();
     let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     bytes.extend(std::iter::repeat_n(0u8, 504));
     let file = env.write("old.xls", bytes);
-    let (stdout, stderr) = run(&env, &["validate", file.to_str().unwrap()], 2);
+    let (stdout, stderr) = env.run(&["validate", file.to_str().unwrap()], 2);
     no_terminal_junk(&(stdout + &stderr));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains(
-            "old.xls is an Excel workbook, not CSV: in Excel, File → Save As → CSV UTF-8"
-        ),
+        stderr.contains("old.xls looks like a workbook (.xlsx, .xls or .ods) but cannot be read"),
         "{stderr}"
     );
 }
@@ -121,21 +101,26 @@ fn utf16_without_a_bom_and_other_binary_files_are_refused_in_one_line() {
         .flat_map(u16::to_le_bytes)
         .collect();
     let file = env.write("unicode.txt", utf16);
-    let (stdout, stderr) = run(&env, &["validate", file.to_str().unwrap()], 2);
+    let (stdout, stderr) = env.run(&["validate", file.to_str().unwrap()], 2);
     no_terminal_junk(&(stdout + &stderr));
     assert!(stderr.contains("unicode.txt is UTF-16 text without a byte-order mark, not UTF-8: in Excel, File → Save As → CSV UTF-8"), "{stderr}");
 
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend((0..500u32).map(|i| (i * 13 % 256) as u8));
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run_stdin(&env, &batch(&server, &["-", "--generate-order-no"]), png, 2);
+    let (_, stderr) = run_stdin(
+        &env,
+        &server.batch_args(&["-", "--generate-order-no"]),
+        png,
+        2,
+    );
     no_terminal_junk(&stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("<stdin> is not a text file"), "{stderr}");
 
     // Escape sequences without NULs are caught too.
     let file = env.write("term.csv", "\u{1b}[2J\u{1b}[H\u{1b}]0;x\u{7}".repeat(20));
-    let (stdout, stderr) = run(&env, &["validate", file.to_str().unwrap()], 2);
+    let (stdout, stderr) = env.run(&["validate", file.to_str().unwrap()], 2);
     no_terminal_junk(&(stdout + &stderr));
     assert!(stderr.contains("term.csv is not a text file"), "{stderr}");
 }
@@ -150,8 +135,7 @@ fn utf16_with_a_bom_is_still_read() {
             .flat_map(u16::to_le_bytes),
     );
     let file = env.write("bom.csv", bytes);
-    let (_, stderr) = run(
-        &env,
+    let (_, stderr) = env.run(
         &["validate", file.to_str().unwrap(), "--generate-order-no"],
         0,
     );
@@ -173,7 +157,7 @@ fn spreadsheet_shaped_values_say_what_was_meant() {
     );
     let file = file.to_str().unwrap();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(&env, &batch(&server, &[file]), 2);
+    let (_, stderr) = env.run(&server.batch_args(&[file]), 2);
     for expected in [
         "excel.csv:2: policyNo: policy number '2.02405E+11': Excel turned this policy number into a number; format the column as Text in Excel and export again",
         "excel.csv:2: amount: '1,000.00' is not a non-negative amount with at most two decimal places: thousands separators; did you mean 1000.00?",
@@ -188,7 +172,7 @@ fn spreadsheet_shaped_values_say_what_was_meant() {
         assert!(stderr.contains(expected), "missing {expected:?} in\n{stderr}");
     }
     // The same words from validate and from send's flags.
-    let (stdout, _) = run(&env, &["validate", file], 2);
+    let (stdout, _) = env.run(&["validate", file], 2);
     assert!(stdout.contains("did you mean 1000.00?"), "{stdout}");
     let mut send = vec!["--base-url", &server.url, "--policy-source", "HN", "send"];
     send.extend([
@@ -199,7 +183,7 @@ fn spreadsheet_shaped_values_say_what_was_meant() {
         "--amount",
         "１０.２０",
     ]);
-    let (_, stderr) = run(&env, &send, 2);
+    let (_, stderr) = env.run(&send, 2);
     assert!(stderr.contains("--amount: '１０.２０' is not a non-negative amount with at most two decimal places: full-width digits; did you mean 10.20?"), "{stderr}");
 }
 
@@ -214,7 +198,7 @@ fn chinese_export_headers_are_recognised_and_sent() {
          P1,O1,10.2,2024-05-10 12:00:00,1,1:10.2:2024-05-10 11:59:59\n",
     );
     let server = Server::always(Reply::accept()).expect_hits(1);
-    let (stdout, stderr) = run(&env, &batch(&server, &[file.to_str().unwrap()]), 0);
+    let (stdout, stderr) = env.run(&server.batch_args(&[file.to_str().unwrap()]), 0);
     assert!(stdout.contains("accepted"), "{stdout}{stderr}");
     assert!(!stderr.contains("unknown column"), "{stderr}");
     let body = &server.seen()[0].body;
@@ -233,7 +217,7 @@ fn column_maps_any_header_and_delimiter_reads_semicolons_and_tabs() {
     let semicolons = env.write("semi.csv", "单号;批单号;金额\nP1;O1;3.5\nP2;O2;4\n");
     let semicolons = semicolons.to_str().unwrap();
     // Without the flags: the header problem says which flag to pass.
-    let (stdout, _) = run(&env, &["validate", semicolons], 2);
+    let (stdout, _) = env.run(&["validate", semicolons], 2);
     assert!(
         stdout.contains("name yours with --column policyNo=HEADER"),
         "{stdout}"
@@ -255,8 +239,8 @@ fn column_maps_any_header_and_delimiter_reads_semicolons_and_tabs() {
         "--column",
         "secondRefundAmount=金额",
     ];
-    run(&env, &[&["validate"][..], &mapped].concat(), 0);
-    let (stdout, stderr) = run(&env, &batch(&server, &mapped), 0);
+    env.run(&[&["validate"][..], &mapped].concat(), 0);
+    let (stdout, stderr) = env.run(&server.batch_args(&mapped), 0);
     assert_eq!(stdout.matches("accepted").count(), 2, "{stdout}{stderr}");
     let seen = server.seen();
     let p1 = seen.iter().find(|s| s.policy_no() == "P1").unwrap();
@@ -272,7 +256,7 @@ fn column_maps_any_header_and_delimiter_reads_semicolons_and_tabs() {
             "--delimiter",
             delimiter,
         ];
-        let (_, stderr) = run(&env, &args, 0);
+        let (_, stderr) = env.run(&args, 0);
         assert!(
             stderr.contains("1 valid notice(s), 0 error(s)"),
             "{delimiter:?}: {stderr}"
@@ -286,20 +270,19 @@ fn a_wrong_column_or_delimiter_flag_is_a_usage_error_naming_it() {
     let file = env.write("a.csv", "policyNo,批单号\nP1,O1\n");
     let file = file.to_str().unwrap();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(
-        &env,
-        &batch(&server, &[file, "--column", "orderNumber=批单号"]),
+    let (_, stderr) = env.run(
+        &server.batch_args(&[file, "--column", "orderNumber=批单号"]),
         2,
     );
     assert!(stderr.contains("unknown field 'orderNumber'"), "{stderr}");
-    let (_, stderr) = run(&env, &["validate", file, "--column", "orderNo="], 2);
+    let (_, stderr) = env.run(&["validate", file, "--column", "orderNo="], 2);
     assert!(stderr.contains("no header after 'orderNo='"), "{stderr}");
-    let (_, stderr) = run(&env, &["validate", file, "--column", "orderNo"], 2);
+    let (_, stderr) = env.run(&["validate", file, "--column", "orderNo"], 2);
     assert!(stderr.contains("is not FIELD=HEADER"), "{stderr}");
-    let (_, stderr) = run(&env, &["validate", file, "--delimiter", "ab"], 2);
+    let (_, stderr) = env.run(&["validate", file, "--delimiter", "ab"], 2);
     assert!(stderr.contains("'ab' is not a delimiter"), "{stderr}");
     // A mapped header missing from the file is named on the header line.
-    let (stdout, _) = run(&env, &["validate", file, "--column", "orderNo=批号"], 2);
+    let (stdout, _) = env.run(&["validate", file, "--column", "orderNo=批号"], 2);
     assert!(
         stdout.contains(
             "a.csv:1: orderNo: no column named '批号' in the header (from --column orderNo=批号)"
@@ -319,14 +302,14 @@ fn no_order_no_column_is_said_once_with_the_count() {
     }
     let file = env.write("day.csv", csv);
     let file = file.to_str().unwrap();
-    let (stdout, _) = run(&env, &["validate", file], 2);
+    let (stdout, _) = env.run(&["validate", file], 2);
     assert_eq!(
         stdout.trim_end(),
         "day.csv:1: orderNo: no order number on any of the 400 rows: the header has no orderNo column; add one (or name yours with --column orderNo=HEADER), or pass --generate-order-no"
             .replace("day.csv", file)
     );
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(&env, &batch(&server, &[file]), 2);
+    let (_, stderr) = env.run(&server.batch_args(&[file]), 2);
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
     assert!(
         stderr.contains(":2: orderNo: no orderNo for policy P0001"),
@@ -350,7 +333,7 @@ fn batch_stops_listing_after_50_and_validate_lists_all() {
     let file = env.write("bad.csv", csv);
     let file = file.to_str().unwrap();
     let server = Server::always(Reply::accept()).expect_hits(0);
-    let (_, stderr) = run(&env, &batch(&server, &[file]), 2);
+    let (_, stderr) = env.run(&server.batch_args(&[file]), 2);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 52, "{stderr}");
     assert!(lines[49].contains(":51: amount:"), "{stderr}");
@@ -359,6 +342,6 @@ fn batch_stops_listing_after_50_and_validate_lists_all() {
         format!("error: … and 70 more (`avatar-cli validate {file}` lists all)")
     );
     assert!(lines[51].contains("120 problem(s)"), "{stderr}");
-    let (stdout, _) = run(&env, &["validate", file], 2);
+    let (stdout, _) = env.run(&["validate", file], 2);
     assert_eq!(stdout.lines().count(), 120, "{stdout}");
 }

@@ -495,3 +495,36 @@ fn a_batch_on_a_real_terminal_leaves_every_result_intact_above_one_bar() {
         "the summary below it:\n{shown}"
     );
 }
+
+#[test]
+fn a_workbook_saved_over_while_production_is_confirmed_is_not_sent() {
+    let env = Env::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/excel");
+    let book = env.write(
+        "book.xlsx",
+        std::fs::read(fixtures.join("clean-zh.xlsx")).unwrap(),
+    );
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    let (mut terminal, slave) = Terminal::open();
+    let cmd = prod(&env, &server, &["batch", book.to_str().unwrap()]);
+    let mut run = start(cmd, slave, EVERYWHERE);
+    // The prompt comes between the pass that checked the workbook and the one that sends it.
+    terminal.wait_for("Type 'yes'", &mut run);
+    assert!(terminal.screen().contains("5 refund notice(s)"));
+    // Saved over in place, as a program writing into the same file would.
+    std::fs::write(
+        &book,
+        std::fs::read(fixtures.join("clean-en.xlsx")).unwrap(),
+    )
+    .unwrap();
+    terminal.type_line("yes");
+    let out = run.finish();
+    let screen = terminal.final_screen();
+    assert_eq!(out.status.code(), Some(3), "{screen}");
+    assert!(
+        screen.contains(
+            "changed since it was first read, so it is no longer the input that was checked"
+        ),
+        "{screen}"
+    );
+}

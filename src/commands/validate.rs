@@ -1,13 +1,15 @@
 //! `validate`: the checks of `batch` and `send`, offline. Problems on stdout (they are this
-//! command's result); nothing sent, no journal touched.
+//! command's result); nothing sent, no journal touched. With `--fix OUT`, a corrected copy is
+//! written first, each change listed, and the copy is what is then checked.
 
 use crate::cli::{GlobalArgs, OutputFormat, ValidateArgs};
 use crate::error::Refusal;
-use crate::input::{self, Item, Problem, Severity};
+use crate::input::{self, FixError, Item, Problem, Severity, Source};
 use crate::output::Console;
 use crate::settings::Settings;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
+use std::path::Path;
 
 pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     let settings = Settings::resolve(global)?;
@@ -16,20 +18,36 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     let mut errors = 0u64;
     let mut warnings = 0u64;
     let mut rows = 0u64;
+    let json = console.format() == OutputFormat::Json;
     let mut show = |p: &Problem| {
         match p.severity {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
         }
-        match console.format() {
-            OutputFormat::Json => console.out(&typed("problem", p)),
-            OutputFormat::Text | OutputFormat::Csv => console.out(&p.listing()),
+        if json {
+            console.out(&typed("problem", p));
+        } else {
+            console.out(&p.listing());
         }
     };
     let name = match &args.file {
         Some(file) => {
             let options = args.input.options(require_order_no);
-            let source = input::Source::open(file, &options)?;
+            let mut source = Source::open(file, &options)?;
+            if let Some(out) = &args.fix {
+                fix(&console, &source, out, json)?;
+                // The copy is what is checked: what is left in it is what a person must mend.
+                // It is UTF-8, and its separator is the input's when it is CSV.
+                let as_csv = input::FixFormat::of(out).ok() == Some(input::FixFormat::Csv);
+                let copy_options = input::InputOptions {
+                    sheet: None,
+                    format: None,
+                    encoding: None,
+                    delimiter: args.input.delimiter.filter(|_| as_csv),
+                    ..args.input.options(require_order_no)
+                };
+                source = Source::open(&out.to_string_lossy(), &copy_options)?;
+            }
             for notice in source.notices() {
                 console.note(notice);
             }
@@ -56,14 +74,15 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
         }
     };
     console.note(&format!(
-        "{name}: {rows} valid notice(s), {errors} error(s), {warnings} warning(s)"
+        "{}: {rows} valid notice(s), {errors} error(s), {warnings} warning(s)",
+        escape_controls(&name)
     ));
     let code = if errors > 0 {
         crate::error::code::USAGE
     } else {
         crate::error::code::OK
     };
-    if console.format() == OutputFormat::Json {
+    if json {
         let summary = serde_json::json!({
             "type": "summary",
             "file": name,
@@ -84,4 +103,31 @@ fn typed(kind: &str, value: &impl serde::Serialize) -> String {
         map.insert("type".into(), kind.into());
     }
     object.to_string()
+}
+
+/// Writes the corrected copy, listing each change on stdout (a JSON object each with
+/// `--json`) and the count on stderr.
+fn fix(console: &Console, source: &Source, out: &Path, json: bool) -> Result<(), Refusal> {
+    let changes = source.write_fixed(out).map_err(|e| match e {
+        FixError::Input(e) => Refusal::from(e),
+        FixError::Write { .. } => Refusal::Output(e.to_string()),
+        other => Refusal::Usage(other.to_string()),
+    })?;
+    for change in &changes {
+        if json {
+            let mut object = serde_json::to_value(change).unwrap_or_default();
+            object["file"] = source.name().into();
+            object["type"] = "change".into();
+            console.out(&object.to_string());
+        } else {
+            console.out(&escape_controls(&change.describe()));
+        }
+    }
+    console.note(&format!(
+        "{}: {} change(s), written to {}",
+        escape_controls(source.name()),
+        changes.len(),
+        escape_controls(&out.to_string_lossy())
+    ));
+    Ok(())
 }

@@ -49,6 +49,35 @@ pub(crate) fn explain(field: Field, text: &str, message: String) -> String {
     }
 }
 
+/// The value a cell of `field` meant, when it can be told without doubt: full-width digits
+/// and letters as plain ones, thousands separators and currency signs gone from an amount,
+/// a date written another way (`2024/5/10`, a date without a time) as `yyyy-MM-dd HH:mm:ss`,
+/// surrounding spaces trimmed. `None` when there is nothing to fix, or when the fixed value
+/// would still not be valid: what is ambiguous (scientific notation, a two-digit year, more
+/// than two decimals) is left for a person. `validate --fix` writes these.
+pub(crate) fn fixed(field: Field, text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    let value = match field {
+        Field::PolicyNo | Field::OrderNo => {
+            let what = if field == Field::PolicyNo {
+                "policy number"
+            } else {
+                "order number"
+            };
+            halfwidth(trimmed).filter(|plain| check_identifier(what, plain).is_ok())
+        }
+        Field::Amount => amount_fix(trimmed).map(|(value, _)| value),
+        Field::RefundDate => {
+            let plain = halfwidth(trimmed).unwrap_or_else(|| trimmed.to_owned());
+            loose_datetime(&plain).map(|(at, _)| at.to_string())
+        }
+        Field::Status => halfwidth(trimmed).filter(|plain| plain.parse::<i64>().is_ok()),
+        Field::Installments => None,
+    };
+    let value = value.unwrap_or_else(|| trimmed.to_owned());
+    (value != text).then_some(value)
+}
+
 /// Full-width ASCII (what a Chinese input method types in full-width mode) and the
 /// ideographic space as plain ASCII; `None` when there were none.
 fn halfwidth(text: &str) -> Option<String> {
@@ -82,6 +111,13 @@ fn scientific(text: &str) -> bool {
 }
 
 fn amount(text: &str) -> Option<String> {
+    let (value, reasons) = amount_fix(text)?;
+    Some(format!("{}; did you mean {value}?", reasons.join(", ")))
+}
+
+/// The amount a spreadsheet-shaped text meant, and what was in the way; `None` when nothing
+/// was, or the result is still no amount.
+fn amount_fix(text: &str) -> Option<(String, Vec<&'static str>)> {
     let mut reasons = Vec::new();
     let mut value = match halfwidth(text) {
         Some(plain) => {
@@ -102,7 +138,7 @@ fn amount(text: &str) -> Option<String> {
     if reasons.is_empty() || value.parse::<Amount>().is_err() {
         return None;
     }
-    Some(format!("{}; did you mean {value}?", reasons.join(", ")))
+    Some((value, reasons))
 }
 
 fn strip_currency(text: &str) -> &str {
@@ -276,6 +312,43 @@ mod tests {
             "2024/05",
         ] {
             assert_eq!(hint(Field::RefundDate, text), "BAD", "{text}");
+        }
+    }
+
+    #[test]
+    fn only_what_cannot_change_meaning_is_fixed() {
+        let fix = |field, text| fixed(field, text);
+        assert_eq!(fix(Field::Amount, "1,000.00").as_deref(), Some("1000.00"));
+        assert_eq!(fix(Field::Amount, "１２.５０").as_deref(), Some("12.50"));
+        assert_eq!(fix(Field::Amount, " ￥10.20 ").as_deref(), Some("10.20"));
+        assert_eq!(fix(Field::Amount, " 10.2").as_deref(), Some("10.2"));
+        assert_eq!(
+            fix(Field::RefundDate, "2024/5/10").as_deref(),
+            Some("2024-05-10 00:00:00")
+        );
+        assert_eq!(
+            fix(Field::RefundDate, "2024-05-10").as_deref(),
+            Some("2024-05-10 00:00:00")
+        );
+        assert_eq!(
+            fix(Field::RefundDate, "２０２４/05/10 8:05").as_deref(),
+            Some("2024-05-10 08:05:00")
+        );
+        assert_eq!(fix(Field::PolicyNo, "Ｐ２０２４").as_deref(), Some("P2024"));
+        assert_eq!(fix(Field::Status, "１").as_deref(), Some("1"));
+        assert_eq!(fix(Field::PolicyNo, "\u{3000}P1 ").as_deref(), Some("P1"));
+        // Ambiguous, or nothing to do: left alone.
+        for (field, text) in [
+            (Field::Amount, "1.234"),
+            (Field::Amount, "1,00"),
+            (Field::Amount, "10.20"),
+            (Field::PolicyNo, "2.02405E+11"),
+            (Field::RefundDate, "24/5/10"),
+            (Field::RefundDate, "45422.5"),
+            (Field::RefundDate, "2024-05-10 12:00:00"),
+            (Field::Status, "1.5"),
+        ] {
+            assert_eq!(fix(field, text), None, "{text}");
         }
     }
 

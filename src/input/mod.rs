@@ -14,20 +14,25 @@ macro_rules! or_stop {
     };
 }
 
+mod cells;
 mod checks;
 mod csv;
 mod fields;
+mod fix;
 mod flags;
+mod header;
 mod hints;
 mod jsonl;
 mod lines;
 mod problem;
 mod report;
 mod source;
+mod workbook;
 
 pub(crate) use checks::hash as value_hash;
+pub use fix::{Change, FixError, FixFormat};
 pub use flags::{rows_from_flags, FieldFlags};
-pub use problem::{Problem, Severity};
+pub use problem::{Column, Problem, Severity, SheetPlace};
 pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
 use crate::notice::Row;
@@ -39,12 +44,16 @@ use std::io;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::str::FromStr;
+use workbook::Workbook;
 
 /// `--format`, and what a file's extension says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Csv,
     Jsonl,
+    /// .xlsx, .xlsm, .xls or .ods: recognised by its content, never chosen by flag.
+    #[value(skip)]
+    Workbook,
 }
 
 impl FromStr for Format {
@@ -67,6 +76,7 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
+            Format::Workbook => "workbook",
         })
     }
 }
@@ -119,6 +129,8 @@ pub struct InputOptions {
     pub columns: Vec<ColumnMapping>,
     /// `--delimiter`; a comma when `None`.
     pub delimiter: Option<u8>,
+    /// `--sheet`: the workbook's sheet to read; the first when `None`.
+    pub sheet: Option<String>,
 }
 
 /// `--column FIELD=HEADER`: the column named HEADER holds FIELD.
@@ -206,10 +218,21 @@ pub enum InputError {
         column: u64,
     },
     #[error(
-        "{name} is an Excel workbook, not CSV: in Excel, File → Save As → CSV UTF-8 \
-         (Comma delimited) (*.csv), then run again"
+        "{name} looks like a workbook (.xlsx, .xls or .ods) but cannot be read as one: \
+         {reason}; open it in Excel or LibreOffice and save it again as .xlsx, or save it as \
+         CSV UTF-8 (Comma delimited) (*.csv)"
     )]
-    Workbook { name: String },
+    Workbook { name: String, reason: String },
+    #[error("{name} has no worksheet named '{sheet}'; its sheets are {sheets}")]
+    NoSheet {
+        name: String,
+        sheet: String,
+        sheets: String,
+    },
+    #[error("{name} is a workbook: {flag} is for CSV and JSON Lines files; leave it out")]
+    TextFlag { name: String, flag: &'static str },
+    #[error("--sheet is for workbooks (.xlsx, .xlsm, .xls, .ods); {name} is not one")]
+    SheetOfText { name: String },
     #[error(
         "{name} is UTF-16 text without a byte-order mark, not UTF-8: in Excel, File → Save As → \
          CSV UTF-8 (Comma delimited) (*.csv), then run again"
@@ -249,6 +272,8 @@ pub struct Source {
     name: String,
     backing: Backing,
     format: Format,
+    /// The workbook and its sheet, when the input is one.
+    workbook: Option<Workbook>,
     encoding: Encoding,
     notices: Vec<String>,
     require_order_no: bool,
@@ -290,10 +315,15 @@ impl Source {
             source,
         })?;
         match head {
-            Some(NotText::Xlsx | NotText::Xls) => return Err(InputError::Workbook { name }),
+            Some(head @ (NotText::Xlsx | NotText::Xls)) => {
+                return Source::workbook(name, backing, head, options)
+            }
             Some(NotText::Utf16) => return Err(InputError::Utf16 { name }),
             Some(NotText::Binary) => return Err(InputError::Binary { name }),
             None => {}
+        }
+        if options.sheet.is_some() {
+            return Err(InputError::SheetOfText { name });
         }
         check_columns(&options.columns)?;
         let format = options.format.unwrap_or_else(|| format_of(&name));
@@ -324,6 +354,7 @@ impl Source {
             name,
             backing,
             format,
+            workbook: None,
             encoding,
             notices,
             require_order_no: options.require_order_no,
@@ -332,8 +363,52 @@ impl Source {
         })
     }
 
+    /// A workbook: whatever its name, a ZIP archive or OLE2 file is read as one, and the
+    /// options that only text files have are refused rather than ignored.
+    fn workbook(
+        name: String,
+        backing: Backing,
+        head: NotText,
+        options: &InputOptions,
+    ) -> Result<Source, InputError> {
+        let text_flag = [
+            ("--format", options.format.is_some()),
+            ("--encoding", options.encoding.is_some()),
+            ("--delimiter", options.delimiter.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, given)| *given);
+        if let Some((flag, _)) = text_flag {
+            return Err(InputError::TextFlag { name, flag });
+        }
+        check_columns(&options.columns)?;
+        let (workbook, notices) = Workbook::open(
+            &backing,
+            &name,
+            head,
+            options.sheet.as_deref(),
+            &options.columns,
+        )?;
+        Ok(Source {
+            name,
+            backing,
+            format: Format::Workbook,
+            workbook: Some(workbook),
+            encoding: Encoding::Utf8,
+            notices,
+            require_order_no: options.require_order_no,
+            columns: options.columns.clone(),
+            delimiter: b',',
+        })
+    }
+
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The sheet read, for a workbook.
+    pub fn sheet(&self) -> Option<&str> {
+        self.workbook.as_ref().map(|w| w.sheet.as_str())
     }
 
     pub fn format(&self) -> Format {
@@ -369,17 +444,23 @@ impl Source {
         mut sink: impl FnMut(Item) -> ControlFlow<()>,
     ) -> Result<(), InputError> {
         self.backing.check_unchanged(&self.name)?;
-        let input = source::decoded(self.backing.reader(), self.encoding);
         let cross = cross_checks.then(CrossChecks::new);
         let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink, cross);
-        let flow = match self.format {
-            Format::Csv => csv::read(input, &mut emitter, &self.columns, self.delimiter),
-            Format::Jsonl => jsonl::read(input, &mut emitter, &self.columns),
+        let flow = if let Some(workbook) = &self.workbook {
+            workbook.read(&self.backing, &self.name, &mut emitter, &self.columns)?
+        } else {
+            let input = source::decoded(self.backing.reader(), self.encoding);
+            let flow = match self.format {
+                Format::Jsonl => jsonl::read(input, &mut emitter, &self.columns),
+                Format::Csv | Format::Workbook => {
+                    csv::read(input, &mut emitter, &self.columns, self.delimiter)
+                }
+            };
+            flow.map_err(|source| InputError::Read {
+                name: self.name.clone(),
+                source,
+            })?
         };
-        let flow = flow.map_err(|source| InputError::Read {
-            name: self.name.clone(),
-            source,
-        })?;
         // An edit during the pass may have been read half-way; only a complete pass is sure.
         if flow.is_continue() {
             self.backing.check_unchanged(&self.name)?;
@@ -429,6 +510,12 @@ fn format_of(name: &str) -> Format {
 /// the row if nothing was wrong. Shared by the CSV and JSON Lines readers.
 pub(crate) struct Emitter<'a> {
     file: &'a str,
+    /// The sheet of a workbook: problems then name their cell, and rows are "rows".
+    sheet: Option<String>,
+    /// The sheet's first column: the readers count columns from there.
+    first_column: u32,
+    /// For a workbook, each known column's name as the problems give it, and its index.
+    cells: Vec<(String, u32)>,
     order_no_hint: Option<&'static str>,
     /// Order numbers are required and the CSV header has none: one problem for the file
     /// (at this line), not one per row, and no row is valid.
@@ -448,12 +535,87 @@ impl<'a> Emitter<'a> {
     ) -> Self {
         Emitter {
             file,
+            sheet: None,
+            first_column: 0,
+            cells: Vec::new(),
             order_no_hint: require_order_no
                 .then_some("add an orderNo column or pass --generate-order-no"),
             no_order_no_column: None,
             rows_without_order_no: 0,
             cross,
             sink,
+        }
+    }
+
+    /// Rows come from this sheet of a workbook, whose used cells start at `first_column`.
+    pub fn in_sheet(&mut self, sheet: &str, first_column: u32) {
+        self.sheet = Some(sheet.to_owned());
+        self.first_column = first_column;
+    }
+
+    /// Where each known column is, so that a workbook's problems can name their cell.
+    pub fn set_layout(&mut self, layout: &header::Layout) {
+        if self.sheet.is_some() {
+            self.cells = layout
+                .fields
+                .iter()
+                .map(|&(index, field)| {
+                    let index = u32::try_from(index).unwrap_or(u32::MAX);
+                    let index = self.first_column.saturating_add(index);
+                    (layout.names.get(field).to_owned(), index)
+                })
+                .collect();
+        }
+    }
+
+    /// An error at `line`, in the column at `index` when it is known; a workbook's names its
+    /// sheet and cell.
+    pub fn error_at(
+        &self,
+        line: u64,
+        index: Option<usize>,
+        column: &str,
+        message: String,
+    ) -> Problem {
+        let index = index
+            .and_then(|i| u32::try_from(i).ok())
+            .map(|i| self.first_column.saturating_add(i));
+        self.located(Severity::Error, Some(line), column, index, message)
+    }
+
+    fn located(
+        &self,
+        severity: Severity,
+        line: Option<u64>,
+        column: &str,
+        index: Option<u32>,
+        message: String,
+    ) -> Problem {
+        let mut problem = Problem::error(self.file, line, column, message);
+        problem.severity = severity;
+        problem.column.sheet = self.sheet.as_ref().map(|sheet| problem::SheetPlace {
+            sheet: sheet.clone(),
+            column: index,
+        });
+        problem
+    }
+
+    /// A problem in the named column of the row at `line`.
+    fn in_row(&self, severity: Severity, line: u64, column: &str, message: String) -> Problem {
+        let index = self
+            .cells
+            .iter()
+            .find(|(name, _)| name == column)
+            .map(|&(_, index)| index);
+        self.located(severity, Some(line), column, index, message)
+    }
+
+    /// "line 12", or "row 12" in a workbook.
+    fn describe_line(&self, line: u64) -> String {
+        let text = describe_line(line);
+        match self.sheet {
+            Some(_) => text.replacen("line", "row", 1),
+            None => text,
         }
     }
 
@@ -478,7 +640,13 @@ impl<'a> Emitter<'a> {
             "no order number on {rows}: the header has no orderNo column; add \
              one (or name yours with --column orderNo=HEADER), or pass --generate-order-no"
         );
-        let problem = Problem::error(self.file, Some(line), Field::OrderNo.wire_name(), message);
+        let problem = self.located(
+            Severity::Error,
+            Some(line),
+            Field::OrderNo.wire_name(),
+            None,
+            message,
+        );
         (self.sink)(Item::Problem(problem))
     }
 
@@ -515,24 +683,24 @@ impl<'a> Emitter<'a> {
             if let Some(first) = clash.policy_line {
                 draft.error(
                     names.get(Field::PolicyNo),
-                    format!("same policy as {}", describe_line(first)),
+                    format!("same policy as {}", self.describe_line(first)),
                 );
             }
             if let Some(first) = clash.order_line {
                 let order = draft.order_no.as_deref().unwrap_or_default();
                 // Not "for another policy": the earlier line may itself have repeated this
                 // policy, and the table keeps lines, not policies.
-                let message = format!("orderNo {order} is also on {}", describe_line(first));
+                let message = format!("orderNo {order} is also on {}", self.describe_line(first));
                 draft.error(names.get(Field::OrderNo), message);
             }
         }
         let valid = check_fields && !draft.has_errors() && !column_missing;
         for (column, message) in draft.errors.drain(..) {
-            let problem = Problem::error(self.file, Some(line), &column, message);
+            let problem = self.in_row(Severity::Error, line, &column, message);
             (self.sink)(Item::Problem(problem))?;
         }
         for (column, message) in draft.warnings.drain(..) {
-            let problem = Problem::warning(self.file, Some(line), &column, message);
+            let problem = self.in_row(Severity::Warning, line, &column, message);
             (self.sink)(Item::Problem(problem))?;
         }
         match (valid, draft.policy_no.take()) {

@@ -46,7 +46,7 @@ impl ProblemReport {
         }
         let key = (
             problem.severity,
-            problem.column.clone(),
+            problem.column.name.clone(),
             shape(&problem.message),
         );
         if let Some(&at) = self.index.get(&key) {
@@ -103,8 +103,14 @@ impl Entry {
             return self.first.to_string();
         }
         let (first, last) = (self.first.line, self.last_line);
+        // A workbook's rows are spreadsheet rows, not lines of text.
+        let noun = if self.first.column.sheet.is_some() {
+            "row"
+        } else {
+            "line"
+        };
         let span = match (first, last) {
-            (Some(a), Some(b)) => format!(", from line {a} to line {b}"),
+            (Some(a), Some(b)) => format!(", from {noun} {a} to {noun} {b}"),
             _ => String::new(),
         };
         if self.same_text {
@@ -117,7 +123,7 @@ impl Entry {
             whole.to_string()
         } else {
             let until = last
-                .map(|l| format!(", up to line {l}"))
+                .map(|l| format!(", up to {noun} {l}"))
                 .unwrap_or_default();
             let more = self.count - 1;
             let rows = if more == 1 { "row" } else { "rows" };

@@ -4,7 +4,7 @@
 use super::{Encoding, InputError};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -74,6 +74,10 @@ impl Backing {
         Ok(Backing { file, stamp })
     }
 
+    pub fn metadata(&self) -> io::Result<std::fs::Metadata> {
+        self.file.metadata()
+    }
+
     /// A reader from the first byte with a position of its own, so passes never disturb
     /// each other.
     pub fn reader(&self) -> At<'_> {
@@ -114,6 +118,21 @@ impl Read for At<'_> {
         let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
         self.pos += n as u64;
         Ok(n)
+    }
+}
+
+/// Workbook readers seek about in the archive.
+impl Seek for At<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let at = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(delta) => self.file.metadata()?.len().checked_add_signed(delta),
+            SeekFrom::Current(delta) => self.pos.checked_add_signed(delta),
+        };
+        self.pos = at.ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "a seek to before the start")
+        })?;
+        Ok(self.pos)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Whole-file behaviour: what `validate` and `batch` see for a given input.
 
 use super::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -474,11 +474,69 @@ fn speed_of_a_million_rows() {
 fn a_wide_header_names_a_few_unknown_columns_and_counts_the_rest() {
     let header: Vec<String> = (1..=200).map(|i| format!("extra_column_{i}")).collect();
     let (_, problems) = read("a.csv", format!("policyNo,{}\nP1\n", header.join(",")));
-    let column = &problems[0].column;
+    let column = &problems[0].column.name;
     assert!(
         column.starts_with("extra_column_1, extra_column_2, "),
         "{column}"
     );
     assert!(column.ends_with(" more"), "{column}");
     assert!(column.chars().count() < 160, "{column}");
+}
+
+/// A workbook saved by a spreadsheet program (tests/data/excel).
+fn excel_fixture(name: &str) -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/excel");
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+#[test]
+fn a_workbook_is_read_again_alike_and_an_edit_in_place_is_noticed() {
+    let bytes = excel_fixture("clean-zh.xlsx");
+    let f = file("book.xlsx", &bytes);
+    let source = open(&f, &InputOptions::default());
+    assert_eq!(source.format(), Format::Workbook);
+    assert_eq!(source.sheet(), Some("退保清单"));
+    let (first, problems) = collect(&source);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut again = Vec::new();
+    source
+        .read_again(|item| {
+            if let Item::Row(row) = item {
+                again.push(row);
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(first.len(), 5);
+    assert_eq!(first, again);
+    // Saved over in place (the same file, another size): the next pass refuses it.
+    let other = excel_fixture("clean-en.xlsx");
+    assert_ne!(other.len(), bytes.len());
+    std::fs::write(&f.path, &other).unwrap();
+    let e = source
+        .read_again(|_| ControlFlow::Continue(()))
+        .unwrap_err();
+    assert!(matches!(e, InputError::Changed { .. }), "{e:?}");
+}
+
+#[test]
+fn text_options_are_refused_for_a_workbook_and_sheet_for_text() {
+    let f = file("book.xls", excel_fixture("clean-zh.xls"));
+    let options = InputOptions {
+        delimiter: Some(b';'),
+        ..InputOptions::default()
+    };
+    let e = Source::open(f.path.to_str().unwrap(), &options).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("is a workbook: --delimiter is for CSV and JSON Lines files; leave it out"),
+        "{e}"
+    );
+    let csv = file("a.csv", "policyNo\nP1\n");
+    let options = InputOptions {
+        sheet: Some("Sheet1".into()),
+        ..InputOptions::default()
+    };
+    let e = Source::open(csv.path.to_str().unwrap(), &options).unwrap_err();
+    assert!(matches!(e, InputError::SheetOfText { .. }), "{e:?}");
 }

@@ -88,6 +88,18 @@ impl Env {
     }
 
     /// The same, as an assert_cmd command with a time limit.
+    /// Runs the binary with `args`, expecting exit `code`; gives back (stdout, stderr).
+    pub fn run(&self, args: &[&str], code: i32) -> (String, String) {
+        let out = self
+            .cmd()
+            .args(args)
+            .assert()
+            .code(code)
+            .get_output()
+            .clone();
+        (text(&out.stdout), text(&out.stderr))
+    }
+
     pub fn cmd(&self) -> Command {
         let mut cmd = Command::from_std(self.std_cmd());
         cmd.timeout(Duration::from_secs(60));
@@ -223,6 +235,19 @@ impl Server {
     }
 
     /// Every request answered the same way.
+    /// The binary's arguments for a batch against this server, `rest` after `batch`.
+    pub fn batch_args<'a>(&'a self, rest: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "--base-url",
+            &self.url,
+            "--policy-source",
+            "HN_HT_QNW",
+            "batch",
+        ];
+        args.extend_from_slice(rest);
+        args
+    }
+
     pub fn always(reply: Reply) -> Server {
         Server::start(Vec::new(), reply)
     }
