@@ -100,11 +100,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -242,11 +242,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -335,11 +335,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -553,11 +553,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -633,11 +633,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -735,11 +735,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -825,11 +825,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -32,7 +32,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l base-url -d 'sche
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
-csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -77,7 +78,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l base-url 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
-csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -116,7 +118,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l base-url
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
-csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -153,7 +156,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l base-
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
-csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -182,7 +186,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l base-u
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
-csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -204,7 +209,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l base-u
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
-csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -226,7 +232,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l base-ur
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
-csv\t'`history` only: the stored content as a CSV that `batch` reads back'"
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"

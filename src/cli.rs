@@ -146,11 +146,20 @@ impl RawCli {
         } else {
             format.output
         };
-        if output == Some(OutputFormat::Csv) && !matches!(self.command, Command::History(_)) {
+        if let (Some(export @ (OutputFormat::Csv | OutputFormat::Jsonl)), false) =
+            (output, matches!(self.command, Command::History(_)))
+        {
+            let name = if export == OutputFormat::Csv {
+                "csv"
+            } else {
+                "jsonl"
+            };
             return Err(clap::Error::raw(
                 ErrorKind::InvalidValue,
-                "--output csv is for `history` (the stored notices, for `batch` to read back); \
-                 for a run's results pass --report FILE.csv",
+                format!(
+                    "--output {name} is for `history` (the stored notices, for `batch` to read \
+                     back); for a run's results pass --report FILE.{name}"
+                ),
             ));
         }
         let loudness = later(&|c| c.verbose || c.quiet);
@@ -352,6 +361,8 @@ pub enum OutputFormat {
     Json,
     /// `history` only: the stored content as a CSV that `batch` reads back
     Csv,
+    /// `history` only: the stored content as JSON Lines that `batch` reads back
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

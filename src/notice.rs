@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// One notice to send, as read from flags, a CSV row or a JSON Lines line, already validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Notice {
     /// Physical line the record starts on (header = line 1); `None` for `send`.
     pub line: Option<u64>,
@@ -14,6 +14,16 @@ pub struct Notice {
     /// Given by the user; when `None` the journal's or a generated one is used.
     pub order_no: Option<String>,
     pub details: RefundDetails,
+    /// The platform and channel the row names (a `history` export does), if it names any:
+    /// a run for another platform must not send it.
+    pub platform: Option<Box<RowPlatform>>,
+}
+
+/// What a row says of where it belongs: an `endpoint` and a `policySource` column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowPlatform {
+    pub endpoint: Option<String>,
+    pub policy_source: Option<String>,
 }
 
 /// The input readers' name for a validated [`Notice`]: one per row they read.
@@ -176,6 +186,7 @@ mod tests {
             policy_no: "P1".into(),
             order_no: Some("O1".into()),
             details: Default::default(),
+            platform: None,
         };
         let result = NoticeResult::new(&notice, Outcome::Accepted);
         let json = serde_json::to_string(&result).unwrap();

@@ -420,16 +420,17 @@ fn failed_notices_exported_as_csv_are_sent_again_exactly() {
         text(&export.stdout)
     );
 
-    let again = Server::always(Reply::accept()).expect_hits(2);
-    let out = at(&env, &again.url)
+    // Sent again to the platform it was exported from (which now accepts).
+    let out = at(&env, &first.url)
         .arg("batch")
         .arg(&csv)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let mut resent: Vec<(String, String, Value)> = again
+    let mut resent: Vec<(String, String, Value)> = first
         .seen()
         .into_iter()
+        .skip(5)
         .map(|s| {
             (
                 s.policy_no().to_string(),
@@ -439,6 +440,7 @@ fn failed_notices_exported_as_csv_are_sent_again_exactly() {
         })
         .collect();
     resent.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(resent.len(), 2);
     assert_eq!(resent[0].0, "P2");
     assert_eq!(resent[0].1, "O2");
     assert_eq!(resent[1].0, "P4");
@@ -689,4 +691,71 @@ fn csv_output_is_for_history_only() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--output csv is for `history`"));
+}
+
+/// An export carries its platform and channel, and `batch` refuses it anywhere else: a test
+/// platform's failures never reach production through a re-send.
+#[test]
+fn an_export_names_its_platform_and_batch_refuses_it_on_another() {
+    let env = Env::new();
+    let (first, _) = batch_with_failures(&env);
+    for (format, name) in [("csv", "failed.csv"), ("jsonl", "failed.jsonl")] {
+        let export = env
+            .cmd()
+            .args(["history", "--outcome", "failed", "--output", format])
+            .output()
+            .unwrap();
+        assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
+        let exported = text(&export.stdout);
+        assert!(exported.contains(&first.url), "{exported}");
+        assert!(exported.contains(CHANNEL), "{exported}");
+        let file = env.write(name, &export.stdout);
+        // Another platform: nothing sent, the count and both platforms named.
+        let other = Server::always(Reply::accept()).expect_hits(0);
+        let out = at(&env, &other.url)
+            .arg("batch")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let other_host = other.url.trim_start_matches("http://");
+        assert!(
+            stderr.contains(&format!(
+                "endpoint: the row is for {}, but this run sends to {other_host} (from --base-url)",
+                first.url
+            )) && stderr.contains("on 2 rows"),
+            "{stderr}"
+        );
+        // Another channel on the same platform: refused too.
+        let out = env
+            .cmd()
+            .args([
+                "--base-url",
+                &first.url,
+                "--policy-source",
+                "OTHER",
+                "batch",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the row is for channel {CHANNEL}, but this run's channel is OTHER"
+            )),
+            "{stderr}"
+        );
+    }
+    // The JSON Lines export is what batch reads: sent back to its own platform, both go.
+    let file = env.path("failed.jsonl");
+    let out = at(&env, &first.url)
+        .arg("batch")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(first.hits(), 7);
 }

@@ -47,15 +47,30 @@ const ATTEMPT_COLUMNS: [(&str, &str); 9] = [
 const TERMINAL_ROWS: usize = 50;
 /// Rows read before the table's column widths are fixed; later rows may stick out.
 const WIDTH_SAMPLE: usize = 200;
-/// The columns of `--output csv`: the names `batch` reads.
-const CSV_COLUMNS: [(&str, &str); 6] = [
-    ("policyNo", "policyNo"),
-    ("orderNo", ""),
-    ("secondRefundAmount", "amount"),
-    ("secondRefundDate", "date"),
-    ("secondRefundStatus", "status"),
-    ("installmentList", "installments"),
+/// The columns of `--output csv` and the keys of `--output jsonl`: the names `batch` reads,
+/// each with where its value comes from (the notice's content, else the row itself). The
+/// platform and the channel go with every row, so that `batch` refuses the export on
+/// another platform.
+const EXPORT_COLUMNS: [(&str, ExportValue); 8] = [
+    ("policyNo", ExportValue::Content("policyNo")),
+    ("orderNo", ExportValue::OrderNo),
+    ("secondRefundAmount", ExportValue::Content("amount")),
+    ("secondRefundDate", ExportValue::Content("date")),
+    ("secondRefundStatus", ExportValue::Content("status")),
+    ("installmentList", ExportValue::Content("installments")),
+    ("endpoint", ExportValue::Endpoint),
+    ("policySource", ExportValue::Channel),
 ];
+
+/// Where an export's value comes from.
+#[derive(Clone, Copy)]
+enum ExportValue {
+    /// A key of the stored content (`protocol::notice_content`).
+    Content(&'static str),
+    OrderNo,
+    Endpoint,
+    Channel,
+}
 
 pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let settings = Settings::resolve(global)?;
@@ -64,10 +79,12 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let mut filter = filter(args, &settings)?;
     let format = console.format();
     let show_policy = show_policy(args)?;
-    if format == OutputFormat::Csv && (args.attempts || show_policy.is_some()) {
+    if matches!(format, OutputFormat::Csv | OutputFormat::Jsonl)
+        && (args.attempts || show_policy.is_some())
+    {
         return Err(refuse!(
             Usage,
-            "--output csv writes one row per notice: leave out --attempts and show"
+            "--output csv and jsonl write one row per notice: leave out --attempts and show"
         ));
     }
     // A terminal gets a screenful unless asked otherwise; a pipe or a file gets everything.
@@ -191,8 +208,8 @@ fn print_rows(
 ) -> Result<()> {
     let format = console.format();
     match format {
-        OutputFormat::Csv => {
-            let mut csv = CsvOut::new(console);
+        OutputFormat::Csv | OutputFormat::Jsonl => {
+            let mut csv = ExportOut::new(console, format == OutputFormat::Jsonl);
             reader.each_notice(filter, |row| {
                 if !rows.take() {
                     return ControlFlow::Break(());
@@ -335,26 +352,29 @@ fn cells(v: &serde_json::Value, columns: &[(&str, &str)]) -> Vec<String> {
 /// `--output csv`: one row per notice with its stored content, under the column names `batch`
 /// reads, so that the file can be sent again as it is. Notices recorded before the journal
 /// kept content cannot be written whole: they are left out, and counted.
-struct CsvOut<'a> {
+struct ExportOut<'a> {
     console: &'a Console,
+    /// JSON Lines, else CSV.
+    jsonl: bool,
     header: bool,
     left_out: u64,
 }
 
-impl<'a> CsvOut<'a> {
-    fn new(console: &'a Console) -> Self {
-        CsvOut {
+impl<'a> ExportOut<'a> {
+    fn new(console: &'a Console, jsonl: bool) -> Self {
+        ExportOut {
             console,
+            jsonl,
             header: false,
             left_out: 0,
         }
     }
 
     fn row(&mut self, row: &NoticeRow) -> ControlFlow<()> {
-        if !self.header {
+        if !self.header && !self.jsonl {
             self.header = true;
             self.record(
-                CSV_COLUMNS
+                EXPORT_COLUMNS
                     .iter()
                     .map(|(name, _)| name.to_string())
                     .collect(),
@@ -370,14 +390,26 @@ impl<'a> CsvOut<'a> {
         };
         // Every value was checked when it was sent (identifiers, amounts, dates), so none can
         // start a spreadsheet formula: written as they are, to be read back unchanged.
-        let cells = CSV_COLUMNS
-            .iter()
-            .map(|(_, key)| match *key {
-                "" => row.order_no.clone(),
-                key => content[key].as_str().unwrap_or_default().to_string(),
-            })
-            .collect();
-        self.record(cells);
+        let cells = EXPORT_COLUMNS.iter().map(|(name, from)| {
+            let value = match *from {
+                ExportValue::Content(key) => content[key].as_str().unwrap_or_default().to_string(),
+                ExportValue::OrderNo => row.order_no.clone(),
+                ExportValue::Endpoint => row.endpoint.clone(),
+                ExportValue::Channel => row.policy_source.clone(),
+            };
+            (*name, value)
+        });
+        if self.jsonl {
+            // Only what the notice has: an absent field is no key, as batch reads it.
+            let object: serde_json::Map<String, serde_json::Value> = cells
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.to_string(), v.into()))
+                .collect();
+            self.console
+                .out(&serde_json::Value::Object(object).to_string());
+        } else {
+            self.record(cells.map(|(_, v)| v).collect());
+        }
         if self.console.stdout_failure().is_some() {
             ControlFlow::Break(())
         } else {
@@ -400,9 +432,9 @@ impl<'a> CsvOut<'a> {
     fn finish(self) {
         if self.left_out > 0 {
             self.console.warn(&format!(
-                "{} notice(s) left out of the CSV: they were recorded before the journal kept \
-                 what was sent, so their content is not known (`avatar-cli history --output json` \
-                 lists them)",
+                "{} notice(s) left out of the export: they were recorded before the journal \
+                 kept what was sent, so their content is not known (`avatar-cli history \
+                 --output json` lists them)",
                 self.left_out
             ));
         }

@@ -72,13 +72,19 @@ fn what(field: Field) -> &'static str {
         Field::RefundDate => "a date",
         Field::Status => "a status",
         Field::Installments => "installments",
+        Field::Endpoint => "an endpoint",
+        Field::PolicySource => "a channel code",
     }
 }
 
 /// The cell format that holds a field's values.
 fn format_hint(field: Field) -> &'static str {
     match field {
-        Field::PolicyNo | Field::OrderNo | Field::Installments => "Text",
+        Field::PolicyNo
+        | Field::OrderNo
+        | Field::Installments
+        | Field::Endpoint
+        | Field::PolicySource => "Text",
         Field::Amount => "Number with 2 decimal places",
         Field::RefundDate => "yyyy-mm-dd hh:mm:ss",
         Field::Status => "Number",

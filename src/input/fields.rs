@@ -14,16 +14,22 @@ pub(crate) enum Field {
     RefundDate,
     Status,
     Installments,
+    /// Not sent: the platform a `history` export's row was sent to (its journal key).
+    Endpoint,
+    /// Not sent: the channel a `history` export's row was sent for.
+    PolicySource,
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 8] = [
         Field::PolicyNo,
         Field::OrderNo,
         Field::Amount,
         Field::RefundDate,
         Field::Status,
         Field::Installments,
+        Field::Endpoint,
+        Field::PolicySource,
     ];
 
     /// camelCase (the wire name), snake_case, then the Chinese names exports use. Only names
@@ -64,6 +70,8 @@ impl Field {
                 "分期",
                 "分期明细",
             ],
+            Field::Endpoint => &["endpoint"],
+            Field::PolicySource => &["policySource", "policy_source", "channel", "渠道代码"],
         }
     }
 
@@ -88,6 +96,8 @@ impl Field {
             Field::RefundDate => "--refund-date",
             Field::Status => "--status",
             Field::Installments => "--installment",
+            Field::Endpoint => "--base-url",
+            Field::PolicySource => "--policy-source",
         }
     }
 
@@ -141,11 +151,13 @@ pub(crate) struct Draft {
     pub policy_no: Option<String>,
     pub order_no: Option<String>,
     pub details: RefundDetails,
+    /// The `endpoint` and `policySource` cells, when the row has them.
+    pub platform: crate::notice::RowPlatform,
     /// (column, message)
     pub errors: Vec<(String, String)>,
     pub warnings: Vec<(String, String)>,
     /// Fields given a non-blank value, valid or not: a bad value is not also a missing one.
-    given: [bool; 6],
+    given: [bool; Field::ALL.len()],
 }
 
 impl Draft {
@@ -153,9 +165,10 @@ impl Draft {
         self.policy_no = None;
         self.order_no = None;
         self.details = RefundDetails::default();
+        self.platform = Default::default();
         self.errors.clear();
         self.warnings.clear();
-        self.given = [false; 6];
+        self.given = [false; Field::ALL.len()];
     }
 
     pub fn has_errors(&self) -> bool {
@@ -208,6 +221,14 @@ impl Draft {
                 "must be a list of {payNo, amount, refundTime} or PAYNO:AMOUNT:TIME items joined by ;"
                     .to_owned(),
             ),
+            (Field::Endpoint, Some(t), _) => {
+                self.platform.endpoint = Some(t.to_owned());
+                Ok(())
+            }
+            (Field::PolicySource, Some(t), _) => {
+                check_identifier("channel code", t).map(|()| self.platform.policy_source = Some(t.to_owned()))
+            }
+            (Field::Endpoint | Field::PolicySource, None, _) => Err("must be a string".to_owned()),
         };
         if let Err(message) = result {
             let message = match text {
@@ -242,7 +263,7 @@ impl Draft {
 /// The name each field goes by in this input, for problems about a field that may not even
 /// be there (a missing policy number, orderNo).
 #[derive(Debug, Clone)]
-pub(crate) struct ColumnNames([String; 6]);
+pub(crate) struct ColumnNames([String; Field::ALL.len()]);
 
 impl ColumnNames {
     pub fn wire() -> Self {

@@ -145,6 +145,7 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
                     policy_no,
                     order_no: shared.order_no.clone(),
                     details: shared.details.clone(),
+                    platform: None,
                 });
             }
         }

@@ -45,7 +45,7 @@ pub(crate) fn explain(field: Field, text: &str, message: String) -> String {
             }
             _ => message,
         },
-        Field::Installments => message,
+        Field::Installments | Field::Endpoint | Field::PolicySource => message,
     }
 }
 
@@ -72,7 +72,7 @@ pub(crate) fn fixed(field: Field, text: &str) -> Option<String> {
             loose_datetime(&plain).map(|(at, _)| at.to_string())
         }
         Field::Status => halfwidth(trimmed).filter(|plain| plain.parse::<i64>().is_ok()),
-        Field::Installments => None,
+        Field::Installments | Field::Endpoint | Field::PolicySource => None,
     };
     let value = value.unwrap_or_else(|| trimmed.to_owned());
     (value != text).then_some(value)

@@ -47,7 +47,7 @@ pub(crate) fn read(
                 continue;
             }
         };
-        let mut seen: [Option<&str>; 6] = [None; 6];
+        let mut seen: [Option<&str>; Field::ALL.len()] = [None; Field::ALL.len()];
         for (key, value) in &pairs {
             let Some(field) = Field::resolve(key, columns) else {
                 if unknown_seen.len() < MAX_UNKNOWN_KEYS && unknown_seen.insert(key.clone()) {

@@ -704,12 +704,17 @@ impl<'a> Emitter<'a> {
             (self.sink)(Item::Problem(problem))?;
         }
         match (valid, draft.policy_no.take()) {
-            (true, Some(policy_no)) => (self.sink)(Item::Row(Row {
-                line: Some(line),
-                policy_no,
-                order_no: draft.order_no.take(),
-                details: std::mem::take(&mut draft.details),
-            })),
+            (true, Some(policy_no)) => {
+                let platform = std::mem::take(&mut draft.platform);
+                let named = platform.endpoint.is_some() || platform.policy_source.is_some();
+                (self.sink)(Item::Row(Row {
+                    line: Some(line),
+                    policy_no,
+                    order_no: draft.order_no.take(),
+                    details: std::mem::take(&mut draft.details),
+                    platform: named.then(|| Box::new(platform)),
+                }))
+            }
             _ => ControlFlow::Continue(()),
         }
     }

@@ -452,10 +452,12 @@ impl Console {
         }
         match self.format {
             OutputFormat::Json => self.out(&result_json(result)),
-            OutputFormat::Text | OutputFormat::Csv if self.lists_result(result) => {
+            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl
+                if self.lists_result(result) =>
+            {
                 self.out(&self.text_line(result));
             }
-            OutputFormat::Text | OutputFormat::Csv => {}
+            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl => {}
         }
         for warning in &result.warnings {
             self.warn(&format!("{}: {warning}", result.policy_no));
@@ -592,6 +594,7 @@ mod tests {
             policy_no: "P".into(),
             order_no: None,
             details: Default::default(),
+            platform: None,
         };
         let result = |o| NoticeResult::new(&notice, o);
         t.add(&result(Outcome::Accepted));

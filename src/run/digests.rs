@@ -100,6 +100,7 @@ mod tests {
             policy_no: policy.into(),
             order_no: order.map(Into::into),
             details: Default::default(),
+            platform: None,
         }
     }
 

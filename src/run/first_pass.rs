@@ -145,6 +145,7 @@ pub(super) fn judge_file(
     plan: &RunPlan,
     source: &Source,
     arg: &str,
+    platform: &str,
 ) -> Result<(u64, Settled, Digests), Refusal> {
     for notice in source.notices() {
         console.note(notice);
@@ -165,34 +166,46 @@ pub(super) fn judge_file(
     let mut take = |item: Item, judgement: Option<Judgement>| {
         let problem = match (item, judgement) {
             (Item::Problem(p), _) => p,
-            (Item::Row(notice), Some((decision, recorded))) => {
-                match decision.problem(&notice.policy_no) {
-                    None => {
-                        if let (Decision::Skip { accepted_order_no }, Some(r)) =
-                            (&decision, &recorded)
-                        {
-                            let skip = Skip {
-                                order_no: accepted_order_no,
-                                deal_code: r.deal_code.as_deref(),
-                                deal_desc: r.deal_desc.as_deref(),
-                            };
-                            settled.add(rows, r.id, &notice.policy_no, &skip);
+            (Item::Row(notice), judgement) => {
+                match (other_platform(&notice, plan, platform), judgement) {
+                    (Some((column, what)), _) => Problem::error(
+                        source.name(),
+                        notice.line,
+                        column,
+                        format!(
+                            "{what}: a row goes to the platform and channel it was exported from \
+                         (pass --env or --base-url, and --policy-source, for those)"
+                        ),
+                    ),
+                    (None, None) => unreachable!("every row is judged"),
+                    (None, Some((decision, recorded))) => match decision.problem(&notice.policy_no)
+                    {
+                        None => {
+                            if let (Decision::Skip { accepted_order_no }, Some(r)) =
+                                (&decision, &recorded)
+                            {
+                                let skip = Skip {
+                                    order_no: accepted_order_no,
+                                    deal_code: r.deal_code.as_deref(),
+                                    deal_desc: r.deal_desc.as_deref(),
+                                };
+                                settled.add(rows, r.id, &notice.policy_no, &skip);
+                            }
+                            digests.add(&notice);
+                            rows += 1;
+                            valid += 1;
+                            return ControlFlow::Continue(());
                         }
-                        digests.add(&notice);
-                        rows += 1;
-                        valid += 1;
-                        return ControlFlow::Continue(());
-                    }
-                    Some(message) => Problem {
-                        file: source.name().to_string(),
-                        line: notice.line,
-                        column: "orderNo".into(),
-                        message,
-                        severity: Severity::Error,
+                        Some(message) => Problem {
+                            file: source.name().to_string(),
+                            line: notice.line,
+                            column: "orderNo".into(),
+                            message,
+                            severity: Severity::Error,
+                        },
                     },
                 }
             }
-            (Item::Row(_), None) => unreachable!("every row is judged"),
         };
         problems.add(problem);
         ControlFlow::Continue(())
@@ -244,6 +257,38 @@ pub(super) fn judge_file(
         ));
     }
     Ok((valid, settled, digests))
+}
+
+/// What a row says of its platform or channel that this run is not: the column and what it
+/// names. A `history` export carries both, and sending it to another platform would send
+/// one platform's notices to the other.
+fn other_platform(
+    notice: &Notice,
+    plan: &RunPlan,
+    platform: &str,
+) -> Option<(&'static str, String)> {
+    let named = notice.platform.as_deref()?;
+    if let Some(endpoint) = &named.endpoint {
+        let key = crate::base_url::normalize(endpoint).unwrap_or_else(|_| endpoint.clone());
+        if key != plan.endpoint {
+            let what = format!(
+                "the row is for {}, but this run sends to {platform}",
+                escape_controls(&key)
+            );
+            return Some(("endpoint", what));
+        }
+    }
+    match &named.policy_source {
+        Some(channel) if *channel != plan.policy_source => Some((
+            "policySource",
+            format!(
+                "the row is for channel {}, but this run's channel is {}",
+                escape_controls(channel),
+                plan.policy_source
+            ),
+        )),
+        _ => None,
+    }
 }
 
 /// An input problem on stderr, as `validate` words it; true when it is an error.

@@ -220,8 +220,14 @@ fn prepare(
         (RowsFrom::File { arg, input }, None) => {
             // Whether an orderNo is missing depends on the journal too: the rule judges that.
             let source = Source::open(arg, &input.options(false))?;
-            let (valid, settled, digests) =
-                first_pass::judge_file(&console, reader.as_ref(), &plan, &source, arg)?;
+            let (valid, settled, digests) = first_pass::judge_file(
+                &console,
+                reader.as_ref(),
+                &plan,
+                &source,
+                arg,
+                &destination.platform,
+            )?;
             (Rows::File(source, Box::new(settled), digests), valid)
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),

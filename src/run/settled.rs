@@ -372,6 +372,7 @@ mod tests {
             policy_no: policy.into(),
             order_no: None,
             details: RefundDetails::default(),
+            platform: None,
         }
     }
 
