@@ -137,7 +137,10 @@ const CASES: &[(&str, &[&str])] = &[
         "avatar-cli batch cancellations.csv -e ",
         &["test", "prod", "sandbox"],
     ),
-    ("avatar-cli history --output ", &["text", "json", "csv", "jsonl"]),
+    (
+        "avatar-cli history --output ",
+        &["text", "json", "csv", "jsonl"],
+    ),
     ("avatar-cli send --color ", &["auto", "always", "never"]),
     (
         "avatar-cli validate cancellations.csv --format ",
