@@ -151,7 +151,10 @@ impl Engine {
                     let details = notice.details.clone();
                     let (result, journal_error, finish) = engine.process(notice).await;
                     if engine.plan.fail_fast
-                        && matches!(result.outcome, Outcome::Rejected | Outcome::Failed)
+                        && matches!(
+                            result.outcome,
+                            Outcome::Rejected | Outcome::Failed | Outcome::InDoubt
+                        )
                     {
                         engine.stop.trigger();
                     }
@@ -207,7 +210,7 @@ impl Engine {
         let written = journal
             .finish_notice(
                 finish.notice_id,
-                Some(finish.last_attempt),
+                finish.last_attempt,
                 finish.outcome,
                 finish.deal_code,
                 finish.deal_desc,
@@ -436,7 +439,9 @@ impl Incoming {
 /// worker claims its next notice, so that one commit often serves both.
 pub(crate) struct FinishLater {
     notice_id: i64,
-    last_attempt: (i64, client::AttemptEnd),
+    /// The last attempt's end, unless it was recorded already (the run stopped between
+    /// attempts).
+    last_attempt: Option<(i64, client::AttemptEnd)>,
     outcome: Outcome,
     deal_code: Option<String>,
     deal_desc: Option<String>,
@@ -477,6 +482,7 @@ impl Engine {
             journal,
             notice_id,
             content,
+            in_doubt,
             recorded: std::sync::Mutex::new(first),
             finish: std::sync::Mutex::new(None),
         };
@@ -507,7 +513,20 @@ impl Engine {
             }
             .map_err(|e| JournalFailed(e.into()))?;
         }
-        Ok(log.finish.into_inner().unwrap_or_else(|e| e.into_inner()))
+        let finish = log.finish.into_inner().unwrap_or_else(|e| e.into_inner());
+        if finish.is_none() && result.attempts > 0 {
+            // Stopped between attempts: the last one's end is recorded, the notice's outcome
+            // (failed, or in doubt) not yet.
+            return Ok(Some(FinishLater {
+                notice_id,
+                last_attempt: None,
+                outcome: result.outcome,
+                deal_code: None,
+                deal_desc: None,
+                http_status: result.http_status,
+            }));
+        }
+        Ok(finish)
     }
 }
 
@@ -535,6 +554,8 @@ struct JournalLog<'a> {
     journal: &'a Journal,
     notice_id: i64,
     content: &'a rule::Content,
+    /// The journal held the notice in doubt when this run claimed it.
+    in_doubt: bool,
     /// The first attempt, recorded with the claim and not yet taken by the client.
     recorded: std::sync::Mutex<Option<(i64, FirstAttempt)>>,
     /// The last attempt's outcome, left for the worker to write (see [`FinishLater`]).
@@ -573,7 +594,7 @@ impl AttemptLog for JournalLog<'_> {
                     deal_code: record.deal_code.clone(),
                     deal_desc: record.deal_desc.clone(),
                     http_status: record.http_status,
-                    last_attempt: (attempt_id, record),
+                    last_attempt: Some((attempt_id, record)),
                 };
                 *self.finish.lock().unwrap_or_else(|e| e.into_inner()) = Some(finish);
             }
@@ -590,9 +611,8 @@ impl AttemptLog for JournalLog<'_> {
         first.map(|(id, f)| (f.uuid, f.req_time, f.body, id))
     }
 
-    async fn in_doubt(&self, _attempt_id: i64) -> anyhow::Result<()> {
-        // The attempt stays open (no outcome): that is what "in doubt" is in the journal.
-        Ok(self.journal.release(self.notice_id).await?)
+    fn in_doubt_before(&self) -> bool {
+        self.in_doubt
     }
 }
 

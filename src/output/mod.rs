@@ -428,7 +428,12 @@ impl Console {
     /// text after them, each padded by display width so Chinese text does not shift them.
     fn text_line(&self, r: &NoticeResult) -> String {
         let what = match (&r.deal_code, &r.error) {
-            (_, Some(error)) if r.outcome == Outcome::Failed || r.outcome == Outcome::NotSent => {
+            (_, Some(error))
+                if matches!(
+                    r.outcome,
+                    Outcome::Failed | Outcome::InDoubt | Outcome::NotSent
+                ) =>
+            {
                 error.clone()
             }
             (Some(code), _) => format!("{code} {}", r.deal_desc.as_deref().unwrap_or("")),
@@ -464,6 +469,7 @@ impl Console {
             Outcome::Accepted => line.green().to_string(),
             Outcome::Rejected => line.yellow().to_string(),
             Outcome::Failed => line.red().to_string(),
+            Outcome::InDoubt => line.magenta().to_string(),
             Outcome::Skipped | Outcome::NotSent => line.dimmed().to_string(),
         }
     }
