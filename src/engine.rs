@@ -408,13 +408,32 @@ fn not_claimed(claim: Claim, notice: &Notice, result: &mut NoticeResult) {
     }
 }
 
-/// The notice is failed because the journal failed on it; returns the journal's message.
+/// The journal failed on this notice; returns the journal's message. What the platform said
+/// (accepted, rejected) or may have (in doubt) stands: only its record is missing. A notice
+/// with neither is failed.
 fn journal_failed(result: &mut NoticeResult, e: &anyhow::Error) -> String {
     let message = format!("{e:#}");
-    result.outcome = Outcome::Failed;
-    result.error = Some(format!(
-        "the journal failed ({message}); this notice's fate is not recorded, and the next run resends it under the same orderNo"
-    ));
+    match result.outcome {
+        Outcome::Accepted | Outcome::Rejected | Outcome::InDoubt => {
+            let note = format!(
+                "not recorded in the journal ({message}); the journal holds it in doubt, and the next run resends it under the same orderNo"
+            );
+            if result.outcome != Outcome::InDoubt {
+                // The line shows the platform's answer, not the error: say it beside it.
+                result.warnings.push(note.clone());
+            }
+            result.error = Some(match result.error.take() {
+                Some(error) => format!("{error}; {note}"),
+                None => note,
+            });
+        }
+        Outcome::Failed | Outcome::Skipped | Outcome::NotSent => {
+            result.outcome = Outcome::Failed;
+            result.error = Some(format!(
+                "the journal failed ({message}); this notice's fate is not recorded, and the next run resends it under the same orderNo"
+            ));
+        }
+    }
     message
 }
 
