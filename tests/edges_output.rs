@@ -258,37 +258,77 @@ fn a_closed_stderr_under_v_is_ignored_and_the_notice_accepted() {
     assert_eq!(rows[0]["state"], "accepted");
 }
 
+/// `batch` whose files may not grow past `bytes`, as on a disk that fills up; without a
+/// journal, which would hit the limit too. SIGXFSZ is ignored so that the write fails (EFBIG)
+/// instead of killing the process.
+fn batch_with_file_limit(
+    env: &Env,
+    url: &str,
+    file: &std::path::Path,
+    bytes: u64,
+) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = env.std_cmd();
+    cmd.args([
+        "--base-url",
+        url,
+        "--policy-source",
+        "HN_HT_QNW",
+        "--no-journal",
+    ])
+    .args(["batch", "--generate-order-no"])
+    .arg(file)
+    .stdin(Stdio::null());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
+
 #[test]
 fn a_report_on_a_full_disk_exits_3() {
     let env = Env::new();
     let file = env.write("c.csv", policies_csv(3));
     let server = Server::always(Reply::accept()).expect_hits(0);
     // CSV: the header cannot be written, so nothing is sent.
-    batch_to(&env, &server.url, &file)
-        .args(["--report", "/dev/full"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("could not write the report"))
-        .stderr(predicate::str::contains("nothing was sent"));
+    let out = batch_with_file_limit(&env, &server.url, &file, 0)
+        .arg("--report")
+        .arg(env.path("report.csv"))
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("could not write the report"), "{stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
 }
 
 #[test]
 fn a_jsonl_report_that_fails_mid_run_stops_the_run_with_exit_3() {
     let env = Env::new();
     let file = env.write("c.csv", policies_csv(40));
-    let report = env.path("report.jsonl");
-    std::os::unix::fs::symlink("/dev/full", &report).unwrap();
     let server = Server::always(Reply::accept());
-    batch_to(&env, &server.url, &file)
+    // Room for a few rows of the report, not for forty.
+    let out = batch_with_file_limit(&env, &server.url, &file, 2048)
         .args(["--concurrency", "1", "--report"])
-        .arg(&report)
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("could not write the report"))
-        .stderr(predicate::str::contains("stopped starting new notices"));
+        .arg(env.path("report.jsonl"))
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("could not write the report"), "{stderr}");
+    assert!(stderr.contains("stopped starting new notices"), "{stderr}");
     assert!(server.hits() < 40, "new notices were still started");
-    let in_doubt = history(&env, Some("inDoubt"));
-    assert!(in_doubt.is_empty(), "{in_doubt:?}");
 }
 
 // 12. A 2xx status line means the platform took the request: never retried within the run.
@@ -435,6 +475,85 @@ fn a_report_onto_the_journal_is_refused_before_anything_happens() {
     }
     assert_eq!(history(&env, Some("accepted")).len(), 2);
     assert_eq!(server.hits(), 2);
+}
+
+/// A batch of `rows` with `--report report`, which must be refused before anything happens;
+/// a hang (a FIFO opened for writing) fails the test instead of blocking it.
+fn report_refused(env: &Env, server: &Server, report: &std::path::Path, why: &str) {
+    let file = env.write("c.csv", policies_csv(2));
+    let hits = server.hits();
+    let out = batch_to(env, &server.url, &file)
+        .timeout(Duration::from_secs(20))
+        .arg("--report")
+        .arg(report)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--report") && stderr.contains(why),
+        "{report:?}: {stderr}"
+    );
+    assert_eq!(server.hits(), hits, "{report:?}: something was sent");
+}
+
+#[test]
+fn a_report_that_leads_onto_a_journal_file_by_a_dangling_link_or_dots_is_refused() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    let journal = env.journal();
+    let link = env.path("rep.csv");
+    let sub = env.path("sub");
+    std::fs::create_dir(&sub).unwrap();
+    // Before the journal exists, and again once it does: its side files come and go.
+    for round in 0..2 {
+        for side in [
+            "journal.sqlite3-wal",
+            "journal.sqlite3-shm",
+            "journal.sqlite3",
+        ] {
+            let _ = std::fs::remove_file(&link);
+            // Dangling while the side file does not exist: creating the report would create
+            // it, as the journal's.
+            std::os::unix::fs::symlink(side, &link).unwrap();
+            report_refused(&env, &server, &link, "the journal file");
+            report_refused(
+                &env,
+                &server,
+                &sub.join("..").join(side),
+                "the journal file",
+            );
+        }
+        if round == 0 {
+            assert!(!journal.exists(), "no journal was created");
+            batch_to(&env, &server.url, &env.write("first.csv", "policyNo\nF1\n"))
+                .assert()
+                .code(0);
+        }
+    }
+    // The journal is whole: its notice is there, and the next run skips it.
+    assert_eq!(history(&env, Some("accepted")).len(), 1);
+    assert_eq!(server.hits(), 1);
+}
+
+#[test]
+fn a_report_that_is_a_fifo_a_device_or_a_directory_is_refused_without_hanging() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    let fifo = env.path("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    report_refused(&env, &server, &fifo, "a FIFO");
+    let link = env.path("to-fifo.csv");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    report_refused(&env, &server, &link, "a FIFO");
+    report_refused(&env, &server, std::path::Path::new("/dev/null"), "a device");
+    report_refused(&env, &server, env.dir.path(), "a directory");
+    assert!(!env.journal().exists(), "no journal was created");
 }
 
 // 16. Server text reaches the terminal with its control characters made visible.
