@@ -257,7 +257,7 @@ impl Client {
         details: &RefundDetails,
     ) -> (String, String, Vec<u8>) {
         let uuid = uuid::Uuid::new_v4().to_string();
-        let req_time = protocol::format_cst(Utc::now());
+        let req_time = protocol::format_cst(crate::clock::now());
         let head = Head {
             policy_source: &self.policy_source,
             req_time: req_time.clone(),
@@ -434,7 +434,7 @@ impl Client {
             Verdict::Answered(answer) => {
                 result
                     .warnings
-                    .extend(protocol::echo_warnings(&answer, sent, Utc::now()));
+                    .extend(protocol::echo_warnings(&answer, sent, crate::clock::now()));
                 let outcome = if answer.accepted() {
                     Outcome::Accepted
                 } else {
@@ -630,7 +630,7 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
             let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-            (at.with_timezone(&Utc) - Utc::now())
+            (at.with_timezone(&Utc) - crate::clock::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
         }

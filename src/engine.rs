@@ -10,7 +10,6 @@ use crate::notice::{Notice, NoticeResult, Outcome};
 use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
 use crate::protocol;
-use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Mutex, Semaphore, SemaphorePermit};
@@ -637,5 +636,5 @@ impl AttemptLog for JournalLog<'_> {
 
 /// A fresh order number with this prefix, from the clock and a random suffix.
 pub fn new_order_no(prefix: &str) -> String {
-    protocol::generate_order_no(prefix, Utc::now(), |n| fastrand::usize(..n))
+    protocol::generate_order_no(prefix, crate::clock::now(), |n| fastrand::usize(..n))
 }

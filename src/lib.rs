@@ -7,6 +7,7 @@
 pub(crate) mod base_url;
 pub mod cli;
 pub(crate) mod client;
+pub(crate) mod clock;
 pub mod commands;
 pub mod config;
 pub(crate) mod engine;

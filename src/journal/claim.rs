@@ -20,7 +20,7 @@ pub(crate) struct Ctx {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    crate::clock::now().timestamp_millis()
 }
 
 /// The state of a notice from its stored columns. A notice whose last attempt has no
