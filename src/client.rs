@@ -8,6 +8,7 @@ use crate::error::Refusal;
 use crate::notice::{NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
+use crate::redact::Secrets;
 use crate::refuse;
 use crate::text::{escape_controls, quote};
 use chrono::Utc;
@@ -52,6 +53,8 @@ pub struct Client {
     retries: u32,
     verbose: Option<VerboseSink>,
     header_names: Vec<String>,
+    /// The header values, taken out of every answer as it arrives.
+    secrets: Secrets,
 }
 
 pub use crate::notice::AttemptEnd;
@@ -239,6 +242,7 @@ impl Client {
             retries: config.retries,
             verbose: config.verbose,
             header_names: config.headers.iter().map(|h| h.name.clone()).collect(),
+            secrets: Secrets::new(config.headers.iter().map(|h| h.value.as_str())),
         })
     }
 
@@ -476,11 +480,32 @@ impl Client {
         }
     }
 
-    /// The verdict, and the answer body when one was read whole (for the journal).
+    /// The verdict, and the answer body when one was read whole (for the journal). No header
+    /// value is left in either: the body was redacted as it was read, and the texts drawn
+    /// from anything else the server sent are here.
     async fn attempt(&self, body: Vec<u8>) -> ((Option<u16>, Verdict), Option<Vec<u8>>) {
         let mut body_read = None;
-        let verdict = self.attempt_verdict(body, &mut body_read).await;
-        (verdict, body_read)
+        let (status, mut verdict) = self.attempt_verdict(body, &mut body_read).await;
+        let secrets = &self.secrets;
+        match &mut verdict {
+            Verdict::Answered(answer) => {
+                secrets.in_place(&mut answer.deal_code);
+                secrets.in_place(&mut answer.deal_desc);
+                for echoed in [
+                    &mut answer.policy_no,
+                    &mut answer.order_no,
+                    &mut answer.uuid,
+                    &mut answer.resp_time_unreadable,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    secrets.in_place(echoed);
+                }
+            }
+            Verdict::Unanswered(unanswered) => secrets.in_place(&mut unanswered.error),
+        }
+        ((status, verdict), body_read)
     }
 
     async fn attempt_verdict(
@@ -518,7 +543,13 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let body = read_body(&mut response).await;
+        let mut body = read_body(&mut response).await;
+        if let Body::Read(b) = &mut body {
+            // Before anything keeps or shows it: the server may echo a header value.
+            if let std::borrow::Cow::Owned(redacted) = self.secrets.body(b) {
+                *b = redacted;
+            }
+        }
         if let Body::Read(b) = &body {
             // One byte past the cap is enough to know it was cut.
             *body_read = Some(b[..b.len().min(ANSWER_KEPT + 1)].to_vec());
@@ -577,7 +608,9 @@ impl Client {
             let body = match body {
                 Body::Read(b) => escape_controls(&String::from_utf8_lossy(b)).into_owned(),
                 Body::TooLarge => "(answer larger than 1 MiB, not read)".into(),
-                Body::Broken(e) => format!("(body not received: {})", describe(e)),
+                Body::Broken(e) => {
+                    format!("(body not received: {})", self.secrets.text(&describe(e)))
+                }
             };
             sink(format!("< HTTP {status}\n< {body}"));
         }

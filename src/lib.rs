@@ -18,6 +18,7 @@ pub mod notice;
 pub(crate) mod output;
 pub(crate) mod pace;
 pub mod protocol;
+pub(crate) mod redact;
 pub(crate) mod run;
 pub(crate) mod sandbox;
 pub mod signals;
