@@ -628,6 +628,66 @@ fn a_hostile_error_page_is_escaped_in_the_result_line() {
 
 // 17. A CSV report cannot smuggle a formula into a spreadsheet.
 
+/// What a terminal acts on instead of showing: controls, a line separator, a zero-width
+/// space, bidirectional overrides.
+const INVISIBLE: &str =
+    "a\u{1b}]0;x\u{7}b\rc\0d\u{202e}e\u{200b}f\u{2028}g\u{2066}h\u{9b}i\u{feff}j";
+
+fn has_invisible(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    })
+}
+
+#[test]
+fn csv_reports_and_text_lines_escape_what_a_terminal_would_act_on_and_json_stays_exact() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(1));
+    let server = Server::always(Reply::Deal("0", INVISIBLE));
+    let report = env.path("report.csv");
+    let out = batch_to(&env, &server.url, &file)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let line = text(&out.stdout);
+    assert!(!has_invisible(&line), "{line:?}");
+    assert!(
+        line.contains("a\\u{1b}]0;x\\u{7}b\\rc\\u{0}d\\u{202e}e\\u{200b}f\\u{2028}g\\u{2066}h\\u{9b}i\\u{feff}j"),
+        "{line:?}"
+    );
+    let csv = String::from_utf8(std::fs::read(&report).unwrap()).unwrap();
+    // The report's own BOM and line ends aside.
+    let body = csv.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    assert!(!has_invisible(&body), "{csv:?}");
+    assert!(body.contains("a\\u{1b}]0;x\\u{7}b"), "{csv:?}");
+    for args in [vec!["history"], vec!["history", "show", "P00001"]] {
+        let out = env.cmd().args(&args).assert().code(0).get_output().clone();
+        let shown = text(&out.stdout);
+        assert!(shown.contains("a\\u{1b}]0;x"), "{args:?}: {shown:?}");
+        assert!(!has_invisible(&shown), "{args:?}: {shown:?}");
+    }
+    // JSON (stdout and JSON Lines reports) carries the exact text.
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(1));
+    let report = env.path("report.jsonl");
+    let out = batch_to(&env, &server.url, &file)
+        .args(["--json", "--report"])
+        .arg(&report)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert_eq!(json_lines(&out.stdout)[0]["dealDesc"], INVISIBLE);
+    assert_eq!(
+        json_lines(&std::fs::read(&report).unwrap())[0]["dealDesc"],
+        INVISIBLE
+    );
+}
+
 #[test]
 fn csv_report_cells_that_a_spreadsheet_would_run_are_made_text() {
     let descs = [
@@ -656,8 +716,11 @@ fn csv_report_cells_that_a_spreadsheet_would_run_are_made_text() {
         .collect();
     let want: Vec<String> = descs
         .iter()
-        .map(|d| match d {
-            &"成功" => d.to_string(),
+        .map(|d| match *d {
+            "成功" => d.to_string(),
+            // Escaped like every control character, so no longer a formula's start.
+            "\tx" => "\\tx".to_string(),
+            "\rx" => "\\rx".to_string(),
             _ => format!("'{d}"),
         })
         .collect();

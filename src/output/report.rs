@@ -4,7 +4,7 @@ use crate::error::Refusal;
 use crate::notice::{NoticeResult, REPORT_COLUMNS};
 use crate::protocol::RefundDetails;
 use crate::refuse;
-use crate::text::quote;
+use crate::text::{escape_controls, quote};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -175,7 +175,12 @@ impl Report {
                     INPUT_COLUMNS_AT..INPUT_COLUMNS_AT,
                     INPUT_COLUMNS.iter().map(|(_, c)| c(details)),
                 );
-                let cells: Vec<_> = cells.iter().map(|c| inert_cell(c)).collect();
+                // A CSV is read with `cat` as often as with a spreadsheet: each cell shows its
+                // controls escaped, as a text line does.
+                let cells: Vec<_> = cells
+                    .iter()
+                    .map(|c| inert_cell(&escape_controls(c)).into_owned())
+                    .collect();
                 w.write_record(cells.iter().map(|c| c.as_bytes()))?;
                 w.flush()
             }
