@@ -25,4 +25,3 @@ pub mod signals;
 pub mod text;
 
 pub use journal::skip_memory_statistics;
-pub use output::flush_held_stdout;

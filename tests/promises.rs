@@ -121,6 +121,71 @@ fn a_second_ctrl_c_quits_at_once_leaving_what_was_in_flight_in_doubt() {
     );
 }
 
+/// The promise for a second Ctrl-C: the process is gone within a second. The bound leaves
+/// room for a loaded machine; it took about 3 s before.
+const QUIT_WITHIN: Duration = Duration::from_millis(1500);
+
+/// A busy batch: thousands of rows, a platform that holds every request, hundreds in flight.
+/// Interrupted twice, 0.2 s apart; `drained` says whether its stdout is read while it runs.
+/// Returns how long the process took to go after the second interrupt, and its stderr.
+fn interrupted_twice_while_busy(drained: bool) -> (Duration, String) {
+    let env = Env::new();
+    let held = Gate::new();
+    let server = Server::always(held.hold(Reply::accept()));
+    let mut rows = String::from("policyNo,orderNo\n");
+    for i in 1..=20_000 {
+        rows.push_str(&format!("P{i},O{i}\n"));
+    }
+    let file = env.write("c.csv", rows);
+    let mut cmd = env.std_cmd();
+    cmd.args(to(&server))
+        .arg("batch")
+        .arg(&file)
+        .args(["--concurrency", "256", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    // Undrained, stdout is a pipe nobody reads: it fills with the notSent lines after the first
+    // interrupt, and every write to it then waits.
+    cmd.stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Kept open and unread when not drained, so that writes to it wait rather than fail.
+    let (stdout_reader, _unread) = if drained {
+        let reader = std::thread::spawn(move || {
+            let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        });
+        (Some(reader), None)
+    } else {
+        (None, Some(stdout))
+    };
+    let run = Running::start_child(child);
+    server.wait_for_hits(256);
+    run.signal(libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(200));
+    run.signal(libc::SIGINT);
+    let second = Instant::now();
+    let out = run.finish_within(PATIENCE);
+    let took = second.elapsed();
+    held.open();
+    if let Some(reader) = stdout_reader {
+        reader.join().unwrap();
+    }
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    (took, text(&out.stderr))
+}
+
+#[test]
+fn a_second_ctrl_c_is_honoured_within_a_second_under_load() {
+    for drained in [true, false] {
+        let (took, stderr) = interrupted_twice_while_busy(drained);
+        assert!(
+            took < QUIT_WITHIN,
+            "stdout drained: {drained}: the process took {took:?} to go after the second Ctrl-C\n{stderr}"
+        );
+        assert!(stderr.contains("interrupted again"), "{stderr}");
+    }
+}
+
 #[test]
 fn ctrl_c_during_the_backoff_ends_that_notice_failed() {
     let env = Env::new();

@@ -332,12 +332,24 @@ impl Console {
 
     /// Errors are shown even with `-q`.
     pub fn error(&self, message: &str) {
+        self.err_raw(&self.error_line(message));
+    }
+
+    /// An error written at once: not after the lines held for stdout, nor around the progress
+    /// bar, either of which may be stuck behind a stdout that does not drain. For quitting.
+    pub fn error_at_once(&self, message: &str) {
+        let mut line = self.error_line(message);
+        line.push('\n');
+        let _ = io::stderr().lock().write_all(line.as_bytes());
+    }
+
+    fn error_line(&self, message: &str) -> String {
         let label = if self.color_err {
             "error:".red().bold().to_string()
         } else {
             "error:".into()
         };
-        self.err_raw(&format!("{label} {}", escape_controls(message)));
+        format!("{label} {}", escape_controls(message))
     }
 
     /// Where `-v` bodies go, or `None` without `-v`. The client escapes the bodies; the

@@ -433,7 +433,11 @@ impl Running {
 
     /// Spawns `cmd` with its stdio as the caller set it; what is piped is collected.
     pub fn start(mut cmd: std::process::Command) -> Running {
-        let mut child = cmd.spawn().expect("start the process");
+        Running::start_child(cmd.spawn().expect("start the process"))
+    }
+
+    /// Drives a process already spawned; what is still piped from it is collected.
+    pub fn start_child(mut child: Child) -> Running {
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let mut readers = Vec::new();
