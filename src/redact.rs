@@ -75,6 +75,10 @@ impl Secrets {
                 out = Cow::Owned(replaced);
             }
         }
+        // Only an escape (`\u0053`, `\t`) can hide a secret from the search above.
+        if memchr::memchr(b'\\', &out).is_none() {
+            return out;
+        }
         if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&out) {
             if self.scrub(&mut value) {
                 out = Cow::Owned(value.to_string().into_bytes());
@@ -174,9 +178,11 @@ mod tests {
 
     #[test]
     fn a_secret_spelled_with_json_escapes_is_caught_once_decoded() {
-        let s = Secrets::new(["SECRET123"]);
+        let s = Secrets::new(["SECRET123", "tab\there"]);
         let out = s.body(br#"{"dealDesc":"\u0053ECRET123 seen"}"#);
         assert_eq!(&*out, br#"{"dealDesc":"[redacted] seen"}"#);
+        let out = s.body(br#"{"dealDesc":"tab\there"}"#);
+        assert_eq!(&*out, br#"{"dealDesc":"[redacted]"}"#);
         // Nothing to hide: the bytes stay as they came.
         let body = br#"{"dealDesc" : "ok"}"#;
         assert!(matches!(s.body(body), Cow::Borrowed(_)));
