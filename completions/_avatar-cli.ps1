@@ -123,7 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured) [default: auto]')
-            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'After the first rejected or failed notice, start nothing new')
+            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'After the first rejected, failed or in-doubt notice, start nothing new')
             [CompletionResult]::new('--generate-order-no', '--generate-order-no', [CompletionResultType]::ParameterName, 'Generate an order number where none is given or journaled')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the envelopes that would be sent; send nothing, write no journal')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (production)')

@@ -118,7 +118,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand -o 'Output format of results on stdout'
             cand --output 'Output format of results on stdout'
             cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
-            cand --fail-fast 'After the first rejected or failed notice, start nothing new'
+            cand --fail-fast 'After the first rejected, failed or in-doubt notice, start nothing new'
             cand --generate-order-no 'Generate an order number where none is given or journaled'
             cand --dry-run 'Print the envelopes that would be sent; send nothing, write no journal'
             cand -y 'Do not ask for confirmation (production)'

@@ -123,7 +123,7 @@ jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l fail-fast -d 'After the first rejected or failed notice, start nothing new'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l fail-fast -d 'After the first rejected, failed or in-doubt notice, start nothing new'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l generate-order-no -d 'Generate an order number where none is given or journaled'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l dry-run -d 'Print the envelopes that would be sent; send nothing, write no journal'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s y -l yes -d 'Do not ask for confirmation (production)'

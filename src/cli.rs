@@ -41,7 +41,7 @@ const ABOUT: &str =
 
 const ROOT_AFTER_HELP: &str = "\
 Exit codes: 0 all accepted or skipped; 1 some rejected; 2 usage, config or input error, nothing
-sent; 3 some failed or the journal failed; 130 interrupted.
+sent; 3 some failed or in doubt, or the journal failed; 130 interrupted.
 
 Options of send, batch and history (--policy-source, --timeout, --retries, --journal, …) may also
 stand before the command. `avatar-cli COMMAND --help` shows each command's options.
@@ -685,7 +685,7 @@ pub struct BatchArgs {
     /// Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// After the first rejected or failed notice, start nothing new
+    /// After the first rejected, failed or in-doubt notice, start nothing new
     #[arg(long)]
     pub fail_fast: bool,
     #[command(flatten)]

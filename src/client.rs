@@ -7,6 +7,7 @@ use crate::error::Refusal;
 use crate::notice::{NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
+use crate::redact::Secrets;
 use crate::refuse;
 use crate::settings::ExtraHeader;
 use crate::text::{escape_controls, quote};
@@ -52,6 +53,8 @@ pub struct Client {
     retries: u32,
     verbose: Option<VerboseSink>,
     header_names: Vec<String>,
+    /// The header values, taken out of every answer as it arrives.
+    secrets: Secrets,
 }
 
 pub use crate::notice::AttemptEnd;
@@ -69,15 +72,16 @@ pub trait AttemptLog {
         end: &AttemptEnd,
         final_outcome: Option<Outcome>,
     ) -> anyhow::Result<()>;
-    /// The attempt's answer began (a 2xx status) but never arrived whole: the platform may have
-    /// acted on it. The attempt is left without an outcome, so the notice stays in doubt and the
-    /// next run resends it under the same orderNo; this run lets go of it.
-    async fn in_doubt(&self, token: Self::Token) -> anyhow::Result<()>;
     /// A first attempt the log recorded already (uuid, reqTime, body, and its token): the
     /// client sends exactly that instead of building and recording one. Asked once, for the
     /// first attempt.
     fn recorded_first(&self) -> Option<(String, String, Vec<u8>, Self::Token)> {
         None
+    }
+    /// Whether an earlier run's attempt of this notice may have reached the platform: then
+    /// only a readable answer in this run can take the notice out of doubt.
+    fn in_doubt_before(&self) -> bool {
+        false
     }
 }
 
@@ -92,25 +96,39 @@ impl AttemptLog for NoLog {
     async fn after(&self, _: (), _: &AttemptEnd, _: Option<Outcome>) -> anyhow::Result<()> {
         Ok(())
     }
-    async fn in_doubt(&self, _: ()) -> anyhow::Result<()> {
-        Ok(())
-    }
 }
 
 /// How one attempt ended.
 enum Verdict {
     Answered(Answer),
-    /// Worth another attempt (connection error, timeout, 408, 429, 5xx).
-    Retry {
-        error: String,
-        retry_after: Option<Duration>,
-    },
-    /// No usable answer and no point in retrying (other 4xx, 3xx, unreadable 2xx body, an
-    /// answer too large to read).
-    Fail(String),
-    /// A 2xx status arrived, then the body was cut short or stalled: the platform may have
-    /// accepted the notice, so it is neither retried now nor recorded as failed.
-    InDoubt(String),
+    /// No answer the platform's dealCode could be read from.
+    Unanswered(Unanswered),
+}
+
+struct Unanswered {
+    error: String,
+    retry: Retry,
+    /// Whether the request may have reached the platform: false only when the connection was
+    /// never made, or an error answer was read whole (the platform said it did not take it).
+    may_have_arrived: bool,
+}
+
+enum Retry {
+    /// No point in asking again (other 4xx, 3xx, any 2xx, an answer too large to read).
+    No,
+    /// Worth another attempt (connection error, timeout, 408, 429, 5xx), after the wait the
+    /// platform asked for, if any.
+    After(Option<Duration>),
+}
+
+impl Verdict {
+    fn unanswered(error: String, retry: Retry, may_have_arrived: bool) -> Verdict {
+        Verdict::Unanswered(Unanswered {
+            error,
+            retry,
+            may_have_arrived,
+        })
+    }
 }
 
 /// What an attempt's verdict means for its notice.
@@ -119,8 +137,36 @@ enum Settled {
     Final(Outcome),
     /// Try again, after the wait the platform asked for, if any.
     Again(Option<Duration>),
-    /// The platform may have acted on it: stop, and leave it in doubt.
-    InDoubt,
+}
+
+/// Whether a notice without a readable answer may still have reached the platform, and
+/// through which attempt: it is then in doubt, not failed.
+#[derive(Clone, Copy, Debug, Default)]
+struct Doubt {
+    /// An earlier run's attempt (the journal held the notice in doubt).
+    earlier: bool,
+    /// One of this run's attempts.
+    this_run: bool,
+}
+
+impl Doubt {
+    /// The outcome of a notice that got no readable answer.
+    fn unanswered(self) -> Outcome {
+        if self.earlier || self.this_run {
+            Outcome::InDoubt
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    /// Said after the last error of a notice left in doubt.
+    fn why(self) -> &'static str {
+        if self.this_run {
+            "; it may have reached the platform: in doubt, and the next run resends it under the same orderNo"
+        } else {
+            "; an earlier attempt may have reached the platform: in doubt, and the next run resends it under the same orderNo"
+        }
+    }
 }
 
 /// How reading a body ended.
@@ -196,6 +242,7 @@ impl Client {
             retries: config.retries,
             verbose: config.verbose,
             header_names: config.headers.iter().map(|h| h.name.clone()).collect(),
+            secrets: Secrets::new(config.headers.iter().map(|h| h.value.as_str())),
         })
     }
 
@@ -214,7 +261,7 @@ impl Client {
         details: &RefundDetails,
     ) -> (String, String, Vec<u8>) {
         let uuid = uuid::Uuid::new_v4().to_string();
-        let req_time = protocol::format_cst(Utc::now());
+        let req_time = protocol::format_cst(crate::clock::now());
         let head = Head {
             policy_source: &self.policy_source,
             req_time: req_time.clone(),
@@ -242,6 +289,39 @@ impl Client {
         result: &mut NoticeResult,
     ) -> Result<(), JournalFailed> {
         let started = Instant::now();
+        let mut doubt = Doubt {
+            earlier: log.in_doubt_before(),
+            this_run: false,
+        };
+        let sent = self
+            .attempts(order_no, details, log, stop, rate, &mut doubt, result)
+            .await;
+        if result.outcome == Outcome::InDoubt {
+            if let Some(error) = &mut result.error {
+                error.push_str(doubt.why());
+            }
+        }
+        if sent.is_err() && result.attempts > 0 && doubt.unanswered() == Outcome::InDoubt {
+            // The journal failed mid-notice: what was sent may still have arrived.
+            result.outcome = Outcome::InDoubt;
+        }
+        result.elapsed_ms = started.elapsed().as_millis() as u64;
+        sent
+    }
+
+    /// The attempts of [`Client::send`], until one decides, the retries run out or the run
+    /// stops; `doubt` collects whether any may have reached the platform.
+    #[allow(clippy::too_many_arguments)] // one call site, each argument its own thing
+    async fn attempts<L: AttemptLog>(
+        &self,
+        order_no: &str,
+        details: &RefundDetails,
+        log: &L,
+        stop: &Stop,
+        rate: Option<&RateLimit>,
+        doubt: &mut Doubt,
+        result: &mut NoticeResult,
+    ) -> Result<(), JournalFailed> {
         let policy_no = result.policy_no.clone();
         result.order_no = Some(order_no.to_string());
         loop {
@@ -250,41 +330,40 @@ impl Client {
                 None => !stop.is_triggered() || result.attempts > 0,
             };
             if !may_start {
-                // Stopped while waiting for a slot: never sent at all is `notSent`; after a
-                // failed attempt, that attempt's failure stands.
+                // Stopped while waiting for a slot: never sent at all is `notSent`; after an
+                // attempt without an answer, that attempt's end stands.
                 result.outcome = if result.attempts == 0 {
                     Outcome::NotSent
                 } else {
-                    Outcome::Failed
+                    doubt.unanswered()
                 };
-                break;
+                return Ok(());
             }
             result.attempts += 1;
             let retry_after = match self
-                .journaled_attempt(order_no, &policy_no, details, log, stop, result)
+                .journaled_attempt(order_no, &policy_no, details, log, stop, doubt, result)
                 .await?
             {
                 Settled::Again(retry_after) => retry_after,
-                Settled::Final(_) | Settled::InDoubt => break,
+                Settled::Final(_) => return Ok(()),
             };
             let delay = retry_after.unwrap_or_else(|| backoff(result.attempts));
             if stop.sleep(delay).await {
                 // Ctrl-C between attempts: nothing is in flight, so stop here. The notice is
-                // failed for this run and in no doubt: the next run sends it again.
-                result.outcome = Outcome::Failed;
+                // failed for this run, or in doubt if an attempt may have reached the platform.
+                result.outcome = doubt.unanswered();
                 result.error = result
                     .error
                     .take()
                     .map(|e| format!("{e}; stopped before the next attempt"));
-                break;
+                return Ok(());
             }
         }
-        result.elapsed_ms = started.elapsed().as_millis() as u64;
-        Ok(())
     }
 
     /// One attempt, recorded by `log` before its request leaves and after its answer: what it
     /// means for the notice, with `result` filled in (and its outcome, once final).
+    #[allow(clippy::too_many_arguments)] // one call site, each argument its own thing
     async fn journaled_attempt<L: AttemptLog>(
         &self,
         order_no: &str,
@@ -292,6 +371,7 @@ impl Client {
         details: &RefundDetails,
         log: &L,
         stop: &Stop,
+        doubt: &mut Doubt,
         result: &mut NoticeResult,
     ) -> Result<Settled, JournalFailed> {
         let first = if result.attempts == 1 {
@@ -330,14 +410,10 @@ impl Client {
             order_no,
             uuid: &uuid,
         };
-        let settled = self.settle(verdict, &sent, stop, &mut end, result);
+        let settled = self.settle(verdict, &sent, stop, doubt, &mut end, result);
         let final_outcome = match settled {
             Settled::Final(outcome) => Some(outcome),
             Settled::Again(_) => None,
-            Settled::InDoubt => {
-                log.in_doubt(token).await.map_err(JournalFailed)?;
-                return Ok(settled);
-            }
         };
         log.after(token, &end, final_outcome)
             .await
@@ -354,6 +430,7 @@ impl Client {
         verdict: Verdict,
         sent: &Sent<'_>,
         stop: &Stop,
+        doubt: &mut Doubt,
         end: &mut AttemptEnd,
         result: &mut NoticeResult,
     ) -> Settled {
@@ -361,7 +438,7 @@ impl Client {
             Verdict::Answered(answer) => {
                 result
                     .warnings
-                    .extend(protocol::echo_warnings(&answer, sent, Utc::now()));
+                    .extend(protocol::echo_warnings(&answer, sent, crate::clock::now()));
                 let outcome = if answer.accepted() {
                     Outcome::Accepted
                 } else {
@@ -374,38 +451,61 @@ impl Client {
                 result.error = None;
                 Settled::Final(outcome)
             }
-            Verdict::Fail(error) => {
+            Verdict::Unanswered(Unanswered {
+                error,
+                retry,
+                may_have_arrived,
+            }) => {
                 end.error = Some(error.clone());
-                result.error = Some(error);
-                Settled::Final(Outcome::Failed)
-            }
-            Verdict::InDoubt(error) => {
-                result.error = Some(error);
-                result.outcome = Outcome::Failed;
-                Settled::InDoubt
-            }
-            Verdict::Retry { error, retry_after } => {
-                end.error = Some(error.clone());
-                let last = result.attempts > self.retries || stop.is_triggered();
-                result.error = Some(if last && result.attempts > 1 {
+                end.may_have_arrived = may_have_arrived;
+                doubt.this_run |= may_have_arrived;
+                let again = match retry {
+                    Retry::After(wait)
+                        if result.attempts <= self.retries && !stop.is_triggered() =>
+                    {
+                        Some(wait)
+                    }
+                    Retry::After(_) | Retry::No => None,
+                };
+                result.error = Some(if again.is_none() && result.attempts > 1 {
                     format!("{error} (after {} attempts)", result.attempts)
                 } else {
                     error
                 });
-                if last {
-                    Settled::Final(Outcome::Failed)
-                } else {
-                    Settled::Again(retry_after)
+                match again {
+                    Some(wait) => Settled::Again(wait),
+                    None => Settled::Final(doubt.unanswered()),
                 }
             }
         }
     }
 
-    /// The verdict, and the answer body when one was read whole (for the journal).
+    /// The verdict, and the answer body when one was read whole (for the journal). No header
+    /// value is left in either: the body was redacted as it was read, and the texts drawn
+    /// from anything else the server sent are here.
     async fn attempt(&self, body: Vec<u8>) -> ((Option<u16>, Verdict), Option<Vec<u8>>) {
         let mut body_read = None;
-        let verdict = self.attempt_verdict(body, &mut body_read).await;
-        (verdict, body_read)
+        let (status, mut verdict) = self.attempt_verdict(body, &mut body_read).await;
+        let secrets = &self.secrets;
+        match &mut verdict {
+            Verdict::Answered(answer) => {
+                secrets.in_place(&mut answer.deal_code);
+                secrets.in_place(&mut answer.deal_desc);
+                for echoed in [
+                    &mut answer.policy_no,
+                    &mut answer.order_no,
+                    &mut answer.uuid,
+                    &mut answer.resp_time_unreadable,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    secrets.in_place(echoed);
+                }
+            }
+            Verdict::Unanswered(unanswered) => secrets.in_place(&mut unanswered.error),
+        }
+        ((status, verdict), body_read)
     }
 
     async fn attempt_verdict(
@@ -422,19 +522,18 @@ impl Client {
         {
             Ok(r) => r,
             Err(e) => {
-                // Past the connection, a small request has been written whole: the platform
-                // may be working on it. Still retried, under the same orderNo.
-                let error = if e.is_timeout() && !e.is_connect() {
-                    "timed out waiting for the answer; the platform may have received it".into()
+                // A connection never made carried nothing. Past it, a small request has been
+                // written whole, and the platform may be working on it. Either is retried,
+                // under the same orderNo.
+                let may_have_arrived = !e.is_connect();
+                let error = if e.is_timeout() && may_have_arrived {
+                    "timed out waiting for the answer".into()
                 } else {
                     describe(&e)
                 };
                 return (
                     None,
-                    Verdict::Retry {
-                        error,
-                        retry_after: None,
-                    },
+                    Verdict::unanswered(error, Retry::After(None), may_have_arrived),
                 );
             }
         };
@@ -444,7 +543,13 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let body = read_body(&mut response).await;
+        let mut body = read_body(&mut response).await;
+        if let Body::Read(b) = &mut body {
+            // Before anything keeps or shows it: the server may echo a header value.
+            if let std::borrow::Cow::Owned(redacted) = self.secrets.body(b) {
+                *b = redacted;
+            }
+        }
         if let Body::Read(b) = &body {
             // One byte past the cap is enough to know it was cut.
             *body_read = Some(b[..b.len().min(ANSWER_KEPT + 1)].to_vec());
@@ -458,21 +563,29 @@ impl Client {
         if status.is_success() {
             return match protocol::read_answer(&bytes) {
                 Ok(answer) => (code, Verdict::Answered(answer)),
+                // The platform took the request and said something this cannot read: it may
+                // have accepted it. Not asked again in this run, which could act twice.
                 Err(e) => (
                     code,
-                    Verdict::Fail(format!(
-                        "HTTP {status} with an unreadable answer: {e}{}",
-                        snippet(&bytes)
-                    )),
+                    Verdict::unanswered(
+                        format!(
+                            "HTTP {status} with an unreadable answer: {e}{}",
+                            snippet(&bytes)
+                        ),
+                        Retry::No,
+                        true,
+                    ),
                 ),
             };
         }
+        // An error answer read whole: the platform says it did not take the notice.
         let error = format!("HTTP {status}{}", snippet(&bytes));
-        if retryable(status) {
-            (code, Verdict::Retry { error, retry_after })
+        let retry = if retryable(status) {
+            Retry::After(retry_after)
         } else {
-            (code, Verdict::Fail(error))
-        }
+            Retry::No
+        };
+        (code, Verdict::unanswered(error, retry, false))
     }
 
     fn trace_request(&self, body: &[u8]) {
@@ -495,7 +608,9 @@ impl Client {
             let body = match body {
                 Body::Read(b) => escape_controls(&String::from_utf8_lossy(b)).into_owned(),
                 Body::TooLarge => "(answer larger than 1 MiB, not read)".into(),
-                Body::Broken(e) => format!("(body not received: {})", describe(e)),
+                Body::Broken(e) => {
+                    format!("(body not received: {})", self.secrets.text(&describe(e)))
+                }
             };
             sink(format!("< HTTP {status}\n< {body}"));
         }
@@ -548,7 +663,7 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
             let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-            (at.with_timezone(&Utc) - Utc::now())
+            (at.with_timezone(&Utc) - crate::clock::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
         }
@@ -797,39 +912,41 @@ fn snippet(body: &[u8]) -> String {
     format!(": {cut}{more}")
 }
 
-/// The body of an answer, or the verdict when there is none worth reading.
+/// The body of an answer read whole, or the verdict when there is none. Short of a whole
+/// answer nothing says what the platform did: the request may have reached it.
 fn unread(
     status: StatusCode,
     body: Body,
     retry_after: Option<Duration>,
 ) -> Result<Vec<u8>, Box<Verdict>> {
-    match body {
-        Body::Read(b) => Ok(b),
-        Body::TooLarge if status.is_success() => Err(Box::new(Verdict::Fail(format!(
-            "HTTP {status} with an answer larger than 1 MiB, not read; the platform may have accepted it"
-        )))),
+    let (what, retry) = match body {
+        Body::Read(b) => return Ok(b),
         // Whatever it holds, it is no answer worth asking for again.
-        Body::TooLarge => Err(Box::new(Verdict::Fail(format!(
-            "HTTP {status} with an answer larger than 1 MiB"
-        )))),
-        // A 2xx status line means the platform took the request: sending it again now
-        // could act twice. The next run resends it under the same orderNo.
-        Body::Broken(e) if status.is_success() => {
+        Body::TooLarge => (
+            " with an answer larger than 1 MiB, not read".to_string(),
+            Retry::No,
+        ),
+        Body::Broken(e) => {
             let what = if e.is_timeout() {
-                "timed out waiting for the rest of the answer".to_string()
+                ", then timed out waiting for the rest of the answer".to_string()
             } else {
-                format!("the answer was cut short ({})", describe(&e))
+                format!(", then the answer was cut short ({})", describe(&e))
             };
-            Err(Box::new(Verdict::InDoubt(format!(
-                "HTTP {status}, then {what}: the platform may have accepted it; it is in doubt, and the next run resends it under the same orderNo"
-            ))))
+            // A 2xx status line means the platform took the request: sending it again now
+            // could act twice. The next run resends it under the same orderNo.
+            let retry = if !status.is_success() && retryable(status) {
+                Retry::After(retry_after)
+            } else {
+                Retry::No
+            };
+            (what, retry)
         }
-        Body::Broken(e) if retryable(status) => Err(Box::new(Verdict::Retry {
-            error: describe(&e),
-            retry_after,
-        })),
-        Body::Broken(e) => Err(Box::new(Verdict::Fail(describe(&e)))),
-    }
+    };
+    Err(Box::new(Verdict::unanswered(
+        format!("HTTP {status}{what}"),
+        retry,
+        true,
+    )))
 }
 
 #[cfg(test)]

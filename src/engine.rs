@@ -10,7 +10,6 @@ use crate::notice::{Notice, NoticeResult, Outcome, SkipReason};
 use crate::output::Tally;
 use crate::pace::{RateLimit, Stop};
 use crate::protocol;
-use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Mutex, Semaphore, SemaphorePermit};
@@ -152,7 +151,10 @@ impl Engine {
                     let details = notice.details.clone();
                     let (result, journal_error, finish) = engine.process(notice).await;
                     if engine.plan.fail_fast
-                        && matches!(result.outcome, Outcome::Rejected | Outcome::Failed)
+                        && matches!(
+                            result.outcome,
+                            Outcome::Rejected | Outcome::Failed | Outcome::InDoubt
+                        )
                     {
                         engine.stop.trigger();
                     }
@@ -208,7 +210,7 @@ impl Engine {
         let written = journal
             .finish_notice(
                 finish.notice_id,
-                Some(finish.last_attempt),
+                finish.last_attempt,
                 finish.outcome,
                 finish.deal_code,
                 finish.deal_desc,
@@ -407,13 +409,32 @@ fn not_claimed(claim: Claim, notice: &Notice, result: &mut NoticeResult) {
     }
 }
 
-/// The notice is failed because the journal failed on it; returns the journal's message.
+/// The journal failed on this notice; returns the journal's message. What the platform said
+/// (accepted, rejected) or may have (in doubt) stands: only its record is missing. A notice
+/// with neither is failed.
 fn journal_failed(result: &mut NoticeResult, e: &anyhow::Error) -> String {
     let message = format!("{e:#}");
-    result.outcome = Outcome::Failed;
-    result.error = Some(format!(
-        "the journal failed ({message}); this notice's fate is not recorded, and the next run resends it under the same orderNo"
-    ));
+    match result.outcome {
+        Outcome::Accepted | Outcome::Rejected | Outcome::InDoubt => {
+            let note = format!(
+                "not recorded in the journal ({message}); the journal holds it in doubt, and the next run resends it under the same orderNo"
+            );
+            if result.outcome != Outcome::InDoubt {
+                // The line shows the platform's answer, not the error: say it beside it.
+                result.warnings.push(note.clone());
+            }
+            result.error = Some(match result.error.take() {
+                Some(error) => format!("{error}; {note}"),
+                None => note,
+            });
+        }
+        Outcome::Failed | Outcome::Skipped | Outcome::NotSent => {
+            result.outcome = Outcome::Failed;
+            result.error = Some(format!(
+                "the journal failed ({message}); this notice's fate is not recorded, and the next run resends it under the same orderNo"
+            ));
+        }
+    }
     message
 }
 
@@ -438,7 +459,9 @@ impl Incoming {
 /// worker claims its next notice, so that one commit often serves both.
 pub(crate) struct FinishLater {
     notice_id: i64,
-    last_attempt: (i64, client::AttemptEnd),
+    /// The last attempt's end, unless it was recorded already (the run stopped between
+    /// attempts).
+    last_attempt: Option<(i64, client::AttemptEnd)>,
     outcome: Outcome,
     deal_code: Option<String>,
     deal_desc: Option<String>,
@@ -479,6 +502,7 @@ impl Engine {
             journal,
             notice_id,
             content,
+            in_doubt,
             recorded: std::sync::Mutex::new(first),
             finish: std::sync::Mutex::new(None),
         };
@@ -509,7 +533,20 @@ impl Engine {
             }
             .map_err(|e| JournalFailed(e.into()))?;
         }
-        Ok(log.finish.into_inner().unwrap_or_else(|e| e.into_inner()))
+        let finish = log.finish.into_inner().unwrap_or_else(|e| e.into_inner());
+        if finish.is_none() && result.attempts > 0 {
+            // Stopped between attempts: the last one's end is recorded, the notice's outcome
+            // (failed, or in doubt) not yet.
+            return Ok(Some(FinishLater {
+                notice_id,
+                last_attempt: None,
+                outcome: result.outcome,
+                deal_code: None,
+                deal_desc: None,
+                http_status: result.http_status,
+            }));
+        }
+        Ok(finish)
     }
 }
 
@@ -548,6 +585,8 @@ struct JournalLog<'a> {
     journal: &'a Journal,
     notice_id: i64,
     content: &'a rule::Content,
+    /// The journal held the notice in doubt when this run claimed it.
+    in_doubt: bool,
     /// The first attempt, recorded with the claim and not yet taken by the client.
     recorded: std::sync::Mutex<Option<(i64, FirstAttempt)>>,
     /// The last attempt's outcome, left for the worker to write (see [`FinishLater`]).
@@ -586,7 +625,7 @@ impl AttemptLog for JournalLog<'_> {
                     deal_code: record.deal_code.clone(),
                     deal_desc: record.deal_desc.clone(),
                     http_status: record.http_status,
-                    last_attempt: (attempt_id, record),
+                    last_attempt: Some((attempt_id, record)),
                 };
                 *self.finish.lock().unwrap_or_else(|e| e.into_inner()) = Some(finish);
             }
@@ -603,13 +642,12 @@ impl AttemptLog for JournalLog<'_> {
         first.map(|(id, f)| (f.uuid, f.req_time, f.body, id))
     }
 
-    async fn in_doubt(&self, _attempt_id: i64) -> anyhow::Result<()> {
-        // The attempt stays open (no outcome): that is what "in doubt" is in the journal.
-        Ok(self.journal.release(self.notice_id).await?)
+    fn in_doubt_before(&self) -> bool {
+        self.in_doubt
     }
 }
 
 /// A fresh order number with this prefix, from the clock and a random suffix.
 pub fn new_order_no(prefix: &str) -> String {
-    protocol::generate_order_no(prefix, Utc::now(), |n| fastrand::usize(..n))
+    protocol::generate_order_no(prefix, crate::clock::now(), |n| fastrand::usize(..n))
 }

@@ -92,6 +92,7 @@ impl RunEnd {
             || self.output_error.is_some()
             || self.unsent_rows
             || self.tally.get(Outcome::Failed) > 0
+            || self.tally.get(Outcome::InDoubt) > 0
         {
             code::FAILED
         } else if self.tally.get(Outcome::Rejected) > 0 || self.tally.rejected_earlier() > 0 {

@@ -7,6 +7,7 @@
 pub(crate) mod base_url;
 pub mod cli;
 pub(crate) mod client;
+pub(crate) mod clock;
 pub mod commands;
 pub(crate) mod engine;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod notice;
 pub(crate) mod output;
 pub(crate) mod pace;
 pub mod protocol;
+pub(crate) mod redact;
 pub(crate) mod run;
 pub(crate) mod sandbox;
 pub mod settings;
@@ -23,4 +25,3 @@ pub mod signals;
 pub mod text;
 
 pub use journal::skip_memory_statistics;
-pub use output::flush_held_stdout;

@@ -1,9 +1,10 @@
 //! Parse, run, turn the result into an exit code. Everything else is in the library; this is
-//! the one place that ends the process.
+//! the one place that ends the process, but for a second Ctrl-C (`signals.rs`), which must
+//! not wait for the runtime.
 
 use avatar_cli::error::{code, Refusal};
 use avatar_cli::text::escape_controls;
-use avatar_cli::{cli::Cli, commands, signals};
+use avatar_cli::{cli::Cli, commands};
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
@@ -45,24 +46,11 @@ fn main() -> ExitCode {
             )))
         }
     };
-    let run = async {
-        tokio::select! {
-            ended = commands::run(cli) => ended,
-            () = signals::quit_requested() => quit_at_once(),
-        }
-    };
-    match runtime.block_on(run) {
+    match runtime.block_on(commands::run(cli)) {
         Ok(status) => ExitCode::from(status),
         // A refusal is made only before anything is sent.
         Err(refusal) => refused(&refusal),
     }
-}
-
-/// A second Ctrl-C: the message was said; leave now, without waiting for what is in flight
-/// (the journal holds it as in doubt, and the next run resends it).
-fn quit_at_once() -> ! {
-    avatar_cli::flush_held_stdout();
-    std::process::exit(i32::from(code::INTERRUPTED))
 }
 
 /// The refusal on stderr, escaped like every other line there. A stderr that cannot be written

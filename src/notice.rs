@@ -41,6 +41,10 @@ pub struct AttemptEnd {
     /// The answer body as received, up to the journal's cap, and whether it was cut there.
     pub answer: Option<Vec<u8>>,
     pub answer_cut: bool,
+    /// The request may have reached the platform, yet no answer was read whole (a timeout or
+    /// a dropped connection after it was written, a 2xx answer that could not be read): the
+    /// notice is in doubt until a readable answer decides it.
+    pub may_have_arrived: bool,
 }
 
 /// How a notice ended in this run: exactly one of these. What the journal keeps across runs is
@@ -52,8 +56,12 @@ pub enum Outcome {
     Accepted,
     /// A 2xx answer with any other dealCode.
     Rejected,
-    /// No usable answer after retries.
+    /// No usable answer, and the request provably never reached the platform or the platform
+    /// answered that it did not take it.
     Failed,
+    /// No usable answer, and some attempt may have reached the platform (a timeout or a
+    /// dropped connection after the request was written, a 2xx answer that could not be read).
+    InDoubt,
     /// Already accepted earlier, per the journal.
     Skipped,
     /// The run stopped before its turn.
@@ -61,10 +69,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
         Outcome::Accepted,
         Outcome::Rejected,
         Outcome::Failed,
+        Outcome::InDoubt,
         Outcome::Skipped,
         Outcome::NotSent,
     ];
@@ -74,6 +83,7 @@ impl Outcome {
             Outcome::Accepted => "accepted",
             Outcome::Rejected => "rejected",
             Outcome::Failed => "failed",
+            Outcome::InDoubt => "inDoubt",
             Outcome::Skipped => "skipped",
             Outcome::NotSent => "notSent",
         }

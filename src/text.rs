@@ -1,14 +1,16 @@
-//! Text that reaches a person's terminal: values quoted short, and control characters made
-//! visible, so that a hostile answer or cell cannot move the cursor, retitle the window or
-//! print a line that looks like a result. JSON output never goes through here: it is exact.
+//! Text that reaches a person's terminal or spreadsheet: values quoted short, and control
+//! characters made visible, so that a hostile answer or cell cannot move the cursor, retitle
+//! the window, break a line, hide or reorder what it shows, or print a line that looks like a
+//! result. JSON output never goes through here: it is exact.
 
 use std::borrow::Cow;
 
 /// How many characters of a value a message quotes.
 pub const QUOTE_CHARS: usize = 80;
 
-/// Control characters (C0, DEL, C1) and the bidirectional overrides written as escapes:
-/// `\n`, `\t`, `\u{1b}`. Everything else, Chinese included, is left as it is.
+/// Control characters (C0, DEL, C1), line and paragraph separators, zero-width characters and
+/// bidirectional controls written as escapes: `\n`, `\t`, `\u{1b}`, `\u{2028}`, `\u{202e}`.
+/// Everything else, Chinese included, is left as it is.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
@@ -54,8 +56,22 @@ pub fn pad(text: &str, cells: usize) -> String {
     padded
 }
 
+/// What a terminal or a spreadsheet would act on rather than show: C0 and C1 controls and DEL;
+/// U+2028/U+2029, which break a line; the zero-width characters (U+200B-U+200D, U+FEFF), which
+/// hide text inside a value; and the bidirectional controls (U+061C, U+200E, U+200F,
+/// U+202A-U+202E, U+2066-U+2069), which reorder what is shown.
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }
 
 #[cfg(test)]
@@ -69,6 +85,17 @@ mod tests {
         assert_eq!(escape_controls("\u{1b}]0;x\u{7}"), "\\u{1b}]0;x\\u{7}");
         assert_eq!(escape_controls("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(escape_controls("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(escape_controls("\0\r"), "\\u{0}\\r");
+        for c in [
+            '\u{200b}', '\u{200f}', '\u{2028}', '\u{2029}', '\u{2066}', '\u{2069}', '\u{061c}',
+            '\u{feff}',
+        ] {
+            assert_eq!(
+                escape_controls(&format!("a{c}b")),
+                format!("a\\u{{{:x}}}b", c as u32)
+            );
+        }
+        assert_eq!(escape_controls("\u{2010}\u{2030}"), "\u{2010}\u{2030}");
     }
 
     #[test]

@@ -406,6 +406,83 @@ fn a_malformed_header_never_shows_its_value() {
     }
 }
 
+#[test]
+fn header_values_a_server_echoes_are_redacted_everywhere() {
+    let env = Env::new();
+    let key_file = env.write("gateway.key", "Bearer FILESECRET456\n");
+    // P1 accepted and P2 rejected, each answer echoing the headers into its dealDesc and a
+    // field of its own; P3 gets an HTML error page listing them.
+    let server = Server::start(
+        vec![Reply::Echo("1"), Reply::Echo("0")],
+        Reply::EchoPage(500),
+    );
+    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
+    let report = env.path("report.csv");
+    let run = |format: &str| {
+        let mut cmd = env.cmd();
+        cmd.args(["--base-url", &server.url, "--policy-source", "HN"])
+            .args(["-H", "X-Gateway-Key: SECRET123", "-H", "X-Short: abc"])
+            .arg("-H")
+            .arg(format!("Authorization: @{}", key_file.display()))
+            .args(["-v", "--retries", "0", format])
+            .args(["batch", "--concurrency", "1", "--report"])
+            .arg(&report)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let mut everything = Vec::new();
+    let out = run("--json");
+    assert_eq!(out.status.code(), Some(3), "{}", output_text(&out));
+    let results = json_lines(&out.stdout);
+    assert_eq!(results[0]["outcome"], "accepted");
+    assert!(
+        results[0]["dealDesc"]
+            .as_str()
+            .unwrap()
+            .contains("[redacted]"),
+        "{}",
+        results[0]
+    );
+    assert_eq!(results[2]["outcome"], "failed");
+    everything.push(output_text(&out));
+    everything.push(std::fs::read_to_string(&report).unwrap());
+    // The same run again in text: P3 is sent again (failed), P1 and P2 are skipped or sent.
+    let out = run("--output=text");
+    everything.push(output_text(&out));
+    for args in [
+        vec!["history"],
+        vec!["history", "--json"],
+        vec!["history", "--attempts", "--json"],
+        vec!["history", "show", "P1"],
+        vec!["history", "show", "P2"],
+        vec!["history", "show", "P3"],
+    ] {
+        let out = env.cmd().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        everything.push(output_text(&out));
+    }
+    let all = everything.join("\n");
+    for secret in ["SECRET123", "FILESECRET456"] {
+        assert!(!all.contains(secret), "{secret} shown:\n{all}");
+    }
+    assert!(all.contains("[redacted] abc [redacted]"), "{all}");
+    // Three characters are no secret: hiding them would blank ordinary words.
+    assert!(all.contains("abc"), "{all}");
+    // Nor is it stored: the journal's files hold no secret, in any byte.
+    let mut stored = Vec::new();
+    for suffix in ["", "-wal"] {
+        let mut name = env.journal().into_os_string();
+        name.push(suffix);
+        stored.extend(std::fs::read(&name).unwrap_or_default());
+    }
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(stored.contains("[redacted]"), "the answers are kept");
+    assert!(!stored.contains("SECRET123") && !stored.contains("FILESECRET456"));
+    // The server did get them.
+    assert_eq!(server.seen()[0].header("X-Gateway-Key"), Some("SECRET123"));
+}
+
 // --cacert and TLS
 
 /// A CA, and a certificate for 127.0.0.1 signed by it: (CA PEM, leaf DER, leaf key DER).

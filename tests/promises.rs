@@ -121,6 +121,71 @@ fn a_second_ctrl_c_quits_at_once_leaving_what_was_in_flight_in_doubt() {
     );
 }
 
+/// The promise for a second Ctrl-C: the process is gone within a second. The bound leaves
+/// room for a loaded machine; it took about 3 s before.
+const QUIT_WITHIN: Duration = Duration::from_millis(1500);
+
+/// A busy batch: thousands of rows, a platform that holds every request, hundreds in flight.
+/// Interrupted twice, 0.2 s apart; `drained` says whether its stdout is read while it runs.
+/// Returns how long the process took to go after the second interrupt, and its stderr.
+fn interrupted_twice_while_busy(drained: bool) -> (Duration, String) {
+    let env = Env::new();
+    let held = Gate::new();
+    let server = Server::always(held.hold(Reply::accept()));
+    let mut rows = String::from("policyNo,orderNo\n");
+    for i in 1..=20_000 {
+        rows.push_str(&format!("P{i},O{i}\n"));
+    }
+    let file = env.write("c.csv", rows);
+    let mut cmd = env.std_cmd();
+    cmd.args(to(&server))
+        .arg("batch")
+        .arg(&file)
+        .args(["--concurrency", "256", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    // Undrained, stdout is a pipe nobody reads: it fills with the notSent lines after the first
+    // interrupt, and every write to it then waits.
+    cmd.stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Kept open and unread when not drained, so that writes to it wait rather than fail.
+    let (stdout_reader, _unread) = if drained {
+        let reader = std::thread::spawn(move || {
+            let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        });
+        (Some(reader), None)
+    } else {
+        (None, Some(stdout))
+    };
+    let run = Running::start_child(child);
+    server.wait_for_hits(256);
+    run.signal(libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(200));
+    run.signal(libc::SIGINT);
+    let second = Instant::now();
+    let out = run.finish_within(PATIENCE);
+    let took = second.elapsed();
+    held.open();
+    if let Some(reader) = stdout_reader {
+        reader.join().unwrap();
+    }
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    (took, text(&out.stderr))
+}
+
+#[test]
+fn a_second_ctrl_c_is_honoured_within_a_second_under_load() {
+    for drained in [true, false] {
+        let (took, stderr) = interrupted_twice_while_busy(drained);
+        assert!(
+            took < QUIT_WITHIN,
+            "stdout drained: {drained}: the process took {took:?} to go after the second Ctrl-C\n{stderr}"
+        );
+        assert!(stderr.contains("interrupted again"), "{stderr}");
+    }
+}
+
 #[test]
 fn ctrl_c_during_the_backoff_ends_that_notice_failed() {
     let env = Env::new();
@@ -324,11 +389,94 @@ fn a_journal_failing_mid_run_exits_3() {
     assert!(stderr.contains("the journal failed mid-run"), "{stderr}");
     let outcomes = outcomes(&out);
     assert_eq!(outcomes.len(), 300);
-    assert!(count(&outcomes, "failed") >= 1, "{outcomes:?}");
+    // The notices the failure hit say so: failed if it came before their request, else with
+    // what the platform answered and "not recorded".
+    let hit = json_lines(&out.stdout)
+        .iter()
+        .filter(|r| {
+            let error = r["error"].as_str().unwrap_or_default();
+            match r["outcome"].as_str().unwrap() {
+                "failed" => error.starts_with("the journal failed"),
+                _ => error.contains("not recorded in the journal"),
+            }
+        })
+        .count();
+    assert!(hit >= 1, "{}", text(&out.stdout));
     assert!(
         count(&outcomes, "notSent") > 0,
         "the run stopped: {outcomes:?}"
     );
+}
+
+#[test]
+fn an_acceptance_the_journal_cannot_record_is_accepted_not_recorded_and_exits_3() {
+    let env = Env::new();
+    let held = Gate::new();
+    let server = Server::start(vec![held.hold(Reply::accept())], Reply::accept());
+    let mut cmd = env.std_cmd();
+    cmd.args(to(&server))
+        .args(["send", "--policy", "P1", "--order-no", "O1", "--json"])
+        .stdin(std::process::Stdio::null());
+    // SIGXFSZ ignored, so that a write past the size limit set below fails (EFBIG) instead of
+    // killing the process.
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let run = Running::spawn(cmd);
+    server.wait_for_hits(1);
+    // The claim and the attempt are committed (the request left after them). From now on no
+    // file of the process may grow: the commit of the answer fails, as on a full disk.
+    let wal = std::fs::metadata(env.path("journal.sqlite3-wal"))
+        .unwrap()
+        .len();
+    let limit = libc::rlimit {
+        rlim_cur: wal,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    let pid = libc::pid_t::try_from(run.id()).unwrap();
+    // SAFETY: prlimit(2) on a child this test spawned and has not reaped; no old limit asked.
+    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, &limit, std::ptr::null_mut()) };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+    held.open();
+    let out = run.finish();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("the journal failed mid-run"), "{stderr}");
+    let result = &json_lines(&out.stdout)[0];
+    assert_eq!(result["outcome"], "accepted", "{result}");
+    assert!(
+        result["error"]
+            .as_str()
+            .unwrap()
+            .contains("not recorded in the journal"),
+        "{result}"
+    );
+    assert!(
+        stderr.contains("P1: not recorded in the journal"),
+        "{stderr}"
+    );
+    // As said: the journal holds it in doubt, and the next run resends it under the same
+    // orderNo.
+    assert_eq!(history(&env, &["--outcome", "inDoubt"]).len(), 1);
+    let out = env
+        .cmd()
+        .args(to(&server))
+        .args(["send", "--policy", "P1", "--order-no", "O1", "--json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let result = &json_lines(&out.stdout)[0];
+    assert_eq!(result["outcome"], "accepted");
+    assert!(result["warnings"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("resent"));
+    assert!(server.seen().iter().all(|s| s.head("orderNo") == "O1"));
 }
 
 // ---- Environment variables ----

@@ -321,13 +321,14 @@ fn result_columns_line_up_with_chinese_text_and_the_order_comes_before_it() {
 }
 
 #[test]
-fn rejected_and_failed_have_different_colours() {
+fn rejected_failed_and_in_doubt_have_different_colours() {
     let env = Env::new();
-    let file = env.write("c.csv", csv_of(&["P1", "P2"]));
+    let file = env.write("c.csv", csv_of(&["P1", "P2", "P3"]));
     let server = Server::start(
         vec![
             Reply::Deal("0", "no"),
             Reply::Raw(400, "text/plain", "bad".into()),
+            Reply::Raw(200, "text/html", "<html>busy</html>".into()),
         ],
         Reply::accept(),
     );
@@ -345,6 +346,10 @@ fn rejected_and_failed_have_different_colours() {
         "yellow: {stdout:?}"
     );
     assert!(line("failed").starts_with("\x1b[31m"), "red: {stdout:?}");
+    assert!(
+        line("inDoubt").starts_with("\x1b[35m"),
+        "magenta: {stdout:?}"
+    );
 }
 
 // 12. Reports for Excel.

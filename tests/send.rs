@@ -133,7 +133,7 @@ fn an_html_500_page_is_retried_then_failed_with_exit_3() {
 }
 
 #[test]
-fn a_dropped_connection_is_retried_then_failed_with_exit_3() {
+fn a_connection_dropped_after_the_request_is_retried_then_in_doubt_with_exit_3() {
     let env = Env::new();
     let server = Server::always(Reply::Drop).expect_hits(2);
     let out = send(&env, &server)
@@ -143,13 +143,14 @@ fn a_dropped_connection_is_retried_then_failed_with_exit_3() {
         .get_output()
         .clone();
     let result = &json_lines(&out.stdout)[0];
-    assert_eq!(result["outcome"], "failed");
+    // The request was written before the connection closed: the platform may have it.
+    assert_eq!(result["outcome"], "inDoubt");
     assert_eq!(result["attempts"], 2);
     assert!(result["httpStatus"].is_null());
 }
 
 #[test]
-fn a_2xx_body_that_is_not_json_fails_at_once() {
+fn a_2xx_body_that_is_not_json_is_in_doubt_at_once() {
     let env = Env::new();
     let server = Server::always(Reply::Raw(
         200,
@@ -161,11 +162,12 @@ fn a_2xx_body_that_is_not_json_fails_at_once() {
         .args(["--policy", "P1"])
         .assert()
         .code(3)
+        .stdout(predicate::str::starts_with("inDoubt"))
         .stdout(predicate::str::contains("unreadable answer"));
 }
 
 #[test]
-fn an_answer_slower_than_the_timeout_fails() {
+fn an_answer_slower_than_the_timeout_is_in_doubt() {
     let env = Env::new();
     // Never answered while the run lasts: only the timeout can end it (the command's own time
     // limit would fail the test first).
@@ -175,6 +177,7 @@ fn an_answer_slower_than_the_timeout_fails() {
         .args(["--timeout", "1", "--retries", "0", "--policy", "P1"])
         .assert()
         .code(3)
+        .stdout(predicate::str::starts_with("inDoubt"))
         .stdout(predicate::str::contains("timed out"));
     held.open();
 }

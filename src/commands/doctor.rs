@@ -328,7 +328,8 @@ async fn head_checks(
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| DateTime::parse_from_rfc2822(v).ok());
             // The server stamped its Date somewhere during the request: take the middle.
-            let here = Utc::now() - chrono::Duration::from_std(took / 2).unwrap_or_default();
+            let here =
+                crate::clock::now() - chrono::Duration::from_std(took / 2).unwrap_or_default();
             endpoint
                 .checks
                 .push(clock_check(date.map(|d| d.with_timezone(&Utc)), here));
@@ -371,6 +372,14 @@ fn not_tried(mut endpoint: Endpoint, names: &[&'static str], https: bool) -> End
 
 /// This machine's clock against the server's `Date` (whole seconds, hence the slack).
 fn clock_check(server: Option<DateTime<Utc>>, here: DateTime<Utc>) -> Check {
+    if let Err(why) = crate::clock::check_sendable(here) {
+        // Whatever the server says: `send` and `batch` refuse this clock.
+        return Check::new(
+            "clock",
+            Some(false),
+            format!("{why}; until then send and batch refuse to run"),
+        );
+    }
     let Some(server) = server else {
         return Check::new("clock", None, "not checked: the answer has no Date header");
     };

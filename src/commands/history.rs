@@ -132,7 +132,7 @@ fn journal_path(settings: &Settings) -> Result<PathBuf> {
 
 /// The filters given on the command line; the row limit is set by the caller.
 fn filter(args: &HistoryArgs, settings: &Settings) -> Result<HistoryFilter> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     Ok(HistoryFilter {
         policy_no: args.policy.clone(),
         // The environment named for this run (flag or variable), not the config's default:

@@ -20,12 +20,13 @@ pub(crate) struct Ctx {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    crate::clock::now().timestamp_millis()
 }
 
 /// The state of a notice from its stored columns. A notice whose last attempt has no
-/// `finished_at` is in doubt (a live holder is reported as Busy before this is asked); one that
-/// was sent but never given a final state (the run stopped between retries) counts as failed.
+/// `finished_at` is in doubt (a live holder is reported as Busy before this is asked), as is
+/// one stored as `inDoubt` (an attempt that may have reached the platform ended without a
+/// readable answer); one that was sent but never given a final state counts as failed.
 pub(crate) fn derive_state(stored: Option<&str>, attempts: i64, last_open: bool) -> State {
     if last_open {
         return State::InDoubt;
@@ -54,6 +55,7 @@ pub(crate) struct Stmts<'c> {
     attempt_insert: Statement<'c>,
     notice_sent: Statement<'c>,
     attempt_end: Statement<'c>,
+    attempt_in_doubt: Statement<'c>,
     notice_end: Statement<'c>,
     release: Statement<'c>,
     withdraw_notice: Statement<'c>,
@@ -104,11 +106,15 @@ impl<'c> Stmts<'c> {
                  RETURNING id",
             )?,
             // The notice's previous final state no longer describes it: this send decides
-            // anew (the first acceptance is kept apart, in `accepted_*`).
+            // anew (the first acceptance is kept apart, in `accepted_*`). Except a doubt: an
+            // earlier request may still have reached the platform, and only a readable answer
+            // to this one ends that.
             notice_sent: conn.prepare(
                 "UPDATE notices SET attempts = attempts + 1, last_attempt_id = ?2,
                      first_sent_at = coalesce(first_sent_at, ?3), last_sent_at = ?3,
-                     touched_at = ?3, state = NULL, deal_code = NULL, deal_desc = NULL,
+                     touched_at = ?3,
+                     state = CASE WHEN state = 'inDoubt' THEN state END,
+                     deal_code = NULL, deal_desc = NULL,
                      http_status = NULL, os_user = ?4, host = ?5, claimed_at = ?3,
                      content = coalesce(?6, content), content_fp = coalesce(?7, content_fp)
                  WHERE id = ?1",
@@ -117,6 +123,10 @@ impl<'c> Stmts<'c> {
                 "UPDATE attempts SET finished_at = ?2, http_status = ?3, deal_code = ?4,
                      deal_desc = ?5, error = ?6, elapsed_ms = ?7, answer = ?8, answer_cut = ?9
                  WHERE id = ?1",
+            )?,
+            attempt_in_doubt: conn.prepare(
+                "UPDATE notices SET state = 'inDoubt'
+                 WHERE id = (SELECT notice_id FROM attempts WHERE id = ?1)",
             )?,
             // The answer is recorded even if the claim was lost meanwhile: it is what
             // happened. The claim is cleared only if it is still ours.
@@ -417,7 +427,7 @@ fn claim_recorded(
     let claim = Claim::Claimed {
         notice_id: n.id,
         order_no,
-        in_doubt: n.last_open,
+        in_doubt: previous == State::InDoubt,
         previous: Some(previous),
         correction,
         first_attempt: None,
@@ -513,6 +523,11 @@ pub(crate) fn finish_attempt(
             id: attempt_id,
         }));
     }
+    if end.may_have_arrived {
+        // In doubt from now on, whatever the next attempts' errors say, until an answer is
+        // read: a kill before the next attempt must not leave it looking failed.
+        st.attempt_in_doubt.execute([attempt_id])?;
+    }
     Ok(Ok(()))
 }
 
@@ -543,6 +558,7 @@ pub(crate) fn finish_notice(
         Outcome::Accepted => State::Accepted,
         Outcome::Rejected => State::Rejected,
         Outcome::Failed => State::Failed,
+        Outcome::InDoubt => State::InDoubt,
         // Nothing was decided: keep what the journal knew.
         Outcome::Skipped | Outcome::NotSent => return release(st, ctx, notice_id),
     };

@@ -14,7 +14,8 @@ pub struct Health {
     /// `PRAGMA quick_check`'s findings: `["ok"]` for a sound file.
     pub quick_check: Vec<String>,
     pub notices: u64,
-    /// Notices whose last attempt has no outcome: the next run resends them.
+    /// Notices in doubt (the request may have reached the platform): the next run resends
+    /// them.
     pub in_doubt: u64,
 }
 

@@ -829,12 +829,13 @@ fn conditions(
     }
     if let Some(s) = filter.state {
         // The stored column first, so that the (state, touched_at) index finds the few failed
-        // notices among a million accepted ones: an open attempt clears the stored state, so
-        // in doubt, never-final and never-sent notices all have none.
+        // notices among a million accepted ones: an open attempt clears the stored state
+        // (unless it was in doubt already), so never-final and never-sent notices have none,
+        // and in doubt ones none or `inDoubt`.
         let stored = match s {
             State::Accepted | State::Rejected => "n.state = ?",
-            State::Failed => "(n.state = ? OR n.state IS NULL)",
-            State::InDoubt | State::NotSent => "(n.state IS NULL AND ? IS NOT NULL)",
+            State::Failed | State::InDoubt => "(n.state = ? OR n.state IS NULL)",
+            State::NotSent => "(n.state IS NULL AND ? IS NOT NULL)",
         };
         clauses.push(format!("{stored} AND ({STATE_SQL}) = ?"));
         args.push(Box::new(s.as_str()));

@@ -51,15 +51,16 @@ pub struct NoticeKey {
 }
 
 /// The state of a notice as the journal knows it, across runs. Not to be confused with a run's
-/// [`Outcome`] for one notice: a skip is an outcome, never a recorded state; "in doubt" is a
-/// recorded state that a run reports as `failed`.
+/// [`Outcome`] for one notice: a skip is an outcome, never a recorded state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum State {
     Accepted,
     Rejected,
     Failed,
-    /// The last attempt has no outcome: the request may or may not have reached the platform.
+    /// The request may or may not have reached the platform: the last attempt has no end
+    /// (killed mid-request), or attempts ended without a readable answer after one that may
+    /// have arrived (stored as `inDoubt`).
     InDoubt,
     /// Recorded (with its orderNo) but never sent.
     NotSent,
@@ -410,7 +411,7 @@ impl Journal {
         .await
     }
 
-    /// Final state of the notice (Accepted/Rejected/Failed) and releases the claim, in one
+    /// Final state of the notice (Accepted/Rejected/Failed/InDoubt) and releases the claim, in one
     /// transaction with the last attempt's end when given. `Skipped` and `NotSent` record no
     /// state: they only release.
     pub async fn finish_notice(

@@ -325,7 +325,7 @@ pub fn content_changed(
             super::history::format_time(at)
         ),
         None => format!(
-            "policy {policy_no} may have reached the platform (an attempt under orderNo {order_no} has no answer) \
+            "policy {policy_no} may have reached the platform (an attempt under orderNo {order_no} has no readable answer) \
              with other content ({changes}); pass --force to send the new content under orderNo {order_no}, \
              or put the earlier content back to resend it"
         ),

@@ -17,7 +17,7 @@ pub(crate) const SCHEMA_VERSION: i64 = steps::STEPS[steps::STEPS.len() - 1].0;
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Version 1. Times are UTC milliseconds. `state` holds the last final outcome (accepted, rejected,
-/// failed) or NULL; "in doubt" is derived from the last attempt having no `finished_at`.
+/// failed, inDoubt) or NULL; a notice whose last attempt has no `finished_at` is in doubt too.
 /// `accepted_*` keep the first acceptance even after a forced re-send, so that it is never
 /// sent again without force. `claim_*` name the process and handle that holds the notice.
 /// The key's index leads with the policy number so that it also serves `history --policy`;

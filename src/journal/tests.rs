@@ -369,6 +369,49 @@ async fn a_failed_attempt_then_a_stop_between_retries_reads_as_failed() {
 }
 
 #[tokio::test]
+async fn an_attempt_that_may_have_arrived_keeps_the_notice_in_doubt_until_an_answer() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let (id, _) = claimed(&j, key("P1"), s("O1")).await;
+    let attempt = |n: &str| j.begin_attempt(id, format!("u{n}"), "t".into(), Vec::new(), None);
+    let timed_out = AttemptEnd {
+        error: s("timed out waiting for the answer"),
+        may_have_arrived: true,
+        ..AttemptEnd::default()
+    };
+    let turned_away = AttemptEnd {
+        http_status: Some(503),
+        ..AttemptEnd::default()
+    };
+    let a = attempt("1").await.unwrap();
+    j.finish_attempt(a, timed_out).await.unwrap();
+    let state = || lookup(&path, &key("P1")).unwrap().state;
+    assert_eq!(state(), State::InDoubt);
+    // A later attempt turned away does not end the doubt about the first.
+    let a = attempt("2").await.unwrap();
+    j.finish_attempt(a, turned_away).await.unwrap();
+    j.release(id).await.unwrap();
+    assert_eq!(state(), State::InDoubt);
+    match j.claim(key("P1"), None, None, false, None).await.unwrap() {
+        Claim::Claimed { in_doubt, .. } => assert!(in_doubt),
+        other => panic!("{other:?}"),
+    }
+    // An answer read whole decides.
+    let a = attempt("3").await.unwrap();
+    j.finish_notice(
+        id,
+        Some((a, answer("1"))),
+        Outcome::Accepted,
+        s("1"),
+        s("ok"),
+        Some(200),
+    )
+    .await
+    .unwrap();
+    assert_eq!(state(), State::Accepted);
+}
+
+#[tokio::test]
 async fn handles_exclude_each_other_and_a_handle_excludes_itself() {
     let (_d, path) = tmp();
     let a = open(&path);

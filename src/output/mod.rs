@@ -364,12 +364,24 @@ impl Console {
 
     /// Errors are shown even with `-q`.
     pub fn error(&self, message: &str) {
+        self.err_raw(&self.error_line(message));
+    }
+
+    /// An error written at once: not after the lines held for stdout, nor around the progress
+    /// bar, either of which may be stuck behind a stdout that does not drain. For quitting.
+    pub fn error_at_once(&self, message: &str) {
+        let mut line = self.error_line(message);
+        line.push('\n');
+        let _ = io::stderr().lock().write_all(line.as_bytes());
+    }
+
+    fn error_line(&self, message: &str) -> String {
         let label = if self.color_err {
             "error:".red().bold().to_string()
         } else {
             "error:".into()
         };
-        self.err_raw(&format!("{label} {}", escape_controls(message)));
+        format!("{label} {}", escape_controls(message))
     }
 
     /// Where `-v` bodies go, or `None` without `-v`. The client escapes the bodies; the
@@ -468,7 +480,12 @@ impl Console {
     /// text after them, each padded by display width so Chinese text does not shift them.
     fn text_line(&self, r: &NoticeResult) -> String {
         let what = match (&r.deal_code, &r.error) {
-            (_, Some(error)) if r.outcome == Outcome::Failed || r.outcome == Outcome::NotSent => {
+            (_, Some(error))
+                if matches!(
+                    r.outcome,
+                    Outcome::Failed | Outcome::InDoubt | Outcome::NotSent
+                ) =>
+            {
                 error.clone()
             }
             (Some(code), _) => format!("{code} {}", r.deal_desc.as_deref().unwrap_or("")),
@@ -505,6 +522,7 @@ impl Console {
             Outcome::Accepted => line.green().to_string(),
             Outcome::Rejected => line.yellow().to_string(),
             Outcome::Failed => line.red().to_string(),
+            Outcome::InDoubt => line.magenta().to_string(),
             Outcome::Skipped | Outcome::NotSent => line.dimmed().to_string(),
         }
     }

@@ -4,7 +4,7 @@ use crate::error::Refusal;
 use crate::notice::{NoticeResult, REPORT_COLUMNS};
 use crate::protocol::RefundDetails;
 use crate::refuse;
-use crate::text::quote;
+use crate::text::{escape_controls, quote};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -54,44 +54,60 @@ pub struct ReportUnwritable {
 }
 
 impl Report {
-    /// Refuses a report path that is the input (a file, or what stdin reads when `input` is
-    /// `None`) or the journal with its `-wal`/`-shm` files: creating the report would truncate
-    /// it. Checked before anything is created.
+    /// Refuses a report path that is not a regular file (a FIFO would block the run before
+    /// it starts, a device or directory is no place for rows), or that is the input (a file,
+    /// or what stdin reads when `input` is `None`), the journal or one of the files SQLite
+    /// keeps beside it: creating the report would truncate it. Paths are compared as the
+    /// system will resolve them ([`resolve`]), so no symbolic link (dangling ones included),
+    /// `..` or file not created yet leads the report onto them. Checked before anything is
+    /// created.
     pub fn check_target(
         path: &Path,
         input: Option<&Path>,
         journal: Option<&Path>,
     ) -> Result<(), Refusal> {
+        let shown = quote(&path.display().to_string());
+        let report = resolve(path);
+        if let Ok(meta) = std::fs::metadata(&report) {
+            if !meta.is_file() {
+                return Err(refuse!(
+                    Usage,
+                    "--report {shown}: that is {}, not a regular file; name a file for the report",
+                    crate::settings::file_kind(&meta)
+                ));
+            }
+        }
         let refuse = |what: &str, other: &Path| {
             refuse!(
                 Usage,
-                "--report {}: that is {what} {}, which the report would overwrite; choose another report file",
-                quote(&path.display().to_string()),
+                "--report {shown}: that is {what} {}, which the report would overwrite; choose another report file",
                 quote(&other.display().to_string())
             )
         };
         match input {
-            Some(input) if same_file(path, input) => return Err(refuse("the input file", input)),
+            Some(input) if is_same(&report, input) => return Err(refuse("the input file", input)),
             Some(_) => {}
             None => {
-                if let (Some(stdin), Ok(report)) = (stdin_identity(), std::fs::metadata(path)) {
-                    if stdin == (report.dev(), report.ino()) {
+                if let (Some(stdin), Some(report)) = (stdin_identity(), identity(&report)) {
+                    if stdin == report {
                         return Err(refuse!(
                             Usage,
-                            "--report {}: that is the file standard input reads, which the report would overwrite; choose another report file",
-                            quote(&path.display().to_string())
+                            "--report {shown}: that is the file standard input reads, which the report would overwrite; choose another report file"
                         ));
                     }
                 }
             }
         }
         if let Some(journal) = journal {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut name = journal.as_os_str().to_owned();
-                name.push(suffix);
-                let file = PathBuf::from(name);
-                if same_file(path, &file) {
-                    return Err(refuse("the journal file", &file));
+            // SQLite names its side files after the journal's resolved path; the names as
+            // given are checked too.
+            let resolved = resolve(journal);
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                for base in [journal, resolved.as_path()] {
+                    let file = side_file(base, suffix);
+                    if is_same(&report, &file) {
+                        return Err(refuse("the journal file", &file));
+                    }
                 }
             }
         }
@@ -159,7 +175,12 @@ impl Report {
                     INPUT_COLUMNS_AT..INPUT_COLUMNS_AT,
                     INPUT_COLUMNS.iter().map(|(_, c)| c(details)),
                 );
-                let cells: Vec<_> = cells.iter().map(|c| inert_cell(c)).collect();
+                // A CSV is read with `cat` as often as with a spreadsheet: each cell shows its
+                // controls escaped, as a text line does.
+                let cells: Vec<_> = cells
+                    .iter()
+                    .map(|c| inert_cell(&escape_controls(c)).into_owned())
+                    .collect();
                 w.write_record(cells.iter().map(|c| c.as_bytes()))?;
                 w.flush()
             }
@@ -312,22 +333,99 @@ fn stdin_identity() -> Option<(u64, u64)> {
     meta.is_file().then(|| (meta.dev(), meta.ino()))
 }
 
-/// The same existing file, or (when one does not exist yet) the same name in the same
-/// directory: a journal that does not exist yet is created before the report is.
-fn same_file(a: &Path, b: &Path) -> bool {
-    if let (Some(a), Some(b)) = (identity(a), identity(b)) {
-        return a == b;
+/// `base` with `suffix` appended to its file name, as SQLite names the journal's side files.
+fn side_file(base: &Path, suffix: &str) -> PathBuf {
+    let mut name = base.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Whether the resolved report path `report` is `other`: the same path once `other` is
+/// resolved too, or the same existing file under another name (a hard link).
+fn is_same(report: &Path, other: &Path) -> bool {
+    let other = resolve(other);
+    if *report == other {
+        return true;
     }
-    let spelled = |p: &Path| -> Option<PathBuf> {
-        let name = p.file_name()?;
-        let parent = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        Some(parent.canonicalize().ok()?.join(name))
+    matches!((identity(report), identity(&other)), (Some(a), Some(b)) if a == b)
+}
+
+/// How many symbolic links one resolution follows before it stops, as the kernel does
+/// (`ELOOP`); the path is then compared as far as it got.
+const MAX_LINKS: usize = 40;
+
+/// `path` as the system will resolve it when the file is opened or created: absolute, every
+/// symbolic link followed, a dangling one too (creating the file creates its target), `.` and
+/// `..` taken where they stand after each link. What does not exist yet is kept as written.
+fn resolve(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
     };
-    match (spelled(a), spelled(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
+    // Components still to walk, the next one last.
+    let mut todo: Vec<std::ffi::OsString> = Vec::new();
+    let push = |todo: &mut Vec<std::ffi::OsString>, p: &Path| {
+        for c in p.components().rev() {
+            match c {
+                Component::RootDir => todo.push("/".into()),
+                Component::ParentDir => todo.push("..".into()),
+                Component::Normal(name) => todo.push(name.to_owned()),
+                Component::CurDir | Component::Prefix(_) => {}
+            }
+        }
+    };
+    push(&mut todo, &absolute);
+    let mut out = PathBuf::from("/");
+    let mut links = 0;
+    while let Some(name) = todo.pop() {
+        if name == "/" {
+            out = PathBuf::from("/");
+            continue;
+        }
+        if name == ".." {
+            out.pop();
+            continue;
+        }
+        let next = out.join(&name);
+        let is_link = std::fs::symlink_metadata(&next).is_ok_and(|m| m.file_type().is_symlink());
+        match std::fs::read_link(&next) {
+            Ok(target) if is_link && links < MAX_LINKS => {
+                links += 1;
+                // Relative targets are read from the link's directory, which `out` still is.
+                push(&mut todo, &target);
+            }
+            _ => out = next,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolving_follows_links_dangling_ones_too_and_takes_dots_after_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = resolve(dir.path());
+        let at = |name: &str| root.join(name);
+        std::fs::create_dir(at("sub")).unwrap();
+        std::os::unix::fs::symlink("j.db-wal", at("dangling")).unwrap();
+        std::os::unix::fs::symlink("dangling", at("chain")).unwrap();
+        std::os::unix::fs::symlink(at("sub"), at("to-sub")).unwrap();
+        std::os::unix::fs::symlink("loop", at("loop")).unwrap();
+        assert_eq!(resolve(&at("dangling")), at("j.db-wal"));
+        assert_eq!(resolve(&at("chain")), at("j.db-wal"));
+        assert_eq!(resolve(&at("sub/../j.db-shm")), at("j.db-shm"));
+        assert_eq!(resolve(&at("to-sub/./x")), at("sub/x"));
+        // `..` after a link is taken in the link's target.
+        std::fs::create_dir(at("sub/deeper")).unwrap();
+        std::os::unix::fs::symlink(at("sub/deeper"), at("to-deeper")).unwrap();
+        assert_eq!(resolve(&at("to-deeper/../y")), at("sub/y"));
+        assert_eq!(resolve(&at("not-yet/z")), at("not-yet/z"));
+        // A loop ends, as the kernel's does.
+        assert_eq!(resolve(&at("loop")), at("loop"));
     }
 }

@@ -24,7 +24,7 @@ const STOPPED: &str = "stopped starting new notices; the journal has every resul
 impl ReadyRun {
     pub(crate) async fn deliver(self) -> RunEnd {
         let started = Instant::now();
-        let started_at = chrono::Utc::now();
+        let started_at = crate::clock::now();
         let ReadyRun {
             console,
             client,

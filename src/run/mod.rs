@@ -192,6 +192,10 @@ fn prepare(
     target: &Target,
     request: Request,
 ) -> Result<ReadyRun, Refusal> {
+    // Every notice carries this machine's time: a clock no reqTime can express is no run
+    // (a dry run's envelopes would carry it too).
+    crate::clock::check_sendable(crate::clock::now())
+        .map_err(|why| crate::refuse!(Config, "{why}, then run again; nothing was sent"))?;
     let plan = plan(settings, target, &request)?;
     let listed = match &request.rows {
         RowsFrom::Flags(fields) => Some(first_pass::parse_flags(&console, fields)?),

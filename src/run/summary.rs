@@ -6,6 +6,7 @@ use super::Destination;
 use crate::notice::Outcome;
 use crate::output::Tally;
 use chrono::{DateTime, SecondsFormat, Utc};
+
 use serde_json::{json, Map, Value};
 
 /// What a run's summary needs besides its tally.
@@ -35,7 +36,7 @@ pub(super) fn summary(
         "type": "summary",
         "runId": facts.run_id,
         "startedAt": shown(facts.started),
-        "endedAt": shown(Utc::now()),
+        "endedAt": shown(crate::clock::now()),
         "platform": {
             "name": d.env,
             "endpoint": d.endpoint,

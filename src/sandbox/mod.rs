@@ -18,7 +18,6 @@ use axum::response::Response;
 use axum::serve::ListenerExt;
 use axum::Router;
 use check::{Echo, Notice};
-use chrono::Utc;
 use glob::Glob;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -266,7 +265,7 @@ impl App {
         if !self.options.log {
             return;
         }
-        let now = Utc::now().with_timezone(&cst());
+        let now = crate::clock::now().with_timezone(&cst());
         // The notice path is the only one served; name a path only when it is another one or
         // the method was wrong.
         let path = if path == REFUND_NOTICE_PATH && method == Method::POST {
@@ -374,7 +373,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let echo = parsed.as_ref().map(Echo::of).unwrap_or_default();
     let checked = check::check_content_type(content_type.as_ref().map(HeaderValue::as_bytes))
         .and(parsed.as_ref().map_err(Clone::clone))
-        .and_then(|value| check::check(value, Utc::now()));
+        .and_then(|value| check::check(value, crate::clock::now()));
     let (deal_code, deal_desc) = app.decide(&echo, checked);
 
     if app.options.log {
@@ -427,7 +426,7 @@ fn answer(echo: &Echo<'_>, deal_code: &str, deal_desc: &str) -> Response {
     let envelope = AnswerEnvelope {
         head: AnswerHead {
             policy_source: echo.policy_source,
-            resp_time: Utc::now().timestamp_millis(),
+            resp_time: crate::clock::now().timestamp_millis(),
             interface_type: echo.interface_type,
             order_no: echo.order_no,
             uuid: echo.uuid,

@@ -124,6 +124,11 @@ pub enum Reply {
     Hold(Gate, Box<Reply>),
     /// This redirect status, with a Location header.
     Redirect(u16, String),
+    /// A server that echoes what it was sent: a proper answer with this dealCode whose
+    /// dealDesc and an extra field carry every request header value, or (`Page`) an HTML
+    /// error page with this status listing them.
+    Echo(&'static str),
+    EchoPage(u16),
 }
 
 /// Closed until the test opens it; requests held on it are answered then.
@@ -337,10 +342,42 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
             let fallback = s.fallback.clone();
             s.script.pop_front().unwrap_or(fallback)
         };
+        let reply = match reply {
+            Reply::Echo(code) => {
+                let echoed: Vec<String> = seen_headers(&state)
+                    .iter()
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                let mut answer = deal(&body, code, &format!("seen: {}", echoed.join(" ")));
+                answer["headers"] = json!(echoed);
+                Reply::Raw(200, "application/json", answer.to_string())
+            }
+            Reply::EchoPage(status) => {
+                let echoed: Vec<String> = seen_headers(&state)
+                    .iter()
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                let page = format!(
+                    "<html><body><h1>{status}</h1><pre>{}</pre></body></html>",
+                    echoed.join("\n")
+                );
+                Reply::Raw(status, "text/html", page)
+            }
+            other => other,
+        };
         if !answer(&mut writer, &body, reply) {
             return;
         }
     }
+}
+
+/// The headers of the request just recorded.
+fn seen_headers(state: &Mutex<State>) -> Vec<(String, String)> {
+    let s = state.lock().unwrap();
+    s.seen
+        .last()
+        .map(|seen| seen.headers.clone())
+        .unwrap_or_default()
 }
 
 /// Writes one answer; false when the connection is to be closed.
@@ -371,6 +408,8 @@ fn answer(writer: &mut TcpStream, request: &Value, reply: Reply) -> bool {
             String::new(),
         ),
         Reply::Raw(status, content_type, body) => (status, content_type, body, String::new()),
+        // Turned into `Raw` by `serve`, which has the request's headers.
+        Reply::Echo(_) | Reply::EchoPage(_) => unreachable!("echo replies are made in serve"),
         Reply::RetryAfter(status, secs) => (
             status,
             "application/json",
@@ -455,7 +494,11 @@ impl Running {
 
     /// Spawns `cmd` with its stdio as the caller set it; what is piped is collected.
     pub fn start(mut cmd: std::process::Command) -> Running {
-        let mut child = cmd.spawn().expect("start the process");
+        Running::start_child(cmd.spawn().expect("start the process"))
+    }
+
+    /// Drives a process already spawned; what is still piped from it is collected.
+    pub fn start_child(mut child: Child) -> Running {
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let mut readers = Vec::new();
