@@ -47,8 +47,8 @@ Options of send, batch and history (--policy-source, --timeout, --retries, --jou
 stand before the command. `avatar-cli COMMAND --help` shows each command's options.
 
 Examples:
-  # Rehearse on the built-in sandbox (no network)
-  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv
+  # Rehearse on the built-in sandbox (no network, no channel code needed)
+  avatar-cli --env sandbox batch cancellations.csv
   # Check a file offline, then send it to the test platform
   avatar-cli validate cancellations.csv
   avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv
@@ -472,7 +472,7 @@ Examples:
   # Print the envelope instead of sending it
   avatar-cli send --policy P9 --order-no O9 --dry-run
   # Rehearse on the built-in sandbox
-  avatar-cli --env sandbox --policy-source DEMO send --policy P2024000001";
+  avatar-cli --env sandbox send --policy P2024000001";
 
 /// What a person needs while building the file. Keep the names in step with
 /// `input::fields` (a test checks each one is recognised).
@@ -507,13 +507,13 @@ Examples:
   # Run the same command again after an interruption: it resumes
   avatar-cli --policy-source HN_HT_QNW batch cancellations.csv
   # Rehearse on the built-in sandbox
-  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv";
+  avatar-cli --env sandbox batch cancellations.csv";
 
 const BATCH_AFTER_HELP: &str = concat!(
     "The columns, dates, installments and order numbers: see --help.\n\n",
     "Examples:\n",
     "  avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv\n",
-    "  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv"
+    "  avatar-cli --env sandbox batch cancellations.csv"
 );
 
 fn batch_after_long_help() -> String {

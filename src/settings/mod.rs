@@ -26,6 +26,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use target::Named;
 
+/// The channel code of a sandbox rehearsal that names none: the simulator takes any, and a
+/// newcomer's first run should not need the code the insurer assigned.
+pub const SANDBOX_CHANNEL: &str = "SANDBOX";
+
 /// More attempts than this only delays the run's end: a platform down for minutes is better
 /// met by re-running, which resends under the same order numbers.
 pub const MAX_RETRIES: u32 = 10;
@@ -112,12 +116,13 @@ impl Settings {
             Some((false, origin)) => Setting::new(false, origin),
             None => Setting::by_default(false),
         };
+        let policy_source = policy_source(args, var, &loaded, platform.value.env)?;
         Ok(Settings {
             config_read: loaded.path().is_some(),
             config,
             platform,
             environments,
-            policy_source: policy_source(args, var, &loaded)?,
+            policy_source,
             journal,
             journal_sync: loaded
                 .value(&loaded.config.journal_sync)
@@ -311,6 +316,7 @@ fn policy_source(
     args: &GlobalArgs,
     var: &dyn Fn(&str) -> Option<String>,
     loaded: &Loaded,
+    env: Option<EnvName>,
 ) -> Result<Setting<Option<String>>, Refusal> {
     let chosen = first([
         args.policy_source
@@ -320,7 +326,13 @@ fn policy_source(
         loaded.value(&loaded.config.policy_source),
     ]);
     let Some(chosen) = chosen else {
-        return Ok(Setting::by_default(None));
+        return Ok(match env {
+            Some(EnvName::Sandbox) => Setting::new(
+                Some(SANDBOX_CHANNEL.into()),
+                Origin::Derived("env sandbox: a rehearsal needs no real channel".into()),
+            ),
+            _ => Setting::by_default(None),
+        });
     };
     let what = match &chosen.origin {
         Origin::Flag(_) => "the channel code (--policy-source)".to_string(),
@@ -623,5 +635,23 @@ mod tests {
         a.journal = Some("/tmp/mine.sqlite3".into());
         let s = resolved(&a, &[]).unwrap();
         assert_eq!(s.journal.origin, Origin::Flag("--journal"));
+    }
+
+    #[test]
+    fn the_sandbox_has_a_channel_of_its_own_unless_one_is_given() {
+        let mut a = args();
+        a.env = Some(EnvName::Sandbox);
+        let s = resolved(&a, &[]).unwrap();
+        assert_eq!(s.policy_source.value.as_deref(), Some(SANDBOX_CHANNEL));
+        assert!(matches!(s.policy_source.origin, Origin::Derived(_)));
+        let s = resolved(&a, &[("AVATAR_POLICY_SOURCE", "DEMO")]).unwrap();
+        assert_eq!(s.policy_source.value.as_deref(), Some("DEMO"));
+        assert_eq!(
+            s.policy_source.origin,
+            Origin::Variable("AVATAR_POLICY_SOURCE")
+        );
+        // Only the sandbox: a real platform still needs the channel the insurer assigned.
+        a.env = Some(EnvName::Test);
+        assert_eq!(resolved(&a, &[]).unwrap().policy_source.value, None);
     }
 }
