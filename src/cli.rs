@@ -49,6 +49,9 @@ stand before the command. `avatar-cli COMMAND --help` shows each command's optio
 Examples:
   # Rehearse on the built-in sandbox (no network, no channel code needed)
   avatar-cli --env sandbox batch cancellations.csv
+  # Set up: a commented config file to fill in, then check the machine
+  avatar-cli config init --policy-source HN_HT_QNW
+  avatar-cli doctor
   # Check a file offline, then send it to the test platform
   avatar-cli validate cancellations.csv
   avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv
@@ -382,6 +385,10 @@ pub enum Command {
     /// Check settings, the platform's reachability, the clock and the journal; send nothing
     #[command(after_help = DOCTOR_EXAMPLES)]
     Doctor(DoctorArgs),
+    /// Write a commented config file, show every setting and where it came from, or say where
+    /// the file is looked for
+    #[command(subcommand, after_help = CONFIG_EXAMPLES)]
+    Config(ConfigCommand),
     /// Print a completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -410,6 +417,7 @@ impl Command {
             Command::History(a) => Some(&a.common),
             Command::Sandbox(a) => Some(&a.common),
             Command::Doctor(a) => Some(&a.common),
+            Command::Config(c) => Some(c.common()),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -419,6 +427,7 @@ impl Command {
             Command::Send(a) => Some(&a.platform),
             Command::Batch(a) => Some(&a.platform),
             Command::Doctor(a) => Some(&a.platform),
+            Command::Config(ConfigCommand::Show(a)) => Some(&a.platform),
             _ => None,
         }
     }
@@ -429,6 +438,7 @@ impl Command {
             Command::Batch(a) => Some(&a.journal),
             Command::History(a) => Some(&a.journal),
             Command::Doctor(a) => Some(&a.journal),
+            Command::Config(ConfigCommand::Show(a)) => Some(&a.journal),
             _ => None,
         }
     }
@@ -458,6 +468,70 @@ pub struct DoctorArgs {
     pub platform: PlatformArgs,
     #[command(flatten)]
     pub journal: JournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+const CONFIG_EXAMPLES: &str = "\
+The file is TOML: <config dir>/avatar-cli/config.toml (~/.config/avatar-cli/config.toml on
+Linux), or the one --config or AVATAR_CONFIG names. An option on the command line wins over an
+environment variable, which wins over the file, which wins over the default.
+
+Examples:
+  # A commented file to fill in, with your channel code already in it
+  avatar-cli config init --policy-source HN_HT_QNW
+  # What a run would use, and where each value came from
+  avatar-cli config show
+  avatar-cli config show --env prod --json
+  # Where the file is looked for
+  avatar-cli config path";
+
+/// `config`'s own commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented config file to fill in; an existing file is never overwritten
+    Init(ConfigInitArgs),
+    /// Print every setting a run would use, with its value and where it came from
+    Show(ConfigShowArgs),
+    /// Print where the config file is looked for, and whether it is there
+    Path(ConfigPathArgs),
+}
+
+impl ConfigCommand {
+    fn common(&self) -> &CommonArgs {
+        match self {
+            ConfigCommand::Init(a) => &a.common,
+            ConfigCommand::Show(a) => &a.common,
+            ConfigCommand::Path(a) => &a.common,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigInitArgs {
+    /// Write this file [default: where the config is looked for: --config, AVATAR_CONFIG, else
+    /// <config dir>/avatar-cli/config.toml]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub path: Option<PathBuf>,
+    /// The channel code the insurer assigned you, written in [default: left for you to fill in]
+    #[arg(long, visible_alias = "channel", value_name = "CODE")]
+    pub policy_source: Option<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigPathArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -1,6 +1,6 @@
 //! `--env sandbox` needs no channel code: without one it rehearses under `SANDBOX`, says so
-//! once on stderr, records it, and `doctor` names its source as derived from the sandbox. A
-//! real platform still needs the code the insurer assigned.
+//! once on stderr, records it, and `doctor` and `config show` name its source as derived from
+//! the sandbox. A real platform still needs the code the insurer assigned.
 
 mod common;
 
@@ -107,7 +107,7 @@ fn a_channel_given_wins_and_nothing_is_said() {
 }
 
 #[test]
-fn doctor_names_the_channel_as_derived_from_the_sandbox() {
+fn doctor_and_config_show_name_the_channel_as_derived_from_the_sandbox() {
     let env = Env::new();
     let out = env
         .cmd()
@@ -126,6 +126,19 @@ fn doctor_names_the_channel_as_derived_from_the_sandbox() {
     assert_eq!(
         channel["source"],
         "env sandbox: a rehearsal needs no real channel"
+    );
+    let out = env
+        .cmd()
+        .args(["config", "show", "--env", "sandbox"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout)
+            .lines()
+            .any(|l| l
+                == "policy_source      SANDBOX  (env sandbox: a rehearsal needs no real channel)"),
+        "{}",
+        text(&out.stdout)
     );
 }
 

@@ -7,6 +7,7 @@ mod file;
 mod headers;
 mod origin;
 mod target;
+mod template;
 
 pub use file::parse as parse_config;
 pub use headers::{file_kind, ExtraHeader, MAX_HEADER_FILE_BYTES};
@@ -15,6 +16,7 @@ pub use target::{
     endpoint_url, env_key, Environments, Platform, Target, PROD_BASE_URL, SANDBOX_ENDPOINT,
     TEST_BASE_URL,
 };
+pub use template::template as config_template;
 
 use crate::cli::{ColorChoice, EnvName, GlobalArgs, OutputFormat};
 use crate::error::Refusal;
@@ -193,6 +195,16 @@ fn config_path(
         Some(named) => (Setting::new(Some(named.value), named.origin), true),
         None => (Setting::by_default(default_config_path()), false),
     }
+}
+
+/// Where the config file is looked for, with what chose that place (`--config`,
+/// `AVATAR_CONFIG`, else the default), without reading it: `config init` and `config path`
+/// need the place even when the file is missing or broken. `None`: no config directory.
+pub fn config_location(args: &GlobalArgs) -> Setting<Option<PathBuf>> {
+    config_path(args, &|name| {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    })
+    .0
 }
 
 /// Where the config file is looked for when none is named.
@@ -538,6 +550,50 @@ impl Settings {
     pub fn config_path(&self) -> Option<&Path> {
         self.config.value.as_deref()
     }
+
+    /// The config file as `doctor` and `config show` end with it: `PATH (read)`,
+    /// `PATH (none there: defaults apply)`, or `none`.
+    pub fn config_file_status(&self) -> String {
+        let shown =
+            |path: &Path| crate::text::escape_controls(&path.display().to_string()).into_owned();
+        match (self.config_path(), self.config_read) {
+            (Some(path), true) => format!("{} (read)", shown(path)),
+            (Some(path), false) => format!("{} (none there: defaults apply)", shown(path)),
+            (None, _) => "none".into(),
+        }
+    }
+
+    /// The same as JSON: `{"path","read"}`.
+    pub fn config_file_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "path": self.config_path().map(|p| p.display().to_string()),
+            "read": self.config_read,
+        })
+    }
+}
+
+impl Explained {
+    /// `{"name","value","source"}`, as `doctor --json` and `config show --json` list it.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({"name": self.name, "value": self.value, "source": self.origin.to_string()})
+    }
+}
+
+/// The settings as `doctor` and `config show` print them, a line each: `name  value
+/// (source)`, the names in one column, control characters escaped.
+pub fn explained_lines(all: &[Explained]) -> Vec<String> {
+    use crate::text::escape_controls;
+    let width = all.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    all.iter()
+        .map(|e| {
+            format!(
+                "{:width$}  {}  ({})",
+                e.name,
+                escape_controls(&e.value),
+                escape_controls(&e.origin.to_string())
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
