@@ -190,6 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured) [default: auto]')
             [CompletionResult]::new('--attempts', '--attempts', [CompletionResultType]::ParameterName, 'One row per attempt instead of one per notice')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'On a terminal, every column whole, however wide the table (else it is fitted to the terminal''s width)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout); the later of the two wins')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')

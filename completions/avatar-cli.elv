@@ -183,6 +183,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --output 'Output format of results on stdout'
             cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
             cand --attempts 'One row per attempt instead of one per notice'
+            cand --wide 'On a terminal, every column whole, however wide the table (else it is fitted to the terminal''s width)'
             cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
             cand -v 'Print request and response bodies on stderr (header values redacted)'
             cand --verbose 'Print request and response bodies on stderr (header values redacted)'

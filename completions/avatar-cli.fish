@@ -185,6 +185,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color 
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l attempts -d 'One row per attempt instead of one per notice'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l wide -d 'On a terminal, every column whole, however wide the table (else it is fitted to the terminal\'s width)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'

@@ -826,6 +826,10 @@ pub struct HistoryArgs {
     /// At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// On a terminal, every column whole, however wide the table (else it is fitted to the
+    /// terminal's width)
+    #[arg(long)]
+    pub wide: bool,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]

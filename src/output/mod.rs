@@ -2,6 +2,7 @@
 //! summary and `-v` bodies. Colour is decided per stream here, not by `colored`'s stdout test.
 
 mod report;
+pub mod table;
 pub mod terminal;
 
 pub use report::{Report, ReportUnwritable};
