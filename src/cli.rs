@@ -492,7 +492,8 @@ pub enum ConfigCommand {
     /// Write a commented config file to fill in; an existing file is never overwritten
     Init(ConfigInitArgs),
     /// Print every setting a run would use, with its value and where it came from
-    Show(ConfigShowArgs),
+    // The options doctor takes: it shows the same settings.
+    Show(DoctorArgs),
     /// Print where the config file is looked for, and whether it is there
     Path(ConfigPathArgs),
 }
@@ -516,16 +517,6 @@ pub struct ConfigInitArgs {
     /// The channel code the insurer assigned you, written in [default: left for you to fill in]
     #[arg(long, visible_alias = "channel", value_name = "CODE")]
     pub policy_source: Option<String>,
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ConfigShowArgs {
-    #[command(flatten)]
-    pub platform: PlatformArgs,
-    #[command(flatten)]
-    pub journal: JournalArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }
