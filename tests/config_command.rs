@@ -125,7 +125,10 @@ fn init_with_a_channel_and_a_path_writes_it_in_and_show_names_its_line() {
     assert_eq!(code, 0, "{err}");
     // Not where the config is looked for: it says how to use it.
     assert!(
-        err.contains(&format!("--config {file_arg} or AVATAR_CONFIG={file_arg}")),
+        err.contains(&format!("--config {file_arg} or AVATAR_CONFIG={file_arg}"))
+            && err.ends_with(&format!(
+                "check it with `avatar-cli --config {file_arg} config show`\n"
+            )),
         "{err}"
     );
     assert!(!default_place(&env).exists());

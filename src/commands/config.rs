@@ -66,7 +66,14 @@ fn init(global: &GlobalArgs, args: &ConfigInitArgs) -> Result<u8, Refusal> {
             path.display()
         ));
     }
-    next.push("check it with `avatar-cli config show`".to_string());
+    next.push(if read_there {
+        "check it with `avatar-cli config show`".to_string()
+    } else {
+        format!(
+            "check it with `avatar-cli --config {} config show`",
+            path.display()
+        )
+    });
     say(
         global,
         &format!(

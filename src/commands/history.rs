@@ -75,7 +75,8 @@ const ATTEMPT_GIVE_WAY: [GiveWay; 11] = [
 
 /// Rows the default view shows on a terminal: a screenful, not a year of batches.
 const TERMINAL_ROWS: usize = 50;
-/// Rows read before the table's column widths are fixed; later rows may stick out.
+/// Rows read before the table's column widths are fixed; a later row may stick out (on a
+/// terminal it is cut to its columns).
 const WIDTH_SAMPLE: usize = 200;
 /// The columns of `--output csv`: the names `batch` reads.
 const CSV_COLUMNS: [(&str, &str); 6] = [
