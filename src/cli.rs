@@ -490,11 +490,14 @@ Examples:
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Write a commented config file to fill in; an existing file is never overwritten
+    #[command(after_help = CONFIG_EXAMPLES)]
     Init(ConfigInitArgs),
     /// Print every setting a run would use, with its value and where it came from
     // The options doctor takes: it shows the same settings.
+    #[command(after_help = CONFIG_EXAMPLES)]
     Show(DoctorArgs),
     /// Print where the config file is looked for, and whether it is there
+    #[command(after_help = CONFIG_EXAMPLES)]
     Path(ConfigPathArgs),
 }
 

@@ -273,3 +273,20 @@ fn path_prints_where_it_looks_and_says_whether_the_file_is_there() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(named.is_file());
 }
+
+#[test]
+fn init_as_json_says_what_it_wrote() {
+    let env = Env::new();
+    let (code, out, _) = run(&env, &["config", "init", "--json"]);
+    assert_eq!(code, 0);
+    let objects = json_lines(out.as_bytes());
+    assert_eq!(objects.len(), 1, "{out}");
+    assert_eq!(
+        objects[0],
+        serde_json::json!({
+            "path": default_place(&env).to_str().unwrap(),
+            "created": true,
+            "read": true,
+        })
+    );
+}
