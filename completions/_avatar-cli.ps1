@@ -52,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what the journal recorded')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check settings, the platform''s reachability, the clock and the journal; send nothing')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write a commented config file, show every setting and where it came from, or say where the file is looked for')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a manual page (roff), of avatar-cli or of one command, or install them all')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -192,6 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured) [default: auto]')
             [CompletionResult]::new('--attempts', '--attempts', [CompletionResultType]::ParameterName, 'One row per attempt instead of one per notice')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'On a terminal, every column whole, however wide the table (else it is fitted to the terminal''s width)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout); the later of the two wins')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
@@ -254,6 +256,104 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'avatar-cli;config' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented config file to fill in; an existing file is never overwritten')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print every setting a run would use, with its value and where it came from')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print where the config file is looked for, and whether it is there')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'avatar-cli;config;init' {
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Write this file [default: where the config is looked for: --config, AVATAR_CONFIG, else <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'The channel code the insurer assigned you, written in [default: left for you to fill in]')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'The channel code the insurer assigned you, written in [default: left for you to fill in]')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured) [default: auto]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout); the later of the two wins')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;config;show' {
+            [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured) [default: auto]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout); the later of the two wins')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;config;path' {
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured) [default: auto]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout); the later of the two wins')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;config;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented config file to fill in; an existing file is never overwritten')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print every setting a run would use, with its value and where it came from')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print where the config file is looked for, and whether it is there')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'avatar-cli;config;help;init' {
+            break
+        }
+        'avatar-cli;config;help;show' {
+            break
+        }
+        'avatar-cli;config;help;path' {
+            break
+        }
+        'avatar-cli;config;help;help' {
+            break
+        }
         'avatar-cli;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -276,6 +376,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what the journal recorded')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check settings, the platform''s reachability, the clock and the journal; send nothing')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write a commented config file, show every setting and where it came from, or say where the file is looked for')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a manual page (roff), of avatar-cli or of one command, or install them all')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -297,6 +398,21 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             break
         }
         'avatar-cli;help;doctor' {
+            break
+        }
+        'avatar-cli;help;config' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented config file to fill in; an existing file is never overwritten')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print every setting a run would use, with its value and where it came from')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print where the config file is looked for, and whether it is there')
+            break
+        }
+        'avatar-cli;help;config;init' {
+            break
+        }
+        'avatar-cli;help;config;show' {
+            break
+        }
+        'avatar-cli;help;config;path' {
             break
         }
         'avatar-cli;help;completions' {

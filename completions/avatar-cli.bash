@@ -22,6 +22,9 @@ _avatar__cli() {
             avatar__cli,completions)
                 cmd="avatar__cli__subcmd__completions"
                 ;;
+            avatar__cli,config)
+                cmd="avatar__cli__subcmd__config"
+                ;;
             avatar__cli,doctor)
                 cmd="avatar__cli__subcmd__doctor"
                 ;;
@@ -43,11 +46,38 @@ _avatar__cli() {
             avatar__cli,validate)
                 cmd="avatar__cli__subcmd__validate"
                 ;;
+            avatar__cli__subcmd__config,help)
+                cmd="avatar__cli__subcmd__config__subcmd__help"
+                ;;
+            avatar__cli__subcmd__config,init)
+                cmd="avatar__cli__subcmd__config__subcmd__init"
+                ;;
+            avatar__cli__subcmd__config,path)
+                cmd="avatar__cli__subcmd__config__subcmd__path"
+                ;;
+            avatar__cli__subcmd__config,show)
+                cmd="avatar__cli__subcmd__config__subcmd__show"
+                ;;
+            avatar__cli__subcmd__config__subcmd__help,help)
+                cmd="avatar__cli__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            avatar__cli__subcmd__config__subcmd__help,init)
+                cmd="avatar__cli__subcmd__config__subcmd__help__subcmd__init"
+                ;;
+            avatar__cli__subcmd__config__subcmd__help,path)
+                cmd="avatar__cli__subcmd__config__subcmd__help__subcmd__path"
+                ;;
+            avatar__cli__subcmd__config__subcmd__help,show)
+                cmd="avatar__cli__subcmd__config__subcmd__help__subcmd__show"
+                ;;
             avatar__cli__subcmd__help,batch)
                 cmd="avatar__cli__subcmd__help__subcmd__batch"
                 ;;
             avatar__cli__subcmd__help,completions)
                 cmd="avatar__cli__subcmd__help__subcmd__completions"
+                ;;
+            avatar__cli__subcmd__help,config)
+                cmd="avatar__cli__subcmd__help__subcmd__config"
                 ;;
             avatar__cli__subcmd__help,doctor)
                 cmd="avatar__cli__subcmd__help__subcmd__doctor"
@@ -70,6 +100,15 @@ _avatar__cli() {
             avatar__cli__subcmd__help,validate)
                 cmd="avatar__cli__subcmd__help__subcmd__validate"
                 ;;
+            avatar__cli__subcmd__help__subcmd__config,init)
+                cmd="avatar__cli__subcmd__help__subcmd__config__subcmd__init"
+                ;;
+            avatar__cli__subcmd__help__subcmd__config,path)
+                cmd="avatar__cli__subcmd__help__subcmd__config__subcmd__path"
+                ;;
+            avatar__cli__subcmd__help__subcmd__config,show)
+                cmd="avatar__cli__subcmd__help__subcmd__config__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -77,7 +116,7 @@ _avatar__cli() {
 
     case "${cmd}" in
         avatar__cli)
-            opts="-e -o -v -q -H -h -V --env --base-url --config --output --json --color --verbose --quiet --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --help --version send batch validate history sandbox doctor completions man help"
+            opts="-e -o -v -q -H -h -V --env --base-url --config --output --json --color --verbose --quiet --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --help --version send batch validate history sandbox doctor config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,6 +318,271 @@ _avatar__cli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        avatar__cli__subcmd__config)
+            opts="-h -V --help --version init show path help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__help)
+            opts="init show path help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__help__subcmd__path)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__init)
+            opts="-e -o -v -q -h -V --path --channel --policy-source --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --path)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --policy-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__path)
+            opts="-e -o -v -q -h -V --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__config__subcmd__show)
+            opts="-H -e -o -v -q -h -V --channel --policy-source --timeout --retries --cacert --header --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         avatar__cli__subcmd__doctor)
             opts="-H -e -o -v -q -h -V --channel --policy-source --timeout --retries --cacert --header --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -354,7 +658,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__help)
-            opts="send batch validate history sandbox doctor completions man help"
+            opts="send batch validate history sandbox doctor config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +688,62 @@ _avatar__cli() {
         avatar__cli__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__config)
+            opts="init show path"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__config__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__config__subcmd__path)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -494,7 +854,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__history)
-            opts="-e -o -v -q -h -V --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --wide --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,7 +932,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__man)
-            opts="-h -V --install --help --version send batch validate history sandbox doctor completions man"
+            opts="-h -V --install --help --version send batch validate history sandbox doctor config completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -49,6 +49,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand history 'Show what the journal recorded'
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
+            cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -185,6 +186,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --output 'Output format of results on stdout'
             cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
             cand --attempts 'One row per attempt instead of one per notice'
+            cand --wide 'On a terminal, every column whole, however wide the table (else it is fitted to the terminal''s width)'
             cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
             cand -v 'Print request and response bodies on stderr (header values redacted)'
             cand --verbose 'Print request and response bodies on stderr (header values redacted)'
@@ -244,6 +246,95 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'avatar-cli;config'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Write a commented config file to fill in; an existing file is never overwritten'
+            cand show 'Print every setting a run would use, with its value and where it came from'
+            cand path 'Print where the config file is looked for, and whether it is there'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'avatar-cli;config;init'= {
+            cand --path 'Write this file [default: where the config is looked for: --config, AVATAR_CONFIG, else <config dir>/avatar-cli/config.toml]'
+            cand --policy-source 'The channel code the insurer assigned you, written in [default: left for you to fill in]'
+            cand --channel 'The channel code the insurer assigned you, written in [default: left for you to fill in]'
+            cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
+            cand --config 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
+            cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+            cand -v 'Print request and response bodies on stderr (header values redacted)'
+            cand --verbose 'Print request and response bodies on stderr (header values redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'avatar-cli;config;show'= {
+            cand --policy-source 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]'
+            cand --channel 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]'
+            cand --timeout 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]'
+            cand --retries 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]'
+            cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
+            cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
+            cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
+            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
+            cand --config 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
+            cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+            cand -v 'Print request and response bodies on stderr (header values redacted)'
+            cand --verbose 'Print request and response bodies on stderr (header values redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'avatar-cli;config;path'= {
+            cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
+            cand --config 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
+            cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+            cand -v 'Print request and response bodies on stderr (header values redacted)'
+            cand --verbose 'Print request and response bodies on stderr (header values redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'avatar-cli;config;help'= {
+            cand init 'Write a commented config file to fill in; an existing file is never overwritten'
+            cand show 'Print every setting a run would use, with its value and where it came from'
+            cand path 'Print where the config file is looked for, and whether it is there'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'avatar-cli;config;help;init'= {
+        }
+        &'avatar-cli;config;help;show'= {
+        }
+        &'avatar-cli;config;help;path'= {
+        }
+        &'avatar-cli;config;help;help'= {
+        }
         &'avatar-cli;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -264,6 +355,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand history 'Show what the journal recorded'
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
+            cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -279,6 +371,17 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         &'avatar-cli;help;sandbox'= {
         }
         &'avatar-cli;help;doctor'= {
+        }
+        &'avatar-cli;help;config'= {
+            cand init 'Write a commented config file to fill in; an existing file is never overwritten'
+            cand show 'Print every setting a run would use, with its value and where it came from'
+            cand path 'Print where the config file is looked for, and whether it is there'
+        }
+        &'avatar-cli;help;config;init'= {
+        }
+        &'avatar-cli;help;config;show'= {
+        }
+        &'avatar-cli;help;config;path'= {
         }
         &'avatar-cli;help;completions'= {
         }

@@ -55,6 +55,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "validate" -d 
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "history" -d 'Show what the journal recorded'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "config" -d 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "completions" -d 'Print a completion script'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -192,6 +193,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color 
 always\t''
 never\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l attempts -d 'One row per attempt instead of one per notice'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l wide -d 'On a terminal, every column whole, however wide the table (else it is fitted to the terminal\'s width)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -242,20 +244,93 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s v -l ve
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "init" -d 'Write a commented config file to fill in; an existing file is never overwritten'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "show" -d 'Print every setting a run would use, with its value and where it came from'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "path" -d 'Print where the config file is looked for, and whether it is there'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -l path -d 'Write this file [default: where the config is looked for: --config, AVATAR_CONFIG, else <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -l policy-source -l channel -d 'The channel code the insurer assigned you, written in [default: left for you to fill in]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
+prod\t''
+sandbox\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
+prod\t''
+sandbox\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
+prod\t''
+sandbox\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -l base-url -d 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
+json\t''
+csv\t'`history` only: the stored content as a CSV that `batch` reads back'
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented config file to fill in; an existing file is never overwritten'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every setting a run would use, with its value and where it came from'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print where the config file is looked for, and whether it is there'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -l install -d 'Write every page into DIR/man1, where `man avatar-cli` finds them [default: $XDG_DATA_HOME/man, else ~/.local/share/man]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand man" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "batch" -d 'Send a notice for every row of a CSV, JSON Lines or workbook file'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "history" -d 'Show what the journal recorded'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "completions" -d 'Print a completion script'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "send" -d 'Send a notice for one or more policies given on the command line'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "batch" -d 'Send a notice for every row of a CSV, JSON Lines or workbook file'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "validate" -d 'Check input offline: send nothing, write no journal'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "history" -d 'Show what the journal recorded'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "config" -d 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "completions" -d 'Print a completion script'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file to fill in; an existing file is never overwritten'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every setting a run would use, with its value and where it came from'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print where the config file is looked for, and whether it is there'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -f -a "bash\t''
 elvish\t''
 fish\t''
@@ -267,5 +342,6 @@ validate\t''
 history\t''
 sandbox\t''
 doctor\t''
+config\t''
 completions\t''
 man\t''"

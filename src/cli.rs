@@ -47,8 +47,11 @@ Options of send, batch and history (--policy-source, --timeout, --retries, --jou
 stand before the command. `avatar-cli COMMAND --help` shows each command's options.
 
 Examples:
-  # Rehearse on the built-in sandbox (no network)
-  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv
+  # Rehearse on the built-in sandbox (no network, no channel code needed)
+  avatar-cli --env sandbox batch cancellations.csv
+  # Set up: a commented config file to fill in, then check the machine
+  avatar-cli config init --policy-source HN_HT_QNW
+  avatar-cli doctor
   # Check a file offline, then send it to the test platform
   avatar-cli validate cancellations.csv
   avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv
@@ -393,6 +396,10 @@ pub enum Command {
     /// Check settings, the platform's reachability, the clock and the journal; send nothing
     #[command(after_help = DOCTOR_EXAMPLES)]
     Doctor(DoctorArgs),
+    /// Write a commented config file, show every setting and where it came from, or say where
+    /// the file is looked for
+    #[command(subcommand, after_help = CONFIG_EXAMPLES)]
+    Config(ConfigCommand),
     /// Print a completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -421,6 +428,7 @@ impl Command {
             Command::History(a) => Some(&a.common),
             Command::Sandbox(a) => Some(&a.common),
             Command::Doctor(a) => Some(&a.common),
+            Command::Config(c) => Some(c.common()),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -430,6 +438,7 @@ impl Command {
             Command::Send(a) => Some(&a.platform),
             Command::Batch(a) => Some(&a.platform),
             Command::Doctor(a) => Some(&a.platform),
+            Command::Config(ConfigCommand::Show(a)) => Some(&a.platform),
             _ => None,
         }
     }
@@ -440,6 +449,7 @@ impl Command {
             Command::Batch(a) => Some(&a.journal),
             Command::History(a) => Some(&a.journal),
             Command::Doctor(a) => Some(&a.journal),
+            Command::Config(ConfigCommand::Show(a)) => Some(&a.journal),
             _ => None,
         }
     }
@@ -473,6 +483,64 @@ pub struct DoctorArgs {
     pub common: CommonArgs,
 }
 
+const CONFIG_EXAMPLES: &str = "\
+The file is TOML: <config dir>/avatar-cli/config.toml (~/.config/avatar-cli/config.toml on
+Linux), or the one --config or AVATAR_CONFIG names. An option on the command line wins over an
+environment variable, which wins over the file, which wins over the default.
+
+Examples:
+  # A commented file to fill in, with your channel code already in it
+  avatar-cli config init --policy-source HN_HT_QNW
+  # What a run would use, and where each value came from
+  avatar-cli config show
+  avatar-cli config show --env prod --json
+  # Where the file is looked for
+  avatar-cli config path";
+
+/// `config`'s own commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented config file to fill in; an existing file is never overwritten
+    #[command(after_help = CONFIG_EXAMPLES)]
+    Init(ConfigInitArgs),
+    /// Print every setting a run would use, with its value and where it came from
+    // The options doctor takes: it shows the same settings.
+    #[command(after_help = CONFIG_EXAMPLES)]
+    Show(DoctorArgs),
+    /// Print where the config file is looked for, and whether it is there
+    #[command(after_help = CONFIG_EXAMPLES)]
+    Path(ConfigPathArgs),
+}
+
+impl ConfigCommand {
+    fn common(&self) -> &CommonArgs {
+        match self {
+            ConfigCommand::Init(a) => &a.common,
+            ConfigCommand::Show(a) => &a.common,
+            ConfigCommand::Path(a) => &a.common,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigInitArgs {
+    /// Write this file [default: where the config is looked for: --config, AVATAR_CONFIG, else
+    /// <config dir>/avatar-cli/config.toml]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub path: Option<PathBuf>,
+    /// The channel code the insurer assigned you, written in [default: left for you to fill in]
+    #[arg(long, visible_alias = "channel", value_name = "CODE")]
+    pub policy_source: Option<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigPathArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 const SEND_EXAMPLES: &str = "\
 Examples:
   # One policy, under the order number the insurer knows
@@ -483,7 +551,7 @@ Examples:
   # Print the envelope instead of sending it
   avatar-cli send --policy P9 --order-no O9 --dry-run
   # Rehearse on the built-in sandbox
-  avatar-cli --env sandbox --policy-source DEMO send --policy P2024000001";
+  avatar-cli --env sandbox send --policy P2024000001";
 
 /// What a person needs while building the file. Keep the names in step with
 /// `input::fields` (a test checks each one is recognised).
@@ -519,13 +587,13 @@ Examples:
   # Run the same command again after an interruption: it resumes
   avatar-cli --policy-source HN_HT_QNW batch cancellations.csv
   # Rehearse on the built-in sandbox
-  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv";
+  avatar-cli --env sandbox batch cancellations.csv";
 
 const BATCH_AFTER_HELP: &str = concat!(
     "The columns, dates, installments and order numbers: see --help.\n\n",
     "Examples:\n",
     "  avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv\n",
-    "  avatar-cli --env sandbox --policy-source DEMO batch cancellations.csv"
+    "  avatar-cli --env sandbox batch cancellations.csv"
 );
 
 fn batch_after_long_help() -> String {
@@ -784,6 +852,10 @@ pub struct HistoryArgs {
     /// At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// On a terminal, every column whole, however wide the table (else it is fitted to the
+    /// terminal's width)
+    #[arg(long)]
+    pub wide: bool,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]

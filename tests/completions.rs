@@ -131,6 +131,10 @@ const CASES: &[(&str, &[&str])] = &[
     // Options before the command, an alias among them, do not stop the command's completion.
     ("avatar-cli --channel X batch --fa", &["--fail-fast"]),
     ("avatar-cli -e prod history --att", &["--attempts"]),
+    ("avatar-cli history --wi", &["--wide"]),
+    // A command's own commands, and their options.
+    ("avatar-cli config sh", &["show"]),
+    ("avatar-cli config init --pa", &["--path"]),
     // Values.
     ("avatar-cli --env ", &["test", "prod", "sandbox"]),
     (

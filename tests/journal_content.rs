@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::pty::{start, OnTerminal, Terminal};
 use common::{json_lines, text, Env, Reply, Server};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -498,51 +499,19 @@ fn history_filters_by_channel_and_relative_time_and_limit() {
 
 /// The journal on a terminal: stdout is a pseudo-terminal, stderr a pipe.
 fn history_on_terminal(env: &Env, args: &[&str]) -> (String, String) {
-    use std::os::fd::{FromRawFd, OwnedFd};
-    let (mut master, mut slave) = (-1, -1);
-    // SAFETY: openpty writes two fresh descriptors; no name, termios or size is passed.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "openpty");
-    // SAFETY: both were just opened and are owned here alone.
-    let (master, slave) = unsafe {
-        (
-            std::fs::File::from_raw_fd(master),
-            OwnedFd::from_raw_fd(slave),
-        )
-    };
-    let screen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&screen);
-    let mut reader = master;
-    let done = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
+    let (terminal, slave) = Terminal::open();
     let mut cmd = env.std_cmd();
     cmd.arg("history")
         .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::from(slave))
-        .stderr(std::process::Stdio::piped());
-    let run = common::Running::start(cmd);
-    let out = run.finish();
-    // The program was the last holder of the terminal's end: the reader sees it close.
-    done.join().unwrap();
+        .stdin(std::process::Stdio::null());
+    let only_stdout = OnTerminal {
+        stdin: false,
+        stdout: true,
+        stderr: false,
+    };
+    let out = start(cmd, slave, only_stdout).finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let screen = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
-    (screen, text(&out.stderr))
+    (terminal.final_screen(), text(&out.stderr))
 }
 
 #[test]

@@ -842,7 +842,7 @@ fn the_readmes_first_command_sends_five_notices_to_the_built_in_sandbox() {
     let out = env
         .cmd()
         .env_remove("AVATAR_JOURNAL")
-        .args(["--env", "sandbox", "--policy-source", "DEMO", "batch"])
+        .args(["--env", "sandbox", "batch"])
         .arg(&csv)
         .assert()
         .code(0)

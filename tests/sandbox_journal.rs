@@ -14,7 +14,7 @@ fn readme_csv() -> PathBuf {
 fn first_command(env: &Env) -> assert_cmd::Command {
     let mut cmd = env.cmd();
     cmd.env_remove("AVATAR_JOURNAL")
-        .args(["--env", "sandbox", "--policy-source", "DEMO", "batch"])
+        .args(["--env", "sandbox", "batch"])
         .arg(readme_csv());
     cmd
 }

@@ -504,23 +504,10 @@ fn print_text(
 ) {
     let out = |line: String| console.out(&line);
     out("Settings (value, then where it came from):".into());
-    let width = explained.iter().map(|e| e.name.len()).max().unwrap_or(0);
-    for e in explained {
-        out(format!(
-            "  {:width$}  {}  ({})",
-            e.name,
-            escape_controls(&e.value),
-            escape_controls(&e.origin.to_string())
-        ));
+    for line in settings::explained_lines(explained) {
+        out(format!("  {line}"));
     }
-    out(format!(
-        "Config file: {}",
-        match (settings.config_path(), settings.config_read) {
-            (Some(path), true) => format!("{} (read)", shown(path)),
-            (Some(path), false) => format!("{} (none there: defaults apply)", shown(path)),
-            (None, _) => "none".into(),
-        }
-    ));
+    out(format!("Config file: {}", settings.config_file_status()));
     let production = if settings.is_production() {
         "PRODUCTION: runs ask for confirmation"
     } else {
@@ -577,10 +564,7 @@ fn to_json(
     journal: &[Check],
     exit: u8,
 ) -> Value {
-    let settings_json: Vec<Value> = explained
-        .iter()
-        .map(|e| json!({"name": e.name, "value": e.value, "source": e.origin.to_string()}))
-        .collect();
+    let settings_json: Vec<Value> = explained.iter().map(Explained::json).collect();
     let journal_path = match &settings.journal.value {
         JournalChoice::File(path) => Some(path.display().to_string()),
         JournalChoice::Disabled => None,
@@ -589,10 +573,7 @@ fn to_json(
         "ok": exit == code::OK && !endpoint.checks.iter().chain(journal).any(|c| c.ok == Some(false)),
         "exitCode": exit,
         "settings": settings_json,
-        "configFile": {
-            "path": settings.config_path().map(|p| p.display().to_string()),
-            "read": settings.config_read,
-        },
+        "configFile": settings.config_file_json(),
         "endpoint": {
             "url": endpoint.url,
             "host": endpoint.host,

@@ -6,7 +6,8 @@
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::error::Refusal;
 use crate::journal::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, State};
-use crate::output::Console;
+use crate::output::table::{GiveWay, Layout};
+use crate::output::{terminal, Console};
 use crate::refuse;
 use crate::settings::{self, JournalChoice, Settings};
 use crate::text::{escape_controls, quote};
@@ -14,7 +15,6 @@ type Result<T, E = Refusal> = std::result::Result<T, E>;
 use crate::protocol::{cst, CstDateTime};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
-use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -43,9 +43,40 @@ const ATTEMPT_COLUMNS: [(&str, &str); 9] = [
     ("MS", "elapsedMs"),
 ];
 
+/// What each table gives up, first to last, on a terminal too narrow for it (the README lists
+/// the same order). POLICY and STATE (or #) always stay; DESC/ERROR, the reason, is cut last.
+const NOTICE_GIVE_WAY: [GiveWay; 12] = [
+    GiveWay::Shorten("ENDPOINT", 20),
+    GiveWay::Drop("BY"),
+    GiveWay::Drop("ATTEMPTS"),
+    GiveWay::Drop("CHANNEL"),
+    GiveWay::Drop("CODE"),
+    GiveWay::Shorten("LAST SENT", 17),
+    GiveWay::Shorten("DESC/ERROR", 30),
+    GiveWay::Drop("ENDPOINT"),
+    GiveWay::Drop("ORDER"),
+    GiveWay::Shorten("DESC/ERROR", 16),
+    GiveWay::Drop("LAST SENT"),
+    GiveWay::Shorten("DESC/ERROR", 10),
+];
+const ATTEMPT_GIVE_WAY: [GiveWay; 11] = [
+    GiveWay::Shorten("UUID", 13),
+    GiveWay::Drop("MS"),
+    GiveWay::Drop("CODE"),
+    GiveWay::Shorten("STARTED", 17),
+    GiveWay::Shorten("DESC/ERROR", 30),
+    GiveWay::Drop("UUID"),
+    GiveWay::Drop("ORDER"),
+    GiveWay::Shorten("DESC/ERROR", 16),
+    GiveWay::Drop("HTTP"),
+    GiveWay::Drop("STARTED"),
+    GiveWay::Shorten("DESC/ERROR", 10),
+];
+
 /// Rows the default view shows on a terminal: a screenful, not a year of batches.
 const TERMINAL_ROWS: usize = 50;
-/// Rows read before the table's column widths are fixed; later rows may stick out.
+/// Rows read before the table's column widths are fixed; a later row may stick out (on a
+/// terminal it is cut to its columns).
 const WIDTH_SAMPLE: usize = 200;
 /// The columns of `--output csv` and the keys of `--output jsonl`: the names `batch` reads,
 /// each with where its value comes from (the notice's content, else the row itself). The
@@ -88,7 +119,8 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         ));
     }
     // A terminal gets a screenful unless asked otherwise; a pipe or a file gets everything.
-    let cut = args.limit.is_none() && std::io::stdout().is_terminal();
+    let on_terminal = terminal::stdout_is_terminal();
+    let cut = args.limit.is_none() && on_terminal;
     filter.limit = match args.limit {
         Some(0) => None,
         Some(n) => Some(n),
@@ -107,16 +139,22 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         return show(&console, &reader, &policy, &filter);
     }
     let mut rows = Counter::new(if cut { TERMINAL_ROWS } else { usize::MAX });
-    print_rows(&console, &reader, &filter, args.attempts, &mut rows)?;
+    let shape = match (on_terminal, args.wide) {
+        (false, _) => Shape::Plain,
+        (true, true) => Shape::Wide,
+        (true, false) => Shape::Fit(terminal::stdout_width()),
+    };
+    print_rows(&console, &reader, &filter, args.attempts, shape, &mut rows)?;
     if console.stdout_failure().is_some() {
         return Ok(console.offline_exit(crate::error::code::OK, "the history"));
     }
     if rows.count == 0 {
         console.note("no notices match");
     } else if rows.more {
+        // Short enough for an 80-column terminal, as the table is.
         console.note(&format!(
-            "showing the newest {TERMINAL_ROWS} rows; --limit 0 shows all, --limit N that many \
-             (--since, --policy, --outcome narrow them)"
+            "showing the newest {TERMINAL_ROWS} rows; --limit 0 shows all, --since or --policy \
+             narrow it"
         ));
     }
     Ok(crate::error::code::OK)
@@ -204,6 +242,7 @@ fn print_rows(
     reader: &JournalReader,
     filter: &HistoryFilter,
     attempts: bool,
+    shape: Shape,
     rows: &mut Counter,
 ) -> Result<()> {
     let format = console.format();
@@ -219,7 +258,7 @@ fn print_rows(
             csv.finish();
         }
         _ if attempts => {
-            let mut out = RowsOut::new(console, format, &ATTEMPT_COLUMNS);
+            let mut out = RowsOut::new(console, format, &ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY, shape);
             reader.each_attempt(filter, |row: AttemptRow| {
                 if !rows.take() {
                     return ControlFlow::Break(());
@@ -229,7 +268,7 @@ fn print_rows(
             out.finish();
         }
         _ => {
-            let mut out = RowsOut::new(console, format, &NOTICE_COLUMNS);
+            let mut out = RowsOut::new(console, format, &NOTICE_COLUMNS, &NOTICE_GIVE_WAY, shape);
             reader.each_notice(filter, |row: NoticeRow| {
                 if !rows.take() {
                     return ControlFlow::Break(());
@@ -242,22 +281,52 @@ fn print_rows(
     Ok(())
 }
 
+/// How the text table is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Not a terminal: padded by characters, as it always was, so that a script reading the
+    /// table sees the same bytes.
+    Plain,
+    /// A terminal, `--wide`: every column whole, padded by display width.
+    Wide,
+    /// A terminal this many cells wide: the table fitted to it.
+    Fit(usize),
+}
+
 /// Rows as JSON Lines or as a text table, written as they come. The table's column widths are
 /// taken from the first [`WIDTH_SAMPLE`] rows, so memory stays that of a few hundred rows.
 struct RowsOut<'a> {
     console: &'a Console,
     json: bool,
     columns: &'a [(&'a str, &'a str)],
+    give_way: &'a [GiveWay],
+    shape: Shape,
     sample: Vec<Vec<String>>,
-    widths: Option<Vec<usize>>,
+    widths: Option<Widths>,
+}
+
+/// The table's column widths, once the sample has fixed them.
+enum Widths {
+    /// In characters, for [`Shape::Plain`].
+    Chars(Vec<usize>),
+    /// In terminal cells, fitted or whole.
+    Cells(Layout),
 }
 
 impl<'a> RowsOut<'a> {
-    fn new(console: &'a Console, format: OutputFormat, columns: &'a [(&'a str, &'a str)]) -> Self {
+    fn new(
+        console: &'a Console,
+        format: OutputFormat,
+        columns: &'a [(&'a str, &'a str)],
+        give_way: &'a [GiveWay],
+        shape: Shape,
+    ) -> Self {
         RowsOut {
             console,
             json: format == OutputFormat::Json,
             columns,
+            give_way,
+            shape,
             sample: Vec::new(),
             widths: None,
         }
@@ -289,21 +358,32 @@ impl<'a> RowsOut<'a> {
     }
 
     fn flush_sample(&mut self) {
-        let widths = self
+        let measure = match self.shape {
+            Shape::Plain => |c: &str| c.chars().count(),
+            Shape::Wide | Shape::Fit(_) => crate::text::width,
+        };
+        let natural: Vec<usize> = self
             .columns
             .iter()
             .enumerate()
             .map(|(i, (title, _))| {
                 self.sample
                     .iter()
-                    .map(|r| r[i].chars().count())
-                    .chain([title.len()])
+                    .map(|r| measure(&r[i]))
+                    .chain([measure(title)])
                     .max()
                     .unwrap_or(0)
             })
             .collect();
-        self.widths = Some(widths);
-        self.line(self.columns.iter().map(|(t, _)| t.to_string()).collect());
+        let titles: Vec<&str> = self.columns.iter().map(|(t, _)| *t).collect();
+        self.widths = Some(match self.shape {
+            Shape::Plain => Widths::Chars(natural),
+            Shape::Wide => Widths::Cells(Layout::whole(&natural)),
+            Shape::Fit(limit) => {
+                Widths::Cells(Layout::fit(&titles, &natural, self.give_way, limit))
+            }
+        });
+        self.line(titles.iter().map(|t| t.to_string()).collect());
         for row in std::mem::take(&mut self.sample) {
             if self.console.stdout_failure().is_some() {
                 break;
@@ -313,14 +393,19 @@ impl<'a> RowsOut<'a> {
     }
 
     fn line(&self, cells: Vec<String>) {
-        let widths = self.widths.as_deref().unwrap_or_default();
-        let text = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
-            .collect::<Vec<_>>()
-            .join("  ");
-        self.console.out(text.trim_end());
+        let text = match &self.widths {
+            Some(Widths::Cells(layout)) => layout.line(&cells),
+            Some(Widths::Chars(widths)) => cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string(),
+            None => return,
+        };
+        self.console.out(&text);
     }
 
     fn finish(mut self) {
@@ -685,6 +770,18 @@ fn relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn every_step_of_giving_way_names_a_column_of_its_table() {
+        let named = |columns: &[(&str, &str)], steps: &[GiveWay]| {
+            steps.iter().all(|step| {
+                let (GiveWay::Shorten(title, _) | GiveWay::Drop(title)) = step;
+                columns.iter().any(|(t, _)| t == title)
+            })
+        };
+        assert!(named(&NOTICE_COLUMNS, &NOTICE_GIVE_WAY));
+        assert!(named(&ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY));
+    }
 
     #[test]
     fn relative_times_count_back_from_now() {

@@ -2,6 +2,7 @@
 
 mod batch;
 pub mod completions;
+mod config;
 mod doctor;
 mod history;
 pub mod man;
@@ -20,6 +21,7 @@ pub async fn run(cli: Cli) -> Result<u8, crate::error::Refusal> {
         Command::History(args) => history::run(&cli.global, &args),
         Command::Sandbox(args) => sandbox::run(&cli.global, &args).await,
         Command::Doctor(args) => doctor::run(&cli.global, &args).await,
+        Command::Config(command) => config::run(&cli.global, &command),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { command, install } => man::run(command.as_deref(), install),
     }

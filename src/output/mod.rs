@@ -2,6 +2,7 @@
 //! summary and `-v` bodies. Colour is decided per stream here, not by `colored`'s stdout test.
 
 mod report;
+pub mod table;
 pub mod terminal;
 // The results workbook: `--report FILE.xlsx` and `history --output xlsx` are to write through it;
 // until they do, only `validate --fix` uses a part of it.

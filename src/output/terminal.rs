@@ -27,6 +27,21 @@ pub fn stdin_is_terminal() -> bool {
     forced() || io::stdin().is_terminal()
 }
 
+/// The cells a line on stdout may take: `COLUMNS` when it holds a width (as git and Python
+/// read it, so a script or a user can set it), else the terminal's, else 80.
+pub fn stdout_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, cols)| usize::from(cols))
+        })
+        .unwrap_or(80)
+}
+
 /// The progress bar's target: stderr, drawn with plain ANSI cursor moves. indicatif's own
 /// stderr target hides itself when stderr is no terminal, which a forced terminal must not.
 #[derive(Debug)]

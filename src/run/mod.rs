@@ -197,6 +197,14 @@ fn prepare(
     crate::clock::check_sendable(crate::clock::now())
         .map_err(|why| crate::refuse!(Config, "{why}, then run again; nothing was sent"))?;
     let plan = plan(settings, target, &request)?;
+    // Said once, so that nobody takes the rehearsal's channel for the one they were given.
+    if matches!(settings.policy_source.origin, settings::Origin::Derived(_)) {
+        console.note(&format!(
+            "channel {}: --env sandbox needs no --policy-source (give one to rehearse under \
+             your own)",
+            plan.policy_source
+        ));
+    }
     let listed = match &request.rows {
         RowsFrom::Flags(fields) => Some(first_pass::parse_flags(&console, fields)?),
         RowsFrom::File { .. } => None,

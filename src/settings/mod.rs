@@ -7,6 +7,7 @@ mod file;
 mod headers;
 mod origin;
 mod target;
+mod template;
 
 pub use file::parse as parse_config;
 pub use headers::{file_kind, ExtraHeader, MAX_HEADER_FILE_BYTES};
@@ -15,6 +16,7 @@ pub use target::{
     endpoint_url, env_key, Environments, Platform, Target, PROD_BASE_URL, SANDBOX_ENDPOINT,
     TEST_BASE_URL,
 };
+pub use template::template as config_template;
 
 use crate::cli::{ColorChoice, EnvName, GlobalArgs, OutputFormat};
 use crate::error::Refusal;
@@ -25,6 +27,10 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use target::Named;
+
+/// The channel code of a sandbox rehearsal that names none: the simulator takes any, and a
+/// newcomer's first run should not need the code the insurer assigned.
+pub const SANDBOX_CHANNEL: &str = "SANDBOX";
 
 /// More attempts than this only delays the run's end: a platform down for minutes is better
 /// met by re-running, which resends under the same order numbers.
@@ -112,12 +118,13 @@ impl Settings {
             Some((false, origin)) => Setting::new(false, origin),
             None => Setting::by_default(false),
         };
+        let policy_source = policy_source(args, var, &loaded, platform.value.env)?;
         Ok(Settings {
             config_read: loaded.path().is_some(),
             config,
             platform,
             environments,
-            policy_source: policy_source(args, var, &loaded)?,
+            policy_source,
             journal,
             journal_sync: loaded
                 .value(&loaded.config.journal_sync)
@@ -188,6 +195,16 @@ fn config_path(
         Some(named) => (Setting::new(Some(named.value), named.origin), true),
         None => (Setting::by_default(default_config_path()), false),
     }
+}
+
+/// Where the config file is looked for, with what chose that place (`--config`,
+/// `AVATAR_CONFIG`, else the default), without reading it: `config init` and `config path`
+/// need the place even when the file is missing or broken. `None`: no config directory.
+pub fn config_location(args: &GlobalArgs) -> Setting<Option<PathBuf>> {
+    config_path(args, &|name| {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    })
+    .0
 }
 
 /// Where the config file is looked for when none is named.
@@ -311,6 +328,7 @@ fn policy_source(
     args: &GlobalArgs,
     var: &dyn Fn(&str) -> Option<String>,
     loaded: &Loaded,
+    env: Option<EnvName>,
 ) -> Result<Setting<Option<String>>, Refusal> {
     let chosen = first([
         args.policy_source
@@ -320,7 +338,13 @@ fn policy_source(
         loaded.value(&loaded.config.policy_source),
     ]);
     let Some(chosen) = chosen else {
-        return Ok(Setting::by_default(None));
+        return Ok(match env {
+            Some(EnvName::Sandbox) => Setting::new(
+                Some(SANDBOX_CHANNEL.into()),
+                Origin::Derived("env sandbox: a rehearsal needs no real channel".into()),
+            ),
+            _ => Setting::by_default(None),
+        });
     };
     let what = match &chosen.origin {
         Origin::Flag(_) => "the channel code (--policy-source)".to_string(),
@@ -526,6 +550,50 @@ impl Settings {
     pub fn config_path(&self) -> Option<&Path> {
         self.config.value.as_deref()
     }
+
+    /// The config file as `doctor` and `config show` end with it: `PATH (read)`,
+    /// `PATH (none there: defaults apply)`, or `none`.
+    pub fn config_file_status(&self) -> String {
+        let shown =
+            |path: &Path| crate::text::escape_controls(&path.display().to_string()).into_owned();
+        match (self.config_path(), self.config_read) {
+            (Some(path), true) => format!("{} (read)", shown(path)),
+            (Some(path), false) => format!("{} (none there: defaults apply)", shown(path)),
+            (None, _) => "none".into(),
+        }
+    }
+
+    /// The same as JSON: `{"path","read"}`.
+    pub fn config_file_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "path": self.config_path().map(|p| p.display().to_string()),
+            "read": self.config_read,
+        })
+    }
+}
+
+impl Explained {
+    /// `{"name","value","source"}`, as `doctor --json` and `config show --json` list it.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({"name": self.name, "value": self.value, "source": self.origin.to_string()})
+    }
+}
+
+/// The settings as `doctor` and `config show` print them, a line each: `name  value
+/// (source)`, the names in one column, control characters escaped.
+pub fn explained_lines(all: &[Explained]) -> Vec<String> {
+    use crate::text::escape_controls;
+    let width = all.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    all.iter()
+        .map(|e| {
+            format!(
+                "{:width$}  {}  ({})",
+                e.name,
+                escape_controls(&e.value),
+                escape_controls(&e.origin.to_string())
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -623,5 +691,23 @@ mod tests {
         a.journal = Some("/tmp/mine.sqlite3".into());
         let s = resolved(&a, &[]).unwrap();
         assert_eq!(s.journal.origin, Origin::Flag("--journal"));
+    }
+
+    #[test]
+    fn the_sandbox_has_a_channel_of_its_own_unless_one_is_given() {
+        let mut a = args();
+        a.env = Some(EnvName::Sandbox);
+        let s = resolved(&a, &[]).unwrap();
+        assert_eq!(s.policy_source.value.as_deref(), Some(SANDBOX_CHANNEL));
+        assert!(matches!(s.policy_source.origin, Origin::Derived(_)));
+        let s = resolved(&a, &[("AVATAR_POLICY_SOURCE", "DEMO")]).unwrap();
+        assert_eq!(s.policy_source.value.as_deref(), Some("DEMO"));
+        assert_eq!(
+            s.policy_source.origin,
+            Origin::Variable("AVATAR_POLICY_SOURCE")
+        );
+        // Only the sandbox: a real platform still needs the channel the insurer assigned.
+        a.env = Some(EnvName::Test);
+        assert_eq!(resolved(&a, &[]).unwrap().policy_source.value, None);
     }
 }

@@ -5,6 +5,8 @@
 //! hung child fails its test instead of hanging the suite.
 #![allow(dead_code)] // each test file uses its own part of this
 
+pub mod pty;
+
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::collections::VecDeque;

@@ -9,14 +9,15 @@ use clap::CommandFactory;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Every page as (file name, roff text), avatar-cli's own first. The same bytes are committed
+/// Every page as (file name, roff text), avatar-cli's own first, then each command's, a
+/// command's own commands after it (`avatar-cli-config-init`). The same bytes are committed
 /// under `completions/`.
 pub fn pages() -> Vec<(String, Vec<u8>)> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     // Building sets each command's display name (`avatar-cli-batch`), which titles its page.
     cmd.build();
-    std::iter::once(&cmd)
-        .chain(cmd.get_subcommands().filter(|c| !c.is_hide_set()))
+    with_commands(&cmd)
+        .into_iter()
         .map(|c| {
             let man = clap_mangen::Man::new(c.clone())
                 .source(format!("avatar-cli {}", env!("CARGO_PKG_VERSION")));
@@ -25,6 +26,17 @@ pub fn pages() -> Vec<(String, Vec<u8>)> {
             let _ = render(&man, c, &mut roff);
             (man.get_filename(), roff)
         })
+        .collect()
+}
+
+/// `cmd` and every visible command under it, each before its own.
+fn with_commands(cmd: &clap::Command) -> Vec<&clap::Command> {
+    std::iter::once(cmd)
+        .chain(
+            cmd.get_subcommands()
+                .filter(|c| !c.is_hide_set())
+                .flat_map(with_commands),
+        )
         .collect()
 }
 
