@@ -32,6 +32,12 @@ pub enum BaseUrlError {
     EndpointPath(String, &'static str, String),
 }
 
+impl From<BaseUrlError> for crate::error::Refusal {
+    fn from(e: BaseUrlError) -> Self {
+        crate::error::Refusal::Config(e.to_string())
+    }
+}
+
 /// `scheme://host[:port][/prefix]`: scheme and host in lower case, the host percent-decoded
 /// and without a trailing dot, the default port dropped, `.`/`..` and empty path segments
 /// resolved, no trailing slash. Plain http only to loopback: a notice carries customer data.

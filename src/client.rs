@@ -1,14 +1,16 @@
 //! One notice over HTTP: its attempts, the backoff between them, and how each answer is judged.
+//! It answers a [`Verdict`]: how the notice's sending ended, from which the engine makes the
+//! notice's result.
 //!
 //! The journal is not known here: the caller passes an [`AttemptLog`] that records an attempt
 //! before its request leaves and its end after it returns.
 
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::notice::{NoticeResult, Outcome};
+use crate::notice::Outcome;
 use crate::pace::{RateLimit, Stop};
 use crate::protocol::{self, Answer, Head, RefundDetails, Sent};
 use crate::redact::Secrets;
-use crate::refuse;
 use crate::settings::ExtraHeader;
 use crate::text::{escape_controls, quote};
 use chrono::Utc;
@@ -59,6 +61,14 @@ pub struct Client {
 
 pub use crate::notice::AttemptEnd;
 
+/// The notice a [`Client::send`] sends: under which orderNo, for which policy, with what.
+#[derive(Clone, Copy)]
+pub struct Sending<'a> {
+    pub order_no: &'a str,
+    pub policy_no: &'a str,
+    pub details: &'a RefundDetails,
+}
+
 /// Records attempts. `before` must have made the attempt durable when it returns: the request
 /// leaves only after it. `final_outcome` is set on the notice's last attempt.
 #[allow(async_fn_in_trait)] // used generically within this crate only
@@ -98,8 +108,41 @@ impl AttemptLog for NoLog {
     }
 }
 
+/// How a notice's sending ended: its outcome (accepted, rejected, failed, in doubt, or not
+/// sent when the run stopped first) and what the last attempt showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub attempts: u32,
+    /// The last attempt's uuid, HTTP status and answer, or why it had none.
+    pub uuid: Option<String>,
+    pub http_status: Option<u16>,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    pub error: Option<String>,
+    /// An answer that does not match its request (uuid, orderNo, policyNo, respTime).
+    pub warnings: Vec<String>,
+    pub elapsed_ms: u64,
+}
+
+impl Default for Verdict {
+    fn default() -> Verdict {
+        Verdict {
+            outcome: Outcome::NotSent,
+            attempts: 0,
+            uuid: None,
+            http_status: None,
+            deal_code: None,
+            deal_desc: None,
+            error: None,
+            warnings: Vec::new(),
+            elapsed_ms: 0,
+        }
+    }
+}
+
 /// How one attempt ended.
-enum Verdict {
+enum Judged {
     Answered(Answer),
     /// No answer the platform's dealCode could be read from.
     Unanswered(Unanswered),
@@ -121,9 +164,9 @@ enum Retry {
     After(Option<Duration>),
 }
 
-impl Verdict {
-    fn unanswered(error: String, retry: Retry, may_have_arrived: bool) -> Verdict {
-        Verdict::Unanswered(Unanswered {
+impl Judged {
+    fn unanswered(error: String, retry: Retry, may_have_arrived: bool) -> Judged {
+        Judged::Unanswered(Unanswered {
             error,
             retry,
             may_have_arrived,
@@ -176,10 +219,16 @@ enum Body {
     Broken(reqwest::Error),
 }
 
-/// The journal failed while a notice was being sent: the run must stop (exit 3).
-#[derive(Debug, thiserror::Error)]
-#[error("the journal failed: {0:#}")]
-pub struct JournalFailed(pub anyhow::Error);
+/// The attempt log failed while a notice was being sent: the run must stop (exit 3). What was
+/// known of the notice by then comes with it.
+#[derive(Debug)]
+pub struct LogFailed {
+    pub verdict: Verdict,
+    pub error: anyhow::Error,
+}
+
+/// The attempt log's failure, on its way out of [`Client::send`].
+struct Unlogged(anyhow::Error);
 
 impl Client {
     pub fn new(config: ClientConfig<'_>) -> Result<Client, Refusal> {
@@ -276,54 +325,51 @@ impl Client {
         )
     }
 
-    /// Sends one notice under `order_no`, retrying as the README's "Retries" says, and fills
-    /// in `result`.
-    /// Returns `Err` only when the journal failed: the notice's fate is then unknown to it.
+    /// Sends one notice under `order_no`, retrying as the README's "Retries" says. `Err` only
+    /// when the log failed: the notice's fate is then unknown to it.
     pub async fn send<L: AttemptLog>(
         &self,
-        order_no: &str,
-        details: &RefundDetails,
+        sending: Sending<'_>,
         log: &L,
         stop: &Stop,
         rate: Option<&RateLimit>,
-        result: &mut NoticeResult,
-    ) -> Result<(), JournalFailed> {
+    ) -> Result<Verdict, LogFailed> {
         let started = Instant::now();
         let mut doubt = Doubt {
             earlier: log.in_doubt_before(),
             this_run: false,
         };
+        let mut verdict = Verdict::default();
         let sent = self
-            .attempts(order_no, details, log, stop, rate, &mut doubt, result)
+            .attempts(sending, log, stop, rate, &mut doubt, &mut verdict)
             .await;
-        if result.outcome == Outcome::InDoubt {
-            if let Some(error) = &mut result.error {
+        if verdict.outcome == Outcome::InDoubt {
+            if let Some(error) = &mut verdict.error {
                 error.push_str(doubt.why());
             }
         }
-        if sent.is_err() && result.attempts > 0 && doubt.unanswered() == Outcome::InDoubt {
-            // The journal failed mid-notice: what was sent may still have arrived.
-            result.outcome = Outcome::InDoubt;
+        if sent.is_err() && verdict.attempts > 0 && doubt.unanswered() == Outcome::InDoubt {
+            // The log failed mid-notice: what was sent may still have arrived.
+            verdict.outcome = Outcome::InDoubt;
         }
-        result.elapsed_ms = started.elapsed().as_millis() as u64;
-        sent
+        verdict.elapsed_ms = started.elapsed().as_millis() as u64;
+        match sent {
+            Ok(()) => Ok(verdict),
+            Err(Unlogged(error)) => Err(LogFailed { verdict, error }),
+        }
     }
 
     /// The attempts of [`Client::send`], until one decides, the retries run out or the run
     /// stops; `doubt` collects whether any may have reached the platform.
-    #[allow(clippy::too_many_arguments)] // one call site, each argument its own thing
     async fn attempts<L: AttemptLog>(
         &self,
-        order_no: &str,
-        details: &RefundDetails,
+        sending: Sending<'_>,
         log: &L,
         stop: &Stop,
         rate: Option<&RateLimit>,
         doubt: &mut Doubt,
-        result: &mut NoticeResult,
-    ) -> Result<(), JournalFailed> {
-        let policy_no = result.policy_no.clone();
-        result.order_no = Some(order_no.to_string());
+        result: &mut Verdict,
+    ) -> Result<(), Unlogged> {
         loop {
             let may_start = match rate {
                 Some(rate) => rate.wait(stop).await,
@@ -341,7 +387,7 @@ impl Client {
             }
             result.attempts += 1;
             let retry_after = match self
-                .journaled_attempt(order_no, &policy_no, details, log, stop, doubt, result)
+                .logged_attempt(sending, log, stop, doubt, result)
                 .await?
             {
                 Settled::Again(retry_after) => retry_after,
@@ -363,17 +409,19 @@ impl Client {
 
     /// One attempt, recorded by `log` before its request leaves and after its answer: what it
     /// means for the notice, with `result` filled in (and its outcome, once final).
-    #[allow(clippy::too_many_arguments)] // one call site, each argument its own thing
-    async fn journaled_attempt<L: AttemptLog>(
+    async fn logged_attempt<L: AttemptLog>(
         &self,
-        order_no: &str,
-        policy_no: &str,
-        details: &RefundDetails,
+        sending: Sending<'_>,
         log: &L,
         stop: &Stop,
         doubt: &mut Doubt,
-        result: &mut NoticeResult,
-    ) -> Result<Settled, JournalFailed> {
+        result: &mut Verdict,
+    ) -> Result<Settled, Unlogged> {
+        let Sending {
+            order_no,
+            policy_no,
+            details,
+        } = sending;
         let first = if result.attempts == 1 {
             log.recorded_first()
         } else {
@@ -386,7 +434,7 @@ impl Client {
                 let token = log
                     .before(&uuid, &req_time, &body)
                     .await
-                    .map_err(JournalFailed)?;
+                    .map_err(Unlogged)?;
                 (uuid, body, token)
             }
         };
@@ -417,7 +465,7 @@ impl Client {
         };
         log.after(token, &end, final_outcome)
             .await
-            .map_err(JournalFailed)?;
+            .map_err(Unlogged)?;
         if let Some(outcome) = final_outcome {
             result.outcome = outcome;
         }
@@ -427,15 +475,15 @@ impl Client {
     /// What one attempt's verdict means for the notice, with `end` and `result` filled in.
     fn settle(
         &self,
-        verdict: Verdict,
+        verdict: Judged,
         sent: &Sent<'_>,
         stop: &Stop,
         doubt: &mut Doubt,
         end: &mut AttemptEnd,
-        result: &mut NoticeResult,
+        result: &mut Verdict,
     ) -> Settled {
         match verdict {
-            Verdict::Answered(answer) => {
+            Judged::Answered(answer) => {
                 result
                     .warnings
                     .extend(protocol::echo_warnings(&answer, sent, crate::clock::now()));
@@ -451,7 +499,7 @@ impl Client {
                 result.error = None;
                 Settled::Final(outcome)
             }
-            Verdict::Unanswered(Unanswered {
+            Judged::Unanswered(Unanswered {
                 error,
                 retry,
                 may_have_arrived,
@@ -483,12 +531,12 @@ impl Client {
     /// The verdict, and the answer body when one was read whole (for the journal). No header
     /// value is left in either: the body was redacted as it was read, and the texts drawn
     /// from anything else the server sent are here.
-    async fn attempt(&self, body: Vec<u8>) -> ((Option<u16>, Verdict), Option<Vec<u8>>) {
+    async fn attempt(&self, body: Vec<u8>) -> ((Option<u16>, Judged), Option<Vec<u8>>) {
         let mut body_read = None;
         let (status, mut verdict) = self.attempt_verdict(body, &mut body_read).await;
         let secrets = &self.secrets;
         match &mut verdict {
-            Verdict::Answered(answer) => {
+            Judged::Answered(answer) => {
                 secrets.in_place(&mut answer.deal_code);
                 secrets.in_place(&mut answer.deal_desc);
                 for echoed in [
@@ -503,7 +551,7 @@ impl Client {
                     secrets.in_place(echoed);
                 }
             }
-            Verdict::Unanswered(unanswered) => secrets.in_place(&mut unanswered.error),
+            Judged::Unanswered(unanswered) => secrets.in_place(&mut unanswered.error),
         }
         ((status, verdict), body_read)
     }
@@ -512,7 +560,7 @@ impl Client {
         &self,
         body: Vec<u8>,
         body_read: &mut Option<Vec<u8>>,
-    ) -> (Option<u16>, Verdict) {
+    ) -> (Option<u16>, Judged) {
         let mut response = match self
             .http
             .post(self.endpoint_url.clone())
@@ -533,7 +581,7 @@ impl Client {
                 };
                 return (
                     None,
-                    Verdict::unanswered(error, Retry::After(None), may_have_arrived),
+                    Judged::unanswered(error, Retry::After(None), may_have_arrived),
                 );
             }
         };
@@ -562,12 +610,12 @@ impl Client {
         };
         if status.is_success() {
             return match protocol::read_answer(&bytes) {
-                Ok(answer) => (code, Verdict::Answered(answer)),
+                Ok(answer) => (code, Judged::Answered(answer)),
                 // The platform took the request and said something this cannot read: it may
                 // have accepted it. Not asked again in this run, which could act twice.
                 Err(e) => (
                     code,
-                    Verdict::unanswered(
+                    Judged::unanswered(
                         format!(
                             "HTTP {status} with an unreadable answer: {e}{}",
                             snippet(&bytes)
@@ -585,7 +633,7 @@ impl Client {
         } else {
             Retry::No
         };
-        (code, Verdict::unanswered(error, retry, false))
+        (code, Judged::unanswered(error, retry, false))
     }
 
     fn trace_request(&self, body: &[u8]) {
@@ -918,7 +966,7 @@ fn unread(
     status: StatusCode,
     body: Body,
     retry_after: Option<Duration>,
-) -> Result<Vec<u8>, Box<Verdict>> {
+) -> Result<Vec<u8>, Box<Judged>> {
     let (what, retry) = match body {
         Body::Read(b) => return Ok(b),
         // Whatever it holds, it is no answer worth asking for again.
@@ -942,7 +990,7 @@ fn unread(
             (what, retry)
         }
     };
-    Err(Box::new(Verdict::unanswered(
+    Err(Box::new(Judged::unanswered(
         format!("HTTP {status}{what}"),
         retry,
         true,

@@ -1,12 +1,10 @@
 //! The one exit-code table, and [`Refusal`]: every reason a command stops before it sends.
 //!
-//! A command either refuses (nothing was sent, by construction: a `Refusal` is only made
-//! before delivery starts) or delivers and ends with a [`RunEnd`]. Both map to an exit code
-//! here and nowhere else; `main.rs` only applies it.
-
-use crate::engine::RunEnd;
-use crate::journal::JournalError;
-use crate::notice::Outcome;
+//! The bottom of the crate: it imports nothing of the project's, so every layer can refuse,
+//! and every way a command ends maps to its exit code here and nowhere else. A command either
+//! refuses (nothing was sent, by construction: a `Refusal` is only made before delivery
+//! starts), or delivers and ends as a [`RunEnding`] says, or sends nothing and ends as one of
+//! the functions below says.
 
 /// Exit codes; when several apply, the first in this order wins (README, "Exit codes").
 pub mod code {
@@ -31,11 +29,11 @@ pub enum Refusal {
     #[error("{0}")]
     Input(String),
     /// The journal cannot be opened or read.
-    #[error(transparent)]
-    Journal(#[from] JournalError),
+    #[error("{0}")]
+    Journal(String),
     /// The journal could be opened but a lookup in it failed.
     #[error("cannot read the journal: {0}")]
-    JournalRead(JournalError),
+    JournalRead(String),
     /// Production was not confirmed.
     #[error("{0}")]
     Declined(String),
@@ -65,37 +63,26 @@ impl Refusal {
     }
 }
 
-impl From<crate::input::InputError> for Refusal {
-    fn from(e: crate::input::InputError) -> Self {
-        Refusal::Input(e.to_string())
-    }
+/// How a run that delivered ended, as far as its exit code goes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunEnding {
+    /// Ctrl-C or SIGTERM.
+    pub interrupted: bool,
+    /// A notice failed or is in doubt, the journal failed, the results could not be written,
+    /// or rows of the input were not handed over.
+    pub failed: bool,
+    /// A notice was rejected, now or earlier (and not sent again).
+    pub rejected: bool,
 }
 
-impl From<crate::base_url::BaseUrlError> for Refusal {
-    fn from(e: crate::base_url::BaseUrlError) -> Self {
-        Refusal::Config(e.to_string())
-    }
-}
-
-impl From<crate::output::ReportUnwritable> for Refusal {
-    fn from(e: crate::output::ReportUnwritable) -> Self {
-        Refusal::Output(e.to_string())
-    }
-}
-
-impl RunEnd {
+impl RunEnding {
     /// The table for a run that delivered: the first that applies wins.
     pub fn exit_code(&self) -> u8 {
         if self.interrupted {
             code::INTERRUPTED
-        } else if self.journal_error.is_some()
-            || self.output_error.is_some()
-            || self.unsent_rows
-            || self.tally.get(Outcome::Failed) > 0
-            || self.tally.get(Outcome::InDoubt) > 0
-        {
+        } else if self.failed {
             code::FAILED
-        } else if self.tally.get(Outcome::Rejected) > 0 || self.tally.rejected_earlier() > 0 {
+        } else if self.rejected {
             code::REJECTED
         } else {
             code::OK
@@ -103,10 +90,51 @@ impl RunEnd {
     }
 }
 
-/// `Err(Refusal::Kind(format!(…)))` in one line.
-#[macro_export]
+/// `validate` (and what `validate --fix` leaves): 2 while an error is left.
+pub fn checked(errors: u64) -> u8 {
+    if errors > 0 {
+        code::USAGE
+    } else {
+        code::OK
+    }
+}
+
+/// `doctor`: a configuration or journal problem first, then a platform out of reach.
+pub fn diagnosed(configuration_problem: bool, unreachable: bool) -> u8 {
+    if configuration_problem {
+        code::USAGE
+    } else if unreachable {
+        code::FAILED
+    } else {
+        code::OK
+    }
+}
+
+/// A command that sends nothing, whose stdout failed: a reader that went away (`| head`)
+/// chose to stop, which is no failure; a stdout that could not take the output (a full disk)
+/// is exit 3.
+pub fn written(code: u8, reader_left: bool) -> u8 {
+    if reader_left {
+        code
+    } else {
+        code::FAILED
+    }
+}
+
+/// The command line could not be parsed: `--help` and `--version` succeed, the rest is a
+/// usage error.
+pub fn parsed(is_error: bool) -> u8 {
+    if is_error {
+        code::USAGE
+    } else {
+        code::OK
+    }
+}
+
+/// `Refusal::Kind(format!(…))` in one line.
 macro_rules! refuse {
     ($kind:ident, $($arg:tt)*) => {
         $crate::error::Refusal::$kind(format!($($arg)*))
     };
 }
+pub(crate) use refuse;

@@ -24,4 +24,4 @@ pub mod settings;
 pub mod signals;
 pub mod text;
 
-pub use journal::skip_memory_statistics;
+pub use journal::prepare_process;

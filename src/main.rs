@@ -2,7 +2,7 @@
 //! the one place that ends the process, but for a second Ctrl-C (`signals.rs`), which must
 //! not wait for the runtime.
 
-use avatar_cli::error::{code, Refusal};
+use avatar_cli::error::Refusal;
 use avatar_cli::text::escape_controls;
 use avatar_cli::{cli::Cli, commands};
 use clap::Parser;
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // Before anything else: SQLite takes this setting only before its first use.
-    avatar_cli::skip_memory_statistics();
+    avatar_cli::prepare_process();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
@@ -22,11 +22,7 @@ fn main() -> ExitCode {
             }
             // --help and --version print to stdout and succeed; usage errors exit 2.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                code::USAGE
-            } else {
-                code::OK
-            });
+            return ExitCode::from(avatar_cli::error::parsed(e.use_stderr()));
         }
     };
     // A client needs one runtime thread: the work that blocks (file passes, the journal's

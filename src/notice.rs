@@ -3,6 +3,7 @@
 
 use crate::protocol::RefundDetails;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 
 /// One notice to send, as read from flags, a CSV row or a JSON Lines line, already validated.
@@ -111,6 +112,36 @@ impl SkipReason {
             SkipReason::AcceptedEarlier => "acceptedEarlier",
             SkipReason::RejectedEarlier => "rejectedEarlier",
         }
+    }
+}
+
+/// Counts per outcome, for the summary and the exit code; the skips of notices rejected
+/// earlier also apart, since they keep the run from succeeding.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    counts: HashMap<Outcome, u64>,
+    rejected_earlier: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, result: &NoticeResult) {
+        *self.counts.entry(result.outcome).or_default() += 1;
+        if result.skip_reason == Some(SkipReason::RejectedEarlier) {
+            self.rejected_earlier += 1;
+        }
+    }
+
+    /// Skipped because the platform rejected them earlier and they have not changed.
+    pub fn rejected_earlier(&self) -> u64 {
+        self.rejected_earlier
+    }
+
+    pub fn get(&self, outcome: Outcome) -> u64 {
+        self.counts.get(&outcome).copied().unwrap_or(0)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
     }
 }
 

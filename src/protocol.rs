@@ -70,6 +70,17 @@ pub fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// UTC milliseconds as RFC 3339 in China Standard Time: the one offset every time a person
+/// reads is shown in (as `reqTime` and order numbers are), whatever this machine's zone.
+pub fn format_time(ms: i64) -> String {
+    use chrono::{SecondsFormat, TimeZone};
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&cst())
+        .to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
 /// `yyyy-MM-dd HH:mm:ss` in China Standard Time.
 pub fn format_cst(instant: DateTime<Utc>) -> String {
     // By hand rather than through `format(DATETIME_FORMAT)`: chrono parses the pattern on

@@ -4,9 +4,9 @@
 //! looked for and whether it is there.
 
 use crate::cli::{ConfigCommand, ConfigInitArgs, GlobalArgs, OutputFormat};
+use crate::error::refuse;
 use crate::error::{code, Refusal};
 use crate::output::Console;
-use crate::refuse;
 use crate::settings::{self, Explained, Settings};
 use crate::text::escape_controls;
 use serde_json::json;
@@ -197,13 +197,15 @@ fn path(global: &GlobalArgs) -> Result<u8, Refusal> {
 fn print(line: &str) -> u8 {
     match writeln!(std::io::stdout().lock(), "{line}") {
         Ok(()) => code::OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code::OK,
         Err(e) => {
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "error: could not write to stdout: {e}"
-            );
-            code::FAILED
+            let reader_left = e.kind() == std::io::ErrorKind::BrokenPipe;
+            if !reader_left {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "error: could not write to stdout: {e}"
+                );
+            }
+            crate::error::written(code::OK, reader_left)
         }
     }
 }

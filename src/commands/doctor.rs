@@ -76,13 +76,7 @@ pub async fn run(global: &GlobalArgs, _args: &DoctorArgs) -> Result<u8, Refusal>
         .checks
         .iter()
         .any(|c| c.ok == Some(false) && c.name != "clock");
-    let exit = if config_problem {
-        code::USAGE
-    } else if unreachable {
-        code::FAILED
-    } else {
-        code::OK
-    };
+    let exit = crate::error::diagnosed(config_problem, unreachable);
     if json {
         console.out(&to_json(&settings, &explained, &endpoint, &journal, exit).to_string());
     } else {
@@ -422,7 +416,7 @@ fn journal_check(choice: &JournalChoice) -> Vec<Check> {
             format!("{}: none yet (the first send creates it)", shown(path)),
         )],
         Ok(Some(h)) => {
-            let sound = h.quick_check == ["ok"];
+            let sound = h.check == ["ok"];
             let version = if h.schema_version < h.current_version {
                 format!(
                     "schema version {} (the next send upgrades it to {})",
@@ -436,7 +430,7 @@ fn journal_check(choice: &JournalChoice) -> Vec<Check> {
             } else {
                 format!(
                     "quick_check found damage: {}; keep a copy and pass --journal FILE to use another",
-                    escape_controls(&h.quick_check.join("; "))
+                    escape_controls(&h.check.join("; "))
                 )
             };
             let doubt = if h.in_doubt > 0 {

@@ -4,11 +4,11 @@
 //! notices as a file `batch` reads back.
 
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
+use crate::error::refuse;
 use crate::error::Refusal;
 use crate::journal::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, State};
 use crate::output::table::{GiveWay, Layout};
 use crate::output::{terminal, Console};
-use crate::refuse;
 use crate::settings::{self, JournalChoice, Settings};
 use crate::text::{escape_controls, quote};
 type Result<T, E = Refusal> = std::result::Result<T, E>;

@@ -1,8 +1,8 @@
 //! `sandbox`: the simulated platform on loopback until Ctrl-C.
 
 use crate::cli::{GlobalArgs, SandboxArgs};
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::refuse;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use std::io::Write;
 

@@ -1,8 +1,8 @@
 //! `send`: notices for the policies given on the command line.
 
 use crate::cli::{GlobalArgs, SendArgs};
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::refuse;
 use crate::run::{self, Request, RowsFrom};
 
 pub async fn run(global: GlobalArgs, args: SendArgs) -> Result<u8, Refusal> {

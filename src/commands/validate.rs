@@ -77,11 +77,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
         "{}: {rows} valid notice(s), {errors} error(s), {warnings} warning(s)",
         escape_controls(&name)
     ));
-    let code = if errors > 0 {
-        crate::error::code::USAGE
-    } else {
-        crate::error::code::OK
-    };
+    let code = crate::error::checked(errors);
     if json {
         let summary = serde_json::json!({
             "type": "summary",

@@ -2,7 +2,7 @@
 //! then goes through the same checks as CSV (`fields.rs`), so a workbook row and a CSV row are
 //! judged alike. What a typed cell cannot mean is refused here, naming what the cell holds.
 
-use super::fields::Field;
+use super::field::Field;
 use calamine::{Data, ExcelDateTime};
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use std::borrow::Cow;

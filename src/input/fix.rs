@@ -4,7 +4,7 @@
 //! decide. Each change is reported as it is made.
 
 use super::cells;
-use super::fields::Field;
+use super::field::Field;
 use super::hints;
 use super::problem::{column_letters, sheet_reference};
 use super::source::{self, Backing};

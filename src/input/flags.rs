@@ -1,7 +1,8 @@
 //! `send --policy …` and `validate --policy …`: the same field checks as a file row, with the
 //! flags standing in for columns.
 
-use super::fields::{Cell, ColumnNames, Draft, Field};
+use super::field::Field;
+use super::fields::{Cell, ColumnNames, Draft};
 use super::Problem;
 use crate::notice::Row;
 use std::collections::HashMap;

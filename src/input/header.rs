@@ -1,7 +1,8 @@
 //! The header row of a CSV file or a sheet: which column holds which field, found by name in
 //! any documented spelling or by `--column`, and what is wrong with the header itself.
 
-use super::fields::{ColumnNames, Field};
+use super::field::Field;
+use super::fields::ColumnNames;
 use super::{ColumnMapping, Emitter, Problem};
 use crate::text::quote;
 use std::ops::ControlFlow;

@@ -2,7 +2,7 @@
 //! Chinese input methods produce. Only ever added to an error; nothing here changes a value
 //! that is sent (the user fixes the file, so what is sent is what they wrote).
 
-use super::fields::Field;
+use super::field::Field;
 use crate::protocol::{check_identifier, Amount, CstDateTime};
 use crate::text::quote;
 

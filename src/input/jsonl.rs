@@ -1,7 +1,8 @@
 //! JSON Lines: one `secondRefundReq` object per line, optionally with `orderNo`, keys in any
 //! spelling a CSV header may use.
 
-use super::fields::{Cell, ColumnNames, Draft, Field};
+use super::field::Field;
+use super::fields::{Cell, ColumnNames, Draft};
 use super::source::BUFFER_SIZE;
 use super::{ColumnMapping, Emitter, Problem};
 use crate::text::{quote, QUOTE_CHARS};

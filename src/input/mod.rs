@@ -17,6 +17,7 @@ macro_rules! or_stop {
 mod cells;
 mod checks;
 mod csv;
+mod field;
 mod fields;
 mod fix;
 mod flags;
@@ -37,7 +38,8 @@ pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
 use crate::notice::Row;
 use checks::{describe_line, CrossChecks};
-use fields::{ColumnNames, Draft, Field};
+use field::Field;
+use fields::{ColumnNames, Draft};
 use source::{Backing, Guess, NotText};
 use std::fmt;
 use std::io;
@@ -197,6 +199,12 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
             "'{}' is not a delimiter: give one character such as ';' or '|', or tab",
             crate::text::quote(s)
         )),
+    }
+}
+
+impl From<InputError> for crate::error::Refusal {
+    fn from(e: InputError) -> Self {
+        crate::error::Refusal::Input(e.to_string())
     }
 }
 

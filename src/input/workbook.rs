@@ -6,7 +6,8 @@
 //! full, then sent) as it reads a CSV file; only one sheet is held in memory at a time.
 
 use super::cells::{self, Value};
-use super::fields::{Cell, Draft, Field};
+use super::field::Field;
+use super::fields::{Cell, Draft};
 use super::header;
 use super::source::{At, Backing, NotText};
 use super::{ColumnMapping, Emitter, InputError};

@@ -156,7 +156,7 @@ impl Decision {
                 "orderNo {order_no} is already the orderNo of policy {other_policy} (sent {}; see \
                  `avatar-cli history --policy {other_policy}`): an orderNo follows one policy for \
                  its whole life, so give policy {policy_no} its own",
-                super::history::format_time(*at)
+                crate::protocol::format_time(*at)
             )),
             Decision::NeedsOrderNo => Some(missing_order_no(policy_no)),
         }
@@ -191,7 +191,7 @@ impl Rejection {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        let when = self.at.map(super::history::format_time);
+        let when = self.at.map(crate::protocol::format_time);
         match (answer.is_empty(), when) {
             (false, Some(when)) => format!("rejected earlier: {answer}, {when}"),
             (false, None) => format!("rejected earlier: {answer}"),
@@ -322,7 +322,7 @@ pub fn content_changed(
             "policy {policy_no} was accepted at {} under orderNo {order_no} with other content ({changes}); \
              the platform holds the earlier content: pass --force to send the new content under orderNo {order_no}, \
              or put the earlier content back",
-            super::history::format_time(at)
+            crate::protocol::format_time(at)
         ),
         None => format!(
             "policy {policy_no} may have reached the platform (an attempt under orderNo {order_no} has no readable answer) \

@@ -1,5 +1,213 @@
+//! The journal's behaviour, over its SQLite backend, through the seam. The handles' methods
+//! below spell each write operation as the tests use it; the program sends the operations
+//! themselves ([`Journal::run`]).
+
+use super::sqlite::{owner, schema};
 use super::*;
+use crate::notice::Outcome;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
+
+/// What the journal holds for one notice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub order_no: String,
+    pub state: State,
+    pub attempts: u32,
+    pub deal_code: Option<String>,
+    pub deal_desc: Option<String>,
+    /// `Some(orderNo)` when an acceptance was recorded at some point, even if a forced
+    /// re-send since ended otherwise: without force such a notice is skipped.
+    pub accepted_order_no: Option<String>,
+    pub accepted_at: Option<i64>,
+    /// The answer of that first acceptance.
+    pub accepted_deal_code: Option<String>,
+    pub accepted_deal_desc: Option<String>,
+    /// What was last sent, and its fingerprint (`None` before the journal kept content).
+    pub content: Option<String>,
+    pub content_fp: Option<String>,
+    /// When it was last sent (UTC milliseconds).
+    pub last_sent_at: Option<i64>,
+}
+
+impl Recorded {
+    /// What the notice rule needs of this record.
+    pub fn known(&self) -> super::rule::Known<'_> {
+        super::rule::Known {
+            order_no: &self.order_no,
+            attempts: self.attempts,
+            accepted_order_no: self.accepted_order_no.as_deref(),
+            state: self.state,
+            accepted_at: self.accepted_at,
+            content: self.content.as_deref(),
+            content_fp: self.content_fp.as_deref(),
+            deal_code: self.deal_code.as_deref(),
+            deal_desc: self.deal_desc.as_deref(),
+            last_sent_at: self.last_sent_at,
+        }
+    }
+}
+
+impl From<RecordView<'_>> for Recorded {
+    fn from(view: RecordView<'_>) -> Recorded {
+        let own = |t: Option<&str>| t.map(str::to_owned);
+        Recorded {
+            order_no: view.order_no.to_owned(),
+            state: view.state,
+            attempts: view.attempts,
+            deal_code: own(view.deal_code),
+            deal_desc: own(view.deal_desc),
+            accepted_order_no: own(view.accepted_order_no),
+            accepted_at: view.accepted_at,
+            accepted_deal_code: own(view.accepted_deal_code),
+            accepted_deal_desc: own(view.accepted_deal_desc),
+            content: own(view.content),
+            content_fp: own(view.content_fp),
+            last_sent_at: view.last_sent_at,
+        }
+    }
+}
+
+/// Each write operation as a method, as the tests use them.
+impl Journal {
+    pub async fn claim(
+        &self,
+        key: NoticeKey,
+        given: Option<String>,
+        generated: Option<String>,
+        force: bool,
+        content: Option<rule::Content>,
+    ) -> Result<Claim, JournalError> {
+        let resend = rule::Resend {
+            force,
+            retry_rejected: false,
+        };
+        self.claim_sending(key, given, generated, resend, content, None)
+            .await
+    }
+
+    pub async fn claim_sending(
+        &self,
+        key: NoticeKey,
+        given: Option<String>,
+        generated: Option<String>,
+        resend: rule::Resend,
+        content: Option<rule::Content>,
+        first: Option<FirstAttempt>,
+    ) -> Result<Claim, JournalError> {
+        self.run(ClaimNotice {
+            key,
+            given,
+            generated,
+            resend,
+            content,
+            first,
+        })
+        .await
+    }
+
+    pub async fn begin_attempt(
+        &self,
+        notice_id: i64,
+        uuid: String,
+        req_time: String,
+        request: Vec<u8>,
+        content: Option<rule::Content>,
+    ) -> Result<i64, JournalError> {
+        self.run(BeginAttempt {
+            notice_id,
+            uuid,
+            req_time,
+            request,
+            content,
+        })
+        .await
+    }
+
+    pub async fn finish_attempt(
+        &self,
+        attempt_id: i64,
+        end: AttemptEnd,
+    ) -> Result<(), JournalError> {
+        self.run(FinishAttempt { attempt_id, end }).await
+    }
+
+    pub async fn finish_notice(
+        &self,
+        notice_id: i64,
+        last_attempt: Option<(i64, AttemptEnd)>,
+        outcome: Outcome,
+        deal_code: Option<String>,
+        deal_desc: Option<String>,
+        http_status: Option<u16>,
+    ) -> Result<(), JournalError> {
+        self.run(FinishNotice {
+            notice_id,
+            last_attempt,
+            outcome,
+            deal_code,
+            deal_desc,
+            http_status,
+        })
+        .await
+    }
+
+    pub async fn release(&self, notice_id: i64) -> Result<(), JournalError> {
+        self.run(Release { notice_id }).await
+    }
+
+    pub async fn withdraw(&self, notice_id: i64, attempt_id: i64) -> Result<(), JournalError> {
+        self.run(Withdraw {
+            notice_id,
+            attempt_id,
+        })
+        .await
+    }
+
+    /// Stops the backend once this is the last clone, releasing the claims it still holds.
+    pub fn close(self) -> Result<(), JournalError> {
+        if std::sync::Arc::strong_count(&self.backend) == 1 {
+            self.backend.shut_down()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Who this handle's claims name as their owner (host, pid, run id).
+    pub fn owner(&self) -> String {
+        owner::describe(&owner::host(), std::process::id(), self.run_id())
+    }
+}
+
+impl JournalReader {
+    pub fn lookup(&self, key: &NoticeKey) -> Result<Option<Recorded>, JournalError> {
+        let key = (
+            key.endpoint.as_str(),
+            key.policy_source.as_str(),
+            key.policy_no.as_str(),
+        );
+        self.lookups()?
+            .look_at(key, false, |found| found.map(Recorded::from))
+    }
+
+    pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<NoticeRow>, JournalError> {
+        let mut all = Vec::new();
+        self.each_notice(filter, |r| {
+            all.push(r);
+            ControlFlow::Continue(())
+        })?;
+        Ok(all)
+    }
+
+    pub fn attempts(&self, filter: &HistoryFilter) -> Result<Vec<AttemptRow>, JournalError> {
+        let mut all = Vec::new();
+        self.each_attempt(filter, |r| {
+            all.push(r);
+            ControlFlow::Continue(())
+        })?;
+        Ok(all)
+    }
+}
 
 fn key(policy: &str) -> NoticeKey {
     NoticeKey {
@@ -557,9 +765,10 @@ fn a_journal_locked_by_another_program_is_reported() {
     open(&path).close().unwrap();
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let err = Journal::open_with(&path, JournalSync::Normal, Duration::from_millis(100))
-        .err()
-        .unwrap();
+    let err =
+        super::sqlite::open_write_waiting(&path, JournalSync::Normal, Duration::from_millis(100))
+            .err()
+            .unwrap();
     assert!(matches!(err, JournalError::Locked { .. }), "{err}");
     other.execute_batch("ROLLBACK").unwrap();
 }

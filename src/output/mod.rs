@@ -9,15 +9,14 @@ pub mod terminal;
 #[allow(dead_code)]
 pub mod workbook;
 
-pub use report::{Report, ReportUnwritable};
+pub use report::Report;
 
 use crate::cli::{ColorChoice, OutputFormat};
-use crate::notice::{NoticeResult, Outcome, SkipReason};
+use crate::notice::{NoticeResult, Outcome, SkipReason, Tally};
 use crate::settings::Settings;
 use crate::text::{escape_controls, pad};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -105,36 +104,6 @@ fn result_json(result: &NoticeResult) -> String {
     };
     // A struct of strings, numbers and lists: serialising it cannot fail.
     serde_json::to_string(&typed).unwrap_or_default()
-}
-
-/// Counts per outcome, for the summary and the exit code; the skips of notices rejected
-/// earlier also apart, since they keep the run from succeeding.
-#[derive(Debug, Default, Clone)]
-pub struct Tally {
-    counts: HashMap<Outcome, u64>,
-    rejected_earlier: u64,
-}
-
-impl Tally {
-    pub fn add(&mut self, result: &NoticeResult) {
-        *self.counts.entry(result.outcome).or_default() += 1;
-        if result.skip_reason == Some(SkipReason::RejectedEarlier) {
-            self.rejected_earlier += 1;
-        }
-    }
-
-    /// Skipped because the platform rejected them earlier and they have not changed.
-    pub fn rejected_earlier(&self) -> u64 {
-        self.rejected_earlier
-    }
-
-    pub fn get(&self, outcome: Outcome) -> u64 {
-        self.counts.get(&outcome).copied().unwrap_or(0)
-    }
-
-    pub fn total(&self) -> u64 {
-        self.counts.values().sum()
-    }
 }
 
 /// The terminal side of a run, shared by all workers.
@@ -298,10 +267,12 @@ impl Console {
     pub fn offline_exit(&self, code: u8, what: &str) -> u8 {
         match self.stdout_error.get() {
             None => code,
-            Some((io::ErrorKind::BrokenPipe, _)) => code,
-            Some((_, e)) => {
-                self.error(&format!("could not write {what} to stdout: {e}"));
-                crate::error::code::FAILED
+            Some((kind, e)) => {
+                let reader_left = *kind == io::ErrorKind::BrokenPipe;
+                if !reader_left {
+                    self.error(&format!("could not write {what} to stdout: {e}"));
+                }
+                crate::error::written(code, reader_left)
             }
         }
     }

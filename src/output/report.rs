@@ -1,9 +1,9 @@
 //! `--report FILE`: one row per input row, as results arrive, put in input order at the end.
 
+use crate::error::refuse;
 use crate::error::Refusal;
 use crate::notice::{NoticeResult, REPORT_COLUMNS};
 use crate::protocol::RefundDetails;
-use crate::refuse;
 use crate::text::{escape_controls, quote};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
@@ -53,6 +53,12 @@ pub struct ReportUnwritable {
     pub reason: String,
 }
 
+impl From<ReportUnwritable> for Refusal {
+    fn from(e: ReportUnwritable) -> Self {
+        Refusal::Output(e.to_string())
+    }
+}
+
 impl Report {
     /// Refuses a report path that is not a regular file (a FIFO would block the run before
     /// it starts, a device or directory is no place for rows), or that is the input (a file,
@@ -99,12 +105,11 @@ impl Report {
             }
         }
         if let Some(journal) = journal {
-            // SQLite names its side files after the journal's resolved path; the names as
-            // given are checked too.
+            // The journal's files are named after its resolved path; the names as given are
+            // checked too.
             let resolved = resolve(journal);
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                for base in [journal, resolved.as_path()] {
-                    let file = side_file(base, suffix);
+            for base in [journal, resolved.as_path()] {
+                for file in crate::journal::files(base) {
                     if is_same(&report, &file) {
                         return Err(refuse("the journal file", &file));
                     }
@@ -331,13 +336,6 @@ fn stdin_identity() -> Option<(u64, u64)> {
     let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
     let meta = File::from(fd).metadata().ok()?;
     meta.is_file().then(|| (meta.dev(), meta.ino()))
-}
-
-/// `base` with `suffix` appended to its file name, as SQLite names the journal's side files.
-fn side_file(base: &Path, suffix: &str) -> PathBuf {
-    let mut name = base.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Whether the resolved report path `report` is `other`: the same path once `other` is

@@ -1,8 +1,8 @@
 //! Production needs a "yes": typed on the terminal, or `--yes` where there is none.
 
+use crate::error::refuse;
 use crate::error::Refusal;
 use crate::output::terminal;
-use crate::refuse;
 use crate::settings::Settings;
 use std::io::{BufRead, Write};
 

@@ -2,22 +2,55 @@
 //! engine sends results down a channel; this side shows them (stdout, the report, progress)
 //! and stops the engine when they cannot be written.
 
-use super::settled::{Judge, Settler};
+use super::second_pass::{Judged, SecondPass};
 use super::summary::{summary, RunFacts};
 use super::{blocking, ReadyRun, Rows};
 use crate::cli::OutputFormat;
-use crate::engine::{Delivered, Engine, RunEnd};
+use crate::engine::{Delivered, Engine};
+use crate::error::RunEnding;
+use crate::input::Source;
 use crate::input::{Item, Severity};
 use crate::journal::JournalReader;
 use crate::notice::Notice;
+use crate::notice::NoticeResult;
+use crate::notice::{Outcome, Tally};
 use crate::output::{Console, Report, SummaryContext};
 use crate::pace::Stop;
+use crate::protocol::RefundDetails;
 use crate::signals;
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
+
+/// How a run that delivered ended.
+#[derive(Debug, Default)]
+pub(crate) struct RunEnd {
+    pub tally: Tally,
+    pub interrupted: bool,
+    pub journal_error: Option<String>,
+    /// The results could not be written (stdout or the report): the run stopped early.
+    pub output_error: Option<String>,
+    /// Rows of the input were not handed over (the file changed or could not be read again).
+    pub unsent_rows: bool,
+    pub elapsed: std::time::Duration,
+}
+
+impl RunEnd {
+    pub fn exit_code(&self) -> u8 {
+        RunEnding {
+            interrupted: self.interrupted,
+            failed: self.journal_error.is_some()
+                || self.output_error.is_some()
+                || self.unsent_rows
+                || self.tally.get(Outcome::Failed) > 0
+                || self.tally.get(Outcome::InDoubt) > 0,
+            rejected: self.tally.get(Outcome::Rejected) > 0 || self.tally.rejected_earlier() > 0,
+        }
+        .exit_code()
+    }
+}
 
 const STOPPED: &str = "stopped starting new notices; the journal has every result";
 
@@ -48,7 +81,6 @@ impl ReadyRun {
             .map_or_else(crate::journal::Journal::new_run_id, |j| {
                 j.run_id().to_string()
             });
-        let judge = Judge::new(&plan);
         let engine = Arc::new(Engine::new(client, journal, plan));
         let (rows_tx, rows_rx) = mpsc::channel(ROW_BATCHES);
         // Batches: the engine's hold one result, the second pass's up to SKIPPED_BATCH. At most
@@ -65,7 +97,7 @@ impl ReadyRun {
                 console: Arc::clone(&console),
                 skipped: Vec::new(),
             },
-            reader.map(|r| (r, judge)),
+            reader,
         );
         let interrupted = signals::watch_interrupts(engine.stop(), Arc::clone(&console));
         console.start_progress(expected);
@@ -228,154 +260,124 @@ const RESULT_BATCHES: usize = 64;
 
 /// Rows to the engine from their own thread, so neither reading the file again nor waiting
 /// for room in the channel holds up a runtime thread.
-fn feed(rows: Rows, mut hands: Hands, reader: Option<(JournalReader, Judge)>) -> Feeder {
+fn feed(rows: Rows, mut hands: Hands, reader: Option<JournalReader>) -> Feeder {
     Feeder(std::thread::spawn(move || match rows {
         Rows::Listed(judged) => {
             for (notice, _) in judged {
-                if hands.for_engine(notice, &mut None).is_break() {
+                if hands.for_engine(notice).is_break() {
                     break;
                 }
             }
-            let _ = hands.hand_rows(&mut None);
+            let _ = hands.hand_rows();
             false
         }
-        Rows::File(source, settled, digests) => {
-            let mut settler = reader
-                .filter(|_| !settled.is_empty())
-                .map(|(reader, judge)| Settler::new(reader, judge, *settled));
-            let mut changed = false;
-            let mut digests = digests.read_back();
-            let compared = digests.is_some();
-            let name = crate::text::escape_controls(source.name());
-            let each = |item| match item {
-                Item::Row(notice) => match digests.as_mut().map(|d| d.matches(&notice)) {
-                    Some(false) => {
-                        // Not the row the first pass checked at this place: what follows is
-                        // no longer the input that was checked either, and goes to the
-                        // engine's claim rather than by the first pass's findings.
-                        changed = true;
-                        settler = None;
-                        let line = notice.line.map(|l| format!("{l}:")).unwrap_or_default();
-                        hands.console.error(&format!(
-                            "{name}:{line} not the row that was checked (the input changed after it was checked; this row was not sent)"
-                        ));
-                        ControlFlow::Continue(())
-                    }
-                    _ => hands.row(notice, &mut settler),
-                },
-                // The file changed since it was checked: the row is not sent, and said so.
-                Item::Problem(p) if p.severity == Severity::Error => {
-                    changed = true;
-                    hands.console.error(&format!(
-                        "{p} (the input changed after it was checked; this row was not sent)"
-                    ));
-                    ControlFlow::Continue(())
-                }
-                Item::Problem(_) => ControlFlow::Continue(()),
-            };
-            // Compared row by row with the first pass, the checks across rows stand as that
-            // pass ran them.
-            let read = if compared {
-                source.read_again(each)
-            } else {
-                source.read(each)
-            };
-            // Whatever the pass's end, the rows already judged skipped are reported, and the
-            // rows gathered for the engine handed over.
-            let _ = hands.hand_skipped(&mut settler);
-            let _ = hands.hand_rows(&mut settler);
-            match read {
-                Ok(()) => changed,
-                Err(e) => {
-                    hands.console.error(&format!(
-                        "reading the input again failed: {e}; rows after that point were not sent"
-                    ));
-                    true
-                }
-            }
-        }
+        Rows::File(source, notes) => hands.read_again(&source, SecondPass::new(*notes, reader)),
     }))
 }
 
 impl Hands {
-    /// One valid row of the second pass: reported as skipped if it is settled, else handed to
-    /// the engine. Once the run stops every row goes to the engine, which says it was not sent.
-    fn row(&mut self, notice: Notice, settler: &mut Option<Settler>) -> ControlFlow<()> {
-        if self.stop.is_triggered() {
-            *settler = None;
-        }
-        if let Some(s) = settler.as_mut() {
-            match s.settle(&notice) {
-                Ok(Some(result)) => {
-                    self.skipped.push(Delivered {
-                        result,
-                        details: notice.details,
-                        journal_error: None,
-                    });
-                    if self.skipped.len() < SKIPPED_BATCH {
-                        return ControlFlow::Continue(());
-                    }
-                    return self.hand_skipped(settler);
+    /// The file read again, each row as the second pass judges it; true when some rows were
+    /// not handed over (the input changed, or could not be read again).
+    fn read_again(&mut self, source: &Source, mut second: SecondPass) -> bool {
+        let mut changed = false;
+        let compares = second.compares();
+        let name = crate::text::escape_controls(source.name()).into_owned();
+        let each = |item| match item {
+            Item::Row(notice) => {
+                if self.stop.is_triggered() {
+                    second.stop_settling();
                 }
-                Ok(None) => {}
-                // The engine's claim reads the journal again and decides.
-                Err(_) => *settler = None,
+                match second.judge(notice) {
+                    Judged::Skipped(result, details) => self.skipped(*result, details),
+                    Judged::Send(notice) => self.row(notice),
+                    Judged::Changed(notice) => {
+                        changed = true;
+                        let line = notice.line.map(|l| format!("{l}:")).unwrap_or_default();
+                        self.console.error(&format!(
+                            "{name}:{line} not the row that was checked (the input changed after it was checked; this row was not sent)"
+                        ));
+                        ControlFlow::Continue(())
+                    }
+                }
+            }
+            // The file changed since it was checked: the row is not sent, and said so.
+            Item::Problem(p) if p.severity == Severity::Error => {
+                changed = true;
+                self.console.error(&format!(
+                    "{p} (the input changed after it was checked; this row was not sent)"
+                ));
+                ControlFlow::Continue(())
+            }
+            Item::Problem(_) => ControlFlow::Continue(()),
+        };
+        // Compared row by row with the first pass, the checks across rows stand as that pass
+        // ran them.
+        let read = if compares {
+            source.read_again(each)
+        } else {
+            source.read(each)
+        };
+        // Whatever the pass's end, the rows already judged skipped are reported, and the rows
+        // gathered for the engine handed over.
+        let _ = self.hand_skipped();
+        let _ = self.hand_rows();
+        match read {
+            Ok(()) => changed,
+            Err(e) => {
+                self.console.error(&format!(
+                    "reading the input again failed: {e}; rows after that point were not sent"
+                ));
+                true
             }
         }
-        self.hand_skipped(settler)?;
-        self.for_engine(notice, settler)
+    }
+
+    /// A row the second pass reported as skipped, handed to the output side with others.
+    fn skipped(&mut self, result: NoticeResult, details: RefundDetails) -> ControlFlow<()> {
+        self.skipped.push(Delivered {
+            result,
+            details,
+            journal_error: None,
+        });
+        if self.skipped.len() < SKIPPED_BATCH {
+            return ControlFlow::Continue(());
+        }
+        self.hand_skipped()
+    }
+
+    /// A row for the engine, after the skipped rows gathered before it.
+    fn row(&mut self, notice: Notice) -> ControlFlow<()> {
+        self.hand_skipped()?;
+        self.for_engine(notice)
     }
 
     /// A row for the engine, handed over with the others gathered so far once there are
     /// ROW_BATCH of them.
-    fn for_engine(&mut self, notice: Notice, settler: &mut Option<Settler>) -> ControlFlow<()> {
+    fn for_engine(&mut self, notice: Notice) -> ControlFlow<()> {
         self.rows.push(notice);
         if self.rows.len() < ROW_BATCH {
             return ControlFlow::Continue(());
         }
-        self.hand_rows(settler)
+        self.hand_rows()
     }
 
     /// The rows gathered for the engine, handed over.
-    fn hand_rows(&mut self, settler: &mut Option<Settler>) -> ControlFlow<()> {
-        hand_over(&self.engine, &mut self.rows, settler)
+    fn hand_rows(&mut self) -> ControlFlow<()> {
+        hand_over(&self.engine, &mut self.rows)
     }
 
     /// The skipped rows gathered so far, handed to the output side.
-    fn hand_skipped(&mut self, settler: &mut Option<Settler>) -> ControlFlow<()> {
-        hand_over(&self.results, &mut self.skipped, settler)
+    fn hand_skipped(&mut self) -> ControlFlow<()> {
+        hand_over(&self.results, &mut self.skipped)
     }
 }
 
 /// A batch gathered, handed over (if it has anything in it).
-fn hand_over<T>(
-    tx: &mpsc::Sender<Vec<T>>,
-    gathered: &mut Vec<T>,
-    settler: &mut Option<Settler>,
-) -> ControlFlow<()> {
+fn hand_over<T>(tx: &mpsc::Sender<Vec<T>>, gathered: &mut Vec<T>) -> ControlFlow<()> {
     if gathered.is_empty() {
         return ControlFlow::Continue(());
     }
-    let batch = std::mem::take(gathered);
-    match settler.as_mut() {
-        Some(s) => handed(tx, batch, s),
-        None => match tx.blocking_send(batch) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
-        },
-    }
-}
-
-/// Sends without blocking if there is room; else ends the settler's read transaction first,
-/// so that waiting never holds back the journal.
-fn handed<T>(tx: &mpsc::Sender<T>, item: T, settler: &mut Settler) -> ControlFlow<()> {
-    let item = match tx.try_send(item) {
-        Ok(()) => return ControlFlow::Continue(()),
-        Err(mpsc::error::TrySendError::Closed(_)) => return ControlFlow::Break(()),
-        Err(mpsc::error::TrySendError::Full(item)) => item,
-    };
-    settler.pause();
-    match tx.blocking_send(item) {
+    match tx.blocking_send(std::mem::take(gathered)) {
         Ok(()) => ControlFlow::Continue(()),
         Err(_) => ControlFlow::Break(()),
     }

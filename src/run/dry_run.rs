@@ -1,11 +1,12 @@
 //! `--dry-run`: a [`ReadyRun`] printed instead of delivered. One envelope per line on stdout;
 //! what the journal says would be skipped is named on stderr. Reads the journal, writes nothing.
 
-use super::{first_pass, ReadyRun, Rows};
+use super::{judge, ReadyRun, Rows};
 use crate::engine;
 use crate::error::{code, Refusal};
 use crate::input::Item;
 use crate::journal::rule::Decision;
+use crate::journal::JournalError;
 use crate::journal::JournalReader;
 use crate::notice::Notice;
 use crate::protocol;
@@ -38,17 +39,17 @@ impl ReadyRun {
                     self.print_envelope(notice, decision, &mut totals);
                 }
             }
-            Rows::File(source, _, _) => {
+            Rows::File(source, _) => {
                 let mut lookup_error = None;
                 let mut lookups = self
                     .reader
                     .as_ref()
                     .map(JournalReader::lookups)
                     .transpose()
-                    .map_err(Refusal::JournalRead)?;
+                    .map_err(JournalError::reading)?;
                 source.read(|item| {
                     if let Item::Row(notice) = item {
-                        match first_pass::decide(lookups.as_mut(), &self.plan, &notice) {
+                        match judge::decide(lookups.as_mut(), &self.plan, &notice) {
                             Ok((decision, _)) => {
                                 self.print_envelope(&notice, &decision, &mut totals)
                             }

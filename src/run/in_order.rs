@@ -7,10 +7,11 @@
 //! A file shorter than one chunk, or a second connection that cannot be opened, is judged on
 //! this thread alone, as before.
 
-use super::first_pass::{decide, Judgement};
+use super::judge::{decide, Judgement};
 use crate::engine::RunPlan;
 use crate::error::Refusal;
 use crate::input::{Item, Source};
+use crate::journal::JournalError;
 use crate::journal::JournalReader;
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
@@ -122,8 +123,7 @@ impl Lane {
 
 /// Judges a chunk's rows in one read transaction.
 fn judge_here(reader: &JournalReader, plan: &RunPlan, chunk: Vec<Item>) -> Judged {
-    let _snapshot = reader.snapshot().map_err(Refusal::JournalRead)?;
-    let mut lookups = reader.lookups().map_err(Refusal::JournalRead)?;
+    let mut lookups = reader.lookups().map_err(JournalError::reading)?;
     chunk
         .into_iter()
         .map(|item| {

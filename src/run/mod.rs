@@ -10,12 +10,12 @@
 
 mod confirm;
 mod deliver;
-mod digests;
 mod dry_run;
 mod first_pass;
 mod in_order;
+mod judge;
 mod platform;
-mod settled;
+mod second_pass;
 mod summary;
 
 use crate::cli::{FieldArgs, GlobalArgs, InputArgs, SendingArgs};
@@ -29,9 +29,8 @@ use crate::notice::Notice;
 use crate::output::{Console, Report};
 use crate::protocol::{self, INTERFACE_TYPE};
 use crate::settings::{self, Settings};
-use digests::Digests;
 use platform::{Platform, Target};
-use settled::Settled;
+use second_pass::Notes;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -58,10 +57,9 @@ pub(crate) enum RowsFrom {
 enum Rows {
     /// Judged already, each with its decision.
     Listed(Vec<(Notice, Decision)>),
-    /// Judged in the first pass; read again as they are sent, so a large file streams. The
-    /// rows the rule skips are reported from the journal by the second pass (`settled.rs`);
-    /// each row read again is compared with the first pass's (`digests.rs`).
-    File(Source, Box<Settled>, Digests),
+    /// Judged in the first pass; read again as they are sent, so a large file streams
+    /// (`second_pass/`).
+    File(Source, Box<Notes>),
 }
 
 /// A run that passed every check: nothing can refuse it any more.
@@ -195,7 +193,7 @@ fn prepare(
     // Every notice carries this machine's time: a clock no reqTime can express is no run
     // (a dry run's envelopes would carry it too).
     crate::clock::check_sendable(crate::clock::now())
-        .map_err(|why| crate::refuse!(Config, "{why}, then run again; nothing was sent"))?;
+        .map_err(|why| crate::error::refuse!(Config, "{why}, then run again; nothing was sent"))?;
     let plan = plan(settings, target, &request)?;
     // Said once, so that nobody takes the rehearsal's channel for the one they were given.
     if matches!(settings.policy_source.origin, settings::Origin::Derived(_)) {
@@ -232,7 +230,7 @@ fn prepare(
         (RowsFrom::File { arg, input }, None) => {
             // Whether an orderNo is missing depends on the journal too: the rule judges that.
             let source = Source::open(arg, &input.options(false))?;
-            let (valid, settled, digests) = first_pass::judge_file(
+            let (valid, notes) = first_pass::judge_file(
                 &console,
                 reader.as_ref(),
                 &plan,
@@ -240,7 +238,7 @@ fn prepare(
                 arg,
                 &destination.platform,
             )?;
-            (Rows::File(source, Box::new(settled), digests), valid)
+            (Rows::File(source, Box::new(notes)), valid)
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
     };
@@ -261,7 +259,7 @@ fn prepare(
     }
     confirm::production(settings, &target.base_url, expected, request.sending.yes)?;
     // Kept only for the second pass's look at the rows the first pass found accepted.
-    if !matches!(&ready.rows, Rows::File(_, settled, _) if !settled.is_empty()) {
+    if !matches!(&ready.rows, Rows::File(_, notes) if notes.settles_any()) {
         ready.reader = None;
     }
     ready.journal = match &target.journal {

@@ -1,8 +1,8 @@
 //! The platform a run talks to: the configured base URL, or the simulated platform started
 //! in this process (`--env sandbox`).
 
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::refuse;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::settings::{JournalChoice, Settings, Target as Configured, SANDBOX_ENDPOINT};
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 
 use super::Destination;
 use crate::notice::Outcome;
-use crate::output::Tally;
+use crate::notice::Tally;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use serde_json::{json, Map, Value};

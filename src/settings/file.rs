@@ -3,8 +3,8 @@
 
 use super::origin::Origin;
 use super::JournalSyncSetting;
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::refuse;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -3,8 +3,8 @@
 //! never its value.
 
 use super::origin::Origin;
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::refuse;
 use std::io::Read;
 use std::path::Path;
 

@@ -19,9 +19,9 @@ pub use target::{
 pub use template::template as config_template;
 
 use crate::cli::{ColorChoice, EnvName, GlobalArgs, OutputFormat};
+use crate::error::refuse;
 use crate::error::Refusal;
 use crate::protocol::DEFAULT_ORDER_NO_PREFIX;
-use crate::refuse;
 use file::Loaded;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

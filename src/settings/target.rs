@@ -5,8 +5,8 @@
 
 use super::origin::{Origin, Setting};
 use crate::cli::EnvName;
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::refuse;
 use std::collections::BTreeMap;
 
 pub const TEST_BASE_URL: &str = "https://porsche-avatar.chinahuanong.com.cn";

@@ -1,8 +1,8 @@
 //! `man --install [DIR]`: every page into DIR/man1, and the line to add when `man` would not
 //! look in DIR.
 
+use crate::error::refuse;
 use crate::error::Refusal;
-use crate::refuse;
 use crate::text::escape_controls;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -102,7 +102,7 @@ pub fn run(
             .iter()
             .filter_map(|(f, _)| f.strip_prefix("avatar-cli-")?.strip_suffix(".1"))
             .collect();
-        return Err(crate::refuse!(
+        return Err(crate::error::refuse!(
             Usage,
             "no manual page for '{}': the commands are {}",
             crate::text::quote(command.unwrap_or_default()),

@@ -27,7 +27,7 @@ pub(crate) struct Owner {
 impl Owner {
     /// This process, with a fresh run id registered as live until [`Owner::retire`].
     pub fn new_run() -> Owner {
-        let run = fresh_run_id();
+        let run = crate::journal::Journal::new_run_id();
         LIVE_RUNS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -48,11 +48,6 @@ impl Owner {
         }
     }
 
-    #[cfg(test)]
-    pub fn describe(&self) -> String {
-        describe(&self.host, self.pid, &self.run)
-    }
-
     /// Whether a claim recorded by `holder` at `claimed_at` still blocks others.
     pub fn holder_is_live(&self, holder: &Owner, claimed_at: i64, now: i64) -> bool {
         if holder.host == self.host {
@@ -69,13 +64,6 @@ impl Owner {
         }
         now - claimed_at < STALE_AFTER_MS
     }
-}
-
-/// Twelve random letters and digits.
-pub(crate) fn fresh_run_id() -> String {
-    std::iter::repeat_with(fastrand::alphanumeric)
-        .take(12)
-        .collect()
 }
 
 pub(crate) fn describe(host: &str, pid: u32, run: &str) -> String {

@@ -12,7 +12,7 @@ use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
 /// The first pass's side: one digest per valid row, in order.
 #[derive(Default)]
-pub(super) struct Digests {
+pub(crate) struct Digests {
     writer: Option<BufWriter<std::fs::File>>,
     rows: u64,
     failed: bool,
@@ -62,7 +62,7 @@ impl Digests {
 }
 
 /// The second pass's side.
-pub(super) struct RowDigests {
+pub(crate) struct RowDigests {
     reader: Option<BufReader<std::fs::File>>,
     left: u64,
 }

@@ -4,12 +4,10 @@
 //! so one commit (the costly part) serves every worker that asked meanwhile. The answers go
 //! back to the runtime's thread as one message per group ([`Answers`]).
 
-use super::claim::{self, Ctx, Finish, Stmts};
+use super::ops::{self as sql, Ctx, Finish, Stmts};
 use super::owner::{self, Owner};
-use super::rule::Content;
 use super::schema::{classify, classify_errno, system_errno};
-use super::{AttemptEnd, Claim, FirstAttempt, JournalError, NoticeKey};
-use crate::notice::Outcome;
+use crate::journal::{Answer, JournalError, Op};
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -22,75 +20,23 @@ use tokio::sync::oneshot;
 /// transaction (and the write lock other processes wait for) stays short.
 const GROUP_MAX: usize = 256;
 
-type Reply<T> = oneshot::Sender<Result<T, JournalError>>;
+type Reply = oneshot::Sender<Result<Answer, JournalError>>;
 pub(crate) type WriterThread = JoinHandle<Result<(), JournalError>>;
 
-pub(crate) enum Op {
-    Claim {
-        key: NoticeKey,
-        given: Option<String>,
-        generated: Option<String>,
-        resend: super::rule::Resend,
-        content: Option<Content>,
-        first: Option<FirstAttempt>,
-        reply: Reply<Claim>,
-    },
-    Begin {
-        notice_id: i64,
-        uuid: String,
-        req_time: String,
-        request: Vec<u8>,
-        content: Option<Content>,
-        reply: Reply<i64>,
-    },
-    FinishAttempt {
-        attempt_id: i64,
-        end: AttemptEnd,
-        reply: Reply<()>,
-    },
-    FinishNotice {
-        notice_id: i64,
-        last_attempt: Option<(i64, AttemptEnd)>,
-        outcome: Outcome,
-        deal_code: Option<String>,
-        deal_desc: Option<String>,
-        http_status: Option<u16>,
-        reply: Reply<()>,
-    },
-    Release {
-        notice_id: i64,
-        reply: Reply<()>,
-    },
-    Withdraw {
-        notice_id: i64,
-        attempt_id: i64,
-        reply: Reply<()>,
-    },
-}
+/// An operation and where its answer goes.
+pub(crate) type Request = (Op, Reply);
 
 /// An op that has run, waiting for the commit before its answer may be given.
-enum Done {
-    Claim(Reply<Claim>, Result<Claim, JournalError>),
-    Id(Reply<i64>, Result<i64, JournalError>),
-    Unit(Reply<()>, Result<(), JournalError>),
-}
+struct Done(Reply, Result<Answer, JournalError>);
 
 impl Done {
     fn deliver(self) {
         // A caller that stopped waiting is no reason to stop the writer.
-        let _ = match self {
-            Done::Claim(reply, result) => reply.send(result).map_err(drop),
-            Done::Id(reply, result) => reply.send(result).map_err(drop),
-            Done::Unit(reply, result) => reply.send(result).map_err(drop),
-        };
+        let _ = self.0.send(self.1);
     }
 
     fn failed(self, err: JournalError) -> Done {
-        match self {
-            Done::Claim(reply, _) => Done::Claim(reply, Err(err)),
-            Done::Id(reply, _) => Done::Id(reply, Err(err)),
-            Done::Unit(reply, _) => Done::Unit(reply, Err(err)),
-        }
+        Done(self.0, Err(err))
     }
 }
 
@@ -140,7 +86,7 @@ pub(crate) fn spawn(
     conn: Connection,
     path: PathBuf,
     owner: Owner,
-) -> Result<(mpsc::Sender<Op>, WriterThread), JournalError> {
+) -> Result<(mpsc::Sender<Request>, WriterThread), JournalError> {
     let (tx, rx) = mpsc::channel();
     // The thread prepares its statements (they borrow the connection it owns) and says whether
     // that worked before `open` returns.
@@ -197,7 +143,7 @@ pub(crate) fn spawn(
 }
 
 impl Writer<'_> {
-    fn run(mut self, rx: mpsc::Receiver<Op>) -> Result<(), JournalError> {
+    fn run(mut self, rx: mpsc::Receiver<Request>) -> Result<(), JournalError> {
         while let Ok(first) = rx.recv() {
             self.commit_group(&mut Gather::new(first, &rx));
         }
@@ -213,14 +159,17 @@ impl Writer<'_> {
         self.st.begin();
         let failure = match self.conn.execute_batch("BEGIN IMMEDIATE") {
             Err(e) => {
-                done.extend(ops.next().map(Op::into_done_unrun));
+                done.extend(
+                    ops.next()
+                        .map(|(_, reply)| Done(reply, Err(JournalError::Closed))),
+                );
                 Some(e)
             }
             Ok(()) => {
                 let mut failure = None;
-                for op in ops.by_ref() {
-                    let (d, sql_failure) = self.run_op(op, &mut claimed, &mut released);
-                    done.push(d);
+                for (op, reply) in ops.by_ref() {
+                    let (answer, sql_failure) = self.run_op(op, &mut claimed, &mut released);
+                    done.push(Done(reply, answer));
                     if sql_failure.is_some() {
                         failure = sql_failure;
                         break;
@@ -258,90 +207,44 @@ impl Writer<'_> {
         op: Op,
         claimed: &mut Vec<i64>,
         released: &mut Vec<i64>,
-    ) -> (Done, Option<rusqlite::Error>) {
+    ) -> (Result<Answer, JournalError>, Option<rusqlite::Error>) {
         let st = &mut self.st;
         let ctx = &self.ctx;
         match op {
-            Op::Claim {
-                key,
-                given,
-                generated,
-                resend,
-                content,
-                first,
-                reply,
-            } => {
-                let asked = claim::Asked {
-                    given,
-                    generated,
-                    resend,
-                    content: content.as_ref(),
-                    first,
-                };
-                let r = claim::claim(st, ctx, &key, asked);
-                let r = r.map(|(c, id)| {
+            Op::ClaimNotice(op) => {
+                let r = sql::claim(st, ctx, op).map(|(c, id)| {
                     claimed.extend(id);
                     Ok(c)
                 });
-                split(r, |r| Done::Claim(reply, r))
+                split(r, Answer::Claim)
             }
-            Op::Begin {
-                notice_id,
-                uuid,
-                req_time,
-                request,
-                content,
-                reply,
-            } => split(
-                claim::begin_attempt(
-                    st,
-                    ctx,
-                    notice_id,
-                    (&uuid, &req_time, &request),
-                    content.as_ref(),
-                ),
-                |r| Done::Id(reply, r),
+            Op::BeginAttempt(op) => split(sql::begin_attempt(st, ctx, op), Answer::Attempt),
+            Op::FinishAttempt(op) => split(
+                sql::finish_attempt(st, op.attempt_id, &op.end),
+                Answer::Done,
             ),
-            Op::FinishAttempt {
-                attempt_id,
-                end,
-                reply,
-            } => split(claim::finish_attempt(st, attempt_id, &end), |r| {
-                Done::Unit(reply, r)
-            }),
-            Op::FinishNotice {
-                notice_id,
-                last_attempt,
-                outcome,
-                deal_code,
-                deal_desc,
-                http_status,
-                reply,
-            } => {
+            Op::FinishNotice(op) => {
+                let notice_id = op.notice_id;
+                let last = op.last_attempt.as_ref().map(|(id, end)| (*id, end));
                 let finish = Finish {
-                    outcome,
-                    deal_code: deal_code.as_deref(),
-                    deal_desc: deal_desc.as_deref(),
-                    http_status,
+                    outcome: op.outcome,
+                    deal_code: op.deal_code.as_deref(),
+                    deal_desc: op.deal_desc.as_deref(),
+                    http_status: op.http_status,
                 };
-                let last = last_attempt.as_ref().map(|(id, end)| (*id, end));
-                let r = claim::finish_notice(st, ctx, notice_id, last, finish);
+                let r = sql::finish_notice(st, ctx, notice_id, last, finish);
                 released_if_done(&r, notice_id, released);
-                split(r, |r| Done::Unit(reply, r))
+                split(r, Answer::Done)
             }
-            Op::Release { notice_id, reply } => {
-                let r = claim::release(st, ctx, notice_id);
-                released_if_done(&r, notice_id, released);
-                split(r, |r| Done::Unit(reply, r))
+            Op::Release(op) => {
+                let r = sql::release(st, ctx, op.notice_id);
+                released_if_done(&r, op.notice_id, released);
+                split(r, Answer::Done)
             }
-            Op::Withdraw {
-                notice_id,
-                attempt_id,
-                reply,
-            } => {
-                let r = claim::withdraw(st, ctx, notice_id, attempt_id);
-                released_if_done(&r, notice_id, released);
-                split(r, |r| Done::Unit(reply, r))
+            Op::Withdraw(op) => {
+                let r = sql::withdraw(st, ctx, op.notice_id, op.attempt_id);
+                released_if_done(&r, op.notice_id, released);
+                split(r, Answer::Done)
             }
         }
     }
@@ -356,7 +259,7 @@ impl Writer<'_> {
         let c = |e| classify_errno(&self.path, e, system_errno(self.conn));
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(c)?;
         for id in held {
-            if let Err(e) = claim::release(&mut self.st, &self.ctx, id) {
+            if let Err(e) = sql::release(&mut self.st, &self.ctx, id) {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 return Err(c(e));
             }
@@ -368,32 +271,19 @@ impl Writer<'_> {
 /// An op's answer, and apart from it a SQL failure, which spoils the whole group: the op then
 /// answers `Closed`, and the group's error reaches every op.
 fn split<T>(
-    r: claim::OpResult<T>,
-    wrap: impl FnOnce(Result<T, JournalError>) -> Done,
-) -> (Done, Option<rusqlite::Error>) {
+    r: sql::OpResult<T>,
+    wrap: impl FnOnce(T) -> Answer,
+) -> (Result<Answer, JournalError>, Option<rusqlite::Error>) {
     match r {
-        Ok(own) => (wrap(own), None),
-        Err(e) => (wrap(Err(JournalError::Closed)), Some(e)),
+        Ok(own) => (own.map(wrap), None),
+        Err(e) => (Err(JournalError::Closed), Some(e)),
     }
 }
 
 /// A notice finished or released is no longer held by this handle once its group commits.
-fn released_if_done(r: &claim::OpResult<()>, notice_id: i64, released: &mut Vec<i64>) {
+fn released_if_done(r: &sql::OpResult<()>, notice_id: i64, released: &mut Vec<i64>) {
     if matches!(r, Ok(Ok(()))) {
         released.push(notice_id);
-    }
-}
-
-impl Op {
-    fn into_done_unrun(self) -> Done {
-        match self {
-            Op::Claim { reply, .. } => Done::Claim(reply, Err(JournalError::Closed)),
-            Op::Begin { reply, .. } => Done::Id(reply, Err(JournalError::Closed)),
-            Op::FinishAttempt { reply, .. }
-            | Op::FinishNotice { reply, .. }
-            | Op::Release { reply, .. }
-            | Op::Withdraw { reply, .. } => Done::Unit(reply, Err(JournalError::Closed)),
-        }
     }
 }
 
@@ -403,8 +293,8 @@ impl Op {
 /// that long for them is what lets one commit serve many, and the ops already taken are run
 /// meanwhile rather than waited on. A lone op (a `send`) is committed at once.
 struct Gather<'r> {
-    first: Option<Op>,
-    rx: &'r mpsc::Receiver<Op>,
+    first: Option<Request>,
+    rx: &'r mpsc::Receiver<Request>,
     taken: usize,
     until: Instant,
 }
@@ -415,7 +305,7 @@ const GATHER_GAP: Duration = Duration::from_micros(50);
 const GATHER_HOLD: Duration = Duration::from_micros(1_000);
 
 impl<'r> Gather<'r> {
-    fn new(first: Op, rx: &'r mpsc::Receiver<Op>) -> Gather<'r> {
+    fn new(first: Request, rx: &'r mpsc::Receiver<Request>) -> Gather<'r> {
         Gather {
             first: Some(first),
             rx,
@@ -426,9 +316,9 @@ impl<'r> Gather<'r> {
 }
 
 impl Iterator for Gather<'_> {
-    type Item = Op;
+    type Item = Request;
 
-    fn next(&mut self) -> Option<Op> {
+    fn next(&mut self) -> Option<Request> {
         if self.taken >= GROUP_MAX {
             return None;
         }

@@ -7,8 +7,10 @@
 //! of the group commits without it.
 
 use super::owner::{describe, Owner};
-use super::rule::{self, Content, Decision, Known, OrderNo};
-use super::{AttemptEnd, Claim, FirstAttempt, JournalError, NoticeKey, State};
+use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
+use crate::journal::{
+    AttemptEnd, BeginAttempt, Claim, ClaimNotice, JournalError, NoticeKey, State,
+};
 use crate::notice::Outcome;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
 
@@ -248,24 +250,14 @@ fn find(st: &mut Stmts<'_>, key: &NoticeKey) -> rusqlite::Result<Option<Existing
         .optional()
 }
 
-/// What a claim asks for: the orderNo given or to generate, `--force`, the notice's content
-/// now, and a first attempt to record with a new notice.
-pub(crate) struct Asked<'a> {
-    pub given: Option<String>,
-    pub generated: Option<String>,
-    pub resend: rule::Resend,
-    pub content: Option<&'a Content>,
-    pub first: Option<FirstAttempt>,
-}
-
 /// Decides with [`rule::decide`] and records the claim: a new notice is inserted, a recorded
 /// one taken over (unless skipped, refused, or held by a live other run).
 pub(crate) fn claim(
     st: &mut Stmts<'_>,
     ctx: &Ctx,
-    key: &NoticeKey,
-    asked: Asked<'_>,
+    asked: ClaimNotice,
 ) -> rusqlite::Result<(Claim, Option<i64>)> {
+    let key = &asked.key;
     let existing = find(st, key)?;
     let known = existing.as_ref().map(|n| Known {
         order_no: &n.order_no,
@@ -286,7 +278,7 @@ pub(crate) fn claim(
             can_generate: asked.generated.is_some(),
             force: asked.resend.force,
             retry_rejected: asked.resend.retry_rejected,
-            content: asked.content,
+            content: asked.content.as_ref(),
         },
     );
     if let Some(message) = decision
@@ -296,7 +288,7 @@ pub(crate) fn claim(
         return Ok((Claim::ContentChanged { message }, None));
     }
     match existing {
-        None => claim_new(st, ctx, key, decision, asked),
+        None => claim_new(st, ctx, decision, asked),
         Some(n) => claim_recorded(st, ctx, n, decision),
     }
 }
@@ -304,10 +296,10 @@ pub(crate) fn claim(
 fn claim_new(
     st: &mut Stmts<'_>,
     ctx: &Ctx,
-    key: &NoticeKey,
     decision: Decision,
-    asked: Asked<'_>,
+    asked: ClaimNotice,
 ) -> rusqlite::Result<(Claim, Option<i64>)> {
+    let key = &asked.key;
     let order_no = match decision {
         Decision::Send(OrderNo::Generate) => asked.generated,
         Decision::Send(OrderNo::Given(order_no)) => Some(order_no),
@@ -322,7 +314,7 @@ fn claim_new(
     // row after it.
     let first = asked.first.filter(|f| f.order_no == order_no);
     let first_attempt = first.as_ref().map(|_| st.take_attempt_id()).transpose()?;
-    let content = first.as_ref().and(asked.content);
+    let content = first.as_ref().and(asked.content.as_ref());
     let id: i64 = st.insert.query_row(
         params![
             key.endpoint,
@@ -444,13 +436,8 @@ fn no_notice(id: i64) -> JournalError {
     JournalError::NotFound { what: "notice", id }
 }
 
-pub(crate) fn begin_attempt(
-    st: &mut Stmts<'_>,
-    ctx: &Ctx,
-    notice_id: i64,
-    (uuid, req_time, request): (&str, &str, &[u8]),
-    content: Option<&Content>,
-) -> OpResult<i64> {
+pub(crate) fn begin_attempt(st: &mut Stmts<'_>, ctx: &Ctx, op: BeginAttempt) -> OpResult<i64> {
+    let notice_id = op.notice_id;
     // Refuse to record a send for a notice this handle does not hold.
     match holder(st, notice_id)? {
         None => return Ok(Err(no_notice(notice_id))),
@@ -461,8 +448,8 @@ pub(crate) fn begin_attempt(
         st,
         ctx,
         notice_id,
-        (uuid, req_time, request),
-        content,
+        (&op.uuid, &op.req_time, &op.request),
+        op.content.as_ref(),
     )?))
 }
 

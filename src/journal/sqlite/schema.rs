@@ -1,7 +1,8 @@
 //! The file: creating it safely, recognising a damaged or foreign one before anything is sent,
 //! and the versioned schema.
 
-use super::{migrate as steps, JournalError, JournalSync};
+use super::migrate as steps;
+use crate::journal::{JournalError, JournalSync};
 use rusqlite::{ffi, Connection, ErrorCode as SqlCode, OpenFlags};
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind as IoKind, Read};
@@ -101,7 +102,7 @@ pub(crate) fn classify_errno(path: &Path, err: rusqlite::Error, errno: i32) -> J
     let path = path.to_path_buf();
     let (code, extended) = match &err {
         rusqlite::Error::SqliteFailure(e, _) => (e.code, e.extended_code),
-        _ => return JournalError::Sqlite(err),
+        _ => return JournalError::Store(err.to_string()),
     };
     let reason = err.to_string();
     let full = storage_full(errno) || reason.contains("No space left");
@@ -128,7 +129,7 @@ pub(crate) fn classify_errno(path: &Path, err: rusqlite::Error, errno: i32) -> J
         }
         SqlCode::DatabaseCorrupt | SqlCode::NotADatabase => JournalError::Corrupt { path, reason },
         SqlCode::SystemIoFailure => JournalError::Write { path, reason },
-        _ => JournalError::Sqlite(err),
+        _ => JournalError::Store(err.to_string()),
     }
 }
 
@@ -598,9 +599,9 @@ fn probe(conn: &Connection, path: &Path) -> Result<(), JournalError> {
         |_| Ok(()),
     )
     .map_err(|e| match classify(path, e) {
-        JournalError::Sqlite(e) => JournalError::Corrupt {
+        JournalError::Store(reason) => JournalError::Corrupt {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason,
         },
         other => other,
     })
