@@ -190,7 +190,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__batch)
-            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --sheet --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --sheet --ignore-column --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,6 +213,10 @@ _avatar__cli() {
                     return 0
                     ;;
                 --sheet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore-column)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1114,7 +1118,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__validate)
-            opts="-e -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --format --encoding --column --delimiter --sheet --generate-order-no --fix --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --policy --order-no --amount --refund-date --status --installment --format --encoding --column --delimiter --sheet --ignore-column --generate-order-no --fix --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1161,6 +1165,10 @@ _avatar__cli() {
                     return 0
                     ;;
                 --sheet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore-column)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

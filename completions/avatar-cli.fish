@@ -102,6 +102,7 @@ gb18030\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l sheet -d 'The workbook\'s sheet to read [default: the first]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l ignore-column -d 'Do not warn about the column (or JSON key) NAME, which is no field (matched trimmed, ignoring case); repeatable, and added to the config\'s ignore_columns' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l concurrency -d 'Notices in flight at once, 1 to 1024 [default: 4]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rate -d 'At most this many requests per second across all workers, 0.01 to 100000' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)' -r -F
@@ -149,6 +150,7 @@ gb18030\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l column -d 'Read the column HEADER as FIELD (policyNo, orderNo, secondRefundAmount, ...); repeatable' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l delimiter -d 'CSV column separator: one character such as \';\', or tab [default: ,]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l sheet -d 'The workbook\'s sheet to read [default: the first]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l ignore-column -d 'Do not warn about the column (or JSON key) NAME, which is no field (matched trimmed, ignoring case); repeatable, and added to the config\'s ignore_columns' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l fix -d 'Write a corrected copy to OUT (.csv or .xlsx), then check it: exit 0 when OUT has no errors left, 2 otherwise' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''

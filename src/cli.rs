@@ -735,6 +735,10 @@ pub struct InputArgs {
     /// The workbook's sheet to read [default: the first]
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// Do not warn about the column (or JSON key) NAME, which is no field (matched trimmed,
+    /// ignoring case); repeatable, and added to the config's ignore_columns
+    #[arg(long = "ignore-column", value_name = "NAME", value_parser = crate::input::ignorable_column)]
+    pub ignore_columns: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -986,15 +990,21 @@ fn is_a_time(text: &str) -> bool {
 
 impl InputArgs {
     /// The input room's options; `require_order_no` when no orderNo can come from elsewhere.
-    pub fn options(&self, require_order_no: bool) -> crate::input::InputOptions {
-        crate::input::InputOptions {
+    /// The columns not to warn about are the config file's and the command line's.
+    pub fn options(
+        &self,
+        require_order_no: bool,
+        settings: &crate::settings::Settings,
+    ) -> Result<crate::input::InputOptions, crate::error::Refusal> {
+        Ok(crate::input::InputOptions {
             format: self.format,
             encoding: self.encoding,
             require_order_no,
             columns: self.columns.clone(),
             delimiter: self.delimiter,
             sheet: self.sheet.clone(),
-        }
+            ignore_columns: settings.ignored_columns(&self.ignore_columns, &self.columns)?,
+        })
     }
 }
 

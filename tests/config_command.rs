@@ -59,7 +59,7 @@ fn init_writes_a_commented_file_where_it_is_looked_for_readable_by_its_owner_alo
         .lines()
         .filter_map(|l| l.strip_prefix("# ")?.split_once(" = ").map(|(k, _)| k))
         .collect();
-    assert_eq!(keys.len(), 13, "{keys:?}");
+    assert_eq!(keys.len(), 14, "{keys:?}");
     for (i, line) in written.lines().enumerate() {
         if keys.iter().any(|k| line.starts_with(&format!("# {k} = "))) {
             let before = written.lines().nth(i - 1).unwrap();

@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     };
     let name = match &args.file {
         Some(file) => {
-            let options = args.input.options(require_order_no);
+            let options = args.input.options(require_order_no, &settings)?;
             let mut source = Source::open(file, &options)?;
             if let Some(out) = &args.fix {
                 fix(&console, &source, out, json)?;
@@ -44,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
                     format: None,
                     encoding: None,
                     delimiter: args.input.delimiter.filter(|_| as_csv),
-                    ..args.input.options(require_order_no)
+                    ..options
                 };
                 source = Source::open(&out.to_string_lossy(), &copy_options)?;
             }

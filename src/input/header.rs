@@ -13,6 +13,37 @@ pub(crate) const NOT_UTF8: &str =
 /// About how many characters of unknown column names the header warning lists.
 const UNKNOWN_NAMES_CHARS: usize = 120;
 
+/// How to keep the warning about an unknown column (or JSON key) out of a log, said with it.
+pub(crate) const SILENCE_HINT: &str = "--ignore-column NAME leaves NAME unmentioned";
+
+/// A column named by `--ignore-column` or the config's `ignore_columns`, trimmed; an error
+/// when it is empty or names a field: a field's column is read, so ignoring it would say
+/// something that is not so.
+pub fn ignorable_column(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a column to ignore needs a name".to_owned());
+    }
+    match Field::from_name(name) {
+        Some(field) => Err(format!(
+            "'{}' names the {} field, whose column is read, not ignored; only a column that \
+             is no field can be ignored",
+            quote(name),
+            field.wire_name()
+        )),
+        None => Ok(name.to_owned()),
+    }
+}
+
+/// Whether a header or JSON key is one of the `ignored` columns, matched as a header is
+/// matched to a field: trimmed, ignoring case.
+pub(crate) fn is_ignored(name: &str, ignored: &[String]) -> bool {
+    let name = name.trim().trim_start_matches('\u{feff}');
+    ignored
+        .iter()
+        .any(|i| i == name || i.to_lowercase() == name.to_lowercase())
+}
+
 /// Which column holds which field, as worked out from the header.
 pub(crate) struct Layout {
     pub width: usize,
@@ -57,7 +88,7 @@ pub(crate) fn layout(
     }
     if !unknown.is_empty() && delimiter.is_some() {
         let message = format!(
-            "unknown column{}, ignored (the known ones are {})",
+            "unknown column{}, ignored (the known ones are {}; {SILENCE_HINT})",
             if unknown.len() == 1 { "" } else { "s" },
             Field::known_names()
         );
@@ -124,6 +155,7 @@ fn map_columns(
                 }
             },
             None if name.is_empty() => unknown.push(format!("(unnamed column {})", index + 1)),
+            None if emitter.ignores(raw_name) => {}
             None => unknown.push(name.clone()),
         }
     }

@@ -14,8 +14,9 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
-/// Unknown keys are warned about once each; past this many names, a file is not JSON Lines
-/// of notices at all and more warnings would only bury the errors.
+/// Unknown keys are warned about once each (those named by `--ignore-column` not at all); past
+/// this many names, a file is not JSON Lines of notices at all and more warnings would only
+/// bury the errors.
 const MAX_UNKNOWN_KEYS: usize = 20;
 
 pub(crate) fn read(
@@ -28,7 +29,9 @@ pub(crate) fn read(
     let mut line = 0u64;
     let mut draft = Draft::default();
     let names = ColumnNames::wire();
+    // Every unknown key met so far, ignored ones too, so that each is judged once.
     let mut unknown_seen: HashSet<String> = HashSet::new();
+    let mut warned = 0;
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
@@ -51,14 +54,21 @@ pub(crate) fn read(
         let mut seen: [Option<&str>; Field::ALL.len()] = [None; Field::ALL.len()];
         for (key, value) in &pairs {
             let Some(field) = Field::resolve(key, columns) else {
-                if unknown_seen.len() < MAX_UNKNOWN_KEYS && unknown_seen.insert(key.clone()) {
+                // Looked up before it is copied: most lines repeat the keys of the first.
+                let new = warned < MAX_UNKNOWN_KEYS && !unknown_seen.contains(key.as_str());
+                if new {
+                    unknown_seen.insert(key.clone());
+                }
+                if new && !emitter.ignores(key) {
+                    warned += 1;
                     let problem = Problem::warning(
                         emitter.file(),
                         Some(line),
                         &quote(key),
                         format!(
-                            "unknown key, ignored here and on later lines (known: {})",
-                            Field::known_names()
+                            "unknown key, ignored here and on later lines (known: {}; {})",
+                            Field::known_names(),
+                            super::header::SILENCE_HINT
                         ),
                     );
                     or_stop!(emitter.problem(problem));

@@ -33,6 +33,7 @@ mod workbook;
 pub(crate) use checks::hash as value_hash;
 pub use fix::{Change, FixError, FixFormat};
 pub use flags::{rows_from_flags, FieldFlags};
+pub use header::ignorable_column;
 pub use problem::{Column, Problem, Severity, SheetPlace};
 pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
@@ -133,6 +134,9 @@ pub struct InputOptions {
     pub delimiter: Option<u8>,
     /// `--sheet`: the workbook's sheet to read; the first when `None`.
     pub sheet: Option<String>,
+    /// Columns (or JSON keys) that are no field and are not to be warned about, each checked
+    /// by [`ignorable_column`].
+    pub ignore_columns: Vec<String>,
 }
 
 /// `--column FIELD=HEADER`: the column named HEADER holds FIELD.
@@ -286,6 +290,7 @@ pub struct Source {
     notices: Vec<String>,
     require_order_no: bool,
     columns: Vec<ColumnMapping>,
+    ignore_columns: Vec<String>,
     delimiter: u8,
 }
 
@@ -367,6 +372,7 @@ impl Source {
             notices,
             require_order_no: options.require_order_no,
             columns: options.columns.clone(),
+            ignore_columns: options.ignore_columns.clone(),
             delimiter: options.delimiter.unwrap_or(b','),
         })
     }
@@ -396,6 +402,7 @@ impl Source {
             head,
             options.sheet.as_deref(),
             &options.columns,
+            &options.ignore_columns,
         )?;
         Ok(Source {
             name,
@@ -406,6 +413,7 @@ impl Source {
             notices,
             require_order_no: options.require_order_no,
             columns: options.columns.clone(),
+            ignore_columns: options.ignore_columns.clone(),
             delimiter: b',',
         })
     }
@@ -454,6 +462,7 @@ impl Source {
         self.backing.check_unchanged(&self.name)?;
         let cross = cross_checks.then(CrossChecks::new);
         let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink, cross);
+        emitter.ignore_columns(&self.ignore_columns);
         let flow = if let Some(workbook) = &self.workbook {
             workbook.read(&self.backing, &self.name, &mut emitter, &self.columns)?
         } else {
@@ -531,6 +540,8 @@ pub(crate) struct Emitter<'a> {
     rows_without_order_no: u64,
     /// `None` on a pass whose caller compares its rows with an earlier one's.
     cross: Option<CrossChecks>,
+    /// Unknown columns (or keys) not to warn about.
+    ignore_columns: &'a [String],
     sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
 }
 
@@ -551,8 +562,19 @@ impl<'a> Emitter<'a> {
             no_order_no_column: None,
             rows_without_order_no: 0,
             cross,
+            ignore_columns: &[],
             sink,
         }
+    }
+
+    /// Unknown columns (or JSON keys) named here are not warned about.
+    fn ignore_columns(&mut self, names: &'a [String]) {
+        self.ignore_columns = names;
+    }
+
+    /// Whether the unknown column (or JSON key) `name` is one not to warn about.
+    pub fn ignores(&self, name: &str) -> bool {
+        header::is_ignored(name, self.ignore_columns)
     }
 
     /// Rows come from this sheet of a workbook, whose used cells start at `first_column`.

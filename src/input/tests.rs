@@ -179,7 +179,7 @@ fn every_row_problem_names_its_line_and_column() {
     assert_eq!(
         short(&problems),
         [
-            "1: extra: warning: unknown column, ignored (the known ones are policyNo, orderNo, secondRefundAmount, secondRefundDate, secondRefundStatus, installmentList, endpoint, policySource)",
+            "1: extra: warning: unknown column, ignored (the known ones are policyNo, orderNo, secondRefundAmount, secondRefundDate, secondRefundStatus, installmentList, endpoint, policySource; --ignore-column NAME leaves NAME unmentioned)",
             "2: policyNo: policy number 'P 1' contains ' '; only letters, digits and - _ . / are allowed",
             "3: policyNo: policy number is empty",
             "4: orderNo: order number 'O 3' contains ' '; only letters, digits and - _ . / are allowed",

@@ -44,13 +44,14 @@ impl Workbook {
     /// Opens the workbook `head` says the file is (a ZIP archive: .xlsx, .xlsm, .ods or .xlsb;
     /// an OLE2 file: .xls) and picks the sheet: `sheet`, else the first visible worksheet.
     /// Gives back the notices for stderr: the sheet read when there are several, and the
-    /// header's columns that are no field.
+    /// header's columns that are no field, but for those `ignored`.
     pub fn open(
         backing: &Backing,
         name: &str,
         head: NotText,
         sheet: Option<&str>,
         columns: &[ColumnMapping],
+        ignored: &[String],
     ) -> Result<(Workbook, Vec<String>), InputError> {
         let tries: &[Kind] = match head {
             NotText::Xls => &[Kind::Xls],
@@ -63,10 +64,12 @@ impl Workbook {
                     let (sheet, notice) = choose_sheet(&book, name, sheet)?;
                     let mut notices: Vec<String> = notice.into_iter().collect();
                     let header = header_row(&mut book, &sheet).map_err(unreadable(name))?;
-                    notices.extend(
-                        other_columns(&header, columns)
-                            .map(|names| format!("{name}: not notice fields, left out: {names}")),
-                    );
+                    notices.extend(other_columns(&header, columns, ignored).map(|names| {
+                        format!(
+                            "{name}: not notice fields, left out: {names} ({})",
+                            header::SILENCE_HINT
+                        )
+                    }));
                     return Ok((Workbook { kind, sheet }, notices));
                 }
                 Err(e) => {
@@ -202,12 +205,13 @@ fn choose_sheet(
 }
 
 /// The header's names that are no field (a workbook often carries more, such as the
-/// customer's name), for a one-line notice, or `None` when every column is a field.
-fn other_columns(header: &[Data], columns: &[ColumnMapping]) -> Option<String> {
+/// customer's name) and not `ignored`, for a one-line notice, or `None` when there are none.
+fn other_columns(header: &[Data], columns: &[ColumnMapping], ignored: &[String]) -> Option<String> {
     let unknown: Vec<String> = header
         .iter()
         .map(header_text)
         .filter(|n| !n.trim().is_empty() && Field::resolve(n.trim(), columns).is_none())
+        .filter(|n| !header::is_ignored(n, ignored))
         .map(|n| quote(n.trim()))
         .collect();
     (!unknown.is_empty()).then(|| header::first_names(&unknown))

@@ -229,7 +229,7 @@ fn prepare(
         }
         (RowsFrom::File { arg, input }, None) => {
             // Whether an orderNo is missing depends on the journal too: the rule judges that.
-            let source = Source::open(arg, &input.options(false))?;
+            let source = Source::open(arg, &input.options(false, settings)?)?;
             let (valid, notes) = first_pass::judge_file(
                 &console,
                 reader.as_ref(),

@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub journal_sync: Option<Spanned<JournalSyncSetting>>,
     pub journal: Option<Spanned<PathBuf>>,
     pub cacert: Option<Spanned<PathBuf>>,
+    /// Each name keeps its own place, for a message about one of them.
+    pub ignore_columns: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
     #[serde(default)]
@@ -184,6 +186,7 @@ generate_order_no = false
 order_no_prefix = "QS"
 journal_sync = "normal"
 cacert = "/etc/ssl/private-ca.pem"
+ignore_columns = ["客户姓名", "备注"]
 
 [environments.test]
 base_url = "https://porsche-avatar.chinahuanong.com.cn"
@@ -204,6 +207,8 @@ X-Gateway-Key = "@/etc/avatar-cli/gateway.key"
             Some(JournalSyncSetting::Normal)
         );
         assert_eq!(config.environments.len(), 2);
+        let ignored = config.ignore_columns.unwrap().into_inner();
+        assert_eq!(ignored[1].get_ref(), "备注");
     }
 
     #[test]

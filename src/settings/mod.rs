@@ -81,6 +81,9 @@ pub struct Settings {
     pub headers: Vec<ExtraHeader>,
     pub generate_order_no: Setting<bool>,
     pub order_no_prefix: Setting<String>,
+    /// The config file's `ignore_columns`: columns that are no field, not to be warned about.
+    /// A run adds its `--ignore-column` names to them ([`Settings::ignored_columns`]).
+    pub ignore_columns: Setting<Vec<String>>,
     pub output: OutputFormat,
     pub color: ColorChoice,
     pub verbose: bool,
@@ -144,6 +147,7 @@ impl Settings {
             headers: headers::merged(file_headers(&loaded), &args.headers)?,
             generate_order_no,
             order_no_prefix: order_no_prefix(&loaded)?,
+            ignore_columns: ignore_columns(&loaded)?,
             output: args.output.unwrap_or(OutputFormat::Text),
             color: args.color,
             verbose: args.verbose,
@@ -160,6 +164,36 @@ impl Settings {
                  policy_source = \"CODE\" in the config file"
             )
         })
+    }
+
+    /// The columns a run does not warn about: the config file's `ignore_columns` and the
+    /// command line's `--ignore-column` (already checked by its parser), added together, as
+    /// `-H` adds headers: the file serves every run, the command line adds this file's. A
+    /// column that `--column` reads as a field is not ignored: named by `--ignore-column`
+    /// too, that is a contradiction; named by the file, the command line wins, as it does
+    /// over any setting of the file.
+    pub fn ignored_columns(
+        &self,
+        flags: &[String],
+        columns: &[crate::input::ColumnMapping],
+    ) -> Result<Vec<String>, Refusal> {
+        let read = |name: &str| columns.iter().find(|m| m.matches(name));
+        if let Some((name, mapping)) = flags.iter().find_map(|n| Some((n, read(n)?))) {
+            return Err(refuse!(
+                Usage,
+                "--ignore-column '{}' names the column that --column {}={} reads as a field; \
+                 a column is either read or ignored: leave out one of the two",
+                crate::text::quote(name),
+                mapping.field(),
+                crate::text::quote(&mapping.header)
+            ));
+        }
+        let file = self
+            .ignore_columns
+            .value
+            .iter()
+            .filter(|n| read(n).is_none());
+        Ok(file.chain(flags).cloned().collect())
     }
 
     /// True when notices would reach the production platform: ask first.
@@ -436,6 +470,22 @@ fn order_no_prefix(loaded: &Loaded) -> Result<Setting<String>, Refusal> {
     Ok(Setting::new(prefix, origin))
 }
 
+/// The config file's `ignore_columns`, each name checked as `--ignore-column` checks its own.
+fn ignore_columns(loaded: &Loaded) -> Result<Setting<Vec<String>>, Refusal> {
+    let Some(list) = &loaded.config.ignore_columns else {
+        return Ok(Setting::by_default(Vec::new()));
+    };
+    let names = list
+        .get_ref()
+        .iter()
+        .map(|name| {
+            crate::input::ignorable_column(name.get_ref())
+                .map_err(|e| refuse!(Config, "{}: ignore_columns: {e}", loaded.at(&name.span())))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Setting::new(names, loaded.at(&list.span())))
+}
+
 /// The base URL in its one canonical spelling (see [`crate::base_url::normalize`]).
 pub fn check_base_url(raw: &str) -> Result<String, Refusal> {
     Ok(crate::base_url::normalize(raw)?)
@@ -538,6 +588,14 @@ impl Settings {
             ),
             row("journal", journal, &self.journal.origin),
             row("cacert", shown(&self.cacert.value), &self.cacert.origin),
+            row(
+                "ignore_columns",
+                match self.ignore_columns.value.as_slice() {
+                    [] => "none".into(),
+                    names => names.join(", "),
+                },
+                &self.ignore_columns.origin,
+            ),
         ];
         all.extend(self.headers.iter().map(|h| {
             // The name only: a header value is a secret.

@@ -92,6 +92,13 @@ fn entries(channel: Option<&str>) -> Vec<Entry> {
             "cacert",
             "\"/etc/ssl/private-ca.pem\"",
         ),
+        top(
+            "Columns (or JSON Lines keys) of your exports that are no field, such as the\n\
+             customer's name, not to be warned about; matched trimmed, ignoring case. A name\n\
+             missing from a file is fine. --ignore-column NAME adds to these for one run.",
+            "ignore_columns",
+            "[\"客户姓名\", \"备注\"]",
+        ),
         Entry {
             about: "The test platform: its base URL, to which the 5.30 path is appended.\n\
                     --env test (the default) sends here."
@@ -180,6 +187,7 @@ mod tests {
         assert!(config.retries.is_some() && config.generate_order_no.is_some());
         assert!(config.order_no_prefix.is_some() && config.journal_sync.is_some());
         assert!(config.journal.is_some() && config.cacert.is_some());
+        assert!(config.ignore_columns.is_some());
         assert_eq!(config.environments.len(), 2);
         assert_eq!(config.headers.len(), 1);
     }
