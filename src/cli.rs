@@ -988,26 +988,6 @@ fn is_a_time(text: &str) -> bool {
             .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-impl InputArgs {
-    /// The input room's options; `require_order_no` when no orderNo can come from elsewhere.
-    /// The columns not to warn about are the config file's and the command line's.
-    pub fn options(
-        &self,
-        require_order_no: bool,
-        settings: &crate::settings::Settings,
-    ) -> Result<crate::input::InputOptions, crate::error::Refusal> {
-        Ok(crate::input::InputOptions {
-            format: self.format,
-            encoding: self.encoding,
-            require_order_no,
-            columns: self.columns.clone(),
-            delimiter: self.delimiter,
-            sheet: self.sheet.clone(),
-            ignore_columns: settings.ignored_columns(&self.ignore_columns, &self.columns)?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

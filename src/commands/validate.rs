@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
     };
     let name = match &args.file {
         Some(file) => {
-            let options = args.input.options(require_order_no, &settings)?;
+            let options = settings.input_options(&args.input, require_order_no)?;
             let mut source = Source::open(file, &options)?;
             if let Some(out) = &args.fix {
                 fix(&console, &source, out, json)?;

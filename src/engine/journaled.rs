@@ -159,7 +159,7 @@ impl Engine {
             Ok(verdict) => (verdict, None),
             Err(client::LogFailed { verdict, error }) => (verdict, Some(error)),
         };
-        let finish = log.finish.into_inner().unwrap_or_else(|e| e.into_inner());
+        let finish = log.finish.lock().unwrap_or_else(|e| e.into_inner()).take();
         let ending = |verdict| Ending::Sent {
             order_no: order_no.clone(),
             verdict,
@@ -169,25 +169,7 @@ impl Engine {
             return Sent::failed(ending(verdict), error);
         }
         if verdict.attempts == 0 {
-            // Claimed, then stopped before the first request: give the claim back, and take
-            // back the attempt recorded with it, which never left.
-            let unsent = log
-                .recorded
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-            let given_back = match unsent {
-                Some((attempt_id, _)) => {
-                    journal
-                        .run(Withdraw {
-                            notice_id,
-                            attempt_id,
-                        })
-                        .await
-                }
-                None => journal.run(Release { notice_id }).await,
-            };
-            return match given_back {
+            return match log.give_back().await {
                 Ok(()) => Sent::ended(ending(verdict)),
                 Err(e) => Sent::failed(ending(verdict), e.into()),
             };
@@ -221,6 +203,29 @@ struct JournalLog<'a> {
     recorded: std::sync::Mutex<Option<(i64, FirstAttempt)>>,
     /// The last attempt's end, left for the worker to write (see [`FinishLater`]).
     finish: std::sync::Mutex<Option<FinishLater>>,
+}
+
+impl JournalLog<'_> {
+    /// Claimed, then stopped before the first request: the claim given back, and the attempt
+    /// recorded with it, which never left, taken back.
+    async fn give_back(&self) -> Result<(), crate::journal::JournalError> {
+        let notice_id = self.notice_id;
+        let unsent = self
+            .recorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match unsent {
+            Some((attempt_id, _)) => {
+                let withdraw = Withdraw {
+                    notice_id,
+                    attempt_id,
+                };
+                self.journal.run(withdraw).await
+            }
+            None => self.journal.run(Release { notice_id }).await,
+        }
+    }
 }
 
 impl AttemptLog for JournalLog<'_> {

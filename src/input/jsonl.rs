@@ -29,9 +29,7 @@ pub(crate) fn read(
     let mut line = 0u64;
     let mut draft = Draft::default();
     let names = ColumnNames::wire();
-    // Every unknown key met so far, ignored ones too, so that each is judged once.
-    let mut unknown_seen: HashSet<String> = HashSet::new();
-    let mut warned = 0;
+    let mut unknown = UnknownKeys::default();
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
@@ -54,25 +52,7 @@ pub(crate) fn read(
         let mut seen: [Option<&str>; Field::ALL.len()] = [None; Field::ALL.len()];
         for (key, value) in &pairs {
             let Some(field) = Field::resolve(key, columns) else {
-                // Looked up before it is copied: most lines repeat the keys of the first.
-                let new = warned < MAX_UNKNOWN_KEYS && !unknown_seen.contains(key.as_str());
-                if new {
-                    unknown_seen.insert(key.clone());
-                }
-                if new && !emitter.ignores(key) {
-                    warned += 1;
-                    let problem = Problem::warning(
-                        emitter.file(),
-                        Some(line),
-                        &quote(key),
-                        format!(
-                            "unknown key, ignored here and on later lines (known: {}; {})",
-                            Field::known_names(),
-                            super::header::SILENCE_HINT
-                        ),
-                    );
-                    or_stop!(emitter.problem(problem));
-                }
+                or_stop!(unknown.met(key, line, emitter));
                 continue;
             };
             // A key that names a field holds nothing but the field's letters, `_`, `-` and
@@ -99,6 +79,39 @@ pub(crate) fn read(
             draft.set(field, &column, Cell::Json(value));
         }
         or_stop!(emitter.row(line, &mut draft, &names, true));
+    }
+}
+
+/// The unknown keys met so far, ignored ones too, so that each is judged once.
+#[derive(Default)]
+struct UnknownKeys {
+    seen: HashSet<String>,
+    warned: usize,
+}
+
+impl UnknownKeys {
+    /// A key no field has, on `line`: warned about the first time, unless ignored.
+    fn met(&mut self, key: &str, line: u64, emitter: &mut Emitter<'_>) -> ControlFlow<()> {
+        // Looked up before it is copied: most lines repeat the keys of the first.
+        let new = self.warned < MAX_UNKNOWN_KEYS && !self.seen.contains(key);
+        if new {
+            self.seen.insert(key.to_owned());
+        }
+        if !new || emitter.ignores(key) {
+            return ControlFlow::Continue(());
+        }
+        self.warned += 1;
+        let problem = Problem::warning(
+            emitter.file(),
+            Some(line),
+            &quote(key),
+            format!(
+                "unknown key, ignored here and on later lines (known: {}; {})",
+                Field::known_names(),
+                super::header::SILENCE_HINT
+            ),
+        );
+        emitter.problem(problem)
     }
 }
 

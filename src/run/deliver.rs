@@ -108,37 +108,9 @@ impl ReadyRun {
         end.elapsed = started.elapsed();
         console.finish_progress(!end.interrupted);
         if let (Some(report), None) = (report, &report_error) {
-            let path = crate::text::quote(&report.path().display().to_string());
-            if let Err(e) = blocking(move || Ok(report.finish()))
-                .await
-                .unwrap_or(Ok(()))
-            {
-                report_error = Some(format!(
-                    "could not put the report {path} in input order: {e}"
-                ));
-                end.output_error.get_or_insert_with(|| e.to_string());
-            }
+            report_error = finish_report(report, &mut end).await;
         }
-        if let Some(e) = console.stdout_failure() {
-            console.error(&format!(
-                "could not write the results to stdout: {e}; {STOPPED}"
-            ));
-        }
-        if let Some(e) = report_error {
-            console.error(&format!("{e}; {STOPPED}"));
-        }
-        if let Some(e) = &end.journal_error {
-            console.error(&format!("the journal failed mid-run: {e}"));
-        }
-        console.summary(
-            &end.tally,
-            end.elapsed,
-            &SummaryContext {
-                destination: &destination.platform,
-                interrupted: end.interrupted,
-                journaled: destination.journaled,
-            },
-        );
+        say_the_end(&console, &end, report_error, &destination);
         let console_for_feeder = Arc::clone(&console);
         end.unsent_rows = blocking(move || Ok(feeder.join(&console_for_feeder)))
             .await
@@ -157,6 +129,48 @@ impl ReadyRun {
         }
         end
     }
+}
+
+/// The report put in input order; what went wrong, if anything.
+async fn finish_report(report: Report, end: &mut RunEnd) -> Option<String> {
+    let path = crate::text::quote(&report.path().display().to_string());
+    let finished = blocking(move || Ok(report.finish()))
+        .await
+        .unwrap_or(Ok(()));
+    let e = finished.err()?;
+    end.output_error.get_or_insert_with(|| e.to_string());
+    Some(format!(
+        "could not put the report {path} in input order: {e}"
+    ))
+}
+
+/// What went wrong, then the summary, on stderr.
+fn say_the_end(
+    console: &Console,
+    end: &RunEnd,
+    report_error: Option<String>,
+    destination: &super::Destination,
+) {
+    if let Some(e) = console.stdout_failure() {
+        console.error(&format!(
+            "could not write the results to stdout: {e}; {STOPPED}"
+        ));
+    }
+    if let Some(e) = report_error {
+        console.error(&format!("{e}; {STOPPED}"));
+    }
+    if let Some(e) = &end.journal_error {
+        console.error(&format!("the journal failed mid-run: {e}"));
+    }
+    console.summary(
+        &end.tally,
+        end.elapsed,
+        &SummaryContext {
+            destination: &destination.platform,
+            interrupted: end.interrupted,
+            journaled: destination.journaled,
+        },
+    );
 }
 
 /// Each result as it arrives: tallied, printed, written to the report. When results cannot

@@ -221,27 +221,14 @@ fn prepare(
         Some(path) => patiently(|| JournalReader::open_existing(path))?,
         None => None,
     };
-    let (rows, expected) = match (&request.rows, listed) {
-        (_, Some(notices)) => {
-            let judged = first_pass::judge_listed(&console, reader.as_ref(), &plan, notices)?;
-            let count = judged.len() as u64;
-            (Rows::Listed(judged), count)
-        }
-        (RowsFrom::File { arg, input }, None) => {
-            // Whether an orderNo is missing depends on the journal too: the rule judges that.
-            let source = Source::open(arg, &input.options(false, settings)?)?;
-            let (valid, notes) = first_pass::judge_file(
-                &console,
-                reader.as_ref(),
-                &plan,
-                &source,
-                arg,
-                &destination.platform,
-            )?;
-            (Rows::File(source, Box::new(notes)), valid)
-        }
-        (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
+    let judging = Judging {
+        settings,
+        console: &console,
+        reader: reader.as_ref(),
+        plan: &plan,
+        platform: &destination.platform,
     };
+    let (rows, expected) = judging.rows(&request.rows, listed)?;
     let mut ready = ReadyRun {
         console,
         client,
@@ -269,6 +256,39 @@ fn prepare(
     // Created but not writable (a full disk) is an output failure (exit 3), not a usage error.
     ready.report = request.report.as_deref().map(Report::create).transpose()?;
     Ok(ready)
+}
+
+/// What the first pass needs to judge a run's rows.
+struct Judging<'a> {
+    settings: &'a Settings,
+    console: &'a Console,
+    reader: Option<&'a JournalReader>,
+    plan: &'a RunPlan,
+    /// The run's platform, as messages name it.
+    platform: &'a str,
+}
+
+impl Judging<'_> {
+    /// The rows, judged, and how many of them are valid notices.
+    fn rows(&self, from: &RowsFrom, listed: Option<Vec<Notice>>) -> Result<(Rows, u64), Refusal> {
+        let (console, reader, plan) = (self.console, self.reader, self.plan);
+        match (from, listed) {
+            (_, Some(notices)) => {
+                let judged = first_pass::judge_listed(console, reader, plan, notices)?;
+                let count = judged.len() as u64;
+                Ok((Rows::Listed(judged), count))
+            }
+            (RowsFrom::File { arg, input }, None) => {
+                // Whether an orderNo is missing depends on the journal too: the rule judges
+                // that.
+                let source = Source::open(arg, &self.settings.input_options(input, false)?)?;
+                let (valid, notes) =
+                    first_pass::judge_file(console, reader, plan, &source, arg, self.platform)?;
+                Ok((Rows::File(source, Box::new(notes)), valid))
+            }
+            (RowsFrom::Flags(_), None) => unreachable!("flags are parsed before"),
+        }
+    }
 }
 
 fn plan(settings: &Settings, target: &Target, request: &Request) -> Result<RunPlan, Refusal> {

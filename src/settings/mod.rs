@@ -172,7 +172,7 @@ impl Settings {
     /// column that `--column` reads as a field is not ignored: named by `--ignore-column`
     /// too, that is a contradiction; named by the file, the command line wins, as it does
     /// over any setting of the file.
-    pub fn ignored_columns(
+    fn ignored_columns(
         &self,
         flags: &[String],
         columns: &[crate::input::ColumnMapping],
@@ -194,6 +194,24 @@ impl Settings {
             .iter()
             .filter(|n| read(n).is_none());
         Ok(file.chain(flags).cloned().collect())
+    }
+
+    /// How an input file is read, from its flags and these settings; `require_order_no` when
+    /// no orderNo can come from elsewhere.
+    pub fn input_options(
+        &self,
+        args: &crate::cli::InputArgs,
+        require_order_no: bool,
+    ) -> Result<crate::input::InputOptions, Refusal> {
+        Ok(crate::input::InputOptions {
+            format: args.format,
+            encoding: args.encoding,
+            require_order_no,
+            columns: args.columns.clone(),
+            delimiter: args.delimiter,
+            sheet: args.sheet.clone(),
+            ignore_columns: self.ignored_columns(&args.ignore_columns, &args.columns)?,
+        })
     }
 
     /// True when notices would reach the production platform: ask first.
@@ -512,44 +530,29 @@ impl Settings {
             p.as_ref()
                 .map_or("none".into(), |p| p.display().to_string())
         };
-        let platform = &self.platform;
-        let (env, env_origin) = match platform.value.env {
-            Some(env) => (env_key(env).to_string(), platform.origin.clone()),
-            None => (
-                "none".to_string(),
-                Origin::Derived("the base URL is no named environment's".into()),
-            ),
-        };
-        let base_url = match &platform.value.target {
-            Target::Remote { base_url } => base_url.clone(),
-            Target::InProcessSandbox => "the built-in sandbox, started by each run".to_string(),
-        };
-        let url_origin = match (&platform.value.target, &platform.origin, platform.value.env) {
-            // Named by the URL itself.
-            (_, origin @ (Origin::Flag("--base-url") | Origin::Variable(vars::BASE_URL)), _) => {
-                origin.clone()
-            }
-            (Target::InProcessSandbox, _, _) => Origin::Derived("env sandbox".into()),
-            (_, _, Some(env)) => match self.environments.url(env_key(env)) {
-                Some(url) if url.origin != Origin::Default => url.origin.clone(),
-                _ => Origin::Derived(format!("default of env {}", env_key(env))),
-            },
-            (_, origin, None) => origin.clone(),
-        };
         let journal = match &self.journal.value {
             JournalChoice::File(path) => path.display().to_string(),
             JournalChoice::Disabled => "none".into(),
         };
-        let mut all = vec![
-            row("config", shown(&self.config.value), &self.config.origin),
-            row("env", env, &env_origin),
-            row("base_url", base_url, &url_origin),
+        let sync = match self.journal_sync.value {
+            JournalSyncSetting::Normal => "normal",
+            JournalSyncSetting::Full => "full",
+        };
+        let ignored = match self.ignore_columns.value.as_slice() {
+            [] => "none".into(),
+            names => names.join(", "),
+        };
+        let channel = self.policy_source.value.clone();
+        let mut all = vec![row(
+            "config",
+            shown(&self.config.value),
+            &self.config.origin,
+        )];
+        all.extend(self.explained_platform());
+        all.extend([
             row(
                 "policy_source",
-                self.policy_source
-                    .value
-                    .clone()
-                    .unwrap_or_else(|| "none".into()),
+                channel.unwrap_or_else(|| "none".into()),
                 &self.policy_source.origin,
             ),
             row(
@@ -577,31 +580,56 @@ impl Settings {
                 self.order_no_prefix.value.clone(),
                 &self.order_no_prefix.origin,
             ),
-            row(
-                "journal_sync",
-                match self.journal_sync.value {
-                    JournalSyncSetting::Normal => "normal",
-                    JournalSyncSetting::Full => "full",
-                }
-                .into(),
-                &self.journal_sync.origin,
-            ),
+            row("journal_sync", sync.into(), &self.journal_sync.origin),
             row("journal", journal, &self.journal.origin),
             row("cacert", shown(&self.cacert.value), &self.cacert.origin),
-            row(
-                "ignore_columns",
-                match self.ignore_columns.value.as_slice() {
-                    [] => "none".into(),
-                    names => names.join(", "),
-                },
-                &self.ignore_columns.origin,
-            ),
-        ];
+            row("ignore_columns", ignored, &self.ignore_columns.origin),
+        ]);
         all.extend(self.headers.iter().map(|h| {
             // The name only: a header value is a secret.
             row("header", format!("{} (value not shown)", h.name), &h.origin)
         }));
         all
+    }
+
+    /// The platform as two rows: its env name and its base URL, each with where it came from.
+    fn explained_platform(&self) -> [Explained; 2] {
+        let platform = &self.platform;
+        let (env, env_origin) = match platform.value.env {
+            Some(env) => (env_key(env).to_string(), platform.origin.clone()),
+            None => (
+                "none".to_string(),
+                Origin::Derived("the base URL is no named environment's".into()),
+            ),
+        };
+        let base_url = match &platform.value.target {
+            Target::Remote { base_url } => base_url.clone(),
+            Target::InProcessSandbox => "the built-in sandbox, started by each run".to_string(),
+        };
+        let url_origin = match (&platform.value.target, &platform.origin, platform.value.env) {
+            // Named by the URL itself.
+            (_, origin @ (Origin::Flag("--base-url") | Origin::Variable(vars::BASE_URL)), _) => {
+                origin.clone()
+            }
+            (Target::InProcessSandbox, _, _) => Origin::Derived("env sandbox".into()),
+            (_, _, Some(env)) => match self.environments.url(env_key(env)) {
+                Some(url) if url.origin != Origin::Default => url.origin.clone(),
+                _ => Origin::Derived(format!("default of env {}", env_key(env))),
+            },
+            (_, origin, None) => origin.clone(),
+        };
+        [
+            Explained {
+                name: "env",
+                value: env,
+                origin: env_origin,
+            },
+            Explained {
+                name: "base_url",
+                value: base_url,
+                origin: url_origin,
+            },
+        ]
     }
 
     /// The config file's path, for messages: read, named, or where it would be looked for.

@@ -16,7 +16,16 @@ struct Entry {
     value: String,
 }
 
+/// Every setting of the file, in its order.
 fn entries(channel: Option<&str>) -> Vec<Entry> {
+    let mut all = top_level_entries(channel);
+    all.extend(record_entries());
+    all.extend(table_entries());
+    all
+}
+
+/// The settings at the top level of the file.
+fn top_level_entries(channel: Option<&str>) -> Vec<Entry> {
     let top = |about: &str, key, value: &str| Entry {
         about: about.to_string(),
         table: None,
@@ -72,6 +81,18 @@ fn entries(channel: Option<&str>) -> Vec<Entry> {
             "order_no_prefix",
             &format!("\"{DEFAULT_ORDER_NO_PREFIX}\""),
         ),
+    ]
+}
+
+/// The top-level settings of where notices are kept and what is skipped.
+fn record_entries() -> Vec<Entry> {
+    let top = |about: &str, key, value: &str| Entry {
+        about: about.to_string(),
+        table: None,
+        key,
+        value: value.to_string(),
+    };
+    vec![
         top(
             "The journal of everything sent, which makes running a batch again safe: what was\n\
              accepted is skipped, what was in doubt is resent under the same order number.\n\
@@ -99,6 +120,12 @@ fn entries(channel: Option<&str>) -> Vec<Entry> {
             "ignore_columns",
             "[\"客户姓名\", \"备注\"]",
         ),
+    ]
+}
+
+/// The settings of the file's tables: the platforms' URLs and the extra headers.
+fn table_entries() -> Vec<Entry> {
+    vec![
         Entry {
             about: "The test platform: its base URL, to which the 5.30 path is appended.\n\
                     --env test (the default) sends here."

@@ -69,11 +69,7 @@ pub(crate) struct Stmts<'c> {
     next_attempt_id: Option<i64>,
 }
 
-impl<'c> Stmts<'c> {
-    pub fn prepare(conn: &'c Connection) -> rusqlite::Result<Stmts<'c>> {
-        Ok(Stmts {
-            find: conn.prepare(
-                "SELECT n.id, n.order_no, n.state, n.attempts,
+const FIND_SQL: &str = "SELECT n.id, n.order_no, n.state, n.attempts,
                         la.id IS NOT NULL AND la.finished_at IS NULL,
                         n.accepted_at IS NOT NULL, n.accepted_order_no, n.accepted_deal_code,
                         n.accepted_deal_desc,
@@ -81,59 +77,57 @@ impl<'c> Stmts<'c> {
                         n.accepted_at, n.content, n.content_fp,
                         n.deal_code, n.deal_desc, n.last_sent_at
                  FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
-                 WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3",
-            )?,
-            // ?12, the first attempt's id, when the notice is sent at once.
-            insert: conn.prepare(
-                "INSERT INTO notices (endpoint, policy_source, policy_no, order_no, created_at,
+                 WHERE n.endpoint = ?1 AND n.policy_source = ?2 AND n.policy_no = ?3";
+
+/// ?12, the first attempt's id, when the notice is sent at once.
+const INSERT_SQL: &str =
+    "INSERT INTO notices (endpoint, policy_source, policy_no, order_no, created_at,
                      touched_at, os_user, host, claim_host, claim_pid, claim_start, claim_run,
                      claimed_at, attempts, last_attempt_id, first_sent_at, last_sent_at,
                      content, content_fp)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5, ?12 IS NOT NULL,
                      ?12, CASE WHEN ?12 IS NOT NULL THEN ?5 END,
                      CASE WHEN ?12 IS NOT NULL THEN ?5 END, ?13, ?14)
-                 RETURNING id",
-            )?,
-            reclaim: conn.prepare(
-                "UPDATE notices SET order_no = ?2, claim_host = ?3, claim_pid = ?4,
+                 RETURNING id";
+
+const RECLAIM_SQL: &str = "UPDATE notices SET order_no = ?2, claim_host = ?3, claim_pid = ?4,
                      claim_start = ?5, claim_run = ?6, claimed_at = ?7
-                 WHERE id = ?1",
-            )?,
-            holder: conn.prepare("SELECT claim_run FROM notices WHERE id = ?1")?,
-            attempt_insert: conn.prepare(
-                "INSERT INTO attempts (notice_id, number, order_no, uuid, req_time, started_at,
+                 WHERE id = ?1";
+
+const HOLDER_SQL: &str = "SELECT claim_run FROM notices WHERE id = ?1";
+
+const ATTEMPT_INSERT_SQL: &str =
+    "INSERT INTO attempts (notice_id, number, order_no, uuid, req_time, started_at,
                      os_user, host, request)
                  SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6, ?7 FROM notices
                  WHERE id = ?1
-                 RETURNING id",
-            )?,
-            // The notice's previous final state no longer describes it: this send decides
-            // anew (the first acceptance is kept apart, in `accepted_*`). Except a doubt: an
-            // earlier request may still have reached the platform, and only a readable answer
-            // to this one ends that.
-            notice_sent: conn.prepare(
-                "UPDATE notices SET attempts = attempts + 1, last_attempt_id = ?2,
+                 RETURNING id";
+
+/// The notice's previous final state no longer describes it: this send decides
+/// anew (the first acceptance is kept apart, in `accepted_*`). Except a doubt: an
+/// earlier request may still have reached the platform, and only a readable answer
+/// to this one ends that.
+const NOTICE_SENT_SQL: &str = "UPDATE notices SET attempts = attempts + 1, last_attempt_id = ?2,
                      first_sent_at = coalesce(first_sent_at, ?3), last_sent_at = ?3,
                      touched_at = ?3,
                      state = CASE WHEN state = 'inDoubt' THEN state END,
                      deal_code = NULL, deal_desc = NULL,
                      http_status = NULL, os_user = ?4, host = ?5, claimed_at = ?3,
                      content = coalesce(?6, content), content_fp = coalesce(?7, content_fp)
-                 WHERE id = ?1",
-            )?,
-            attempt_end: conn.prepare(
-                "UPDATE attempts SET finished_at = ?2, http_status = ?3, deal_code = ?4,
+                 WHERE id = ?1";
+
+const ATTEMPT_END_SQL: &str =
+    "UPDATE attempts SET finished_at = ?2, http_status = ?3, deal_code = ?4,
                      deal_desc = ?5, error = ?6, elapsed_ms = ?7, answer = ?8, answer_cut = ?9
-                 WHERE id = ?1",
-            )?,
-            attempt_in_doubt: conn.prepare(
-                "UPDATE notices SET state = 'inDoubt'
-                 WHERE id = (SELECT notice_id FROM attempts WHERE id = ?1)",
-            )?,
-            // The answer is recorded even if the claim was lost meanwhile: it is what
-            // happened. The claim is cleared only if it is still ours.
-            notice_end: conn.prepare(
-                "UPDATE notices SET state = ?2, deal_code = ?3, deal_desc = ?4, http_status = ?5,
+                 WHERE id = ?1";
+
+const ATTEMPT_IN_DOUBT_SQL: &str = "UPDATE notices SET state = 'inDoubt'
+                 WHERE id = (SELECT notice_id FROM attempts WHERE id = ?1)";
+
+/// The answer is recorded even if the claim was lost meanwhile: it is what
+/// happened. The claim is cleared only if it is still ours.
+const NOTICE_END_SQL: &str =
+    "UPDATE notices SET state = ?2, deal_code = ?3, deal_desc = ?4, http_status = ?5,
                      accepted_at = CASE WHEN ?7 THEN coalesce(accepted_at, ?6)
                                    ELSE accepted_at END,
                      accepted_order_no = CASE WHEN ?7 THEN order_no ELSE accepted_order_no END,
@@ -144,27 +138,45 @@ impl<'c> Stmts<'c> {
                      claim_start = CASE WHEN claim_run = ?8 THEN NULL ELSE claim_start END,
                      claimed_at = CASE WHEN claim_run = ?8 THEN NULL ELSE claimed_at END,
                      claim_run = CASE WHEN claim_run = ?8 THEN NULL ELSE claim_run END
-                 WHERE id = ?1",
-            )?,
-            release: conn.prepare(
-                "UPDATE notices SET claim_host = NULL, claim_pid = NULL, claim_start = NULL,
+                 WHERE id = ?1";
+
+const RELEASE_SQL: &str =
+    "UPDATE notices SET claim_host = NULL, claim_pid = NULL, claim_start = NULL,
                      claim_run = NULL, claimed_at = NULL
-                 WHERE id = ?1 AND claim_run = ?2",
-            )?,
-            withdraw_attempt: conn.prepare(
-                "DELETE FROM attempts
+                 WHERE id = ?1 AND claim_run = ?2";
+
+const WITHDRAW_ATTEMPT_SQL: &str = "DELETE FROM attempts
                  WHERE id = ?1 AND notice_id = ?2 AND EXISTS (
                      SELECT 1 FROM notices n
                      WHERE n.id = ?2 AND n.claim_run = ?3 AND n.attempts = 1
-                         AND n.last_attempt_id = ?1)",
-            )?,
-            withdraw_notice: conn.prepare("DELETE FROM notices WHERE id = ?1")?,
-            first_attempt_insert: conn.prepare(
-                "INSERT INTO attempts (id, notice_id, number, order_no, uuid, req_time,
+                         AND n.last_attempt_id = ?1)";
+
+const WITHDRAW_NOTICE_SQL: &str = "DELETE FROM notices WHERE id = ?1";
+
+const FIRST_ATTEMPT_INSERT_SQL: &str =
+    "INSERT INTO attempts (id, notice_id, number, order_no, uuid, req_time,
                      started_at, os_user, host, request)
-                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?,
-            last_attempt_id: conn.prepare("SELECT coalesce(max(id), 0) FROM attempts")?,
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+const LAST_ATTEMPT_ID_SQL: &str = "SELECT coalesce(max(id), 0) FROM attempts";
+
+impl<'c> Stmts<'c> {
+    pub fn prepare(conn: &'c Connection) -> rusqlite::Result<Stmts<'c>> {
+        Ok(Stmts {
+            find: conn.prepare(FIND_SQL)?,
+            insert: conn.prepare(INSERT_SQL)?,
+            reclaim: conn.prepare(RECLAIM_SQL)?,
+            holder: conn.prepare(HOLDER_SQL)?,
+            attempt_insert: conn.prepare(ATTEMPT_INSERT_SQL)?,
+            notice_sent: conn.prepare(NOTICE_SENT_SQL)?,
+            attempt_end: conn.prepare(ATTEMPT_END_SQL)?,
+            attempt_in_doubt: conn.prepare(ATTEMPT_IN_DOUBT_SQL)?,
+            notice_end: conn.prepare(NOTICE_END_SQL)?,
+            release: conn.prepare(RELEASE_SQL)?,
+            withdraw_attempt: conn.prepare(WITHDRAW_ATTEMPT_SQL)?,
+            withdraw_notice: conn.prepare(WITHDRAW_NOTICE_SQL)?,
+            first_attempt_insert: conn.prepare(FIRST_ATTEMPT_INSERT_SQL)?,
+            last_attempt_id: conn.prepare(LAST_ATTEMPT_ID_SQL)?,
             next_attempt_id: None,
         })
     }
