@@ -673,7 +673,7 @@ Examples:
   # Read a page without installing it
   avatar-cli man batch | man -l -";
 
-/// The notice fields of `send` and `validate --policy`: the input room's own type.
+/// The notice fields of `send` and `validate --policy`: the input layer's own type.
 pub use crate::input::FieldFlags as FieldArgs;
 
 /// Flags shared by the two commands that send.

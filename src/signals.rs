@@ -12,7 +12,6 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// The next Ctrl-C or SIGTERM.
-#[cfg(unix)]
 pub async fn stop_signal() -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate())?;
@@ -20,11 +19,6 @@ pub async fn stop_signal() -> std::io::Result<()> {
         r = tokio::signal::ctrl_c() => r,
         _ = term.recv() => Ok(()),
     }
-}
-
-#[cfg(not(unix))]
-pub async fn stop_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
 }
 
 /// How long a second interrupt waits for its message and the held result lines to be

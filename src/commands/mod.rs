@@ -1,4 +1,5 @@
-//! One thin file per subcommand, wiring the rooms together. No command file uses another.
+//! One file per subcommand: each wires the layers below for its command and decides nothing
+//! itself. No command file uses another.
 
 mod batch;
 pub mod completions;

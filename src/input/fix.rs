@@ -520,18 +520,10 @@ fn write_cell(
 impl Backing {
     /// Whether `path` is this very file (the same device and inode), however it is named.
     pub(crate) fn is_file(&self, path: &Path) -> bool {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            match (self.metadata(), std::fs::metadata(path)) {
-                (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-                _ => false,
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = path;
-            false
+        use std::os::unix::fs::MetadataExt;
+        match (self.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
         }
     }
 }

@@ -59,21 +59,6 @@ pub enum Format {
     Workbook,
 }
 
-impl FromStr for Format {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "csv" => Ok(Format::Csv),
-            "jsonl" | "ndjson" => Ok(Format::Jsonl),
-            _ => Err(format!(
-                "unknown format '{}' (expected csv or jsonl)",
-                crate::text::quote(s)
-            )),
-        }
-    }
-}
-
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -93,21 +78,6 @@ pub enum Encoding {
     // comment here would become the value's help text.)
     #[value(name = "gb18030", alias = "gbk")]
     Gb18030,
-}
-
-impl FromStr for Encoding {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "utf-8" | "utf8" => Ok(Encoding::Utf8),
-            "gb18030" | "gbk" | "gb2312" => Ok(Encoding::Gb18030),
-            _ => Err(format!(
-                "unknown encoding '{}' (expected utf-8 or gb18030)",
-                crate::text::quote(s)
-            )),
-        }
-    }
 }
 
 impl fmt::Display for Encoding {

@@ -112,10 +112,7 @@ pub(crate) struct At<'a> {
 
 impl Read for At<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        #[cfg(unix)]
         let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
         self.pos += n as u64;
         Ok(n)
     }

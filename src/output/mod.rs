@@ -58,21 +58,14 @@ fn write_held_stderr() {
 /// Whether stdout and stderr are one file (`> log 2>&1`, `2>&1 | tee`): held warnings then
 /// go into the stdout buffer, so that each stays after its result line.
 fn one_file_for_both() -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        use std::os::unix::fs::MetadataExt;
-        let identity = |fd: std::os::fd::BorrowedFd<'_>| {
-            let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
-            file.metadata().ok().map(|m| (m.dev(), m.ino()))
-        };
-        let out = identity(io::stdout().as_fd());
-        out.is_some() && out == identity(io::stderr().as_fd())
-    }
-    #[cfg(not(unix))]
-    {
-        false
-    }
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let identity = |fd: std::os::fd::BorrowedFd<'_>| {
+        let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+        file.metadata().ok().map(|m| (m.dev(), m.ino()))
+    };
+    let out = identity(io::stdout().as_fd());
+    out.is_some() && out == identity(io::stderr().as_fd())
 }
 
 /// Whether to colour a stream: `--color`, then NO_COLOR and TERM=dumb, then "is it a terminal".
