@@ -16,7 +16,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn send(env: &Env, url: &str, args: &[&str]) -> std::process::Output {
-    send_to(env, url).args(args).output().expect("run avatar-cli")
+    send_to(env, url)
+        .args(args)
+        .output()
+        .expect("run avatar-cli")
 }
 
 fn only_result(out: &std::process::Output) -> Value {
@@ -27,13 +30,7 @@ fn only_result(out: &std::process::Output) -> Value {
 
 /// The policies `history` lists in `state`.
 fn in_state(env: &Env, state: &str) -> Vec<String> {
-    let out = env
-        .cmd()
-        .args(["history", "--json", "--outcome", state])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    json_lines(&out.stdout)
+    history(env, &["--outcome", state])
         .iter()
         .map(|r| r["policyNo"].as_str().unwrap().to_string())
         .collect()
