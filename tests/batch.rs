@@ -6,8 +6,8 @@
 mod common;
 
 use common::{
-    by_policy, journal_files, json_lines, outcomes, policies_csv, policies_with_orders, text, to,
-    Env, Gate, Reply, Server,
+    by_policy, journal_files, json_lines, outcomes, policies_csv, policies_with_orders, snapshot,
+    text, to, Env, Gate, Reply, Server,
 };
 use predicates::prelude::*;
 use std::collections::HashSet;
@@ -830,4 +830,58 @@ fn a_json_run_ends_with_one_summary_that_says_what_the_exit_code_hides() {
             .contains("nothing was sent"),
         "{summary}"
     );
+}
+
+/// A run as a script's log shows it, whole: every result line on stdout, then the warnings
+/// and the summary on stderr, with the times, rates and the server's port replaced
+/// (tests/common/snapshot.rs). The first run of a file meets every outcome; the next one
+/// skips what was settled, sends the rest again and says what it skipped; a run that stops at
+/// the first rejection says how to resume.
+#[test]
+fn a_runs_result_lines_and_summary_are_as_committed() {
+    let env = Env::new();
+    let server = Server::start(
+        vec![
+            Reply::accept(),
+            Reply::Deal("0", "保单不存在"),
+            Reply::Raw(400, "text/plain", "bad request".into()),
+            Reply::Raw(200, "text/html", "<html>maintenance</html>".into()),
+        ],
+        Reply::accept(),
+    );
+    let file = env.write(
+        "c.csv",
+        "policyNo,orderNo,amount\nP1,O1,10.20\nP2,O2,5\nP3,O3,1\nP4,O4,2.50\nP5,O5,7\n",
+    );
+    let run = |extra: &[&str]| {
+        let out = env
+            .cmd()
+            .args(server.batch_args(&[file.to_str().unwrap(), "--concurrency", "1"]))
+            .args(["--retries", "0"])
+            .args(extra)
+            .output()
+            .unwrap();
+        format!(
+            "exit code {}\n--- stdout\n{}--- stderr\n{}",
+            out.status.code().unwrap_or(-1),
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    };
+    snapshot::settings(&env).bind(|| {
+        insta::assert_snapshot!("summary_of_a_first_run", run(&[]));
+        insta::assert_snapshot!("summary_of_the_next_run", run(&[]));
+        let stops = env.write("stops.csv", "policyNo,orderNo\nP6,O6\nP7,O7\nP8,O8\n");
+        let rejects = Server::start(vec![Reply::Deal("0", "拒绝")], Reply::accept());
+        let out = env
+            .cmd()
+            .args(rejects.batch_args(&[stops.to_str().unwrap(), "--fail-fast"]))
+            .args(["--concurrency", "1"])
+            .output()
+            .unwrap();
+        insta::assert_snapshot!(
+            "summary_of_a_run_stopped_early",
+            format!("{}{}", text(&out.stdout), text(&out.stderr))
+        );
+    });
 }

@@ -1,9 +1,12 @@
 //! Help texts and the manual page: every command's help ends with examples, keeps the global
 //! options under their own heading and offers only the options that matter to it; `batch
-//! --help` lists the columns a file may have; the man page is roff.
+//! --help` lists the columns a file may have; the man page is roff. Every help text, short and
+//! long, is also compared whole with its snapshot under tests/snapshots/.
 
 mod common;
 
+use avatar_cli::cli::Cli;
+use clap::CommandFactory;
 use common::{text, Env};
 
 fn help(env: &Env, args: &[&str]) -> String {
@@ -250,4 +253,46 @@ fn the_man_page_is_roff_with_the_commands_and_examples() {
     }
     let batch = help(&env, &["man", "batch"]);
     assert!(batch.contains("保单号") && batch.contains(".nf"), "{batch}");
+}
+
+/// Every command and subcommand, as the words that name it after `avatar-cli`: the top level
+/// (no words) first.
+fn command_paths() -> Vec<Vec<String>> {
+    fn walk(command: &clap::Command, path: Vec<String>, paths: &mut Vec<Vec<String>>) {
+        paths.push(path.clone());
+        for sub in command.get_subcommands() {
+            if sub.is_hide_set() || sub.get_name() == "help" {
+                continue;
+            }
+            let mut path = path.clone();
+            path.push(sub.get_name().to_string());
+            walk(sub, path, paths);
+        }
+    }
+    let mut cli = Cli::command();
+    cli.build();
+    let mut paths = Vec::new();
+    walk(&cli, Vec::new(), &mut paths);
+    paths
+}
+
+/// Help texts have nothing that changes from run to run: they are compared as they are.
+#[test]
+fn every_help_text_short_and_long_is_as_committed() {
+    let env = Env::new();
+    let paths = command_paths();
+    assert!(paths.len() > COMMANDS.len(), "{paths:?}");
+    for path in paths {
+        let name = ["avatar-cli".to_string()]
+            .iter()
+            .chain(&path)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("-");
+        for (flag, length) in [("-h", "short"), ("--help", "long")] {
+            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+            args.push(flag);
+            insta::assert_snapshot!(format!("{name}_{length}"), help(&env, &args));
+        }
+    }
 }

@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration as Days, FixedOffset, Utc};
 use common::pty::{screen_lines, sized_terminal, start, Terminal, EVERYWHERE, ONLY_STDOUT};
 use common::raw::RawServer;
 use common::{
-    demo_at, history, json_lines, show_json, text, Env, Gate, Reply, Server, CHANNEL, DEMO_CHANNEL,
+    data, demo_at, history, json_lines, show_json, text, Env, Gate, Reply, Server, CHANNEL,
+    DEMO_CHANNEL,
 };
 use predicates::prelude::*;
 use serde_json::Value;
@@ -1271,4 +1272,24 @@ fn avatar_force_tty_makes_history_a_terminal_table_like_everything_else() {
         text(&piped.stdout).lines().count(),
         1 + PLAIN + VARIED.len()
     );
+}
+
+/// The table, whole, as committed under tests/snapshots/: in a pipe, notice by notice and
+/// attempt by attempt, and on terminals 80 and 120 columns wide. The journal is a committed
+/// one with a notice in every state (tests/data/journal-v2.sqlite3), so that its times, its
+/// endpoint and who sent each notice are the same on every machine.
+#[test]
+fn the_table_is_as_committed_in_a_pipe_and_at_80_and_120_columns() {
+    let env = Env::new();
+    std::fs::copy(data("journal-v2.sqlite3"), env.journal()).unwrap();
+    let piped = |args: &[&str]| {
+        let out = env.cmd().arg("history").args(args).assert().code(0);
+        text(&out.get_output().stdout)
+    };
+    insta::assert_snapshot!("table_piped", piped(&[]));
+    insta::assert_snapshot!("table_of_attempts_piped", piped(&["--attempts"]));
+    for cols in [80, 120] {
+        let lines = on_terminal(&env, cols, &[]);
+        insta::assert_snapshot!(format!("table_at_{cols}_columns"), lines.join("\n"));
+    }
 }

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod files;
 pub mod pty;
 pub mod raw;
+pub mod snapshot;
 
 // Each test file uses its own part of these.
 #[allow(unused_imports)]
