@@ -193,6 +193,51 @@ fn csv_report_cells_that_a_spreadsheet_would_run_are_made_text() {
     assert_eq!(rows[0]["dealDesc"], descs[0]);
 }
 
+/// The CSV and JSON Lines reports of a small fixed run, whole, as committed under
+/// tests/snapshots/: a row of every outcome that was sent, the optional fields filled or not,
+/// an answer a spreadsheet would run; the uuids and times replaced (tests/common/snapshot.rs).
+#[test]
+fn the_reports_of_a_fixed_run_are_as_committed() {
+    for name in ["report.csv", "report.jsonl"] {
+        let env = Env::new();
+        let server = Server::start(
+            vec![
+                Reply::accept(),
+                Reply::Deal("0", "保单不存在"),
+                Reply::Raw(400, "text/plain", "bad request".into()),
+                Reply::Raw(200, "text/html", "<html>maintenance</html>".into()),
+                Reply::Deal("1", "=1+1"),
+            ],
+            Reply::accept(),
+        );
+        let file = env.write(
+            "c.csv",
+            "policyNo,orderNo,amount,refund_date,status,installments\n\
+             P1,O1,10.20,2024-05-10 12:00:00,1,1:10.20:2024-05-10 11:59:59\n\
+             P2,O2,5,,,\n\
+             P3,O3,1,2024-05-11 00:00:00,2,\n\
+             P4,O4,,,,\n\
+             P5,O5,7,,,\n",
+        );
+        let report = env.path(name);
+        let args = [
+            file.to_str().unwrap(),
+            "--concurrency",
+            "1",
+            "--retries",
+            "0",
+        ];
+        env.cmd()
+            .args(server.batch_args(&args))
+            .arg("--report")
+            .arg(&report)
+            .assert()
+            .code(3);
+        let written = text(&std::fs::read(&report).unwrap());
+        snapshot::settings(&env).bind(|| insta::assert_snapshot!(name, written));
+    }
+}
+
 // Never over the input or the journal, never a FIFO or a device
 
 #[test]
@@ -411,49 +456,4 @@ fn a_jsonl_report_that_fails_mid_run_stops_the_run_with_exit_3() {
     assert!(stderr.contains("could not write the report"), "{stderr}");
     assert!(stderr.contains("stopped starting new notices"), "{stderr}");
     assert!(server.hits() < 40, "new notices were still started");
-}
-
-/// The CSV and JSON Lines reports of a small fixed run, whole, as committed under
-/// tests/snapshots/: a row of every outcome that was sent, the optional fields filled or not,
-/// an answer a spreadsheet would run; the uuids and times replaced (tests/common/snapshot.rs).
-#[test]
-fn the_reports_of_a_fixed_run_are_as_committed() {
-    for name in ["report.csv", "report.jsonl"] {
-        let env = Env::new();
-        let server = Server::start(
-            vec![
-                Reply::accept(),
-                Reply::Deal("0", "保单不存在"),
-                Reply::Raw(400, "text/plain", "bad request".into()),
-                Reply::Raw(200, "text/html", "<html>maintenance</html>".into()),
-                Reply::Deal("1", "=1+1"),
-            ],
-            Reply::accept(),
-        );
-        let file = env.write(
-            "c.csv",
-            "policyNo,orderNo,amount,refund_date,status,installments\n\
-             P1,O1,10.20,2024-05-10 12:00:00,1,1:10.20:2024-05-10 11:59:59\n\
-             P2,O2,5,,,\n\
-             P3,O3,1,2024-05-11 00:00:00,2,\n\
-             P4,O4,,,,\n\
-             P5,O5,7,,,\n",
-        );
-        let report = env.path(name);
-        let args = [
-            file.to_str().unwrap(),
-            "--concurrency",
-            "1",
-            "--retries",
-            "0",
-        ];
-        env.cmd()
-            .args(server.batch_args(&args))
-            .arg("--report")
-            .arg(&report)
-            .assert()
-            .code(3);
-        let written = text(&std::fs::read(&report).unwrap());
-        snapshot::settings(&env).bind(|| insta::assert_snapshot!(name, written));
-    }
 }
