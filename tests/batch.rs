@@ -1,60 +1,574 @@
-//! `batch` over real HTTP: validation before sending, the journal's guarantees under kill -9,
-//! SIGTERM and two processes at once, encodings, reports.
+//! `batch` over real HTTP: the whole file checked before anything is sent, concurrency and
+//! rate, exit codes when outcomes mix, re-runs that send only what is left, kill -9 and two
+//! processes on one journal, a file edited between the passes, dry runs, and the summary a run
+//! ends with.
 
 mod common;
 
-use common::{json_lines, text, Env, Gate, Reply, Running, Server};
+use common::{
+    by_policy, journal_files, json_lines, outcomes, policies_csv, policies_with_orders, snapshot,
+    text, to, Env, Gate, Reply, Server,
+};
 use predicates::prelude::*;
-use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-/// A CSV of `n` policies P000001…, without order numbers.
-fn policies_csv(n: usize) -> String {
-    let mut csv = String::from("policyNo,amount\n");
-    for i in 1..=n {
-        csv.push_str(&format!("P{i:06},{}.{:02}\n", i % 1000, i % 100));
+// Checked whole before anything is sent
+
+#[test]
+fn three_bad_rows_in_ten_thousand_are_all_named_and_nothing_is_sent() {
+    let env = Env::new();
+    let mut csv = String::from("policyNo,orderNo,amount,refund_date\n");
+    for i in 1..=10_000 {
+        let (amount, date) = match i {
+            1234 => ("12.345", "2021-05-10 12:00:00"),
+            5000 => ("1", "2021/05/10"),
+            9000 => ("-3", "2021-05-10 12:00:00"),
+            _ => ("1.5", "2021-05-10 12:00:00"),
+        };
+        csv.push_str(&format!("P{i:06},O{i:06},{amount},{date}\n"));
     }
-    csv
-}
-
-fn batch_args<'a>(server: &'a Server, file: &'a str) -> Vec<&'a str> {
-    vec![
-        "--base-url",
-        &server.url,
-        "--policy-source",
-        "HN_HT_QNW",
-        "batch",
-        file,
-    ]
-}
-
-/// Requests per policy, and the order numbers each carried.
-fn by_policy(server: &Server) -> HashMap<String, Vec<String>> {
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for seen in server.seen() {
-        map.entry(seen.policy_no().to_string())
-            .or_default()
-            .push(seen.head("orderNo").to_string());
+    let file = env.write("big.csv", csv);
+    let file = file.to_str().unwrap();
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    // Data row i is on physical line i + 1.
+    let lines = ["big.csv:1235:", "big.csv:5001:", "big.csv:9001:"];
+    let out = env
+        .cmd()
+        .args(["validate", file])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    for line in lines {
+        assert!(stdout.contains(line), "{line} missing from {stdout}");
     }
-    map
+    let out = env
+        .cmd()
+        .args(server.batch_args(&[file]))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    for line in lines {
+        assert!(stderr.contains(line), "{line} missing from {stderr}");
+    }
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("nothing was sent"));
+    for file in journal_files(&env.journal()) {
+        assert!(!file.exists(), "an invalid run created {}", file.display());
+    }
 }
 
-fn spawn_batch(env: &Env, args: &[&str]) -> Running {
-    env.spawn(args)
-}
-
-/// The journal and the files SQLite keeps beside it.
-fn journal_files(journal: &Path) -> Vec<std::path::PathBuf> {
-    ["", "-wal", "-shm", "-journal"]
+#[test]
+fn a_row_edited_between_the_passes_behind_an_unchanged_size_and_time_is_not_sent() {
+    let env = Env::new();
+    // Rows of ~150 bytes: the edit lands past what the second pass reads ahead (its buffers,
+    // and about a thousand rows waiting for the held requests).
+    let long = "0".repeat(56);
+    let mut csv = String::from("policyNo,orderNo,amount\n");
+    for i in 1..=9000 {
+        csv.push_str(&format!("P{i:06}-{long},O{i:06}-{long},1.50\n"));
+    }
+    let path = env.write("c.csv", csv);
+    let file = path.to_str().unwrap();
+    let held = Gate::new();
+    let server = Server::start(vec![held.hold(Reply::accept()); 16], Reply::accept());
+    let mut args = server.batch_args(&[file]);
+    args.extend(["--concurrency", "16", "--json"]);
+    let child = env.spawn(&args);
+    server.wait_for_hits(16);
+    // Row 8990 names another policy of the same length, and the file keeps its time: only a
+    // comparison of the row itself can tell.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let after = before.replace("P008990-", "X008990-");
+    assert_eq!(before.len(), after.len());
+    std::fs::write(&path, after).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_modified(modified).unwrap();
+    drop(f);
+    held.open();
+    let out = child.finish();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("c.csv:8991: not the row that was checked"),
+        "{stderr}"
+    );
+    let seen: HashSet<String> = server
+        .seen()
         .iter()
-        .map(|suffix| {
-            let mut name = journal.as_os_str().to_owned();
-            name.push(suffix);
-            std::path::PathBuf::from(name)
-        })
-        .collect()
+        .map(|s| s.policy_no()[..7].to_string())
+        .collect();
+    assert!(!seen.contains("X008990") && !seen.contains("P008990"));
+    assert!(seen.contains("P008989") && seen.contains("P008991"));
+    assert_eq!(
+        json_lines(&out.stdout).len(),
+        8999,
+        "every other row has its result"
+    );
 }
+
+// Concurrency, rate and exit codes
+
+#[test]
+fn concurrency_past_1024_is_refused_before_anything_is_sent() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(5));
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    for n in ["1025", "2000", "1000000", "0"] {
+        let mut args = server.batch_args(&[file.to_str().unwrap(), "--generate-order-no"]);
+        args.extend(["--concurrency", n]);
+        let (_, stderr) = env.run(&args, 2);
+        assert!(stderr.contains("--concurrency"), "{n}: {stderr}");
+        assert!(stderr.contains("from 1 to 1024"), "{n}: {stderr}");
+    }
+    assert!(!env.journal().exists());
+}
+
+#[test]
+fn concurrency_past_1024_in_the_config_is_refused() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(5));
+    let config = env.write("config.toml", "concurrency = 5000\n");
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    let mut args = vec!["--config", config.to_str().unwrap()];
+    args.extend(server.batch_args(&[file.to_str().unwrap(), "--generate-order-no"]));
+    let (_, stderr) = env.run(&args, 2);
+    assert!(
+        stderr.contains("concurrency must be from 1 to 1024"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn concurrency_1024_is_allowed_and_sends_every_row() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(5));
+    let server = Server::always(Reply::accept()).expect_hits(5);
+    let mut args = server.batch_args(&[file.to_str().unwrap(), "--generate-order-no"]);
+    args.extend(["--concurrency", "1024"]);
+    env.run(&args, 0);
+}
+
+#[test]
+fn a_rate_out_of_range_is_a_usage_error_naming_the_range() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(3));
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    for rate in [
+        "1e-19", "1e-300", "0", "-5", "0.001", "100001", "1e300", "inf", "NaN", "fast",
+    ] {
+        let mut args = server.batch_args(&[file.to_str().unwrap(), "--generate-order-no"]);
+        args.extend(["--rate", rate]);
+        let (_, stderr) = env.run(&args, 2);
+        assert!(stderr.contains("--rate"), "{rate}: {stderr}");
+        assert!(stderr.contains("from 0.01 to 100000"), "{rate}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{rate}: {stderr}");
+    }
+}
+
+#[test]
+fn rates_at_both_ends_of_the_range_send() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(1));
+    let server = Server::always(Reply::accept()).expect_hits(2);
+    for rate in ["0.01", "100000"] {
+        let mut args = server.batch_args(&[file.to_str().unwrap(), "--generate-order-no"]);
+        args.extend(["--rate", rate, "--force"]);
+        env.run(&args, 0);
+    }
+}
+
+#[test]
+fn rate_caps_requests_per_second_across_workers() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(11));
+    let server = Server::always(Reply::accept()).expect_hits(11);
+    let mut args = server.batch_args(&[file.to_str().unwrap()]);
+    args.extend(["--generate-order-no", "--concurrency", "8", "--rate", "20"]);
+    let start = Instant::now();
+    env.cmd().args(&args).assert().code(0);
+    // Eleven starts at 20 per second are at least ten intervals of 50 ms apart.
+    assert!(
+        start.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        start.elapsed()
+    );
+    env.cmd().args(&args).args(["--rate", "0"]).assert().code(2);
+}
+
+#[test]
+fn fail_fast_stops_after_the_first_rejection() {
+    let env = Env::new();
+    let file = env.write("c.csv", policies_csv(50));
+    let server = Server::start(vec![Reply::Deal("0", "拒绝")], Reply::accept());
+    let mut args = server.batch_args(&[file.to_str().unwrap()]);
+    args.extend([
+        "--generate-order-no",
+        "--concurrency",
+        "1",
+        "--fail-fast",
+        "--json",
+    ]);
+    let out = env.cmd().args(&args).assert().code(1).get_output().clone();
+    let results = json_lines(&out.stdout);
+    assert_eq!(results.len(), 50);
+    assert_eq!(results[0]["outcome"], "rejected");
+    assert!(
+        results[1..].iter().all(|r| r["outcome"] == "notSent"),
+        "{results:?}"
+    );
+    assert_eq!(server.hits(), 1);
+}
+
+#[test]
+fn mixed_outcomes_exit_with_the_first_code_that_applies() {
+    // accepted + rejected: 1.
+    let env = Env::new();
+    let server = Server::start(
+        vec![Reply::accept(), Reply::Deal("0", "no")],
+        Reply::accept(),
+    );
+    let file = policies_with_orders(&env, 2);
+    let mut args = to(&server);
+    args.extend(["batch", &file, "--concurrency", "1"].map(String::from));
+    env.cmd().args(&args).assert().code(1);
+
+    // accepted + rejected + failed: 3.
+    let env = Env::new();
+    let server = Server::start(
+        vec![
+            Reply::accept(),
+            Reply::Deal("0", "no"),
+            Reply::Raw(400, "text/plain", "bad".into()),
+        ],
+        Reply::accept(),
+    );
+    let file = policies_with_orders(&env, 3);
+    let mut args = to(&server);
+    args.extend(["batch", &file, "--concurrency", "1"].map(String::from));
+    env.cmd().args(&args).assert().code(3);
+
+    // rejected + failed + accepted, then interrupted: 130.
+    let env = Env::new();
+    let held = Gate::new();
+    let server = Server::start(
+        vec![
+            Reply::Deal("0", "no"),
+            Reply::Raw(400, "text/plain", "bad".into()),
+        ],
+        held.hold(Reply::accept()),
+    );
+    let file = policies_with_orders(&env, 5);
+    let mut args = to(&server);
+    args.extend(["batch", &file, "--concurrency", "1", "--json"].map(String::from));
+    let mut run = env.spawn(&args);
+    server.wait_for_hits(3);
+    run.signal(libc::SIGTERM);
+    run.wait_for_stderr("stopping");
+    held.open();
+    let out = run.finish();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert_eq!(
+        outcomes(&out),
+        ["rejected", "failed", "accepted", "notSent", "notSent"]
+    );
+}
+
+// Re-runs: what was settled is skipped, the rest is sent
+
+#[test]
+fn rerunning_a_finished_batch_sends_nothing_and_skips_every_row() {
+    let env = Env::new();
+    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
+    let server = Server::always(Reply::accept()).expect_hits(3);
+    let args = server.batch_args(&[file.to_str().unwrap()]);
+    env.cmd().args(&args).assert().code(0);
+    let out = env
+        .cmd()
+        .args(&args)
+        .arg("--json")
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let results = json_lines(&out.stdout);
+    assert_eq!(results.len(), 3);
+    for r in &results {
+        assert_eq!(r["outcome"], "skipped");
+        assert_eq!(r["attempts"], 0);
+        assert!(r["uuid"].is_null());
+        assert_eq!(r["dealCode"], "1");
+    }
+}
+
+#[test]
+fn a_rerun_with_new_rows_sends_only_those_and_reports_the_rest_as_accepted_earlier() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(3 + 2);
+    let first = env.write("first.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
+    env.cmd()
+        .args(server.batch_args(&[first.to_str().unwrap(), "--json"]))
+        .assert()
+        .code(0);
+    let again = env.write(
+        "again.csv",
+        "policyNo,orderNo\nP1,O1\nP4,O4\nP2,O2\nP5,O5\nP3,O3\n",
+    );
+    let out = env
+        .cmd()
+        .args(server.batch_args(&[again.to_str().unwrap(), "--json"]))
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let sent: Vec<String> = server
+        .seen()
+        .iter()
+        .skip(3)
+        .map(|s| s.policy_no().to_string())
+        .collect();
+    let mut sent_sorted = sent.clone();
+    sent_sorted.sort();
+    assert_eq!(sent_sorted, ["P4", "P5"], "sent in the re-run: {sent:?}");
+    let mut results = json_lines(&out.stdout);
+    results.sort_by_key(|r| r["line"].as_u64());
+    let seen: Vec<(&str, &str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["policyNo"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+                r["orderNo"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("P1", "skipped", "O1"),
+            ("P4", "accepted", "O4"),
+            ("P2", "skipped", "O2"),
+            ("P5", "accepted", "O5"),
+            ("P3", "skipped", "O3"),
+        ]
+    );
+    for r in results.iter().filter(|r| r["outcome"] == "skipped") {
+        assert_eq!(r["dealCode"], "1", "{r}");
+        assert_eq!(r["dealDesc"], "成功", "{r}");
+        assert_eq!(r["attempts"], 0, "{r}");
+    }
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("5 notices: 2 accepted, 0 rejected, 0 failed, 0 inDoubt, 3 skipped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_forced_rerun_sends_every_row_again() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(4);
+    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
+    let file = file.to_str().unwrap();
+    env.cmd()
+        .args(server.batch_args(&[file, "--json"]))
+        .assert()
+        .code(0);
+    let out = env
+        .cmd()
+        .args(server.batch_args(&[file, "--json"]))
+        .arg("--force")
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let results = json_lines(&out.stdout);
+    assert_eq!(results.len(), 2);
+    assert!(
+        results.iter().all(|r| r["outcome"] == "accepted"),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn force_resends_under_the_journals_order_number() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(2);
+    let first = env.write("first.csv", "policyNo,orderNo\nP1,O1\n");
+    let again = env.write("again.csv", "policyNo\nP1\n");
+    env.cmd()
+        .args(server.batch_args(&[first.to_str().unwrap()]))
+        .assert()
+        .code(0);
+    env.cmd()
+        .args(server.batch_args(&[again.to_str().unwrap()]))
+        .arg("--force")
+        .assert()
+        .code(0);
+    let orders: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.head("orderNo").to_string())
+        .collect();
+    assert_eq!(orders, ["O1", "O1"]);
+}
+
+#[test]
+fn a_different_order_number_for_a_notice_already_sent_is_an_input_error_naming_both() {
+    let env = Env::new();
+    let server = Server::always(Reply::Deal("0", "稍后再试")).expect_hits(1);
+    let first = env.write("first.csv", "policyNo,orderNo\nP1,O1\n");
+    let second = env.write("second.csv", "policyNo,orderNo\nP1,O2\n");
+    env.cmd()
+        .args(server.batch_args(&[first.to_str().unwrap()]))
+        .assert()
+        .code(1);
+    env.cmd()
+        .args(server.batch_args(&[second.to_str().unwrap()]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("O1").and(predicate::str::contains("O2")))
+        .stderr(predicate::str::contains("second.csv:2:"));
+}
+
+/// Many chunks of rows: the first pass's lookups run on two threads past the first chunk, and
+/// their results must come back in the file's order.
+#[test]
+fn a_long_file_is_judged_in_its_own_order_across_lookup_threads() {
+    const ROWS: usize = 1500;
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(ROWS);
+    let csv = |changed: &[usize]| {
+        let mut text = String::from("policyNo,orderNo,amount\n");
+        for i in 1..=ROWS {
+            let amount = if changed.contains(&i) { "2.00" } else { "1.00" };
+            text.push_str(&format!("P{i:05},O{i:05},{amount}\n"));
+        }
+        text
+    };
+    let first = env.write("first.csv", csv(&[]));
+    let first = first.to_str().unwrap();
+    env.cmd()
+        .args(server.batch_args(&[first, "--json"]))
+        .assert()
+        .code(0);
+
+    // Two rows whose amount changed since they were accepted: each named by its line, in
+    // order, and nothing sent.
+    let changed = env.write("changed.csv", csv(&[700, 1400]));
+    let out = env
+        .cmd()
+        .args(server.batch_args(&[changed.to_str().unwrap(), "--json"]))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("changed.csv:701: orderNo: policy P00700 was accepted")
+            && stderr.contains("(and 1 more row like it, up to line 1401)")
+            && stderr.contains("amount 1.00 → 2.00"),
+        "{stderr}"
+    );
+
+    // The same file again: every row skipped, each with its own orderNo.
+    let out = env
+        .cmd()
+        .args(server.batch_args(&[first, "--json"]))
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let results = json_lines(&out.stdout);
+    assert_eq!(results.len(), ROWS);
+    for r in &results {
+        assert_eq!(r["outcome"], "skipped", "{r}");
+        let policy = r["policyNo"].as_str().unwrap();
+        let order = r["orderNo"].as_str().unwrap();
+        assert_eq!(&policy[1..], &order[1..], "{r}");
+    }
+    assert_eq!(server.hits(), ROWS);
+}
+
+/// Where the settled rows cannot be written down (no temporary directory), every row goes the
+/// engine's way: the accepted ones are still skipped by the claim, and nothing is sent twice.
+#[test]
+fn without_a_temporary_directory_a_rerun_still_skips_and_sends_nothing() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(2);
+    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
+    let file = file.to_str().unwrap();
+    env.cmd()
+        .args(server.batch_args(&[file, "--json"]))
+        .assert()
+        .code(0);
+    let out = env
+        .cmd()
+        .env("TMPDIR", env.path("no-such-directory"))
+        .args(server.batch_args(&[file, "--json"]))
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let results = json_lines(&out.stdout);
+    let seen: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap(),
+                r["orderNo"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 2, "{}", text(&out.stderr));
+    assert!(
+        seen.contains(&("skipped", "O1")) && seen.contains(&("skipped", "O2")),
+        "{seen:?}"
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn dry_run_reads_the_journal_and_writes_nothing() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(1);
+    let first = env.write("first.csv", "policyNo,orderNo\nP1,O1\n");
+    env.cmd()
+        .args(server.batch_args(&[first.to_str().unwrap()]))
+        .assert()
+        .code(0);
+    let both = env.write("both.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
+    let before = std::fs::read(env.journal()).unwrap();
+    let out = env
+        .cmd()
+        .args(server.batch_args(&[both.to_str().unwrap()]))
+        .arg("--dry-run")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("P1: would be skipped"))
+        .get_output()
+        .clone();
+    let envelopes = json_lines(&out.stdout);
+    assert_eq!(envelopes.len(), 1);
+    assert_eq!(envelopes[0]["secondRefundReq"]["policyNo"], "P2");
+    assert!(
+        std::fs::read(env.journal()).unwrap() == before,
+        "the dry run changed the journal"
+    );
+    // A reader may leave SQLite's shared-memory index, but never a WAL with anything in it.
+    let mut wal = env.journal().into_os_string();
+    wal.push("-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "the dry run wrote to the WAL");
+}
+
+// Killed, or two at once: each policy sent once, under one orderNo
 
 #[test]
 fn killed_mid_batch_then_rerun_loses_nothing_and_doubles_only_what_was_in_flight() {
@@ -65,9 +579,9 @@ fn killed_mid_batch_then_rerun_loses_nothing_and_doubles_only_what_was_in_flight
     // however slow the machine.
     let held = Gate::new();
     let server = Server::start(vec![Reply::accept(); 150], held.hold(Reply::accept()));
-    let mut args = batch_args(&server, file);
+    let mut args = server.batch_args(&[file]);
     args.extend(["--generate-order-no", "--concurrency", "4"]);
-    let child = spawn_batch(&env, &args);
+    let child = env.spawn(&args);
     server.wait_for_hits(151);
     child.kill();
     held.open();
@@ -145,13 +659,13 @@ fn two_processes_on_one_file_and_journal_send_each_policy_once() {
     // Every request is held until both runs have requests in flight at once.
     let held = Gate::new();
     let server = Server::always(held.hold(Reply::accept()));
-    let mut args = batch_args(&server, file);
+    let mut args = server.batch_args(&[file]);
     args.extend(["--generate-order-no", "--json"]);
     let run = |name: &str, concurrency: &str| {
         let mut own = args.clone();
         own.extend(["--concurrency", concurrency]);
         own.extend(["-H", name]);
-        spawn_batch(&env, &own)
+        env.spawn(&own)
     };
     // A has four requests in flight and, its workers claiming ahead, more rows claimed. B's
     // workers find those claimed and wait; the others fill B's eight slots with later rows:
@@ -212,600 +726,7 @@ fn two_processes_on_one_file_and_journal_send_each_policy_once() {
     }
 }
 
-#[test]
-fn gbk_csv_with_bom_and_chinese_headers_sends_the_right_policy_numbers() {
-    let env = Env::new();
-    let csv = "保单号,订单号,退费金额,退费日期\nP2024000001,QS001,10.2,2021-05-10 12:00:00\nP2024000002,QS002,0.5,2021-05-11 08:30:00\n";
-    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
-    let file = env.write("导出.csv", &gbk);
-    let server = Server::always(Reply::accept()).expect_hits(2);
-    env.cmd()
-        .args(batch_args(&server, file.to_str().unwrap()))
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains("GB18030"));
-    let seen = server.seen();
-    let mut policies: Vec<&str> = seen.iter().map(|s| s.policy_no()).collect();
-    policies.sort_unstable();
-    assert_eq!(policies, ["P2024000001", "P2024000002"]);
-    assert!(seen
-        .iter()
-        .any(|s| s.body["secondRefundReq"]["secondRefundAmount"] == 10.2));
-
-    // The same content as UTF-8 with Excel's BOM.
-    let env = Env::new();
-    let file = env.write("bom.csv", format!("\u{feff}{csv}"));
-    let server = Server::always(Reply::accept()).expect_hits(2);
-    env.cmd()
-        .args(batch_args(&server, file.to_str().unwrap()))
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains("GB18030").not());
-    let seen = server.seen();
-    let mut sent: Vec<(&str, &str)> = seen
-        .iter()
-        .map(|s| (s.policy_no(), s.head("orderNo")))
-        .collect();
-    sent.sort_unstable();
-    // The BOM is not part of the first column's name, so 保单号 is found and read.
-    assert_eq!(sent, [("P2024000001", "QS001"), ("P2024000002", "QS002")]);
-}
-
-#[test]
-fn three_bad_rows_in_ten_thousand_are_all_named_and_nothing_is_sent() {
-    let env = Env::new();
-    let mut csv = String::from("policyNo,orderNo,amount,refund_date\n");
-    for i in 1..=10_000 {
-        let (amount, date) = match i {
-            1234 => ("12.345", "2021-05-10 12:00:00"),
-            5000 => ("1", "2021/05/10"),
-            9000 => ("-3", "2021-05-10 12:00:00"),
-            _ => ("1.5", "2021-05-10 12:00:00"),
-        };
-        csv.push_str(&format!("P{i:06},O{i:06},{amount},{date}\n"));
-    }
-    let file = env.write("big.csv", csv);
-    let file = file.to_str().unwrap();
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    // Data row i is on physical line i + 1.
-    let lines = ["big.csv:1235:", "big.csv:5001:", "big.csv:9001:"];
-    let out = env
-        .cmd()
-        .args(["validate", file])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().count(), 3, "{stdout}");
-    for line in lines {
-        assert!(stdout.contains(line), "{line} missing from {stdout}");
-    }
-    let out = env
-        .cmd()
-        .args(batch_args(&server, file))
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
-    for line in lines {
-        assert!(stderr.contains(line), "{line} missing from {stderr}");
-    }
-    assert!(out.stdout.is_empty());
-    assert!(stderr.contains("nothing was sent"));
-    for file in journal_files(&env.journal()) {
-        assert!(!file.exists(), "an invalid run created {}", file.display());
-    }
-}
-
-#[test]
-fn rerunning_a_finished_batch_sends_nothing_and_skips_every_row() {
-    let env = Env::new();
-    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
-    let server = Server::always(Reply::accept()).expect_hits(3);
-    let args = batch_args(&server, file.to_str().unwrap());
-    env.cmd().args(&args).assert().code(0);
-    let out = env
-        .cmd()
-        .args(&args)
-        .arg("--json")
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let results = json_lines(&out.stdout);
-    assert_eq!(results.len(), 3);
-    for r in &results {
-        assert_eq!(r["outcome"], "skipped");
-        assert_eq!(r["attempts"], 0);
-        assert!(r["uuid"].is_null());
-        assert_eq!(r["dealCode"], "1");
-    }
-}
-
-#[test]
-fn force_resends_under_the_journals_order_number() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(2);
-    let first = env.write("first.csv", "policyNo,orderNo\nP1,O1\n");
-    let again = env.write("again.csv", "policyNo\nP1\n");
-    env.cmd()
-        .args(batch_args(&server, first.to_str().unwrap()))
-        .assert()
-        .code(0);
-    env.cmd()
-        .args(batch_args(&server, again.to_str().unwrap()))
-        .arg("--force")
-        .assert()
-        .code(0);
-    let orders: Vec<String> = server
-        .seen()
-        .iter()
-        .map(|s| s.head("orderNo").to_string())
-        .collect();
-    assert_eq!(orders, ["O1", "O1"]);
-}
-
-#[test]
-fn a_different_order_number_for_a_notice_already_sent_is_an_input_error_naming_both() {
-    let env = Env::new();
-    let server = Server::always(Reply::Deal("0", "稍后再试")).expect_hits(1);
-    let first = env.write("first.csv", "policyNo,orderNo\nP1,O1\n");
-    let second = env.write("second.csv", "policyNo,orderNo\nP1,O2\n");
-    env.cmd()
-        .args(batch_args(&server, first.to_str().unwrap()))
-        .assert()
-        .code(1);
-    env.cmd()
-        .args(batch_args(&server, second.to_str().unwrap()))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("O1").and(predicate::str::contains("O2")))
-        .stderr(predicate::str::contains("second.csv:2:"));
-}
-
-#[test]
-fn sigterm_lets_requests_in_flight_finish_and_exits_130() {
-    let env = Env::new();
-    let file = env.write("c.csv", policies_csv(400));
-    let file = file.to_str().unwrap();
-    // Four rows are answered; the next four are held until the run has taken the signal.
-    let held = Gate::new();
-    let server = Server::start(vec![Reply::accept(); 4], held.hold(Reply::accept()));
-    let report = env.path("report.csv");
-    let mut args = batch_args(&server, file);
-    args.extend([
-        "--generate-order-no",
-        "--concurrency",
-        "4",
-        "--json",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
-    let mut child = spawn_batch(&env, &args);
-    server.wait_for_hits(8);
-    child.signal(libc::SIGTERM);
-    child.wait_for_stderr("stopping");
-    held.open();
-    let out = child.finish();
-    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
-    let results = json_lines(&out.stdout);
-    assert_eq!(results.len(), 400, "one result per row, notSent included");
-    let count = |outcome: &str| results.iter().filter(|r| r["outcome"] == outcome).count();
-    assert_eq!(
-        count("accepted"),
-        8,
-        "every request in flight finished and was recorded"
-    );
-    assert_eq!(server.hits(), 8, "nothing new started after the signal");
-    assert_eq!(count("notSent"), 392);
-    assert!(
-        text(&out.stderr).contains("400 notices: 8 accepted"),
-        "the summary is printed: {}",
-        text(&out.stderr)
-    );
-    let rows = std::fs::read_to_string(&report).unwrap();
-    assert_eq!(
-        rows.lines().count(),
-        401,
-        "header plus one row per input row"
-    );
-    // Nothing in doubt: the rerun sends exactly the rest, each policy once in all.
-    let out = env
-        .cmd()
-        .args(["history", "--json", "--outcome", "inDoubt"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    assert!(json_lines(&out.stdout).is_empty());
-    // Same endpoint as the first run, many workers so the slow server does not drag.
-    let mut rerun = batch_args(&server, file);
-    rerun.extend(["--generate-order-no", "--concurrency", "64"]);
-    env.cmd().args(&rerun).assert().code(0);
-    let seen = by_policy(&server);
-    assert_eq!(seen.len(), 400);
-    assert!(
-        seen.values().all(|orders| orders.len() == 1),
-        "a policy was sent twice"
-    );
-}
-
-#[test]
-fn fail_fast_stops_after_the_first_rejection() {
-    let env = Env::new();
-    let file = env.write("c.csv", policies_csv(50));
-    let server = Server::start(vec![Reply::Deal("0", "拒绝")], Reply::accept());
-    let mut args = batch_args(&server, file.to_str().unwrap());
-    args.extend([
-        "--generate-order-no",
-        "--concurrency",
-        "1",
-        "--fail-fast",
-        "--json",
-    ]);
-    let out = env.cmd().args(&args).assert().code(1).get_output().clone();
-    let results = json_lines(&out.stdout);
-    assert_eq!(results.len(), 50);
-    assert_eq!(results[0]["outcome"], "rejected");
-    assert!(
-        results[1..].iter().all(|r| r["outcome"] == "notSent"),
-        "{results:?}"
-    );
-    assert_eq!(server.hits(), 1);
-}
-
-#[test]
-fn the_report_has_one_row_per_input_row_with_the_documented_columns() {
-    let env = Env::new();
-    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
-    let server = Server::start(vec![Reply::accept()], Reply::Deal("0", "no"));
-    let report = env.path("report.csv");
-    env.cmd()
-        .args(batch_args(&server, file.to_str().unwrap()))
-        .args(["--concurrency", "1", "--report", report.to_str().unwrap()])
-        .assert()
-        .code(1);
-    let report = std::fs::read_to_string(&report).unwrap();
-    let lines: Vec<&str> = report.lines().collect();
-    assert_eq!(
-        lines[0],
-        "\u{feff}line,policyNo,orderNo,secondRefundAmount,secondRefundDate,secondRefundStatus,\
-         outcome,dealCode,dealDesc,httpStatus,attempts,uuid,elapsedMs,error,skipReason"
-    );
-    assert!(
-        lines[1].starts_with("2,P1,O1,,,,accepted,1,成功,200,1,"),
-        "{}",
-        lines[1]
-    );
-    assert!(
-        lines[2].starts_with("3,P2,O2,,,,rejected,0,no,200,1,"),
-        "{}",
-        lines[2]
-    );
-
-    let jsonl = env.path("report.jsonl");
-    let env2 = Env::new();
-    env2.cmd()
-        .args(batch_args(&server, file.to_str().unwrap()))
-        .args(["--report", jsonl.to_str().unwrap()])
-        .assert()
-        .code(1);
-    assert_eq!(json_lines(&std::fs::read(&jsonl).unwrap()).len(), 2);
-}
-
-#[test]
-fn the_json_lines_report_has_each_row_as_soon_as_its_result_arrives() {
-    let env = Env::new();
-    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
-    let held = Gate::new();
-    let server = Server::start(vec![Reply::accept()], held.hold(Reply::accept()));
-    let report = env.path("report.jsonl");
-    let mut args = batch_args(&server, file.to_str().unwrap());
-    args.extend(["--concurrency", "1", "--report", report.to_str().unwrap()]);
-    let mut child = spawn_batch(&env, &args);
-    // P1 answered, P2 held: the run is still going, and P1 is in the report already.
-    server.wait_for_hits(2);
-    child.wait_for_stdout("P1");
-    let start = Instant::now();
-    let rows = loop {
-        let rows = std::fs::read(&report)
-            .map(|b| json_lines(&b))
-            .unwrap_or_default();
-        if !rows.is_empty() || start.elapsed() > common::PATIENCE {
-            break rows;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0]["policyNo"], "P1");
-    assert_eq!(rows[0]["outcome"], "accepted");
-    assert_eq!(server.hits(), 2, "P2 is still held");
-    held.open();
-    let out = child.finish();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let rows = json_lines(&std::fs::read(&report).unwrap());
-    let policies: Vec<&str> = rows
-        .iter()
-        .map(|r| r["policyNo"].as_str().unwrap())
-        .collect();
-    assert_eq!(policies, ["P1", "P2", "P3"]);
-}
-
-#[test]
-fn header_values_are_never_written_to_the_journal_or_the_report() {
-    let env = Env::new();
-    let key = env.write("key.txt", "s3cret-from-file\n");
-    // One of each, twice: accepted, rejected, and failed with an error message.
-    let replies = [
-        Reply::accept(),
-        Reply::Deal("0", "no"),
-        Reply::Raw(400, "text/plain", "bad request".into()),
-    ];
-    let server = Server::start(
-        replies.iter().chain(&replies).cloned().collect(),
-        Reply::accept(),
-    )
-    .expect_hits(6);
-    for (n, report) in [(1, "report.csv"), (4, "report.jsonl")] {
-        let file = env.write(
-            &format!("c{n}.csv"),
-            format!(
-                "policyNo,orderNo\nP{},O{}\nP{},O{}\nP{},O{}\n",
-                n,
-                n,
-                n + 1,
-                n + 1,
-                n + 2,
-                n + 2
-            ),
-        );
-        let report = env.path(report);
-        let out = env
-            .cmd()
-            .args(batch_args(&server, file.to_str().unwrap()))
-            .args([
-                "-v",
-                "--concurrency",
-                "1",
-                "-H",
-                "X-Gateway-Key: s3cret-inline",
-            ])
-            .arg("-H")
-            .arg(format!("X-Other: @{}", key.display()))
-            .arg("--report")
-            .arg(&report)
-            .assert()
-            .code(3)
-            .get_output()
-            .clone();
-        assert!(!text(&out.stdout).contains("s3cret"));
-        assert!(!text(&out.stderr).contains("s3cret"));
-        let written = text(&std::fs::read(&report).unwrap());
-        assert!(written.contains("bad request"), "{written}");
-        assert!(!written.contains("s3cret"), "{written}");
-    }
-    let seen = server.seen();
-    assert!(seen
-        .iter()
-        .all(|s| s.header("x-gateway-key") == Some("s3cret-inline")
-            && s.header("x-other") == Some("s3cret-from-file")));
-    // Everything SQLite wrote, main file and WAL alike.
-    let mut bytes = Vec::new();
-    for file in journal_files(&env.journal()) {
-        if let Ok(b) = std::fs::read(&file) {
-            bytes.extend(b);
-        }
-    }
-    let holds = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    assert!(
-        holds(b"bad request"),
-        "the journal holds what the run recorded"
-    );
-    assert!(!holds(b"s3cret"), "the journal holds a header value");
-}
-
-#[test]
-fn standard_input_and_json_lines_are_read() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(3);
-    env.cmd()
-        .args(batch_args(&server, "-"))
-        .write_stdin("policyNo,orderNo\nP1,O1\nP2,O2\n")
-        .assert()
-        .code(0);
-    let jsonl = env.write(
-        "c.jsonl",
-        "{\"policyNo\":\"P3\",\"orderNo\":\"O3\",\"secondRefundAmount\":10.2}\n",
-    );
-    env.cmd()
-        .args(batch_args(&server, jsonl.to_str().unwrap()))
-        .assert()
-        .code(0);
-    assert_eq!(
-        server.seen()[2].body["secondRefundReq"]["secondRefundAmount"],
-        10.2
-    );
-    env.cmd()
-        .args(batch_args(&server, "-"))
-        .write_stdin("policyNo\n\n")
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains("0 notices"));
-}
-
-#[test]
-fn dry_run_reads_the_journal_and_writes_nothing() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(1);
-    let first = env.write("first.csv", "policyNo,orderNo\nP1,O1\n");
-    env.cmd()
-        .args(batch_args(&server, first.to_str().unwrap()))
-        .assert()
-        .code(0);
-    let both = env.write("both.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
-    let before = std::fs::read(env.journal()).unwrap();
-    let out = env
-        .cmd()
-        .args(batch_args(&server, both.to_str().unwrap()))
-        .arg("--dry-run")
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains("P1: would be skipped"))
-        .get_output()
-        .clone();
-    let envelopes = json_lines(&out.stdout);
-    assert_eq!(envelopes.len(), 1);
-    assert_eq!(envelopes[0]["secondRefundReq"]["policyNo"], "P2");
-    assert!(
-        std::fs::read(env.journal()).unwrap() == before,
-        "the dry run changed the journal"
-    );
-    // A reader may leave SQLite's shared-memory index, but never a WAL with anything in it.
-    let mut wal = env.journal().into_os_string();
-    wal.push("-wal");
-    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-    assert_eq!(wal_len, 0, "the dry run wrote to the WAL");
-}
-
-#[test]
-fn a_corrupt_journal_stops_the_run_before_anything_is_sent() {
-    let env = Env::new();
-    std::fs::write(
-        env.journal(),
-        "this is not a database, it is a shopping list\n".repeat(200),
-    )
-    .unwrap();
-    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\n");
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    env.cmd()
-        .args(batch_args(&server, file.to_str().unwrap()))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("journal.sqlite3"));
-}
-
-#[cfg(unix)]
-#[test]
-fn a_new_journal_is_private_to_its_user() {
-    use std::os::unix::fs::PermissionsExt;
-    let env = Env::new();
-    let server = Server::always(Reply::accept());
-    env.cmd()
-        .args([
-            "--base-url",
-            &server.url,
-            "--policy-source",
-            "HN",
-            "send",
-            "--policy",
-            "P1",
-            "--order-no",
-            "O1",
-        ])
-        .assert()
-        .code(0);
-    let mode = std::fs::metadata(env.journal())
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
-}
-
-#[test]
-fn no_journal_sends_without_skipping() {
-    let env = Env::new();
-    let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\n");
-    let server = Server::always(Reply::accept()).expect_hits(2);
-    for _ in 0..2 {
-        env.cmd()
-            .args(batch_args(&server, file.to_str().unwrap()))
-            .arg("--no-journal")
-            .assert()
-            .code(0);
-    }
-    assert!(!env.journal().exists());
-}
-
-#[test]
-fn rate_caps_requests_per_second_across_workers() {
-    let env = Env::new();
-    let file = env.write("c.csv", policies_csv(11));
-    let server = Server::always(Reply::accept()).expect_hits(11);
-    let mut args = batch_args(&server, file.to_str().unwrap());
-    args.extend(["--generate-order-no", "--concurrency", "8", "--rate", "20"]);
-    let start = Instant::now();
-    env.cmd().args(&args).assert().code(0);
-    // Eleven starts at 20 per second are at least ten intervals of 50 ms apart.
-    assert!(
-        start.elapsed() >= Duration::from_millis(500),
-        "{:?}",
-        start.elapsed()
-    );
-    env.cmd().args(&args).args(["--rate", "0"]).assert().code(2);
-}
-
-#[test]
-fn a_missing_input_file_is_named() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    env.cmd()
-        .args(batch_args(&server, "/nonexistent/cancellations.csv"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("/nonexistent/cancellations.csv"));
-}
-
-#[test]
-fn a_row_edited_between_the_passes_behind_an_unchanged_size_and_time_is_not_sent() {
-    let env = Env::new();
-    // Rows of ~150 bytes: the edit lands past what the second pass reads ahead (its buffers,
-    // and about a thousand rows waiting for the held requests).
-    let long = "0".repeat(56);
-    let mut csv = String::from("policyNo,orderNo,amount\n");
-    for i in 1..=9000 {
-        csv.push_str(&format!("P{i:06}-{long},O{i:06}-{long},1.50\n"));
-    }
-    let path = env.write("c.csv", csv);
-    let file = path.to_str().unwrap();
-    let held = Gate::new();
-    let server = Server::start(vec![held.hold(Reply::accept()); 16], Reply::accept());
-    let mut args = batch_args(&server, file);
-    args.extend(["--concurrency", "16", "--json"]);
-    let child = spawn_batch(&env, &args);
-    server.wait_for_hits(16);
-    // Row 8990 names another policy of the same length, and the file keeps its time: only a
-    // comparison of the row itself can tell.
-    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-    let before = std::fs::read_to_string(&path).unwrap();
-    let after = before.replace("P008990-", "X008990-");
-    assert_eq!(before.len(), after.len());
-    std::fs::write(&path, after).unwrap();
-    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    f.set_modified(modified).unwrap();
-    drop(f);
-    held.open();
-    let out = child.finish();
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(
-        stderr.contains("c.csv:8991: not the row that was checked"),
-        "{stderr}"
-    );
-    let seen: HashSet<String> = server
-        .seen()
-        .iter()
-        .map(|s| s.policy_no()[..7].to_string())
-        .collect();
-    assert!(!seen.contains("X008990") && !seen.contains("P008990"));
-    assert!(seen.contains("P008989") && seen.contains("P008991"));
-    assert_eq!(
-        json_lines(&out.stdout).len(),
-        8999,
-        "every other row has its result"
-    );
-}
+// The summary
 
 /// `--json`: every result says it is one, and the run ends with one summary line that says
 /// what the exit code hides, where the notices went and by whose word, and which run it was.
@@ -825,7 +746,7 @@ fn a_json_run_ends_with_one_summary_that_says_what_the_exit_code_hides() {
     let file = env.write("c.csv", "policyNo,orderNo\nP1,O1\nP2,O2\nP3,O3\n");
     let out = env
         .cmd()
-        .args(batch_args(&server, file.to_str().unwrap()))
+        .args(server.batch_args(&[file.to_str().unwrap()]))
         .args(["--concurrency", "1", "--json"])
         .output()
         .unwrap();
@@ -879,7 +800,7 @@ fn a_json_run_ends_with_one_summary_that_says_what_the_exit_code_hides() {
     // run exits 1 for it; another run id.
     let out = env
         .cmd()
-        .args(batch_args(&server, file.to_str().unwrap()))
+        .args(server.batch_args(&[file.to_str().unwrap()]))
         .args(["--json"])
         .output()
         .unwrap();
@@ -894,7 +815,7 @@ fn a_json_run_ends_with_one_summary_that_says_what_the_exit_code_hides() {
     let bad = env.write("bad.csv", "policyNo,amount\nP9,ten\n");
     let out = env
         .cmd()
-        .args(batch_args(&server, bad.to_str().unwrap()))
+        .args(server.batch_args(&[bad.to_str().unwrap()]))
         .args(["--json"])
         .output()
         .unwrap();
@@ -909,4 +830,58 @@ fn a_json_run_ends_with_one_summary_that_says_what_the_exit_code_hides() {
             .contains("nothing was sent"),
         "{summary}"
     );
+}
+
+/// A run as a script's log shows it, whole: every result line on stdout, then the warnings
+/// and the summary on stderr, with the times, rates and the server's port replaced
+/// (tests/common/snapshot.rs). The first run of a file meets every outcome; the next one
+/// skips what was settled, sends the rest again and says what it skipped; a run that stops at
+/// the first rejection says how to resume.
+#[test]
+fn a_runs_result_lines_and_summary_are_as_committed() {
+    let env = Env::new();
+    let server = Server::start(
+        vec![
+            Reply::accept(),
+            Reply::Deal("0", "保单不存在"),
+            Reply::Raw(400, "text/plain", "bad request".into()),
+            Reply::Raw(200, "text/html", "<html>maintenance</html>".into()),
+        ],
+        Reply::accept(),
+    );
+    let file = env.write(
+        "c.csv",
+        "policyNo,orderNo,amount\nP1,O1,10.20\nP2,O2,5\nP3,O3,1\nP4,O4,2.50\nP5,O5,7\n",
+    );
+    let run = |extra: &[&str]| {
+        let out = env
+            .cmd()
+            .args(server.batch_args(&[file.to_str().unwrap(), "--concurrency", "1"]))
+            .args(["--retries", "0"])
+            .args(extra)
+            .output()
+            .unwrap();
+        format!(
+            "exit code {}\n--- stdout\n{}--- stderr\n{}",
+            out.status.code().unwrap_or(-1),
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    };
+    snapshot::settings(&env).bind(|| {
+        insta::assert_snapshot!("summary_of_a_first_run", run(&[]));
+        insta::assert_snapshot!("summary_of_the_next_run", run(&[]));
+        let stops = env.write("stops.csv", "policyNo,orderNo\nP6,O6\nP7,O7\nP8,O8\n");
+        let rejects = Server::start(vec![Reply::Deal("0", "拒绝")], Reply::accept());
+        let out = env
+            .cmd()
+            .args(rejects.batch_args(&[stops.to_str().unwrap(), "--fail-fast"]))
+            .args(["--concurrency", "1"])
+            .output()
+            .unwrap();
+        insta::assert_snapshot!(
+            "summary_of_a_run_stopped_early",
+            format!("{}{}", text(&out.stdout), text(&out.stderr))
+        );
+    });
 }

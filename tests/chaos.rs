@@ -63,7 +63,7 @@ fn batch_killed_at_random_points_loses_nothing_and_resends_only_what_was_in_doub
             Duration::from_millis(rng.u64(0..160))
         };
         let csv = env.write(&format!("round-{round}.csv"), policies(round));
-        let args = batch_args(&server.url, &journal, &csv);
+        let args = round_args(&server, &journal, &csv);
         let context = format!(
             "seed {seed}, round {round}, kill {kill_after:?} after {}",
             if at_creation {
@@ -191,28 +191,20 @@ fn policies(round: usize) -> String {
     csv
 }
 
-fn batch_args(
-    url: &str,
-    journal: &std::path::Path,
-    csv: &std::path::Path,
-) -> Vec<std::ffi::OsString> {
-    let mut args: Vec<std::ffi::OsString> = [
-        "--base-url",
-        url,
-        "--policy-source",
-        "HN_HT_QNW",
-        "--json",
-        "--journal",
-    ]
-    .iter()
-    .map(Into::into)
-    .collect();
-    args.push(journal.into());
-    for a in ["batch", "--generate-order-no", "--concurrency", "4"] {
-        args.push(a.into());
-    }
-    args.push(csv.into());
-    args
+/// A round's run: its own journal, results as JSON, order numbers generated, four at a time.
+fn round_args(server: &Server, journal: &std::path::Path, csv: &std::path::Path) -> Vec<String> {
+    let journal = journal.to_str().unwrap();
+    let rest = [
+        "--generate-order-no",
+        "--concurrency",
+        "4",
+        csv.to_str().unwrap(),
+    ];
+    ["--json", "--journal", journal]
+        .into_iter()
+        .chain(server.batch_args(&rest))
+        .map(String::from)
+        .collect()
 }
 
 /// The orderNos each policy of this round arrived under, one entry per request.

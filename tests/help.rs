@@ -1,144 +1,19 @@
-//! The command line as a person meets it: repeated options, help that answers the question,
-//! and usage mistakes said in one line with the fix.
+//! Help texts and the manual page: every command's help ends with examples, keeps the global
+//! options under their own heading and offers only the options that matter to it; `batch
+//! --help` lists the columns a file may have; the man page is roff. Every help text, short and
+//! long, is also compared whole with its snapshot under tests/snapshots/.
 
 mod common;
 
-use common::{Env, Reply, Server};
-use predicates::prelude::*;
-use serde_json::Value;
-use std::process::Output;
-use std::time::Duration;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json_lines(bytes: &[u8]) -> Vec<Value> {
-    text(bytes)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
-}
+use avatar_cli::cli::Cli;
+use clap::CommandFactory;
+use common::{text, Env};
 
 fn help(env: &Env, args: &[&str]) -> String {
     let out = env.cmd().args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
     text(&out.stdout)
 }
-
-/// The one line on stderr of a run that must fail with exit 2.
-fn usage_error(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    let stderr = text(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
-    stderr
-}
-
-// 5. Repeating an option: the last one wins
-
-#[test]
-fn a_repeated_timeout_takes_its_last_value_before_and_after_the_command() {
-    let env = Env::new();
-    // Answers after 3 s: a 0.5 s timeout fails it, a 60 s one waits for it.
-    let slow = || Reply::Slow(Duration::from_secs(3), Box::new(Reply::accept()));
-    let server = Server::always(slow()).expect_hits(4);
-    let base = [
-        "--base-url",
-        &server.url,
-        "--policy-source",
-        "HN",
-        "--retries",
-        "0",
-    ];
-    let runs: [(&[&str], &[&str], i32); 4] = [
-        (&["--timeout", "60", "--timeout", "0.5"], &[], 3),
-        (&["--timeout", "0.5", "--timeout", "60"], &[], 0),
-        (
-            &["--timeout", "60"],
-            &["--timeout", "5", "--timeout", "0.5"],
-            3,
-        ),
-        // After the command wins over before it: a wrapper's options come first.
-        (&["--timeout", "0.5"], &["--timeout", "60"], 0),
-    ];
-    for (i, (before, after, code)) in runs.into_iter().enumerate() {
-        let out = env
-            .cmd()
-            .args(base)
-            .args(before)
-            .arg("send")
-            .args(["--policy", &format!("P{i}"), "--order-no", &format!("O{i}")])
-            .args(after)
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{before:?} {after:?}: {out:?}"
-        );
-        if code == 3 {
-            assert!(text(&out.stdout).contains("timed out"), "{out:?}");
-        }
-    }
-}
-
-#[test]
-fn a_timeout_out_of_range_names_the_range() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    for value in ["0", "-1", "3601", "0.0001"] {
-        let out = env
-            .cmd()
-            .args(["--base-url", &server.url, "--policy-source", "HN"])
-            .args([
-                "send",
-                "--policy",
-                "P1",
-                "--order-no",
-                "O1",
-                "--timeout",
-                value,
-            ])
-            .output()
-            .unwrap();
-        let err = usage_error(&out);
-        assert!(
-            err.contains("--timeout") && err.contains("3600"),
-            "{value}: {err}"
-        );
-    }
-}
-
-#[test]
-fn json_and_output_are_one_choice_and_the_later_wins() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept());
-    let run = |before: &[&str], after: &[&str], policy: &str| {
-        env.cmd()
-            .args(["--base-url", &server.url, "--policy-source", "HN"])
-            .args(before)
-            .args(["send", "--policy", policy, "--generate-order-no"])
-            .args(after)
-            .output()
-            .unwrap()
-    };
-    let is_json = |out: &Output| {
-        assert_eq!(out.status.code(), Some(0), "{out:?}");
-        text(&out.stdout).starts_with('{')
-    };
-    assert!(is_json(&run(&["-o", "json", "--json"], &[], "P1")));
-    assert!(is_json(&run(&["-o", "text", "--json"], &[], "P2")));
-    assert!(!is_json(&run(&["--json", "-o", "text"], &[], "P3")));
-    assert!(!is_json(&run(&["--json"], &["-o", "text"], "P4")));
-    assert!(is_json(&run(&["-o", "text"], &["--json"], "P5")));
-    assert!(is_json(&run(&[], &["--json", "--output", "json"], "P6")));
-    // -v then -q: quiet, so stderr holds no summary.
-    let out = run(&["-v"], &["-q"], "P7");
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(text(&out.stderr).is_empty(), "{out:?}");
-}
-
-// 6. Help that answers the question
 
 const COMMANDS: [&str; 7] = [
     "send",
@@ -278,57 +153,6 @@ fn a_command_offers_only_the_options_that_matter_to_it() {
 }
 
 #[test]
-fn history_filters_by_the_env_or_base_url_of_this_run_not_the_configs_default() {
-    let env = Env::new();
-    let a = Server::always(Reply::accept());
-    let b = Server::always(Reply::accept());
-    for (server, policy) in [(&a, "P1"), (&b, "P2")] {
-        env.cmd()
-            .args(["--base-url", &server.url, "--policy-source", "HN"])
-            .args(["send", "--policy", policy, "--generate-order-no"])
-            .assert()
-            .code(0);
-    }
-    let config = env.write(
-        "config.toml",
-        format!(
-            "env = \"test\"\n\n[environments.test]\nbase_url = \"{}\"\n",
-            a.url
-        ),
-    );
-    let count = |args: &[&str], vars: &[(&str, &str)]| {
-        let out = env
-            .cmd()
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .envs(vars.iter().copied())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
-        json_lines(&out.stdout).len()
-    };
-    // The config's default env does not filter: history reads one journal for all.
-    assert_eq!(count(&["history", "--json"], &[]), 2);
-    assert_eq!(count(&["history", "--json", "--base-url", &a.url], &[]), 1);
-    assert_eq!(count(&["--base-url", &b.url, "history", "--json"], &[]), 1);
-    assert_eq!(count(&["history", "--json", "--env", "test"], &[]), 1);
-    assert_eq!(count(&["history", "--json", "--env", "prod"], &[]), 0);
-    assert_eq!(
-        count(&["history", "--json"], &[("AVATAR_BASE_URL", &b.url)]),
-        1
-    );
-    assert_eq!(count(&["history", "--json"], &[("AVATAR_ENV", "test")]), 1);
-    // The old spelling still works, for scripts.
-    assert_eq!(
-        count(&["history", "--json", "--environment", &b.url], &[]),
-        1
-    );
-}
-
-// 7. batch --help: what a person needs while building the file
-
-#[test]
 fn batch_help_lists_the_columns_and_formats() {
     let env = Env::new();
     let help = help(&env, &["batch", "--help"]);
@@ -404,7 +228,16 @@ fn every_column_name_the_help_lists_is_recognised() {
     }
 }
 
-// 15. The man page (its freshness is checked with the completions)
+#[test]
+fn the_help_says_what_fix_does_and_its_exit_code() {
+    let env = Env::new();
+    let (stdout, _) = env.run(&["validate", "--help"], 0);
+    assert!(stdout.contains("--fix <OUT>"), "{stdout}");
+    assert!(
+        stdout.contains("The exit code is OUT's: 0 when it has no errors left, 2 otherwise"),
+        "{stdout}"
+    );
+}
 
 #[test]
 fn the_man_page_is_roff_with_the_commands_and_examples() {
@@ -422,169 +255,44 @@ fn the_man_page_is_roff_with_the_commands_and_examples() {
     assert!(batch.contains("保单号") && batch.contains(".nf"), "{batch}");
 }
 
-// Smaller messages
-
-#[test]
-fn a_base_url_with_the_endpoint_path_is_refused_showing_the_base() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    let full = format!("{}/avatar/refund/second/refundNotice", server.url);
-    let flag = env
-        .cmd()
-        .args(["--base-url", &full, "--policy-source", "HN"])
-        .args(["send", "--policy", "P1", "--order-no", "O1"])
-        .output()
-        .unwrap();
-    let variable = env
-        .cmd()
-        .env("AVATAR_BASE_URL", &full)
-        .args([
-            "--policy-source",
-            "HN",
-            "send",
-            "--policy",
-            "P1",
-            "--order-no",
-            "O1",
-        ])
-        .output()
-        .unwrap();
-    for out in [flag, variable] {
-        let err = usage_error(&out);
-        assert!(
-            err.contains("appends")
-                && err.contains(&format!("give '{}'", server.url))
-                && err.contains(&format!("go to '{full}'")),
-            "{err}"
-        );
+/// Every command and subcommand, as the words that name it after `avatar-cli`: the top level
+/// (no words) first.
+fn command_paths() -> Vec<Vec<String>> {
+    fn walk(command: &clap::Command, path: Vec<String>, paths: &mut Vec<Vec<String>>) {
+        paths.push(path.clone());
+        for sub in command.get_subcommands() {
+            if sub.is_hide_set() || sub.get_name() == "help" {
+                continue;
+            }
+            let mut path = path.clone();
+            path.push(sub.get_name().to_string());
+            walk(sub, path, paths);
+        }
     }
-    assert!(!env.journal().exists());
+    let mut cli = Cli::command();
+    cli.build();
+    let mut paths = Vec::new();
+    walk(&cli, Vec::new(), &mut paths);
+    paths
 }
 
+/// Help texts have nothing that changes from run to run: they are compared as they are.
 #[test]
-fn a_date_split_from_its_time_asks_for_quotes() {
+fn every_help_text_short_and_long_is_as_committed() {
     let env = Env::new();
-    let runs: [(&[&str], &str); 4] = [
-        (
-            &[
-                "send",
-                "--policy",
-                "P1",
-                "--refund-date",
-                "2024-05-10",
-                "12:00:00",
-            ],
-            "--refund-date '2024-05-10 12:00:00'",
-        ),
-        (
-            &[
-                "validate",
-                "--policy",
-                "P1",
-                "--refund-date",
-                "2024-05-10",
-                "12:00:00",
-            ],
-            "--refund-date '2024-05-10 12:00:00'",
-        ),
-        (
-            &[
-                "send",
-                "--policy",
-                "P1",
-                "--refund-date=2024-05-10",
-                "12:00:00",
-            ],
-            "--refund-date='2024-05-10 12:00:00'",
-        ),
-        (
-            &[
-                "send",
-                "--policy",
-                "P1",
-                "--installment",
-                "1:5:2024-05-10",
-                "12:00:00",
-            ],
-            "--installment '1:5:2024-05-10 12:00:00'",
-        ),
-    ];
-    for (args, fix) in runs {
-        let out = env.cmd().args(args).output().unwrap();
-        let err = usage_error(&out);
-        assert!(
-            err.contains("quote") && err.contains(fix),
-            "{args:?}: {err}"
-        );
+    let paths = command_paths();
+    assert!(paths.len() > COMMANDS.len(), "{paths:?}");
+    for path in paths {
+        let name = ["avatar-cli".to_string()]
+            .iter()
+            .chain(&path)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("-");
+        for (flag, length) in [("-h", "short"), ("--help", "long")] {
+            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+            args.push(flag);
+            insta::assert_snapshot!(format!("{name}_{length}"), help(&env, &args));
+        }
     }
-}
-
-#[test]
-fn a_bad_avatar_env_names_the_variable() {
-    let env = Env::new();
-    let out = env
-        .cmd()
-        .env("AVATAR_ENV", "staging")
-        .args(["send", "--policy", "P1"])
-        .output()
-        .unwrap();
-    let err = usage_error(&out);
-    assert!(
-        err.contains("AVATAR_ENV='staging'") && err.contains("test, prod or sandbox"),
-        "{err}"
-    );
-    assert!(!err.contains("for '--env"), "{err}");
-    // A flag overrides the variable, wherever it stands.
-    for args in [&["--env", "test", "history"], &["history", "--env", "test"]] {
-        env.cmd()
-            .env("AVATAR_ENV", "staging")
-            .args(args)
-            .assert()
-            .code(0);
-    }
-    let out = env
-        .cmd()
-        .args(["history", "--env", "stagin"])
-        .output()
-        .unwrap();
-    assert!(usage_error(&out).contains("--env 'stagin'"));
-}
-
-#[test]
-fn a_bare_policy_after_send_suggests_the_flag() {
-    let env = Env::new();
-    let out = env.cmd().args(["send", "P1"]).output().unwrap();
-    let err = usage_error(&out);
-    assert!(err.contains("--policy P1"), "{err}");
-    // Other mistakes keep clap's own message.
-    env.cmd()
-        .args(["send", "--polcy", "P1"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--policy"));
-}
-
-#[test]
-fn an_option_of_other_commands_says_which_take_it() {
-    let env = Env::new();
-    let out = env
-        .cmd()
-        .args(["validate", "--timeout", "5", "x.csv"])
-        .output()
-        .unwrap();
-    let err = usage_error(&out);
-    assert!(
-        err.contains("validate does not take --timeout: only send, batch and doctor do"),
-        "{err}"
-    );
-    let out = env
-        .cmd()
-        .args(["--base-url", "http://127.0.0.1:1", "sandbox", "--journal=j"])
-        .output()
-        .unwrap();
-    let err = usage_error(&out);
-    assert!(
-        err.contains("only send, batch, history and doctor do"),
-        "{err}"
-    );
 }

@@ -1,14 +1,24 @@
-//! `history`: what the journal recorded, filtered, as a table or JSON Lines. Every filter is
-//! checked with rows it must keep and rows it must drop, so a filter that drops everything (or
-//! nothing) fails.
+//! `history` over the built binary: every notice and attempt with who sent it, each filter
+//! checked with rows it must keep and rows it must drop (so that a filter that drops everything,
+//! or nothing, fails), dates in China Standard Time, one notice whole (`history show`), the
+//! exports `batch` reads back, and the table: plain in a pipe, fitted to a terminal's width
+//! (columns shortened or left out in the order the README gives, a cut cell ending in `…`, no
+//! character split across lines).
 
 mod common;
 
 use chrono::{DateTime, Duration as Days, FixedOffset, Utc};
-use common::{json_lines, text, Env, Gate, Reply, Server};
+use common::pty::{screen_lines, sized_terminal, start, Terminal, EVERYWHERE, ONLY_STDOUT};
+use common::raw::RawServer;
+use common::{
+    data, demo_at, history, json_lines, show_json, text, Env, Gate, Reply, Server, CHANNEL,
+    DEMO_CHANNEL,
+};
 use predicates::prelude::*;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 fn send(env: &Env, server: &Server, policy: &str, order: &str) -> assert_cmd::Command {
     let mut cmd = env.cmd();
@@ -24,20 +34,6 @@ fn send(env: &Env, server: &Server, policy: &str, order: &str) -> assert_cmd::Co
         order,
     ]);
     cmd
-}
-
-/// `history --json` with `args`, as rows.
-fn history(env: &Env, args: &[&str]) -> Vec<serde_json::Value> {
-    let out = env
-        .cmd()
-        .arg("history")
-        .arg("--json")
-        .args(args)
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    json_lines(&out.stdout)
 }
 
 /// The policy numbers of `history --json` with `args`.
@@ -112,6 +108,23 @@ fn every_notice_and_attempt_is_shown_with_who_sent_it() {
         .stdout(predicate::str::contains("拒绝"))
         .stdout(predicate::str::contains(format!("{user}@{host}")));
 }
+
+#[test]
+fn no_journal_yet_is_not_an_error() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["history"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("no journal"));
+    assert!(!env.journal().exists(), "history never creates a journal");
+}
+
+// Filters
 
 /// One journal with a notice in every state, on four endpoints:
 /// `a`: P1 accepted, and of P5, P6 and P7 one accepted (whichever took the rate's first slot)
@@ -310,6 +323,99 @@ fn policy_environment_and_limit_filters_keep_their_rows_and_drop_the_others() {
     assert_eq!(history(env, &["--limit", "3"]).len(), 3);
 }
 
+#[test]
+fn history_filters_by_channel_and_relative_time_and_limit() {
+    let env = Env::new();
+    let a = Server::always(Reply::accept());
+    for (source, policy) in [("CH1", "P1"), ("CH2", "P2"), ("CH1", "P3")] {
+        let out = env
+            .cmd()
+            .args(["--base-url", &a.url, "--policy-source", source])
+            .args(["send", "--policy", policy, "--order-no", policy])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let policies = |args: &[&str]| -> Vec<String> {
+        let out = env
+            .cmd()
+            .arg("history")
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        json_lines(&out.stdout)
+            .iter()
+            .map(|r| r["policyNo"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(policies(&["--policy-source", "CH1"]), ["P3", "P1"]);
+    assert_eq!(policies(&["--channel", "CH2"]), ["P2"]);
+    assert_eq!(policies(&["--since", "1h"]), ["P3", "P2", "P1"]);
+    assert_eq!(policies(&["--since", "today"]).len(), 3);
+    assert!(policies(&["--until", "1h"]).is_empty());
+    assert_eq!(policies(&["--limit", "2"]), ["P3", "P2"]);
+    // Piped, everything; --limit 0 too.
+    assert_eq!(policies(&[]).len(), 3);
+    assert_eq!(policies(&["--limit", "0"]).len(), 3);
+    let bad = env
+        .cmd()
+        .args(["history", "--since", "7x"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn history_filters_by_the_env_or_base_url_of_this_run_not_the_configs_default() {
+    let env = Env::new();
+    let a = Server::always(Reply::accept());
+    let b = Server::always(Reply::accept());
+    for (server, policy) in [(&a, "P1"), (&b, "P2")] {
+        env.cmd()
+            .args(["--base-url", &server.url, "--policy-source", "HN"])
+            .args(["send", "--policy", policy, "--generate-order-no"])
+            .assert()
+            .code(0);
+    }
+    let config = env.write(
+        "config.toml",
+        format!(
+            "env = \"test\"\n\n[environments.test]\nbase_url = \"{}\"\n",
+            a.url
+        ),
+    );
+    let count = |args: &[&str], vars: &[(&str, &str)]| {
+        let out = env
+            .cmd()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        json_lines(&out.stdout).len()
+    };
+    // The config's default env does not filter: history reads one journal for all.
+    assert_eq!(count(&["history", "--json"], &[]), 2);
+    assert_eq!(count(&["history", "--json", "--base-url", &a.url], &[]), 1);
+    assert_eq!(count(&["--base-url", &b.url, "history", "--json"], &[]), 1);
+    assert_eq!(count(&["history", "--json", "--env", "test"], &[]), 1);
+    assert_eq!(count(&["history", "--json", "--env", "prod"], &[]), 0);
+    assert_eq!(
+        count(&["history", "--json"], &[("AVATAR_BASE_URL", &b.url)]),
+        1
+    );
+    assert_eq!(count(&["history", "--json"], &[("AVATAR_ENV", "test")]), 1);
+    // The old spelling still works, for scripts.
+    assert_eq!(
+        count(&["history", "--json", "--environment", &b.url], &[]),
+        1
+    );
+}
+
 /// China Standard Time, the one offset history shows and reads bare dates in.
 fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap()
@@ -478,17 +584,712 @@ fn since_and_until_read_dates_in_china_standard_time_and_rfc3339_and_times_show_
         .code(2);
 }
 
+// One notice whole: `history show`
+
+/// An acceptance echoing the request, with a description that is easy to find.
+fn accept_echo(body: &[u8]) -> Vec<u8> {
+    let request: Value = serde_json::from_slice(body).expect("a JSON request");
+    common::deal(&request, "1", "accepted by the raw server")
+        .to_string()
+        .into_bytes()
+}
+
 #[test]
-fn no_journal_yet_is_not_an_error() {
+fn history_show_prints_the_request_exactly_as_the_server_received_it_and_the_answer() {
+    let env = Env::new();
+    let server = RawServer::with_answer(accept_echo);
+    let out = demo_at(&env, &server.url)
+        .args([
+            "send",
+            "--policy",
+            "P1",
+            "--order-no",
+            "O1",
+            "--amount",
+            "10.2",
+        ])
+        .args(["--installment", "1:10.2:2024-05-10 11:59:59"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 1);
+    let received = String::from_utf8(bodies[0].clone()).unwrap();
+
+    let shown = show_json(&env, &["P1"]);
+    assert_eq!(shown["state"], "accepted");
+    assert_eq!(shown["orderNo"], "O1");
+    assert_eq!(shown["policySource"], DEMO_CHANNEL);
+    assert!(shown["osUser"].is_string() && shown["host"].is_string());
+    assert_eq!(shown["content"]["amount"], "10.20");
+    let attempt = &shown["attemptList"][0];
+    // Byte for byte what arrived, and what went back.
+    assert_eq!(attempt["request"].as_str().unwrap(), received);
+    let answer: Value = serde_json::from_str(attempt["answer"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        answer["secondRefundResp"]["dealDesc"],
+        "accepted by the raw server"
+    );
+    assert_eq!(attempt["httpStatus"], 200);
+    assert!(attempt["uuid"].as_str().unwrap().len() == 36);
+    assert!(received.contains(attempt["uuid"].as_str().unwrap()));
+    assert!(received.contains(attempt["reqTime"].as_str().unwrap()));
+    assert!(attempt["elapsedMs"].is_u64());
+
+    // The same for people.
+    let human = env.cmd().args(["history", "show", "P1"]).output().unwrap();
+    assert_eq!(human.status.code(), Some(0), "{}", text(&human.stderr));
+    let page = text(&human.stdout);
+    assert!(page.contains(&received), "{page}");
+    assert!(page.contains("accepted by the raw server"), "{page}");
+    assert!(page.contains("orderNo   O1"), "{page}");
+}
+
+#[test]
+fn an_answer_over_64_kib_is_kept_cut_and_marked() {
+    let env = Env::new();
+    let server = RawServer::with_answer(|_| vec![b'x'; 100 * 1024]);
+    let out = demo_at(&env, &server.url)
+        .args(["send", "--policy", "P1", "--order-no", "O1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let shown = show_json(&env, &["P1"]);
+    let attempt = &shown["attemptList"][0];
+    assert_eq!(attempt["answer"].as_str().unwrap().len(), 64 * 1024);
+    assert_eq!(attempt["answerCut"], true);
+    let human = env.cmd().args(["history", "show", "P1"]).output().unwrap();
+    assert!(text(&human.stdout).contains("(cut at 64 KiB)"));
+}
+
+#[test]
+fn history_show_asks_which_when_a_policy_is_in_the_journal_twice() {
+    let env = Env::new();
+    let a = Server::always(Reply::accept());
+    let b = Server::always(Reply::Deal("0", "no"));
+    for (server, source) in [(&a, "CH1"), (&b, "CH2")] {
+        env.cmd()
+            .args(["--base-url", &server.url, "--policy-source", source])
+            .args(["send", "--policy", "P1", "--order-no", "O1"])
+            .output()
+            .unwrap();
+    }
+    let both = env.cmd().args(["history", "show", "P1"]).output().unwrap();
+    let err = text(&both.stderr);
+    assert_eq!(both.status.code(), Some(2), "{err}");
+    assert!(err.contains("2 times"), "{err}");
+    assert!(err.contains(&a.url) && err.contains(&b.url), "{err}");
+    assert!(err.contains("CH1") && err.contains("CH2"), "{err}");
+    assert_eq!(
+        show_json(&env, &["P1", "--policy-source", "CH2"])["state"],
+        "rejected"
+    );
+    assert_eq!(
+        show_json(&env, &["P1", "--base-url", &a.url])["state"],
+        "accepted"
+    );
+    let none = env.cmd().args(["history", "show", "P9"]).output().unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert!(text(&none.stderr).contains("no notice for policy P9"));
+}
+
+// Exports that `batch` reads back
+
+/// A batch where P2 and P4 fail (HTTP 503, no retries), one notice at a time.
+fn batch_with_failures(env: &Env) -> (Server, std::path::PathBuf) {
+    let fail = || Reply::Raw(503, "text/html", "<h1>busy</h1>".into());
+    let server = Server::start(
+        vec![
+            Reply::accept(),
+            fail(),
+            Reply::accept(),
+            fail(),
+            Reply::accept(),
+        ],
+        Reply::accept(),
+    );
+    let csv = env.write(
+        "night.csv",
+        "policyNo,orderNo,amount,refund_date,status,installments\n\
+         P1,O1,1.00,2024-05-10 00:00:00,1,\n\
+         P2,O2,2.50,2024-05-10 00:00:00,1,1:1.50:2024-05-10 00:00:00;2:1.00:2024-05-11 00:00:00\n\
+         P3,O3,3.00,2024-05-10 00:00:00,1,\n\
+         P4,O4,4.00,,2,\n\
+         P5,O5,5.00,2024-05-10 00:00:00,1,\n",
+    );
+    let out = demo_at(env, &server.url)
+        .args(["batch", "--concurrency", "1"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    (server, csv)
+}
+
+#[test]
+fn failed_notices_exported_as_csv_are_sent_again_exactly() {
+    let env = Env::new();
+    let (first, _) = batch_with_failures(&env);
+    let sent_first: Vec<Value> = first
+        .seen()
+        .into_iter()
+        .filter(|s| ["P2", "P4"].contains(&s.policy_no()))
+        .map(|s| s.body["secondRefundReq"].clone())
+        .collect();
+    // The default view names why they failed.
+    let table = env.cmd().arg("history").output().unwrap();
+    let rows = text(&table.stdout);
+    let p2 = rows.lines().find(|l| l.contains(" P2 ")).expect("P2's row");
+    assert!(p2.contains("HTTP 503"), "{rows}");
+    assert!(rows.lines().next().unwrap().contains("CHANNEL"), "{rows}");
+
+    let export = env
+        .cmd()
+        .args(["history", "--outcome", "failed", "--output", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
+    let csv = env.write("failed.csv", &export.stdout);
+    assert_eq!(
+        text(&export.stdout).lines().count(),
+        3,
+        "{}",
+        text(&export.stdout)
+    );
+
+    // Sent again to the platform it was exported from (which now accepts).
+    let out = demo_at(&env, &first.url)
+        .arg("batch")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut resent: Vec<(String, String, Value)> = first
+        .seen()
+        .into_iter()
+        .skip(5)
+        .map(|s| {
+            (
+                s.policy_no().to_string(),
+                s.head("orderNo").to_string(),
+                s.body["secondRefundReq"].clone(),
+            )
+        })
+        .collect();
+    resent.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(resent.len(), 2);
+    assert_eq!(resent[0].0, "P2");
+    assert_eq!(resent[0].1, "O2");
+    assert_eq!(resent[1].0, "P4");
+    assert_eq!(resent[1].1, "O4");
+    // The same content as the night's attempt, field for field.
+    let mut first_sorted = sent_first.clone();
+    first_sorted.sort_by_key(|v| v["policyNo"].as_str().unwrap_or("").to_string());
+    assert_eq!(resent[0].2, first_sorted[0]);
+    assert_eq!(resent[1].2, first_sorted[1]);
+}
+
+/// An export carries its platform and channel, and `batch` refuses it anywhere else: a test
+/// platform's failures never reach production through a re-send.
+#[test]
+fn an_export_names_its_platform_and_batch_refuses_it_on_another() {
+    let env = Env::new();
+    let (first, _) = batch_with_failures(&env);
+    for (format, name) in [("csv", "failed.csv"), ("jsonl", "failed.jsonl")] {
+        let export = env
+            .cmd()
+            .args(["history", "--outcome", "failed", "--output", format])
+            .output()
+            .unwrap();
+        assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
+        let exported = text(&export.stdout);
+        assert!(exported.contains(&first.url), "{exported}");
+        assert!(exported.contains(DEMO_CHANNEL), "{exported}");
+        let file = env.write(name, &export.stdout);
+        // Another platform: nothing sent, the count and both platforms named.
+        let other = Server::always(Reply::accept()).expect_hits(0);
+        let out = demo_at(&env, &other.url)
+            .arg("batch")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let other_host = other.url.trim_start_matches("http://");
+        assert!(
+            stderr.contains(&format!(
+                "endpoint: the row is for {}, but this run sends to {other_host} (from --base-url)",
+                first.url
+            )) && stderr.contains("on 2 rows"),
+            "{stderr}"
+        );
+        // Another channel on the same platform: refused too.
+        let out = env
+            .cmd()
+            .args([
+                "--base-url",
+                &first.url,
+                "--policy-source",
+                "OTHER",
+                "batch",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the row is for channel {DEMO_CHANNEL}, but this run's channel is OTHER"
+            )),
+            "{stderr}"
+        );
+    }
+    // The JSON Lines export is what batch reads: sent back to its own platform, both go.
+    let file = env.path("failed.jsonl");
+    let out = demo_at(&env, &first.url)
+        .arg("batch")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(first.hits(), 7);
+}
+
+#[test]
+fn csv_output_is_for_history_only() {
     let env = Env::new();
     let out = env
         .cmd()
-        .args(["history"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    assert!(out.stdout.is_empty());
-    assert!(text(&out.stderr).contains("no journal"));
-    assert!(!env.journal().exists(), "history never creates a journal");
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--policy-source",
+            DEMO_CHANNEL,
+        ])
+        .args(["send", "--policy", "P1", "--order-no", "O1", "-o", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--output csv is for `history`"));
+}
+
+// The table, in a pipe and at a terminal
+
+/// The journal on a terminal: stdout is a pseudo-terminal, stderr a pipe.
+fn history_on_terminal(env: &Env, args: &[&str]) -> (String, String) {
+    let (terminal, slave) = Terminal::open();
+    let mut cmd = env.std_cmd();
+    cmd.arg("history")
+        .args(args)
+        .stdin(std::process::Stdio::null());
+    let out = start(cmd, slave, ONLY_STDOUT).finish();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (terminal.final_screen(), text(&out.stderr))
+}
+
+#[test]
+fn on_a_terminal_history_shows_the_newest_50_and_says_how_to_see_more() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    let mut csv = String::from("policyNo,orderNo\n");
+    for i in 0..60 {
+        csv.push_str(&format!("P{i:03},O{i:03}\n"));
+    }
+    let file = env.write("sixty.csv", csv);
+    let out = demo_at(&env, &server.url)
+        .arg("batch")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let (screen, err) = history_on_terminal(&env, &[]);
+    let rows = screen.lines().filter(|l| l.contains(" O0")).count();
+    assert_eq!(rows, 50, "{screen}");
+    assert!(
+        err.contains("showing the newest 50 rows; --limit 0 shows all"),
+        "{err}"
+    );
+    let (screen, err) = history_on_terminal(&env, &["--limit", "0"]);
+    assert_eq!(screen.lines().filter(|l| l.contains(" O0")).count(), 60);
+    assert!(!err.contains("showing the newest"), "{err}");
+    // Piped: everything, nothing said.
+    let piped = env.cmd().arg("history").output().unwrap();
+    assert_eq!(text(&piped.stdout).lines().count(), 61);
+    assert!(!text(&piped.stderr).contains("showing the newest"));
+}
+
+/// Notices sent before the ones with varied answers: with them, more than a screenful.
+const PLAIN: usize = 52;
+
+/// The answers of the last notices sent (the newest, shown first), in sending order.
+const VARIED: [(&str, &str, Reply); 6] = [
+    (
+        "P2024000001",
+        "QS221219154313290T12K25",
+        Reply::Deal("1", "成功"),
+    ),
+    (
+        "P2024000002",
+        "O2",
+        Reply::Deal("0", "保单号不存在，请核对保单号后重新提交退保通知"),
+    ),
+    (
+        "P2024000003",
+        "QS221219154313290T12K27",
+        Reply::Deal("1", "退费成功，款项将在三个工作日内原路退回"),
+    ),
+    (
+        "REJ0000000000000004",
+        "O4",
+        Reply::Deal(
+            "0",
+            "rejected: the refund date is earlier than the policy's effective date",
+        ),
+    ),
+    (
+        "P2024000005",
+        "QS221219154313290T12K29",
+        Reply::Deal("1", "成功"),
+    ),
+    ("P6", "O6", Reply::Deal("1", "受理成功")),
+];
+
+/// A journal of `PLAIN` accepted notices, then the `VARIED` ones, one at a time so that each
+/// gets its answer.
+fn journal(env: &Env) {
+    let mut csv = String::from("policyNo,orderNo\n");
+    for i in 0..PLAIN {
+        csv.push_str(&format!("A{i:04},B{i:04}\n"));
+    }
+    send_rows(env, &csv, Reply::accept(), Vec::new());
+    let mut csv = String::from("policyNo,orderNo\n");
+    for (policy, order, _) in VARIED {
+        csv.push_str(&format!("{policy},{order}\n"));
+    }
+    let script = VARIED.iter().map(|(_, _, reply)| reply.clone()).collect();
+    send_rows(env, &csv, Reply::accept(), script);
+}
+
+fn send_rows(env: &Env, csv: &str, fallback: Reply, script: Vec<Reply>) {
+    let server = Server::start(script, fallback);
+    let file = env.write("notices.csv", csv);
+    let out = env
+        .cmd()
+        .args(["--base-url", &server.url, "--policy-source", CHANNEL])
+        .args(["batch", "--concurrency", "1"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// What `history ARGS` wrote to a real terminal `cols` wide (stdout and stderr both on it),
+/// as the lines written, each checked against the screen: none wider than the terminal, none
+/// wrapped, no character broken.
+fn on_terminal(env: &Env, cols: u16, args: &[&str]) -> Vec<String> {
+    let (terminal, slave) = sized_terminal(cols);
+    let mut cmd = env.std_cmd();
+    cmd.arg("history").args(args);
+    let out = start(cmd, slave, EVERYWHERE).finish();
+    let raw = terminal.final_screen();
+    assert_eq!(out.status.code(), Some(0), "{raw}");
+    assert!(!raw.contains('\u{fffd}'), "a broken character: {raw}");
+    assert!(
+        !raw.contains('\x1b'),
+        "no terminal codes in the table: {raw:?}"
+    );
+    let written: Vec<String> = raw
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let cols = usize::from(cols);
+    for line in &written {
+        assert!(
+            line.width() <= cols,
+            "{} cells on a terminal of {cols}: {line:?}",
+            line.width()
+        );
+    }
+    let shown: Vec<String> = written.iter().map(|l| l.trim_end().to_string()).collect();
+    assert_eq!(
+        screen_lines(&raw, cols),
+        shown,
+        "the screen shows each line written, unwrapped"
+    );
+    written
+}
+
+/// The line as terminal cells: a Chinese character, then a placeholder for its second cell.
+fn cells(line: &str) -> Vec<char> {
+    let mut cells = Vec::new();
+    for c in line.chars() {
+        cells.push(c);
+        if c.width() == Some(2) {
+            cells.push('\0');
+        }
+    }
+    cells
+}
+
+/// The header's titles with the cell each starts at.
+fn titles(header: &str) -> Vec<(String, usize)> {
+    let cells = cells(header);
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < cells.len() {
+        if cells[at] == ' ' {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        // A title may hold one space (LAST SENT); two end it.
+        while at < cells.len() && !(cells[at] == ' ' && cells.get(at + 1).is_none_or(|c| *c == ' '))
+        {
+            at += 1;
+        }
+        found.push((cells[start..at].iter().collect(), start));
+    }
+    found
+}
+
+/// Every row's cells start where their titles do: a cell is never empty (`-` stands for no
+/// value), so the cell at a title's place is not blank and the two before it are.
+fn assert_aligned(lines: &[String]) {
+    let columns = titles(&lines[0]);
+    for line in &lines[1..] {
+        let row = cells(line);
+        for (title, at) in &columns {
+            let starts = row.get(*at).is_some_and(|c| *c != ' ' && *c != '\0')
+                && (*at == 0 || row[at - 2..*at] == [' ', ' ']);
+            assert!(
+                starts,
+                "{title} does not start at cell {at} of {line:?}\n{lines:#?}"
+            );
+        }
+    }
+}
+
+fn row_of<'a>(lines: &'a [String], policy: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|l| l.split_whitespace().any(|w| w == policy))
+        .unwrap_or_else(|| panic!("no row for {policy}: {lines:#?}"))
+}
+
+#[test]
+fn at_80_columns_the_table_keeps_what_matters_and_cuts_what_does_not_fit() {
+    let env = Env::new();
+    journal(&env);
+    let lines = on_terminal(&env, 80, &[]);
+    // The header, a screenful of rows, and the note saying there are more.
+    assert_eq!(lines.len(), 1 + 50 + 1, "{lines:#?}");
+    let header: Vec<String> = titles(&lines[0]).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(header, ["LAST SENT", "POLICY", "STATE", "DESC/ERROR"]);
+    assert_aligned(&lines[..51]);
+    assert!(lines[51].starts_with("showing the newest 50 rows"));
+    // The newest are on the screen.
+    for (policy, _, _) in VARIED {
+        row_of(&lines, policy);
+    }
+    assert!(row_of(&lines, "P6").ends_with("受理成功"), "{lines:#?}");
+    // Long answers are cut at the edge, each ending in the ellipsis; short ones stay whole.
+    for policy in ["P2024000002", "P2024000003", "REJ0000000000000004"] {
+        let row = row_of(&lines, policy);
+        assert!(row.ends_with('…'), "{row:?}");
+        assert!(row.width() >= 78, "the cut uses the room there is: {row:?}");
+    }
+    assert!(row_of(&lines, "P2024000002").contains("保单号不存在"));
+    assert!(row_of(&lines, "P2024000001").ends_with("成功"));
+}
+
+#[test]
+fn at_120_columns_more_columns_fit_and_every_line_still_does() {
+    let env = Env::new();
+    journal(&env);
+    let lines = on_terminal(&env, 120, &[]);
+    assert_eq!(lines.len(), 1 + 50 + 1, "{lines:#?}");
+    let header: Vec<String> = titles(&lines[0]).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(
+        header,
+        ["LAST SENT", "POLICY", "ORDER", "STATE", "DESC/ERROR"]
+    );
+    assert_aligned(&lines[..51]);
+    // What was cut at 80 columns is whole here; what is longer still is cut at the edge.
+    let row = row_of(&lines, "P2024000003");
+    assert!(row.contains("QS221219154313290T12K27"), "{row:?}");
+    assert!(
+        row.ends_with("退费成功，款项将在三个工作日内原路退回"),
+        "{row:?}"
+    );
+    let row = row_of(&lines, "REJ0000000000000004");
+    assert!(row.ends_with('…') && row.width() >= 118, "{row:?}");
+    // A short answer is not padded out to the edge.
+    assert!(row_of(&lines, "P6").ends_with("受理成功"));
+    // One row per attempt fits too.
+    let attempts = on_terminal(&env, 120, &["--attempts", "--limit", "10"]);
+    assert_eq!(attempts.len(), 11, "{attempts:#?}");
+    assert_aligned(&attempts);
+    let attempts = on_terminal(&env, 80, &["--attempts", "--limit", "10"]);
+    assert_aligned(&attempts);
+}
+
+#[test]
+fn wide_shows_every_column_aligned_by_display_width() {
+    let env = Env::new();
+    journal(&env);
+    let (terminal, slave) = sized_terminal(80);
+    let mut cmd = env.std_cmd();
+    cmd.args(["history", "--wide", "--limit", "10"]);
+    let out = start(cmd, slave, EVERYWHERE).finish();
+    assert_eq!(out.status.code(), Some(0));
+    let raw = terminal.final_screen();
+    let lines: Vec<String> = raw
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let header: Vec<String> = titles(&lines[0]).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(
+        header,
+        [
+            "LAST SENT",
+            "ENDPOINT",
+            "CHANNEL",
+            "POLICY",
+            "ORDER",
+            "STATE",
+            "CODE",
+            "DESC/ERROR",
+            "ATTEMPTS",
+            "BY"
+        ]
+    );
+    assert_aligned(&lines);
+    assert!(!raw.contains('…'), "nothing is cut: {raw}");
+}
+
+/// The text table as `history` has always written it to a pipe, built from `--json`: each
+/// column padded to its longest cell in characters, two spaces apart, no trailing spaces.
+fn plain_table(rows: &[Value]) -> String {
+    const COLUMNS: [(&str, &str); 10] = [
+        ("LAST SENT", "lastSentAt"),
+        ("ENDPOINT", "endpoint"),
+        ("CHANNEL", "policySource"),
+        ("POLICY", "policyNo"),
+        ("ORDER", "orderNo"),
+        ("STATE", "state"),
+        ("CODE", "dealCode"),
+        ("DESC/ERROR", "dealDesc"),
+        ("ATTEMPTS", "attempts"),
+        ("BY", "osUser"),
+    ];
+    let cell = |row: &Value, key: &str| match &row[key] {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let table: Vec<Vec<String>> = std::iter::once(COLUMNS.map(|(t, _)| t.to_string()).to_vec())
+        .chain(rows.iter().map(|row| {
+            COLUMNS
+                .iter()
+                .map(|(_, key)| match *key {
+                    "osUser" => format!("{}@{}", cell(row, "osUser"), cell(row, "host")),
+                    "dealDesc" if row[*key].is_null() => cell(row, "error"),
+                    key => cell(row, key),
+                })
+                .collect()
+        }))
+        .collect();
+    let widths: Vec<usize> = (0..COLUMNS.len())
+        .map(|i| table.iter().map(|r| r[i].chars().count()).max().unwrap())
+        .collect();
+    table
+        .iter()
+        .map(|r| {
+            let padded: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                .collect();
+            format!("{}\n", padded.join("  ").trim_end())
+        })
+        .collect()
+}
+
+#[test]
+fn piped_output_is_the_plain_table_whatever_the_width() {
+    let env = Env::new();
+    journal(&env);
+    let json = env.cmd().args(["history", "--json"]).output().unwrap();
+    let rows = json_lines(&json.stdout);
+    assert_eq!(rows.len(), PLAIN + VARIED.len());
+    let expected = plain_table(&rows);
+    for columns in [None, Some("40"), Some("200")] {
+        let mut cmd = env.cmd();
+        cmd.arg("history");
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(text(&out.stdout), expected, "COLUMNS={columns:?}");
+        assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    }
+    // --wide changes nothing in a pipe either: every column is there already.
+    let wide = env.cmd().args(["history", "--wide"]).output().unwrap();
+    assert_eq!(text(&wide.stdout), expected);
+}
+
+#[test]
+fn avatar_force_tty_makes_history_a_terminal_table_like_everything_else() {
+    let env = Env::new();
+    journal(&env);
+    for (columns, width) in [(None, 80), (Some("120"), 120)] {
+        let mut cmd = env.cmd();
+        cmd.env("AVATAR_FORCE_TTY", "1").arg("history");
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd.output().unwrap();
+        let stdout = text(&out.stdout);
+        // A screenful, as on a real terminal, fitted to COLUMNS (80 when it is not set).
+        assert_eq!(stdout.lines().count(), 51, "{stdout}");
+        assert!(
+            stdout.lines().all(|l| l.width() <= width)
+                && stdout.lines().any(|l| l.width() > width - 10),
+            "{width}:\n{stdout}"
+        );
+        assert!(text(&out.stderr).starts_with("showing the newest 50 rows"));
+    }
+    let piped = env.cmd().arg("history").output().unwrap();
+    assert_eq!(
+        text(&piped.stdout).lines().count(),
+        1 + PLAIN + VARIED.len()
+    );
+}
+
+/// The table, whole, as committed under tests/snapshots/: in a pipe, notice by notice and
+/// attempt by attempt, and on terminals 80 and 120 columns wide. The journal is a committed
+/// one with a notice in every state (tests/data/journal-v2.sqlite3), so that its times, its
+/// endpoint and who sent each notice are the same on every machine.
+#[test]
+fn the_table_is_as_committed_in_a_pipe_and_at_80_and_120_columns() {
+    let env = Env::new();
+    std::fs::copy(data("journal-v2.sqlite3"), env.journal()).unwrap();
+    let piped = |args: &[&str]| {
+        let out = env.cmd().arg("history").args(args).assert().code(0);
+        text(&out.get_output().stdout)
+    };
+    insta::assert_snapshot!("table_piped", piped(&[]));
+    insta::assert_snapshot!("table_of_attempts_piped", piped(&["--attempts"]));
+    for cols in [80, 120] {
+        let lines = on_terminal(&env, cols, &[]);
+        insta::assert_snapshot!(format!("table_at_{cols}_columns"), lines.join("\n"));
+    }
 }

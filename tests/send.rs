@@ -1,9 +1,13 @@
-//! `send` over real HTTP: the built-in sandbox, and a scripted server for every fault.
+//! `send` over real HTTP: one notice and each answer the platform may give (accepted,
+//! rejected, retried, redirected, failed), what goes on the wire, what the answer is checked
+//! for, and the flags of the command.
 
 mod common;
 
-use common::{json_lines, text, Env, Gate, Reply, Server};
+use common::raw::{whole, RawServer};
+use common::{deal, json_lines, send_to, text, to, Env, Gate, Reply, Server, CHANNEL};
 use predicates::prelude::*;
+use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -22,31 +26,7 @@ fn send(env: &Env, server: &Server) -> assert_cmd::Command {
     cmd
 }
 
-#[test]
-fn the_built_in_sandbox_accepts_with_no_network() {
-    let env = Env::new();
-    env.cmd()
-        .env_remove("AVATAR_JOURNAL")
-        .args([
-            "--env",
-            "sandbox",
-            "send",
-            "--policy-source",
-            "DEMO",
-            "--policy",
-            "P2024000001",
-        ])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("accepted"))
-        .stdout(predicate::str::contains("P2024000001"))
-        .stdout(predicate::str::contains("1 成功"));
-    // The in-process sandbox keeps its own journal, never a real one.
-    assert!(!env.journal().exists());
-    let state = env.path("state").join("avatar-cli");
-    assert!(!state.join("journal.sqlite3").exists());
-    assert!(state.join("sandbox.sqlite3").is_file());
-}
+// Answers, retries and redirects
 
 #[test]
 fn two_503s_then_accepted_takes_three_attempts_with_three_uuids_and_one_order_no() {
@@ -87,35 +67,6 @@ fn a_rejection_exits_1_and_is_not_retried() {
         .code(1)
         .stdout(predicate::str::contains("rejected"))
         .stdout(predicate::str::contains("0 保单不存在"));
-}
-
-#[test]
-fn bad_flags_exit_2_with_nothing_sent() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    send(&env, &server)
-        .args(["--policy", "P1", "--bogus"])
-        .assert()
-        .code(2);
-    send(&env, &server)
-        .args(["--policy", "P1", "--amount", "10.234"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--amount"));
-    send(&env, &server)
-        .args(["--policy", "P1", "--refund-date", "2021-05-10T12:00:00"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("yyyy-MM-dd HH:mm:ss"));
-    send(&env, &server)
-        .args(["--policy", "P 1"])
-        .assert()
-        .code(2);
-    // --order-no goes with a single --policy.
-    send(&env, &server)
-        .args(["--policy", "P1", "--policy", "P2"])
-        .assert()
-        .code(2);
 }
 
 #[test]
@@ -215,6 +166,81 @@ fn retry_after_is_honoured() {
 }
 
 #[test]
+fn redirects_are_not_followed_and_count_as_failed() {
+    for status in [301, 302, 307] {
+        let env = Env::new();
+        // Following the redirect would reach an accepting server.
+        let elsewhere = Server::always(Reply::accept()).expect_hits(0);
+        let location = format!("{}/avatar/refund/second/refundNotice", elsewhere.url);
+        let server =
+            Server::start(vec![Reply::Redirect(status, location)], Reply::accept()).expect_hits(1);
+        let mut args = to(&server);
+        args.extend(["send", "--policy", "P1", "--order-no", "O1", "--json"].map(String::from));
+        let out = env.cmd().args(&args).assert().code(3).get_output().clone();
+        let result = &json_lines(&out.stdout)[0];
+        assert_eq!(result["outcome"], "failed", "{status}: {result}");
+        assert_eq!(result["httpStatus"], status);
+        assert_eq!(result["attempts"], 1);
+    }
+}
+
+#[test]
+fn timeouts_and_http_408_are_retried() {
+    let env = Env::new();
+    let held = Gate::new();
+    let server = Server::always(held.hold(Reply::accept())).expect_hits(2);
+    let mut args = to(&server);
+    args.extend(
+        [
+            "--timeout",
+            "1",
+            "--retries",
+            "1",
+            "send",
+            "--policy",
+            "P1",
+            "--order-no",
+            "O1",
+            "--json",
+        ]
+        .map(String::from),
+    );
+    let out = env.cmd().args(&args).assert().code(3).get_output().clone();
+    held.open();
+    let result = &json_lines(&out.stdout)[0];
+    assert_eq!(result["attempts"], 2, "{result}");
+    assert!(result["error"].as_str().unwrap().contains("timed out"));
+
+    let env = Env::new();
+    let server = Server::start(
+        vec![Reply::Raw(408, "text/plain", "request timeout".into())],
+        Reply::accept(),
+    )
+    .expect_hits(2);
+    let mut args = to(&server);
+    args.extend(["send", "--policy", "P1", "--order-no", "O1", "--json"].map(String::from));
+    let out = env.cmd().args(&args).assert().code(0).get_output().clone();
+    let result = &json_lines(&out.stdout)[0];
+    assert_eq!(result["outcome"], "accepted");
+    assert_eq!(result["attempts"], 2);
+}
+
+#[test]
+fn by_default_a_notice_is_retried_three_times() {
+    let env = Env::new();
+    let server =
+        Server::always(Reply::Raw(503, "text/html", "<html>busy</html>".into())).expect_hits(4);
+    let mut args = to(&server);
+    args.extend(["send", "--policy", "P1", "--order-no", "O1", "--json"].map(String::from));
+    let out = env.cmd().args(&args).assert().code(3).get_output().clone();
+    let result = &json_lines(&out.stdout)[0];
+    assert_eq!(result["attempts"], 4);
+    assert_eq!(result["outcome"], "failed");
+}
+
+// What the answer is checked for: reported, never trusted silently
+
+#[test]
 fn every_server_quirk_of_the_spec_is_read() {
     let env = Env::new();
     // The sample answer as printed: trailing comma, respTime in epoch millis, policyNo "123".
@@ -251,6 +277,72 @@ fn every_server_quirk_of_the_spec_is_read() {
         assert!(text(&out.stderr).contains("warning:"));
     }
 }
+
+type Change = dyn Fn(&mut Value) + Send + Sync;
+
+/// Answers each request with `change` applied to a proper answer.
+fn answering(change: impl Fn(&mut Value) + Send + Sync + 'static) -> RawServer {
+    RawServer::start(move |_, request, stream| {
+        let mut answer = deal(request, "1", "成功");
+        change(&mut answer);
+        whole(stream, 200, answer.to_string().as_bytes());
+    })
+}
+
+#[test]
+fn a_resp_time_that_is_no_time_is_a_warning() {
+    for raw in [json!(1e300), json!(i64::MIN), json!("9999-99-99 99:99:99")] {
+        let env = Env::new();
+        let value = raw.clone();
+        let server = answering(move |a| a["head"]["respTime"] = value.clone());
+        let out = send_to(&env, &server.url)
+            .args(["--policy", "P1", "--order-no", "O1", "--json"])
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let result = &json_lines(&out.stdout)[0];
+        assert_eq!(result["outcome"], "accepted");
+        let warnings = result["warnings"].as_array().unwrap();
+        assert_eq!(warnings.len(), 1, "{raw}: {warnings:?}");
+        assert!(
+            warnings[0].as_str().unwrap().contains("is not a time"),
+            "{raw}: {warnings:?}"
+        );
+        assert!(text(&out.stderr).contains("respTime"), "{raw}");
+    }
+}
+
+#[test]
+fn a_wrong_or_missing_echoed_order_no_is_a_warning() {
+    let cases: [(&str, Box<Change>); 2] = [
+        (
+            "the answer's orderNo 'WRONG' does not match the request's 'O1'",
+            Box::new(|a| a["head"]["orderNo"] = json!("WRONG")),
+        ),
+        (
+            "the answer has no orderNo",
+            Box::new(|a| {
+                a["head"].as_object_mut().unwrap().remove("orderNo");
+            }),
+        ),
+    ];
+    for (want, change) in cases {
+        let env = Env::new();
+        let server = answering(change);
+        let out = send_to(&env, &server.url)
+            .args(["--policy", "P1", "--order-no", "O1", "--json"])
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let result = &json_lines(&out.stdout)[0];
+        assert_eq!(result["warnings"], json!([want]));
+        assert!(text(&out.stderr).contains(&format!("P1: {want}")));
+    }
+}
+
+// What is sent, and what is printed
 
 #[test]
 fn the_json_result_object_has_exactly_the_documented_fields() {
@@ -297,40 +389,6 @@ fn the_json_result_object_has_exactly_the_documented_fields() {
     assert_eq!(result["orderNo"], "QS1");
     assert!(result["error"].is_null());
     assert_eq!(result["warnings"], serde_json::json!([]));
-}
-
-#[test]
-fn production_without_a_terminal_or_yes_sends_nothing() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    env.cmd()
-        .args(env.production_at(&server.url))
-        .args(["--policy-source", "HN_HT_QNW", "send", "--order-no", "QS1"])
-        .args(["--policy", "P1"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("PRODUCTION"))
-        .stderr(predicate::str::contains("--yes"));
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = env.journal().into_os_string();
-        file.push(suffix);
-        assert!(
-            !std::path::Path::new(&file).exists(),
-            "nothing may be written either: {file:?}"
-        );
-    }
-}
-
-#[test]
-fn production_with_yes_sends() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(1);
-    env.cmd()
-        .args(env.production_at(&server.url))
-        .args(["--policy-source", "HN_HT_QNW", "send", "--order-no", "QS1"])
-        .args(["--policy", "P1", "--yes"])
-        .assert()
-        .code(0);
 }
 
 #[test]
@@ -392,6 +450,26 @@ fn optional_fields_go_on_the_wire_exactly_as_typed_and_absent_ones_not_at_all() 
         seen[1].body["secondRefundReq"],
         serde_json::json!({"policyNo": "P2"})
     );
+}
+
+#[test]
+fn interface_type_overrides_the_envelope_head() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(1);
+    env.cmd()
+        .args(to(&server))
+        .args(["send", "--policy", "P1", "--order-no", "O1"])
+        .args(["--interface-type", "refundNoticeV2"])
+        .assert()
+        .code(0);
+    assert_eq!(server.seen()[0].head("interfaceType"), "refundNoticeV2");
+    env.cmd()
+        .args(to(&server))
+        .args(["send", "--policy", "P2", "--order-no", "O2"])
+        .args(["--interface-type", "bad type"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--interface-type"));
 }
 
 #[test]
@@ -457,6 +535,62 @@ fn dry_run_prints_the_envelope_and_sends_nothing() {
 }
 
 #[test]
+fn a_dry_run_says_the_url_it_would_post_to() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    let out = env
+        .cmd()
+        .args(["--base-url", &server.url, "--policy-source", CHANNEL])
+        .args(["send", "--policy", "P1", "--order-no", "O1", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "would POST to {}/avatar/refund/second/refundNotice",
+            server.url
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !text(&out.stdout).contains("would POST"),
+        "stdout has envelopes only"
+    );
+}
+
+// The command's flags
+
+#[test]
+fn bad_flags_exit_2_with_nothing_sent() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    send(&env, &server)
+        .args(["--policy", "P1", "--bogus"])
+        .assert()
+        .code(2);
+    send(&env, &server)
+        .args(["--policy", "P1", "--amount", "10.234"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--amount"));
+    send(&env, &server)
+        .args(["--policy", "P1", "--refund-date", "2021-05-10T12:00:00"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("yyyy-MM-dd HH:mm:ss"));
+    send(&env, &server)
+        .args(["--policy", "P 1"])
+        .assert()
+        .code(2);
+    // --order-no goes with a single --policy.
+    send(&env, &server)
+        .args(["--policy", "P1", "--policy", "P2"])
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn a_missing_order_number_is_an_input_error_unless_generation_is_on() {
     let env = Env::new();
     let server = Server::always(Reply::accept()).expect_hits(1);
@@ -488,117 +622,6 @@ fn a_missing_order_number_is_an_input_error_unless_generation_is_on() {
         .code(0);
     let order = server.seen()[0].head("orderNo").to_string();
     assert!(order.starts_with("QS") && order.len() == 23, "{order}");
-}
-
-#[test]
-fn global_options_work_after_the_command_and_from_the_environment() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(1);
-    env.cmd()
-        .env("AVATAR_POLICY_SOURCE", "FROM_ENV")
-        .args([
-            "send",
-            "--policy",
-            "P1",
-            "--order-no",
-            "QS1",
-            "--base-url",
-            &server.url,
-            "--json",
-        ])
-        .assert()
-        .code(0);
-    assert_eq!(server.seen()[0].head("policySource"), "FROM_ENV");
-}
-
-#[test]
-fn flag_beats_environment_beats_config() {
-    let env = Env::new();
-    let server = Server::always(Reply::accept()).expect_hits(3);
-    let config = env.write(
-        "config.toml",
-        format!(
-            "policy_source = \"FROM_CONFIG\"\n[environments.test]\nbase_url = \"{}\"\n",
-            server.url
-        ),
-    );
-    let run = |extra_env: Option<&str>, flag: Option<&str>| {
-        let mut cmd = env.cmd();
-        cmd.arg("--config").arg(&config).args([
-            "send",
-            "--policy",
-            "P1",
-            "--order-no",
-            "QS1",
-            "--force",
-        ]);
-        if let Some(v) = extra_env {
-            cmd.env("AVATAR_POLICY_SOURCE", v);
-        }
-        if let Some(v) = flag {
-            cmd.args(["--policy-source", v]);
-        }
-        cmd.assert().code(0);
-    };
-    run(None, None);
-    run(Some("FROM_ENV"), None);
-    run(Some("FROM_ENV"), Some("FROM_FLAG"));
-    let sources: Vec<String> = server
-        .seen()
-        .iter()
-        .map(|s| s.head("policySource").to_string())
-        .collect();
-    assert_eq!(sources, ["FROM_CONFIG", "FROM_ENV", "FROM_FLAG"]);
-}
-
-#[test]
-fn a_malformed_config_names_the_file_line_and_key() {
-    let env = Env::new();
-    let config = env.write(
-        "config.toml",
-        "policy_source = \"HN\"\ntimeout_secs = \"soon\"\n",
-    );
-    env.cmd()
-        .arg("--config")
-        .arg(&config)
-        .args(["send", "--policy", "P1", "--dry-run", "--order-no", "O1"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("config.toml"))
-        .stderr(predicate::str::contains("line 2"))
-        .stderr(predicate::str::contains("timeout_secs"));
-    env.cmd()
-        .args([
-            "--config",
-            "/nonexistent/avatar.toml",
-            "send",
-            "--policy",
-            "P1",
-            "--dry-run",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("/nonexistent/avatar.toml"));
-}
-
-#[test]
-fn plain_http_is_refused_except_to_loopback() {
-    let env = Env::new();
-    env.cmd()
-        .args([
-            "--base-url",
-            "http://example.com",
-            "--policy-source",
-            "HN",
-            "send",
-            "--policy",
-            "P1",
-            "--order-no",
-            "O",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("loopback"));
 }
 
 #[test]

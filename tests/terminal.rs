@@ -1,15 +1,18 @@
-//! The binary on a real pseudo-terminal: the production prompt (asked on the terminal, `yes`
-//! proceeds, anything else declines with nothing sent), a dry run that needs no prompt, and
-//! colour that follows the terminal and NO_COLOR.
+//! What a person sees at a terminal. On a real pseudo-terminal: the production prompt (asked
+//! on the terminal, `yes` proceeds, anything else declines with nothing sent), a dry run that
+//! needs no prompt, colour that follows the terminal and NO_COLOR, results above one progress
+//! bar. Through pipes with `AVATAR_FORCE_TTY=1` (the program then behaves as on a terminal):
+//! colour and the bar, the line saying where notices go, no floods of skipped or notSent rows,
+//! and result columns aligned with Chinese text.
 
 mod common;
 
-use common::pty::{screen_lines, sized_terminal, start, OnTerminal, Terminal, EVERYWHERE};
-use common::{text, Env, Reply, Server};
+use common::pty::{
+    screen_lines, sized_terminal, start, OnTerminal, Terminal, EVERYWHERE, ONLY_STDOUT,
+};
+use common::{batch_output, csv_of, json_lines, text, to, Env, Gate, Reply, Server, CHANNEL};
 use std::fs::File;
 use std::process::Stdio;
-
-const CHANNEL: &str = "HN_HT_QNW";
 
 /// `--env prod`, configured at a loopback test server: production as far as the prompt goes.
 fn prod(env: &Env, server: &Server, args: &[&str]) -> std::process::Command {
@@ -19,6 +22,10 @@ fn prod(env: &Env, server: &Server, args: &[&str]) -> std::process::Command {
         .args(args);
     cmd
 }
+
+const TTY: (&str, &str) = ("AVATAR_FORCE_TTY", "1");
+
+// The production prompt
 
 #[test]
 fn yes_on_the_terminal_sends_and_the_prompt_names_count_channel_and_host() {
@@ -138,6 +145,62 @@ fn a_dry_run_on_production_asks_nothing() {
     assert!(screen.contains("\"orderNo\":\"O1\""), "{screen}");
 }
 
+#[test]
+fn a_workbook_saved_over_while_production_is_confirmed_is_not_sent() {
+    let env = Env::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/excel");
+    let book = env.write(
+        "book.xlsx",
+        std::fs::read(fixtures.join("clean-zh.xlsx")).unwrap(),
+    );
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    let (mut terminal, slave) = Terminal::open();
+    let cmd = prod(&env, &server, &["batch", book.to_str().unwrap()]);
+    let mut run = start(cmd, slave, EVERYWHERE);
+    // The prompt comes between the pass that checked the workbook and the one that sends it.
+    terminal.wait_for("Type 'yes'", &mut run);
+    assert!(terminal.screen().contains("5 refund notice(s)"));
+    // Saved over in place, as a program writing into the same file would.
+    std::fs::write(
+        &book,
+        std::fs::read(fixtures.join("clean-en.xlsx")).unwrap(),
+    )
+    .unwrap();
+    terminal.type_line("yes");
+    let out = run.finish();
+    let screen = terminal.final_screen();
+    assert_eq!(out.status.code(), Some(3), "{screen}");
+    assert!(
+        screen.contains(
+            "changed since it was first read, so it is no longer the input that was checked"
+        ),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_forced_terminal_asks_before_production_and_yes_sends() {
+    for (answer, code, hits) in [("yes\n", 0, 1), ("no\n", 2, 0)] {
+        let env = Env::new();
+        let server = Server::always(Reply::accept()).expect_hits(hits);
+        let out = env
+            .cmd()
+            .args(env.production_at(&server.url))
+            .args(["--policy-source", CHANNEL, "send", "--policy", "P1"])
+            .args(["--order-no", "O1"])
+            .env(TTY.0, TTY.1)
+            .write_stdin(answer)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{answer:?}: {stderr}");
+        assert!(stderr.contains("Type 'yes'"), "{stderr}");
+        assert!(stderr.contains("PRODUCTION (127.0.0.1)"), "{stderr}");
+    }
+}
+
+// Colour and the bar
+
 /// A result line printed on a terminal, with `extra` arguments and environment.
 fn result_on_terminal(extra_env: &[(&str, &str)], extra_args: &[&str]) -> String {
     let env = Env::new();
@@ -149,12 +212,7 @@ fn result_on_terminal(extra_env: &[(&str, &str)], extra_args: &[&str]) -> String
         .args(extra_args)
         .envs(extra_env.iter().copied())
         .stdin(Stdio::null());
-    let only_stdout = OnTerminal {
-        stdin: false,
-        stdout: true,
-        stderr: false,
-    };
-    let mut run = start(cmd, slave, only_stdout);
+    let mut run = start(cmd, slave, ONLY_STDOUT);
     terminal.wait_for("O1", &mut run);
     let out = run.finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -175,6 +233,30 @@ fn colour_follows_the_terminal_no_color_and_the_flag() {
         assert!(plain.contains("accepted"), "{plain:?}");
         assert!(!plain.contains('\x1b'), "{env:?} {args:?}: {plain:?}");
     }
+}
+
+#[test]
+fn colour_is_always_with_the_flag_and_never_in_a_pipe_by_default() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    let run = |color: Option<&str>, no_color: bool, order: &str| {
+        let mut cmd = env.cmd();
+        cmd.args(to(&server))
+            .args(["send", "--policy", order, "--order-no", order]);
+        if let Some(c) = color {
+            cmd.args(["--color", c]);
+        }
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd.assert().code(0).get_output().clone();
+        text(&out.stdout)
+    };
+    assert!(run(Some("always"), false, "P1").contains("\x1b["));
+    // The flag is the user's explicit word: it beats NO_COLOR.
+    assert!(run(Some("always"), true, "P2").contains("\x1b["));
+    assert!(!run(None, false, "P3").contains("\x1b["));
+    assert!(!run(Some("never"), false, "P4").contains("\x1b["));
 }
 
 #[test]
@@ -239,34 +321,257 @@ fn a_batch_on_a_real_terminal_leaves_every_result_intact_above_one_bar() {
 }
 
 #[test]
-fn a_workbook_saved_over_while_production_is_confirmed_is_not_sent() {
+fn a_forced_terminal_gets_colour_and_a_bar_and_color_never_uncolours_both() {
     let env = Env::new();
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/excel");
-    let book = env.write(
-        "book.xlsx",
-        std::fs::read(fixtures.join("clean-zh.xlsx")).unwrap(),
-    );
-    let server = Server::always(Reply::accept()).expect_hits(0);
-    let (mut terminal, slave) = Terminal::open();
-    let cmd = prod(&env, &server, &["batch", book.to_str().unwrap()]);
-    let mut run = start(cmd, slave, EVERYWHERE);
-    // The prompt comes between the pass that checked the workbook and the one that sends it.
-    terminal.wait_for("Type 'yes'", &mut run);
-    assert!(terminal.screen().contains("5 refund notice(s)"));
-    // Saved over in place, as a program writing into the same file would.
-    std::fs::write(
-        &book,
-        std::fs::read(fixtures.join("clean-en.xlsx")).unwrap(),
-    )
-    .unwrap();
-    terminal.type_line("yes");
-    let out = run.finish();
-    let screen = terminal.final_screen();
-    assert_eq!(out.status.code(), Some(3), "{screen}");
+    let file = env.write("c.csv", csv_of(&["P1", "P2", "P3"]));
+    let server = Server::always(Reply::accept());
+    let out = batch_output(&env, &server, &file, &[TTY], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stdout.contains("\x1b[32m"), "results in green: {stdout:?}");
+    assert!(stderr.contains("3/3 notices"), "the bar: {stderr:?}");
+    assert!(stderr.contains("\x1b[36m"), "a cyan bar: {stderr:?}");
+    for (vars, args) in [
+        (vec![TTY], vec!["--color", "never"]),
+        (vec![TTY, ("NO_COLOR", "1")], vec![]),
+    ] {
+        let env = Env::new();
+        let file = env.write("c.csv", csv_of(&["P1", "P2", "P3"]));
+        let out = batch_output(&env, &server, &file, &vars, &args);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(stderr.contains("3/3 notices"), "still a bar: {stderr:?}");
+        assert!(
+            !stdout.contains("\x1b[") && !stderr.contains("m\u{2588}"),
+            "{vars:?} {args:?}: no colour anywhere: {stdout:?} {stderr:?}"
+        );
+        for sgr in ["\x1b[3", "\x1b[1m", "\x1b[2m"] {
+            assert!(!stderr.contains(sgr), "{vars:?} {args:?}: {stderr:?}");
+        }
+    }
+    // Piped, without the variable: no bar, no colour.
+    let env = Env::new();
+    let file = env.write("c.csv", csv_of(&["P1", "P2", "P3"]));
+    let out = batch_output(&env, &server, &file, &[], &[]);
     assert!(
-        screen.contains(
-            "changed since it was first read, so it is no longer the input that was checked"
-        ),
-        "{screen}"
+        !text(&out.stderr).contains("notices  "),
+        "{}",
+        text(&out.stderr)
     );
+    assert!(!text(&out.stdout).contains('\x1b'));
+}
+
+#[test]
+fn rejected_failed_and_in_doubt_have_different_colours() {
+    let env = Env::new();
+    let file = env.write("c.csv", csv_of(&["P1", "P2", "P3"]));
+    let server = Server::start(
+        vec![
+            Reply::Deal("0", "no"),
+            Reply::Raw(400, "text/plain", "bad".into()),
+            Reply::Raw(200, "text/html", "<html>busy</html>".into()),
+        ],
+        Reply::accept(),
+    );
+    let out = batch_output(&env, &server, &file, &[TTY], &["--concurrency", "1"]);
+    let stdout = text(&out.stdout);
+    let line = |outcome: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(outcome))
+            .unwrap_or_else(|| panic!("no {outcome}: {stdout}"))
+            .to_string()
+    };
+    assert!(
+        line("rejected").starts_with("\x1b[33m"),
+        "yellow: {stdout:?}"
+    );
+    assert!(line("failed").starts_with("\x1b[31m"), "red: {stdout:?}");
+    assert!(
+        line("inDoubt").starts_with("\x1b[35m"),
+        "magenta: {stdout:?}"
+    );
+}
+
+// Where notices go, and no floods
+
+#[test]
+fn before_sending_one_line_says_where_notices_go_and_the_summary_repeats_it() {
+    let env = Env::new();
+    let file = env.write("c.csv", csv_of(&["P1", "P2"]));
+    let server = Server::always(Reply::accept());
+    let host = server.url.trim_start_matches("http://").to_string();
+    let out = batch_output(&env, &server, &file, &[TTY], &[]);
+    let stderr = text(&out.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!(
+            "sending 2 notice(s) to {host} (from --base-url) for channel {CHANNEL}; journal "
+        )),
+        "{stderr}"
+    );
+    assert!(first.ends_with("journal.sqlite3"), "{first}");
+    assert!(
+        stderr.contains("2 accepted") && stderr.contains(&format!("; to {host} (from --base-url)")),
+        "{stderr}"
+    );
+    // Piped, the summary still names the platform; the line before sending is for people.
+    let env = Env::new();
+    let file = env.write("c.csv", csv_of(&["P1", "P2"]));
+    let out = batch_output(&env, &server, &file, &[], &[]);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("sending 2"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("to {host} (from --base-url)")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_sandbox_and_no_journal_are_named_as_such() {
+    let env = Env::new();
+    let file = env.write("c.csv", csv_of(&["P1"]));
+    let out = env
+        .cmd()
+        .args([
+            "--env",
+            "sandbox",
+            "--no-journal",
+            "--policy-source",
+            "DEMO",
+        ])
+        .arg("batch")
+        .arg(&file)
+        .env(TTY.0, TTY.1)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("sending 1 notice(s) to the built-in sandbox (127.0.0.1:")
+            && stderr.contains("for channel DEMO; no journal"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn on_a_terminal_skipped_rows_are_counted_not_listed_unless_verbose() {
+    let env = Env::new();
+    let policies: Vec<String> = (1..=20).map(|i| format!("P{i:03}")).collect();
+    let names: Vec<&str> = policies.iter().map(String::as_str).collect();
+    let server = Server::always(Reply::accept());
+    let first = env.write("first.csv", csv_of(&names[..19]));
+    assert_eq!(
+        batch_output(&env, &server, &first, &[], &[]).status.code(),
+        Some(0)
+    );
+    let all = env.write("all.csv", csv_of(&names));
+
+    let out = batch_output(&env, &server, &all, &[TTY], &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(stdout.lines().count(), 1, "only the one sent: {stdout}");
+    assert!(stdout.contains("P020"), "{stdout}");
+    assert!(
+        stderr.contains("19 skipped not listed one by one (-v lists them)"),
+        "{stderr}"
+    );
+
+    let out = batch_output(&env, &server, &all, &[TTY], &["-v", "--force"]);
+    let listed = text(&out.stdout);
+    assert_eq!(listed.lines().count(), 20, "{listed}");
+
+    // Piped and --json keep one line per notice, as scripts read them.
+    let out = batch_output(&env, &server, &all, &[], &[]);
+    assert_eq!(
+        text(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("skipped"))
+            .count(),
+        20
+    );
+    let out = batch_output(&env, &server, &all, &[TTY], &["--json"]);
+    assert_eq!(json_lines(&out.stdout).len(), 20);
+}
+
+#[test]
+fn an_interrupted_run_is_summed_up_and_says_how_to_resume() {
+    let env = Env::new();
+    let policies: Vec<String> = (1..=50).map(|i| format!("P{i:03}")).collect();
+    let names: Vec<&str> = policies.iter().map(String::as_str).collect();
+    let file = env.write("c.csv", csv_of(&names));
+    let held = Gate::new();
+    let server = Server::start(vec![Reply::accept(); 2], held.hold(Reply::accept()));
+    let mut cmd = env.std_cmd();
+    cmd.args([
+        "--base-url",
+        &server.url,
+        "--policy-source",
+        CHANNEL,
+        "batch",
+    ])
+    .arg(&file)
+    .args(["--generate-order-no", "--concurrency", "2"])
+    .env(TTY.0, TTY.1)
+    .stdin(std::process::Stdio::null());
+    let mut run = common::Running::spawn(cmd);
+    server.wait_for_hits(4);
+    run.signal(libc::SIGINT);
+    run.wait_for_stderr("stopping");
+    held.open();
+    let out = run.finish();
+    assert_eq!(out.status.code(), Some(130));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(!stdout.contains("notSent"), "no flood: {stdout}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    assert!(
+        stderr.contains("46 notSent not listed one by one"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("interrupted: 46 notice(s) not sent; run the same command again to resume"),
+        "{stderr}"
+    );
+}
+
+// Lines that line up
+
+/// Cells up to where the elapsed time starts, on every result line.
+fn time_columns(stdout: &str) -> Vec<usize> {
+    stdout
+        .lines()
+        .map(|l| {
+            let at = l.rfind(' ').unwrap();
+            let before = &l[..at];
+            let at = before.rfind("  ").expect("a time column") + 2;
+            unicode_width::UnicodeWidthStr::width(&l[..at])
+        })
+        .collect()
+}
+
+#[test]
+fn result_columns_line_up_with_chinese_text_and_the_order_comes_before_it() {
+    let env = Env::new();
+    let file = env.write("c.csv", csv_of(&["P1", "P2", "P3", "P4"]));
+    let server = Server::start(
+        vec![
+            Reply::Deal("1", "成功"),
+            Reply::Deal("0", "保单不存在"),
+            Reply::Deal("0", "no"),
+            Reply::Deal("0", "退保日期早于承保日期"),
+        ],
+        Reply::accept(),
+    );
+    let out = batch_output(&env, &server, &file, &[], &["--concurrency", "1"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    let columns = time_columns(&stdout);
+    assert!(
+        columns.windows(2).all(|w| w[0] == w[1]),
+        "{columns:?}\n{stdout}"
+    );
+    for line in stdout.lines() {
+        let order = line.find("QS").expect("an orderNo");
+        let code = line.find(" 1 ").or_else(|| line.find(" 0 ")).unwrap();
+        assert!(order < code, "the orderNo before the free text: {line}");
+    }
+    let first = stdout.lines().next().unwrap();
+    assert!(first.starts_with("accepted  P1  "), "{first}");
 }

@@ -547,11 +547,13 @@ impl Console {
             };
             self.note(&if context.journaled {
                 format!(
-                    "{why}: {not_sent} notice(s) not sent; run the same command again to resume                      (what was accepted is skipped, what was in flight is resent under the same orderNo)"
+                    "{why}: {not_sent} notice(s) not sent; run the same command again to resume \
+                     (what was accepted is skipped, what was in flight is resent under the same orderNo)"
                 )
             } else {
                 format!(
-                    "{why}: {not_sent} notice(s) not sent; without a journal, running the same                      command again sends every notice again"
+                    "{why}: {not_sent} notice(s) not sent; without a journal, running the same \
+                     command again sends every notice again"
                 )
             });
         }

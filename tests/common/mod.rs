@@ -2,14 +2,25 @@
 //! scripted HTTP/1.1 server on loopback for the faults the sandbox does not simulate (a dropped
 //! connection, an HTML error page, a stall). The server checks on drop that it was hit as often
 //! as the test said. `Running` drives a spawned process with a deadline on every wait, so a
-//! hung child fails its test instead of hanging the suite.
+//! hung child fails its test instead of hanging the suite. The command lines, files and
+//! servers most tests share are in the modules below, each written once.
 #![allow(dead_code)] // each test file uses its own part of this
 
+pub mod commands;
+pub mod files;
 pub mod pty;
+pub mod raw;
+pub mod snapshot;
+
+// Each test file uses its own part of these.
+#[allow(unused_imports)]
+pub use commands::*;
+#[allow(unused_imports)]
+pub use files::*;
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -241,20 +252,14 @@ impl Server {
         }
     }
 
-    /// Every request answered the same way.
     /// The binary's arguments for a batch against this server, `rest` after `batch`.
     pub fn batch_args<'a>(&'a self, rest: &[&'a str]) -> Vec<&'a str> {
-        let mut args = vec![
-            "--base-url",
-            &self.url,
-            "--policy-source",
-            "HN_HT_QNW",
-            "batch",
-        ];
+        let mut args = vec!["--base-url", &self.url, "--policy-source", CHANNEL, "batch"];
         args.extend_from_slice(rest);
         args
     }
 
+    /// Every request answered the same way.
     pub fn always(reply: Reply) -> Server {
         Server::start(Vec::new(), reply)
     }
@@ -285,6 +290,17 @@ impl Server {
             thread::sleep(Duration::from_millis(5));
         }
     }
+}
+
+/// Requests per policy, and the order numbers each carried.
+pub fn by_policy(server: &Server) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for seen in server.seen() {
+        map.entry(seen.policy_no().to_string())
+            .or_default()
+            .push(seen.head("orderNo").to_string());
+    }
+    map
 }
 
 impl Drop for Server {
@@ -445,7 +461,6 @@ pub fn deal(request: &Value, code: &str, desc: &str) -> Value {
     })
 }
 
-/// Parses JSON Lines from stdout.
 /// The JSON objects on stdout, but for the summary line a `--json` run ends with (see
 /// [`summary_line`]): the results, envelopes or history rows.
 pub fn json_lines(stdout: &[u8]) -> Vec<Value> {

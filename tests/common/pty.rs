@@ -152,6 +152,13 @@ pub const EVERYWHERE: OnTerminal = OnTerminal {
     stderr: true,
 };
 
+/// stdout alone on the terminal: stderr a pipe, stdin as the caller set it.
+pub const ONLY_STDOUT: OnTerminal = OnTerminal {
+    stdin: false,
+    stdout: true,
+    stderr: false,
+};
+
 /// A pseudo-terminal of `cols` columns (the one `Terminal::open` makes has no size).
 pub fn sized_terminal(cols: u16) -> (Terminal, OwnedFd) {
     let (terminal, slave) = Terminal::open();
