@@ -42,15 +42,12 @@ fn main() -> ExitCode {
             )))
         }
     };
-    match runtime.block_on(commands::run(cli)) {
-        Ok(status) => ExitCode::from(status),
-        // A refusal is made only before anything is sent.
-        Err(refusal) => refused(&refusal),
-    }
+    ExitCode::from(runtime.block_on(commands::run(cli)))
 }
 
-/// The refusal on stderr, escaped like every other line there. A stderr that cannot be written
-/// is no reason to panic: the exit code still tells.
+/// A refusal before any command could run (no console exists yet), on stderr, escaped like
+/// every other line there. A stderr that cannot be written is no reason to panic: the exit
+/// code still tells.
 fn refused(refusal: &Refusal) -> ExitCode {
     let _ = writeln!(
         std::io::stderr().lock(),

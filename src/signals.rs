@@ -93,7 +93,7 @@ fn quit_at_once(console: Arc<Console>) -> ! {
         console.error_at_once(
             "interrupted again: quitting; notices in flight are in doubt and the next run resends them",
         );
-        crate::output::flush_held_stdout();
+        console.flush_stdout();
         let _ = done.send(());
     });
     let _ = written.recv_timeout(QUIT_GRACE);

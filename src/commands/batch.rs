@@ -3,9 +3,15 @@
 
 use crate::cli::{BatchArgs, GlobalArgs};
 use crate::error::Refusal;
+use crate::output::Console;
 use crate::run::{self, Request, RowsFrom};
+use std::sync::Arc;
 
-pub async fn run(global: GlobalArgs, args: BatchArgs) -> Result<u8, Refusal> {
+pub async fn run(
+    global: GlobalArgs,
+    args: BatchArgs,
+    console: &Arc<Console>,
+) -> Result<u8, Refusal> {
     // --concurrency and --rate are held to their ranges by clap (`cli.rs`), before anything
     // starts; the config's concurrency by `config.rs`.
     let request = Request {
@@ -19,5 +25,5 @@ pub async fn run(global: GlobalArgs, args: BatchArgs) -> Result<u8, Refusal> {
         fail_fast: args.fail_fast,
         report: args.report,
     };
-    run::send_notices(global, request).await
+    run::send_notices(global, request, Arc::clone(console)).await
 }

@@ -7,10 +7,10 @@
 //! each shell to check the result.
 
 use crate::cli::Cli;
+use crate::output::Console;
 use clap::CommandFactory;
 use clap_complete::Shell;
 use std::collections::BTreeSet;
-use std::io::Write;
 
 /// The program the scripts complete.
 const BIN: &str = "avatar-cli";
@@ -31,11 +31,9 @@ pub fn script(shell: Shell) -> Vec<u8> {
     repaired.into_bytes()
 }
 
-pub fn run(shell: Shell) -> Result<u8, crate::error::Refusal> {
-    let mut out = std::io::stdout().lock();
-    // A reader that leaves early (| head) is no error.
-    let _ = out.write_all(&script(shell)).and_then(|()| out.flush());
-    Ok(crate::error::code::OK)
+pub fn run(shell: Shell, console: &Console) -> Result<u8, crate::error::Refusal> {
+    console.out_bytes(&script(shell));
+    Ok(console.offline_exit(crate::error::code::OK, "the script"))
 }
 
 /// clap_complete's separator between the names in the state of a bash script.

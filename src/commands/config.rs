@@ -13,16 +13,16 @@ use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 
-pub fn run(global: &GlobalArgs, command: &ConfigCommand) -> Result<u8, Refusal> {
+pub fn run(global: &GlobalArgs, command: &ConfigCommand, console: &Console) -> Result<u8, Refusal> {
     match command {
-        ConfigCommand::Init(args) => init(global, args),
-        ConfigCommand::Show(_) => show(global),
-        ConfigCommand::Path(_) => path(global),
+        ConfigCommand::Init(args) => init(global, args, console),
+        ConfigCommand::Show(_) => show(global, console),
+        ConfigCommand::Path(_) => path(global, console),
     }
 }
 
 /// Writes the template where the config is looked for (or at `--path`), never over a file.
-fn init(global: &GlobalArgs, args: &ConfigInitArgs) -> Result<u8, Refusal> {
+fn init(global: &GlobalArgs, args: &ConfigInitArgs, console: &Console) -> Result<u8, Refusal> {
     let looked_for = settings::config_location(global).value;
     let path = match (&args.path, &looked_for) {
         (Some(path), _) | (None, Some(path)) => path.clone(),
@@ -51,6 +51,7 @@ fn init(global: &GlobalArgs, args: &ConfigInitArgs) -> Result<u8, Refusal> {
     let mut exit = code::OK;
     if global.output == Some(OutputFormat::Json) {
         exit = print(
+            console,
             &json!({"path": path.display().to_string(), "created": true, "read": read_there})
                 .to_string(),
         );
@@ -74,14 +75,11 @@ fn init(global: &GlobalArgs, args: &ConfigInitArgs) -> Result<u8, Refusal> {
             path.display()
         )
     });
-    say(
-        global,
-        &format!(
-            "wrote {} (readable by you alone); {}",
-            path.display(),
-            next.join(", then ")
-        ),
-    );
+    console.note(&format!(
+        "wrote {} (readable by you alone); {}",
+        path.display(),
+        next.join(", then ")
+    ));
     Ok(exit)
 }
 
@@ -130,9 +128,8 @@ fn write_new(path: &Path, text: &str) -> Result<(), Refusal> {
 }
 
 /// Every setting a run would use, with its value and where it came from.
-fn show(global: &GlobalArgs) -> Result<u8, Refusal> {
+fn show(global: &GlobalArgs, console: &Console) -> Result<u8, Refusal> {
     let settings = Settings::resolve(global)?;
-    let console = Console::new(&settings);
     let explained = settings.explained();
     if console.format() == OutputFormat::Json {
         console.out(
@@ -153,7 +150,7 @@ fn show(global: &GlobalArgs) -> Result<u8, Refusal> {
 
 /// Where the config file is looked for: the path alone on stdout, for `$(avatar-cli config
 /// path)`; whether it is there, and what chose the place, on stderr.
-fn path(global: &GlobalArgs) -> Result<u8, Refusal> {
+fn path(global: &GlobalArgs, console: &Console) -> Result<u8, Refusal> {
     let location = settings::config_location(global);
     let Some(path) = location.value else {
         return Err(refuse!(
@@ -169,6 +166,7 @@ fn path(global: &GlobalArgs) -> Result<u8, Refusal> {
     };
     if global.output == Some(OutputFormat::Json) {
         return Ok(print(
+            console,
             &json!({
                 "path": path.display().to_string(),
                 "source": location.origin.to_string(),
@@ -177,7 +175,7 @@ fn path(global: &GlobalArgs) -> Result<u8, Refusal> {
             .to_string(),
         ));
     }
-    let exit = print(&escape_controls(&path.display().to_string()));
+    let exit = print(console, &escape_controls(&path.display().to_string()));
     let place = match location.origin {
         settings::Origin::Default => "the default place".to_string(),
         named => format!("named by {named}"),
@@ -187,32 +185,14 @@ fn path(global: &GlobalArgs) -> Result<u8, Refusal> {
         Some(false) => "there is something there, but not a regular file",
         None => "no file there yet (`avatar-cli config init` writes one)",
     };
-    say(global, &format!("{place}; {state}"));
+    console.note(&format!("{place}; {state}"));
     Ok(exit)
 }
 
 /// One line on stdout; the exit code of a command that sends nothing, once it is written. A
 /// reader that left (`| head`) chose to stop; a stdout that cannot take the line (a full
 /// disk) is exit 3.
-fn print(line: &str) -> u8 {
-    match writeln!(std::io::stdout().lock(), "{line}") {
-        Ok(()) => code::OK,
-        Err(e) => {
-            let reader_left = e.kind() == std::io::ErrorKind::BrokenPipe;
-            if !reader_left {
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "error: could not write to stdout: {e}"
-                );
-            }
-            crate::error::written(code::OK, reader_left)
-        }
-    }
-}
-
-/// A note on stderr, silenced by `-q`.
-fn say(global: &GlobalArgs, line: &str) {
-    if !global.quiet {
-        let _ = writeln!(std::io::stderr().lock(), "{}", escape_controls(line));
-    }
+fn print(console: &Console, line: &str) -> u8 {
+    console.out(line);
+    console.offline_exit(code::OK, "the path")
 }

@@ -40,7 +40,11 @@ impl Check {
     }
 }
 
-pub async fn run(global: &GlobalArgs, _args: &DoctorArgs) -> Result<u8, Refusal> {
+pub async fn run(
+    global: &GlobalArgs,
+    _args: &DoctorArgs,
+    console: &Console,
+) -> Result<u8, Refusal> {
     let json = global.output == Some(OutputFormat::Json);
     let resolved = {
         let global = global.clone();
@@ -56,15 +60,14 @@ pub async fn run(global: &GlobalArgs, _args: &DoctorArgs) -> Result<u8, Refusal>
         Err(refusal) => {
             // Monitoring still gets its one object; the message goes to stderr as always.
             if json {
-                println!(
-                    "{}",
-                    json!({"ok": false, "exitCode": refusal.exit_code(), "error": refusal.to_string()})
+                console.out(
+                    &json!({"ok": false, "exitCode": refusal.exit_code(), "error": refusal.to_string()})
+                        .to_string(),
                 );
             }
             return Err(refusal);
         }
     };
-    let console = Console::new(&settings);
     let endpoint = endpoint_checks(&settings).await;
     let journal = {
         let choice = settings.journal.value.clone();
@@ -80,7 +83,7 @@ pub async fn run(global: &GlobalArgs, _args: &DoctorArgs) -> Result<u8, Refusal>
     if json {
         console.out(&to_json(&settings, &explained, &endpoint, &journal, exit).to_string());
     } else {
-        print_text(&console, &settings, &explained, &endpoint, &journal, exit);
+        print_text(console, &settings, &explained, &endpoint, &journal, exit);
     }
     Ok(exit)
 }

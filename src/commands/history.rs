@@ -103,9 +103,8 @@ enum ExportValue {
     Channel,
 }
 
-pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
+pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result<u8> {
     let settings = Settings::resolve(global)?;
-    let console = Console::new(&settings);
     let path = journal_path(&settings)?;
     let mut filter = filter(args, &settings)?;
     let format = console.format();
@@ -136,7 +135,7 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         return Ok(crate::error::code::OK);
     };
     if let Some(policy) = show_policy {
-        return show(&console, &reader, &policy, &filter);
+        return show(console, &reader, &policy, &filter);
     }
     let mut rows = Counter::new(if cut { TERMINAL_ROWS } else { usize::MAX });
     let shape = match (on_terminal, args.wide) {
@@ -144,7 +143,7 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         (true, true) => Shape::Wide,
         (true, false) => Shape::Fit(terminal::stdout_width()),
     };
-    print_rows(&console, &reader, &filter, args.attempts, shape, &mut rows)?;
+    print_rows(console, &reader, &filter, args.attempts, shape, &mut rows)?;
     if console.stdout_failure().is_some() {
         return Ok(console.offline_exit(crate::error::code::OK, "the history"));
     }

@@ -12,18 +12,31 @@ mod send;
 mod validate;
 
 use crate::cli::{Cli, Command};
+use crate::output::Console;
+use std::sync::Arc;
 
-/// Runs the parsed command; the `Ok` value is the exit code.
-pub async fn run(cli: Cli) -> Result<u8, crate::error::Refusal> {
-    match cli.command {
-        Command::Send(args) => send::run(cli.global, args).await,
-        Command::Batch(args) => batch::run(cli.global, args).await,
-        Command::Validate(args) => validate::run(&cli.global, &args),
-        Command::History(args) => history::run(&cli.global, &args),
-        Command::Sandbox(args) => sandbox::run(&cli.global, &args).await,
-        Command::Doctor(args) => doctor::run(&cli.global, &args).await,
-        Command::Config(command) => config::run(&cli.global, &command),
-        Command::Completions { shell } => completions::run(shell),
-        Command::Man { command, install } => man::run(command.as_deref(), install),
+/// Runs the parsed command and answers its exit code. Everything it writes goes through one
+/// console, a refusal included.
+pub async fn run(cli: Cli) -> u8 {
+    let console = Arc::new(Console::new(&cli.global));
+    let global = cli.global;
+    let ran = match cli.command {
+        Command::Send(args) => send::run(global, args, &console).await,
+        Command::Batch(args) => batch::run(global, args, &console).await,
+        Command::Validate(args) => validate::run(&global, &args, &console),
+        Command::History(args) => history::run(&global, &args, &console),
+        Command::Sandbox(args) => sandbox::run(&args, &console).await,
+        Command::Doctor(args) => doctor::run(&global, &args, &console).await,
+        Command::Config(command) => config::run(&global, &command, &console),
+        Command::Completions { shell } => completions::run(shell, &console),
+        Command::Man { command, install } => man::run(command.as_deref(), install, &console),
+    };
+    match ran {
+        Ok(code) => code,
+        // A refusal is made only before anything is sent.
+        Err(refusal) => {
+            console.error(&refusal.to_string());
+            refusal.exit_code()
+        }
     }
 }

@@ -1,18 +1,19 @@
 //! `sandbox`: the simulated platform on loopback until Ctrl-C.
 
-use crate::cli::{GlobalArgs, SandboxArgs};
+use crate::cli::SandboxArgs;
 use crate::error::refuse;
 use crate::error::Refusal;
+use crate::output::Console;
 use crate::sandbox::{Sandbox, SandboxOptions};
-use std::io::Write;
+use std::sync::Arc;
 
-pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<u8, Refusal> {
+pub async fn run(args: &SandboxArgs, console: &Arc<Console>) -> Result<u8, Refusal> {
     let options = SandboxOptions {
         latency_ms: args.latency_ms,
         fail_rate: args.fail_rate,
         reject: args.reject.clone(),
         seed: args.seed,
-        log: !global.quiet,
+        log: Some(console.note_sink()),
     };
     options.check().map_err(Refusal::Usage)?;
     let sandbox = Sandbox::start(args.port, options).await.map_err(|e| {
@@ -24,13 +25,13 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<u8, Refusal>
     })?;
     let url = sandbox.base_url();
     // A closed stdout or stderr does not stop a rehearsal server: it answers all the same.
-    let _ = writeln!(std::io::stdout(), "{url}");
-    if !global.quiet {
-        let _ = writeln!(
-            std::io::stderr(),
-            "sandbox listening on {url} (Ctrl-C to stop); try:\n  avatar-cli --base-url {url} --policy-source DEMO send --policy P2024000001 --generate-order-no"
-        );
-    }
+    console.out(&url);
+    console.note(&format!(
+        "sandbox listening on {url} (Ctrl-C to stop); try:"
+    ));
+    console.note(&format!(
+        "  avatar-cli --base-url {url} --policy-source DEMO send --policy P2024000001 --generate-order-no"
+    ));
     // Ctrl-C or SIGTERM; if signals cannot be watched, stop at once rather than hang.
     let _ = crate::signals::stop_signal().await;
     sandbox.shutdown().await;

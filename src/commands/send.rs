@@ -3,9 +3,15 @@
 use crate::cli::{GlobalArgs, SendArgs};
 use crate::error::refuse;
 use crate::error::Refusal;
+use crate::output::Console;
 use crate::run::{self, Request, RowsFrom};
+use std::sync::Arc;
 
-pub async fn run(global: GlobalArgs, args: SendArgs) -> Result<u8, Refusal> {
+pub async fn run(
+    global: GlobalArgs,
+    args: SendArgs,
+    console: &Arc<Console>,
+) -> Result<u8, Refusal> {
     if args.fields.policies.is_empty() {
         return Err(refuse!(Usage, "send needs at least one --policy NO"));
     }
@@ -17,5 +23,5 @@ pub async fn run(global: GlobalArgs, args: SendArgs) -> Result<u8, Refusal> {
         fail_fast: false,
         report: None,
     };
-    run::send_notices(global, request).await
+    run::send_notices(global, request, Arc::clone(console)).await
 }

@@ -11,9 +11,8 @@ use crate::text::escape_controls;
 use std::ops::ControlFlow;
 use std::path::Path;
 
-pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
+pub fn run(global: &GlobalArgs, args: &ValidateArgs, console: &Console) -> Result<u8, Refusal> {
     let settings = Settings::resolve(global)?;
-    let console = Console::new(&settings);
     let require_order_no = !(args.generate_order_no || settings.generate_order_no.value);
     let mut errors = 0u64;
     let mut warnings = 0u64;
@@ -35,7 +34,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8, Refusal> {
             let options = settings.input_options(&args.input, require_order_no)?;
             let mut source = Source::open(file, &options)?;
             if let Some(out) = &args.fix {
-                fix(&console, &source, out, json)?;
+                fix(console, &source, out, json)?;
                 // The copy is what is checked: what is left in it is what a person must mend.
                 // It is UTF-8, and its separator is the input's when it is CSV.
                 let as_csv = input::FixFormat::of(out).ok() == Some(input::FixFormat::Csv);

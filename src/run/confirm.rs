@@ -3,12 +3,14 @@
 use crate::error::refuse;
 use crate::error::Refusal;
 use crate::output::terminal;
+use crate::output::Console;
 use crate::settings::Settings;
 use std::io::{BufRead, Write};
 
 /// Asks (through `/dev/tty`, so `batch -` can still ask) before `count` notices go to
 /// production. Blocks on the terminal: called from a blocking thread.
 pub(crate) fn production(
+    console: &Console,
     settings: &Settings,
     base_url: &str,
     count: u64,
@@ -25,7 +27,8 @@ pub(crate) fn production(
     if terminal::forced() {
         // A terminal played by pipes (tests, a harness): asked on stderr, answered on stdin.
         let mut answer = String::new();
-        write!(std::io::stderr(), "{question}")
+        console
+            .ask(&question)
             .and_then(|()| std::io::stdin().lock().read_line(&mut answer))
             .map_err(|e| Refusal::Declined(e.to_string()))?;
         return confirmed(&answer);

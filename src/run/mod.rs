@@ -143,20 +143,26 @@ fn host_and_port(base_url: &str) -> String {
 }
 
 /// `send` and `batch`: settings, the platform, then prepare and print or deliver.
-pub(crate) async fn send_notices(global: GlobalArgs, request: Request) -> Result<u8, Refusal> {
-    let json = global.output == Some(crate::cli::OutputFormat::Json);
-    let sent = send_notices_as_asked(global, request).await;
-    if let (Err(refusal), true) = (&sent, json) {
+pub(crate) async fn send_notices(
+    global: GlobalArgs,
+    request: Request,
+    console: Arc<Console>,
+) -> Result<u8, Refusal> {
+    let sent = send_notices_as_asked(global, Arc::clone(&console), request).await;
+    if let (Err(refusal), crate::cli::OutputFormat::Json) = (&sent, console.format()) {
         // A script reading the last line finds a summary there too: nothing was sent.
-        summary::refused(refusal);
+        console.out(&summary::refused(refusal).to_string());
     }
     sent
 }
 
-async fn send_notices_as_asked(global: GlobalArgs, request: Request) -> Result<u8, Refusal> {
+async fn send_notices_as_asked(
+    global: GlobalArgs,
+    console: Arc<Console>,
+    request: Request,
+) -> Result<u8, Refusal> {
     let settings = blocking(move || Settings::resolve(&global)).await?;
-    let console = Arc::new(Console::new(&settings));
-    let platform = Platform::start(&settings).await?;
+    let platform = Platform::start(&settings, console.verbose_sink()).await?;
     let target = platform.target(&settings);
     let prepared = {
         let console = Arc::clone(&console);
@@ -244,7 +250,13 @@ fn prepare(
     if ready.dry_run {
         return Ok(ready);
     }
-    confirm::production(settings, &target.base_url, expected, request.sending.yes)?;
+    confirm::production(
+        &ready.console,
+        settings,
+        &target.base_url,
+        expected,
+        request.sending.yes,
+    )?;
     // Kept only for the second pass's look at the rows the first pass found accepted.
     if !matches!(&ready.rows, Rows::File(_, notes) if notes.settles_any()) {
         ready.reader = None;

@@ -21,12 +21,16 @@ pub(crate) struct Target {
 }
 
 impl Platform {
-    pub async fn start(settings: &Settings) -> Result<Platform, Refusal> {
+    /// `log`: where the in-process sandbox's log lines go (`-v`), if anywhere.
+    pub async fn start(
+        settings: &Settings,
+        log: Option<crate::sandbox::Log>,
+    ) -> Result<Platform, Refusal> {
         let (base_url, sandbox) = match &settings.platform.value.target {
             Configured::Remote { base_url } => (base_url.clone(), None),
             Configured::InProcessSandbox => {
                 let options = SandboxOptions {
-                    log: settings.verbose,
+                    log,
                     ..SandboxOptions::default()
                 };
                 let sandbox = Sandbox::start(0, options)

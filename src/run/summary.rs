@@ -51,25 +51,22 @@ pub(super) fn summary(
     })
 }
 
-/// The summary of a run refused before anything was sent, on stdout; its message goes to
-/// stderr as always. A stdout that cannot take it has nowhere to say so.
-pub(super) fn refused(refusal: &crate::error::Refusal) {
-    use std::io::Write;
+/// The summary of a run refused before anything was sent; its message goes to stderr as
+/// always.
+pub(super) fn refused(refusal: &crate::error::Refusal) -> Value {
     let mut counts = Map::new();
     for outcome in Outcome::ALL {
         counts.insert(outcome.as_str().into(), 0.into());
     }
     counts.insert("rejectedEarlier".into(), 0.into());
     counts.insert("total".into(), 0.into());
-    let line = json!({
+    json!({
         "type": "summary",
         "runId": null,
         "counts": counts,
         "exitCode": refusal.exit_code(),
         "error": refusal.to_string(),
-    });
-    crate::output::flush_held_stdout();
-    let _ = writeln!(std::io::stdout().lock(), "{line}");
+    })
 }
 
 /// RFC 3339 in China Standard Time, as every time a person reads.

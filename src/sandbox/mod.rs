@@ -21,7 +21,7 @@ use check::{Echo, Notice};
 use glob::Glob;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::io::{self, Write};
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -45,7 +45,11 @@ const NOT_FOUND: &str = "<html>\r\n<head><title>404 Not Found</title></head>\r\n
 const NOT_ALLOWED: &str = "<html>\r\n<head><title>405 Not Allowed</title></head>\r\n\
 <body>\r\n<center><h1>405 Not Allowed</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
-#[derive(Debug, Clone, Default)]
+/// Where the sandbox's log lines go: one line per handled request, already made safe for a
+/// terminal.
+pub type Log = std::sync::Arc<dyn Fn(String) + Send + Sync>;
+
+#[derive(Clone, Default)]
 pub struct SandboxOptions {
     /// Sleep before answering each request to the notice path.
     pub latency_ms: u64,
@@ -55,8 +59,8 @@ pub struct SandboxOptions {
     pub reject: Vec<String>,
     /// Seeds the draw for `fail_rate`, so a rehearsal is repeatable.
     pub seed: Option<u64>,
-    /// One line per handled request on stderr.
-    pub log: bool,
+    /// One line per handled request, or none.
+    pub log: Option<Log>,
 }
 
 impl SandboxOptions {
@@ -97,6 +101,7 @@ impl Sandbox {
             let _ = tcp.set_nodelay(true);
         });
         let app = Arc::new(App::new(options));
+        let log = app.options.log.clone();
         let router = Router::new().fallback(handle).with_state(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -108,7 +113,9 @@ impl Sandbox {
                 .with_graceful_shutdown(signal)
                 .await
             {
-                let _ = writeln!(io::stderr(), "sandbox: server error: {e}");
+                if let Some(log) = log {
+                    log(one_line(&format!("sandbox: server error: {e}")).into_owned());
+                }
             }
         });
         Ok(Sandbox { addr, stop, task })
@@ -262,9 +269,9 @@ impl App {
     }
 
     fn log(&self, started: Instant, method: &Method, path: &str, status: StatusCode, rest: &str) {
-        if !self.options.log {
+        let Some(log) = &self.options.log else {
             return;
-        }
+        };
         let now = crate::clock::now().with_timezone(&cst());
         // The notice path is the only one served; name a path only when it is another one or
         // the method was wrong.
@@ -280,8 +287,7 @@ impl App {
             status.as_u16(),
             started.elapsed().as_millis()
         );
-        // A closed stderr must not take the server down with a panic.
-        let _ = writeln!(io::stderr().lock(), "{}", one_line(&line));
+        log(one_line(&line).into_owned());
     }
 }
 
@@ -376,7 +382,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         .and_then(|value| check::check(value, crate::clock::now()));
     let (deal_code, deal_desc) = app.decide(&echo, checked);
 
-    if app.options.log {
+    if app.options.log.is_some() {
         let rest = format!(
             " dealCode={deal_code} policy={} order={} uuid={} {}",
             one_line(echo.policy_no.unwrap_or("-")),

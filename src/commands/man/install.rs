@@ -3,11 +3,14 @@
 
 use crate::error::refuse;
 use crate::error::Refusal;
-use crate::text::escape_controls;
-use std::io::Write;
+use crate::output::Console;
 use std::path::{Path, PathBuf};
 
-pub fn run(dir: Option<PathBuf>, pages: &[(String, Vec<u8>)]) -> Result<u8, Refusal> {
+pub fn run(
+    dir: Option<PathBuf>,
+    pages: &[(String, Vec<u8>)],
+    console: &Console,
+) -> Result<u8, Refusal> {
     let dir = match dir {
         Some(dir) => dir,
         None => default_dir()?,
@@ -45,10 +48,8 @@ pub fn run(dir: Option<PathBuf>, pages: &[(String, Vec<u8>)]) -> Result<u8, Refu
             shell_path(&dir)
         ));
     }
-    let mut err = std::io::stderr().lock();
     for line in said {
-        // What was done is done: a stderr that cannot be written does not undo it.
-        let _ = writeln!(err, "{}", escape_controls(&line));
+        console.note(&line);
     }
     Ok(crate::error::code::OK)
 }

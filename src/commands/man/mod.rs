@@ -5,6 +5,7 @@
 mod install;
 
 use crate::cli::Cli;
+use crate::output::Console;
 use clap::CommandFactory;
 use std::io::Write;
 use std::path::PathBuf;
@@ -88,9 +89,10 @@ fn roff_line(line: &str) -> String {
 pub fn run(
     command: Option<&str>,
     install: Option<Option<PathBuf>>,
+    console: &Console,
 ) -> Result<u8, crate::error::Refusal> {
     if let Some(dir) = install {
-        return install::run(dir, &pages());
+        return install::run(dir, &pages(), console);
     }
     let wanted = match command {
         None => "avatar-cli.1".to_string(),
@@ -109,8 +111,6 @@ pub fn run(
             names.join(", ")
         ));
     };
-    let mut out = std::io::stdout().lock();
-    // A reader that leaves early (| head) is no error.
-    let _ = out.write_all(roff).and_then(|()| out.flush());
-    Ok(crate::error::code::OK)
+    console.out_bytes(roff);
+    Ok(console.offline_exit(crate::error::code::OK, "the page"))
 }
