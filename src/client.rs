@@ -951,6 +951,9 @@ fn redact_userinfo(url: &str) -> String {
 /// The start of a body, for an error message: enough to recognise an HTML error page.
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
+    if let Some(title) = html_title(&text) {
+        return format!(" (HTML page: \"{}\")", crate::text::quote(&title));
+    }
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.is_empty() {
         return String::new();
@@ -958,6 +961,31 @@ fn snippet(body: &[u8]) -> String {
     let cut: String = flat.chars().take(120).collect();
     let more = if cut.len() < flat.len() { "…" } else { "" };
     format!(": {cut}{more}")
+}
+
+/// What an HTML error page is about, in one line: its title, else its first heading, else
+/// that it is one; `None` for a body that is not HTML. A proxy's or a gateway's page says
+/// "503 Service Temporarily Unavailable" in its title; its markup says nothing to a person.
+fn html_title(text: &str) -> Option<String> {
+    let head: String = text.trim_start().chars().take(512).collect();
+    let lower = head.to_ascii_lowercase();
+    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<head")) {
+        return None;
+    }
+    let lower_all = text.to_ascii_lowercase();
+    let inner = |tag: &str| {
+        let open = lower_all.find(&format!("<{tag}"))?;
+        let start = open + lower_all[open..].find('>')? + 1;
+        let end = start + lower_all[start..].find(&format!("</{tag}"))?;
+        let plain = text.get(start..end)?;
+        let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!flat.is_empty()).then_some(flat)
+    };
+    Some(
+        inner("title")
+            .or_else(|| inner("h1"))
+            .unwrap_or_else(|| "no title".to_string()),
+    )
 }
 
 /// The body of an answer read whole, or the verdict when there is none. Short of a whole
@@ -1127,8 +1155,16 @@ mod tests {
     fn snippets_are_short_and_flat() {
         assert_eq!(
             snippet(b"<html>\n <h1>502</h1>\n</html>"),
-            ": <html> <h1>502</h1> </html>"
+            " (HTML page: \"502\")"
         );
+        assert_eq!(
+            snippet(
+                b"<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n\
+                  <body><center><h1>503</h1></center></body></html>"
+            ),
+            " (HTML page: \"503 Service Temporarily Unavailable\")"
+        );
+        assert_eq!(snippet(b"{\"busy\": true}"), ": {\"busy\": true}");
         assert_eq!(snippet(b""), "");
         assert!(snippet("x".repeat(500).as_bytes()).ends_with('…'));
     }
