@@ -969,7 +969,10 @@ fn snippet(body: &[u8]) -> String {
 fn html_title(text: &str) -> Option<String> {
     let head: String = text.trim_start().chars().take(512).collect();
     let lower = head.to_ascii_lowercase();
-    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<head")) {
+    if !(lower.starts_with("<!doctype html")
+        || lower.starts_with("<html")
+        || lower.contains("<head"))
+    {
         return None;
     }
     let lower_all = text.to_ascii_lowercase();
@@ -984,8 +987,31 @@ fn html_title(text: &str) -> Option<String> {
     Some(
         inner("title")
             .or_else(|| inner("h1"))
-            .unwrap_or_else(|| "no title".to_string()),
+            .unwrap_or_else(|| page_text(text)),
     )
+}
+
+/// An HTML page's text without its markup, on one line and short.
+fn page_text(html: &str) -> String {
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None if flat.is_empty() => "no text".into(),
+        None => flat,
+    }
 }
 
 /// The body of an answer read whole, or the verdict when there is none. Short of a whole
@@ -1163,6 +1189,10 @@ mod tests {
                   <body><center><h1>503</h1></center></body></html>"
             ),
             " (HTML page: \"503 Service Temporarily Unavailable\")"
+        );
+        assert_eq!(
+            snippet(b"<html><body>down for <b>maintenance</b></body></html>"),
+            " (HTML page: \"down for maintenance\")"
         );
         assert_eq!(snippet(b"{\"busy\": true}"), ": {\"busy\": true}");
         assert_eq!(snippet(b""), "");

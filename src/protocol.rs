@@ -337,6 +337,9 @@ pub fn check_identifier(what: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What [`generate_order_no`] puts after the prefix: fifteen digits of time, six random.
+pub const GENERATED_SUFFIX: usize = 21;
+
 /// `QS` + `yyMMddHHmmssSSS` in China Standard Time + six random `[A-Z0-9]`, the shape of the
 /// sample order number. `random` yields an index below its argument.
 pub fn generate_order_no(
@@ -345,7 +348,7 @@ pub fn generate_order_no(
     mut random: impl FnMut(usize) -> usize,
 ) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut out = String::with_capacity(prefix.len() + 21);
+    let mut out = String::with_capacity(prefix.len() + GENERATED_SUFFIX);
     out.push_str(prefix);
     // `%y%m%d%H%M%S%3f`, by hand for the same reason as in `format_cst`.
     let t = now.with_timezone(&cst()).naive_local();
@@ -846,7 +849,7 @@ mod tests {
             (n * 7) % len
         });
         assert_eq!(&no[..17], "QS221219154313290");
-        assert_eq!(no.len(), 23);
+        assert_eq!(no.len(), 2 + GENERATED_SUFFIX);
         assert!(no[17..]
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));

@@ -2,16 +2,15 @@
 //! colour, `-q`, the progress bar, held lines and a stdout that fails are handled in one
 //! place. Colour is decided per stream here, not by `colored`'s stdout test.
 
+use super::progress::Progress;
 use super::terminal;
 use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::client::VerboseSink;
 use crate::text::escape_controls;
 use colored::Colorize;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 /// What a command writes, and how.
 pub struct Console {
@@ -23,7 +22,7 @@ pub struct Console {
     /// stdout and stderr are one file (`> log 2>&1`, `2>&1 | tee`): held warnings then go into
     /// the stdout buffer, so that each stays after its result line.
     one_file: bool,
-    progress: Mutex<Option<ProgressBar>>,
+    progress: Mutex<Option<Progress>>,
     /// Column widths of the result lines so far: they only grow, so columns stay put.
     pub(super) widths: Mutex<super::results::Widths>,
 }
@@ -31,6 +30,8 @@ pub struct Console {
 /// stdout: results, one per line.
 pub(super) struct Out {
     pub is_terminal: bool,
+    /// The terminal's width in cells, when stdout is one: lines are cut to it.
+    pub width: Option<usize>,
     pub color: bool,
     /// Whether lines may wait in the buffer until [`Console::flush_stdout`]: set while a run's
     /// results stream to a stdout that is not a terminal.
@@ -92,6 +93,7 @@ impl Console {
             verbose: args.verbose,
             out: Out {
                 is_terminal: out_terminal,
+                width: out_terminal.then(terminal::stdout_width),
                 color: use_color(args.color, out_terminal),
                 holding: AtomicBool::new(false),
                 buffer: Mutex::new(BufWriter::with_capacity(32 * 1024, io::stdout())),
@@ -199,7 +201,7 @@ impl Console {
     fn above_the_bar(&self, write: impl FnOnce()) {
         let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         match progress.as_ref() {
-            Some(bar) => bar.suspend(write),
+            Some(progress) => progress.bar().suspend(write),
             None => write(),
         }
     }
@@ -335,54 +337,45 @@ impl Console {
         Arc::new(move |text: String| console.err_raw(&text))
     }
 
-    /// A progress bar on stderr, only when stderr is a terminal and not `-q`. Uncoloured when
-    /// stderr is (`--color never`, NO_COLOR).
-    pub fn start_progress(&self, total: u64) {
+    /// A progress bar on stderr over the `to_send` of a run's `rows` notices, only when
+    /// stderr is a terminal and not `-q`. Uncoloured when stderr is (`--color never`,
+    /// NO_COLOR).
+    pub fn start_progress(&self, rows: u64, to_send: u64) {
         if self.quiet || !self.err.is_terminal {
             return;
         }
-        let target = ProgressDrawTarget::term_like(Box::new(terminal::Stderr::new()));
-        let bar = ProgressBar::with_draw_target(Some(total), target);
-        let template = if self.err.color {
-            "{bar:40.cyan/blue} {pos}/{len} notices  {per_sec}  eta {eta}"
-        } else {
-            "{bar:40} {pos}/{len} notices  {per_sec}  eta {eta}"
-        };
-        bar.set_style(
-            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+        let progress = Progress::start(rows, to_send, self.err.color);
+        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = Some(progress);
     }
 
-    /// One more notice done, on the bar.
-    pub(super) fn advance(&self) {
-        if let Some(bar) = self
+    /// One more result, on the bar: `sent` when the notice went to the platform.
+    pub(super) fn advance(&self, sent: bool) {
+        if let Some(progress) = self
             .progress
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
+            .as_mut()
         {
-            bar.inc(1);
+            progress.advance(sent);
         }
     }
 
     /// Ends the bar: left on the screen at its last count (the run's end), or taken off it
     /// (an interrupt, whose message follows). Either way nothing draws it again.
     pub fn finish_progress(&self, keep: bool) {
-        if let Some(bar) = self
+        if let Some(progress) = self
             .progress
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
         {
             if keep {
-                bar.finish();
+                progress.bar().finish();
                 // The bar ends padded to the terminal's width without a newline: on a terminal
                 // the next line wraps below it, elsewhere it would be glued on.
                 let _ = writeln!(io::stderr().lock());
             } else {
-                bar.finish_and_clear();
+                progress.bar().finish_and_clear();
             }
         }
     }

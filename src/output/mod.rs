@@ -2,6 +2,7 @@
 //! and summary, the `--report` file, tables that fit the terminal, and what counts as one.
 
 mod console;
+mod progress;
 mod report;
 mod results;
 pub mod table;

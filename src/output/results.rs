@@ -1,10 +1,11 @@
 //! A run's results as a person or a script reads them: one line (or JSON object) per notice,
 //! and the summary at the end.
 
+use super::table::cut;
 use super::Console;
 use crate::cli::OutputFormat;
 use crate::notice::{NoticeResult, Outcome, SkipReason, Tally};
-use crate::text::{escape_controls, pad};
+use crate::text::{escape_controls, pad, width};
 use colored::Colorize;
 use std::time::Duration;
 
@@ -36,7 +37,7 @@ pub(super) struct Widths {
 
 impl Widths {
     /// Room for the usual policy number, a generated orderNo and a dealDesc of up to eleven
-    /// Chinese characters: lines stream out, so later widths cannot be known in advance.
+    /// Chinese characters, until the first pass says how wide the columns are.
     pub(super) const START: Widths = Widths {
         policy: 11,
         order: 23,
@@ -44,8 +45,18 @@ impl Widths {
     };
     /// A long error message is not padded to: the lines after it would be mostly blanks.
     const WHAT_MAX: usize = 32;
-}
+    /// On a terminal the free text keeps at least this much room, however narrow it is.
+    const WHAT_MIN: usize = 12;
+    /// The outcome column, and the time column's usual `12345 ms`.
+    const OUTCOME: usize = 8;
+    const TIME: usize = 8;
 
+    /// The free text's room on a line of `line` cells, after the other columns and the gaps.
+    fn what_room(&self, line: usize) -> usize {
+        let others = Self::OUTCOME + self.policy + self.order + Self::TIME + 4 * 2;
+        line.saturating_sub(others).max(Self::WHAT_MIN)
+    }
+}
 /// What the end-of-run summary says besides the counts.
 pub struct SummaryContext<'a> {
     /// Where the notices went: `test (porsche-avatar.chinahuanong.com.cn)`.
@@ -56,6 +67,14 @@ pub struct SummaryContext<'a> {
 }
 
 impl Console {
+    /// The first pass's widest policy number and orderNo, in cells: the result columns are
+    /// that wide from the first line, so that they do not shift as the run goes.
+    pub fn expect_columns(&self, policy: usize, order: usize) {
+        let mut w = self.widths.lock().unwrap_or_else(|e| e.into_inner());
+        w.policy = w.policy.max(policy);
+        w.order = w.order.max(order);
+    }
+
     /// Whether a result of this outcome gets its own line. On a terminal, in text, the rows
     /// that were not sent at all (skipped, notSent) are only counted in the summary: a re-run
     /// of 400 rows would otherwise bury the 11 that mattered. `-v` lists them; JSON and a
@@ -77,7 +96,10 @@ impl Console {
     /// A notice's result: its line on stdout, its warnings on stderr. Whether stdout took it
     /// is then in [`Console::stdout_failure`].
     pub fn result(&self, result: &NoticeResult) {
-        self.advance();
+        self.advance(!matches!(
+            result.outcome,
+            Outcome::Skipped | Outcome::NotSent
+        ));
         match self.format() {
             OutputFormat::Json => self.out(&result_json(result)),
             OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl
@@ -116,12 +138,22 @@ impl Console {
         // dealDesc and errors carry the server's text: one result, one line, no terminal codes.
         let policy = escape_controls(&r.policy_no);
         let order = escape_controls(r.order_no.as_deref().unwrap_or("-"));
-        let what = escape_controls(what.trim_end());
+        let mut what = escape_controls(what.trim_end()).into_owned();
         let widths = {
             let mut w = self.widths.lock().unwrap_or_else(|e| e.into_inner());
             w.policy = w.policy.max(crate::text::width(&policy));
             w.order = w.order.max(crate::text::width(&order));
-            w.what = w.what.max(crate::text::width(&what).min(Widths::WHAT_MAX));
+            // On a terminal the free text is cut to the room the line leaves it (the whole
+            // text is in --json and the report); in a file it is whole.
+            let cap = match self.out.width {
+                Some(line) => {
+                    let room = w.what_room(line);
+                    what = cut(&what, room);
+                    room
+                }
+                None => Widths::WHAT_MAX,
+            };
+            w.what = w.what.max(crate::text::width(&what).min(cap));
             *w
         };
         let line = format!(
@@ -146,21 +178,9 @@ impl Console {
     /// The end-of-run summary on stderr: the counts, where the notices went, the rows that
     /// were only counted, and how to resume a run that stopped early.
     pub fn summary(&self, tally: &Tally, elapsed: Duration, context: &SummaryContext<'_>) {
-        let secs = elapsed.as_secs_f64();
-        let sent = tally.total() - tally.get(Outcome::Skipped) - tally.get(Outcome::NotSent);
-        let rate = if secs > 0.0 { sent as f64 / secs } else { 0.0 };
-        let parts: Vec<String> = Outcome::ALL
-            .iter()
-            .map(|o| format!("{} {}", tally.get(*o), o.as_str()))
-            .collect();
-        self.note(&format!(
-            "{} notices: {} in {:.2} s ({:.1} notices/s); to {}",
-            tally.total(),
-            parts.join(", "),
-            secs,
-            rate,
-            context.destination,
-        ));
+        for line in summary_lines(tally, elapsed, context.destination) {
+            self.note(&line);
+        }
         let rejected_earlier = tally.rejected_earlier();
         if rejected_earlier > 0 {
             self.note(&format!(
@@ -196,17 +216,148 @@ impl Console {
             } else {
                 "stopped early"
             };
-            self.note(&if context.journaled {
-                format!(
-                    "{why}: {not_sent} notice(s) not sent; run the same command again to resume \
-                     (what was accepted is skipped, what was in flight is resent under the same orderNo)"
+            // Two lines, each within SUMMARY_WIDTH.
+            let (first, second) = if context.journaled {
+                (
+                    "; run the same command again to resume",
+                    "(what was accepted is skipped; what was in flight goes again, same orderNo)",
                 )
             } else {
-                format!(
-                    "{why}: {not_sent} notice(s) not sent; without a journal, running the same \
-                     command again sends every notice again"
+                (
+                    "",
+                    "without a journal, running the same command again sends every notice again",
                 )
-            });
+            };
+            self.note(&format!("{why}: {not_sent} notice(s) not sent{first}"));
+            self.note(second);
         }
+    }
+}
+
+/// A summary line fits this many cells, as a terminal's default width does.
+const SUMMARY_WIDTH: usize = 80;
+
+/// `5 notices: 3 accepted, 2 skipped in 0.04 s (75.0 sent/s); to test (…)`: the counts that
+/// are not zero, the time and the rate of the notices sent, and where they went, on as many
+/// lines of [`SUMMARY_WIDTH`] as it takes (each part whole on one).
+fn summary_lines(tally: &Tally, elapsed: Duration, destination: &str) -> Vec<String> {
+    let secs = elapsed.as_secs_f64();
+    let sent = tally.total() - tally.get(Outcome::Skipped) - tally.get(Outcome::NotSent);
+    let rate = if secs > 0.0 { sent as f64 / secs } else { 0.0 };
+    let counts: Vec<String> = Outcome::ALL
+        .iter()
+        .filter(|o| tally.get(**o) > 0)
+        .map(|o| format!("{} {}", tally.get(*o), o.as_str()))
+        .collect();
+    let total = tally.total();
+    let noun = if total == 1 { "notice" } else { "notices" };
+    // Each part with what joins it to the one before: on the same line, and at a line's end
+    // when it goes on the next.
+    let mut parts: Vec<(&str, &str, String)> = vec![(
+        "",
+        "",
+        format!("{total} {noun}{}", if counts.is_empty() { "" } else { ":" }),
+    )];
+    for (i, count) in counts.into_iter().enumerate() {
+        let joint = if i == 0 { " " } else { ", " };
+        parts.push((joint, joint.trim_end(), count));
+    }
+    parts.push((" ", "", format!("in {secs:.2} s ({rate:.1} sent/s)")));
+    parts.push(("; ", "", format!("to {destination}")));
+    let mut lines: Vec<String> = Vec::new();
+    for (joint, at_end, part) in parts {
+        match lines.last_mut() {
+            Some(line) if width(line) + width(joint) + width(&part) <= SUMMARY_WIDTH => {
+                line.push_str(joint);
+                line.push_str(&part);
+            }
+            Some(line) => {
+                line.push_str(at_end);
+                lines.push(part);
+            }
+            None => lines.push(part),
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notice::{Notice, NoticeResult};
+
+    fn tally(counts: &[(Outcome, usize)]) -> Tally {
+        let notice = Notice {
+            line: None,
+            policy_no: "P".into(),
+            order_no: None,
+            details: Default::default(),
+            platform: None,
+        };
+        let mut t = Tally::default();
+        for (outcome, n) in counts {
+            for _ in 0..*n {
+                t.add(&NoticeResult::new(&notice, *outcome));
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn a_short_summary_is_one_line_of_the_counts_that_are_not_zero() {
+        let t = tally(&[(Outcome::Accepted, 3), (Outcome::Skipped, 2)]);
+        let lines = summary_lines(&t, Duration::from_millis(40), "test (10.0.0.1)");
+        assert_eq!(
+            lines,
+            ["5 notices: 3 accepted, 2 skipped in 0.04 s (75.0 sent/s); to test (10.0.0.1)"]
+        );
+        // Where the destination does not fit, it has the next line.
+        let lines = summary_lines(
+            &t,
+            Duration::from_millis(40),
+            "the built-in sandbox (127.0.0.1:1)",
+        );
+        assert_eq!(
+            lines,
+            [
+                "5 notices: 3 accepted, 2 skipped in 0.04 s (75.0 sent/s)",
+                "to the built-in sandbox (127.0.0.1:1)"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_line_of_a_long_summary_fits_eighty_columns() {
+        let t = tally(&[
+            (Outcome::Accepted, 9990),
+            (Outcome::Rejected, 2),
+            (Outcome::Failed, 2),
+            (Outcome::InDoubt, 2),
+            (Outcome::Skipped, 2),
+            (Outcome::NotSent, 2),
+        ]);
+        let destination = "PRODUCTION (porsche-avatar.chinahuanong.com.cn, from AVATAR_BASE_URL)";
+        let lines = summary_lines(&t, Duration::from_secs(1234), destination);
+        assert_eq!(
+            lines,
+            [
+                "10000 notices: 9990 accepted, 2 rejected, 2 failed, 2 inDoubt, 2 skipped,",
+                "2 notSent in 1234.00 s (8.1 sent/s)",
+                &format!("to {destination}"),
+            ]
+        );
+        for line in &lines {
+            assert!(crate::text::width(line) <= SUMMARY_WIDTH, "{line}");
+        }
+    }
+
+    #[test]
+    fn one_notice_is_not_notices() {
+        let t = tally(&[(Outcome::Accepted, 1)]);
+        let lines = summary_lines(&t, Duration::from_millis(10), "x");
+        assert_eq!(
+            lines,
+            ["1 notice: 1 accepted in 0.01 s (100.0 sent/s); to x"]
+        );
     }
 }

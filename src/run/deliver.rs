@@ -64,6 +64,7 @@ impl ReadyRun {
             plan,
             rows,
             expected,
+            to_send,
             journal,
             report,
             destination,
@@ -71,8 +72,13 @@ impl ReadyRun {
             ..
         } = self;
         if console.talks_to_a_person() {
+            let count = if to_send < expected {
+                format!("{to_send} of {expected} notice(s) (the rest were sent before)")
+            } else {
+                format!("{expected} notice(s)")
+            };
             console.note(&format!(
-                "sending {expected} notice(s) to {} for channel {}; {}",
+                "sending {count} to {} for channel {}; {}",
                 destination.platform, destination.channel, destination.journal
             ));
         }
@@ -100,7 +106,7 @@ impl ReadyRun {
             reader,
         );
         let interrupted = signals::watch_interrupts(engine.stop(), Arc::clone(&console));
-        console.start_progress(expected);
+        console.start_progress(expected, to_send);
         let shown = show(&console, report, engine.stop(), results_rx);
         let ((), (mut end, report, mut report_error)) =
             tokio::join!(engine.run(rows_rx, expected, results_tx), shown);

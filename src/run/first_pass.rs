@@ -8,10 +8,11 @@ use crate::cli::FieldArgs;
 use crate::engine::RunPlan;
 use crate::error::{refuse, Refusal};
 use crate::input::{self, Item, Problem, Severity, Source};
-use crate::journal::rule::Decision;
+use crate::journal::rule::{Decision, OrderNo, Rejection};
 use crate::journal::{JournalError, JournalReader};
 use crate::notice::Notice;
 use crate::output::Console;
+use crate::protocol::GENERATED_SUFFIX;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
 
@@ -35,8 +36,9 @@ pub(super) fn judge_listed(
     reader: Option<&JournalReader>,
     plan: &RunPlan,
     notices: Vec<Notice>,
-) -> Result<Vec<(Notice, Decision)>, Refusal> {
+) -> Result<(Vec<(Notice, Decision)>, Measure), Refusal> {
     let mut judged = Vec::with_capacity(notices.len());
+    let mut measure = Measure::default();
     let mut errors = Vec::new();
     let mut lookups = reader
         .map(JournalReader::lookups)
@@ -45,7 +47,10 @@ pub(super) fn judge_listed(
     for notice in notices {
         let (decision, _) = decide(lookups.as_mut(), plan, &notice)?;
         match decision.problem(&notice.policy_no) {
-            None => judged.push((notice, decision)),
+            None => {
+                measure.row(plan, &notice, &decision);
+                judged.push((notice, decision));
+            }
             Some(message) => errors.push(message),
         }
     }
@@ -55,11 +60,11 @@ pub(super) fn judge_listed(
         }
         return Err(refuse!(Input, "nothing was sent"));
     }
-    Ok(judged)
+    Ok((judged, measure))
 }
 
-/// `batch`'s file, read once; returns how many notices are valid, and what the second pass
-/// needs of them (which the rule skips: accepted earlier).
+/// `batch`'s file, read once; returns what it measured of the valid rows, and what the second
+/// pass needs of them (which the rule skips: accepted earlier).
 pub(super) fn judge_file(
     console: &Console,
     reader: Option<&JournalReader>,
@@ -67,7 +72,7 @@ pub(super) fn judge_file(
     source: &Source,
     arg: &str,
     platform: &str,
-) -> Result<(u64, Notes), Refusal> {
+) -> Result<(Measure, Notes), Refusal> {
     for notice in source.notices() {
         console.note(notice);
     }
@@ -76,7 +81,7 @@ pub(super) fn judge_file(
         platform,
         file: source.name(),
         notes: Notes::default(),
-        valid: 0,
+        measure: Measure::default(),
         // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
         problems: input::ProblemReport::new(input::SHOWN_PROBLEMS),
     };
@@ -130,7 +135,7 @@ struct FileJudging<'a> {
     platform: &'a str,
     file: &'a str,
     notes: Notes,
-    valid: u64,
+    measure: Measure,
     problems: input::ProblemReport,
 }
 
@@ -174,12 +179,12 @@ impl FileJudging<'_> {
             _ => None,
         };
         self.notes.row(notice, skip);
-        self.valid += 1;
+        self.measure.row(self.plan, notice, &decision);
         None
     }
 
     /// Every problem said; the run refused if any is an error.
-    fn finish(self, console: &Console, arg: &str) -> Result<(u64, Notes), Refusal> {
+    fn finish(self, console: &Console, arg: &str) -> Result<(Measure, Notes), Refusal> {
         // Display leaves the severity to the console's label: one "warning:".
         let errors = input::report_problems(&self.problems, arg, |severity, line| match severity {
             Severity::Error => console.error(line),
@@ -192,12 +197,61 @@ impl FileJudging<'_> {
                 self.file
             ));
         }
-        if self.valid == 0 {
+        if self.measure.valid == 0 {
             // A day without cancellations is normal, but an export that came out empty by
             // mistake looks just the same: say so rather than finish in silence.
             console.warn(&format!("{}: no notices in it", escape_controls(self.file)));
         }
-        Ok((self.valid, self.notes))
+        Ok((self.measure, self.notes))
+    }
+}
+
+/// What the first pass measured of the valid rows: how many there are, how many of them are
+/// to be sent, and the widest policy number and orderNo the result lines will show, in cells.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Measure {
+    pub valid: u64,
+    pub to_send: u64,
+    pub policy: usize,
+    pub order: usize,
+}
+
+impl Measure {
+    fn row(&mut self, plan: &RunPlan, notice: &Notice, decision: &Decision) {
+        self.valid += 1;
+        if decision.sends().is_some() {
+            self.to_send += 1;
+        }
+        self.policy = self.policy.max(cells(&notice.policy_no));
+        self.order = self.order.max(order_no_cells(plan, decision));
+    }
+}
+
+fn cells(text: &str) -> usize {
+    crate::text::width(&escape_controls(text))
+}
+
+/// The width of the orderNo a row's result will show.
+fn order_no_cells(plan: &RunPlan, decision: &Decision) -> usize {
+    match decision {
+        Decision::Send(OrderNo::Generate)
+        | Decision::Correct {
+            order_no: OrderNo::Generate,
+            ..
+        } => plan
+            .order_no_prefix_when_generating
+            .as_deref()
+            .map_or(0, |prefix| cells(prefix) + GENERATED_SUFFIX),
+        Decision::Send(OrderNo::Given(o) | OrderNo::Recorded(o))
+        | Decision::Correct {
+            order_no: OrderNo::Given(o) | OrderNo::Recorded(o),
+            ..
+        }
+        | Decision::Skip {
+            accepted_order_no: o,
+        }
+        | Decision::SkipRejected(Rejection { order_no: o, .. }) => cells(o),
+        _ => 0,
     }
 }
 

@@ -68,8 +68,9 @@ pub(crate) struct ReadyRun {
     client: Client,
     plan: RunPlan,
     rows: Rows,
-    /// How many notices the first pass found valid.
+    /// How many notices the first pass found valid, and how many of them are to be sent.
     expected: u64,
+    to_send: u64,
     dry_run: bool,
     /// A dry run reads the journal and never writes it; a run whose rows include some the
     /// first pass found accepted reads them again through it.
@@ -234,13 +235,14 @@ fn prepare(
         plan: &plan,
         platform: &destination.platform,
     };
-    let (rows, expected) = judging.rows(&request.rows, listed)?;
+    let (rows, measure) = judging.rows(&request.rows, listed)?;
     let mut ready = ReadyRun {
         console,
         client,
         plan,
         rows,
-        expected,
+        expected: measure.valid,
+        to_send: measure.to_send,
         dry_run: request.sending.dry_run,
         reader,
         journal: None,
@@ -254,7 +256,7 @@ fn prepare(
         &ready.console,
         settings,
         &target.base_url,
-        expected,
+        ready.expected,
         request.sending.yes,
     )?;
     // Kept only for the second pass's look at the rows the first pass found accepted.
@@ -281,25 +283,31 @@ struct Judging<'a> {
 }
 
 impl Judging<'_> {
-    /// The rows, judged, and how many of them are valid notices.
-    fn rows(&self, from: &RowsFrom, listed: Option<Vec<Notice>>) -> Result<(Rows, u64), Refusal> {
+    /// The rows, judged, and what the first pass measured of them; the result columns are
+    /// made as wide as it found the widest.
+    fn rows(
+        &self,
+        from: &RowsFrom,
+        listed: Option<Vec<Notice>>,
+    ) -> Result<(Rows, first_pass::Measure), Refusal> {
         let (console, reader, plan) = (self.console, self.reader, self.plan);
-        match (from, listed) {
+        let judged = match (from, listed) {
             (_, Some(notices)) => {
-                let judged = first_pass::judge_listed(console, reader, plan, notices)?;
-                let count = judged.len() as u64;
-                Ok((Rows::Listed(judged), count))
+                let (judged, measure) = first_pass::judge_listed(console, reader, plan, notices)?;
+                (Rows::Listed(judged), measure)
             }
             (RowsFrom::File { arg, input }, None) => {
                 // Whether an orderNo is missing depends on the journal too: the rule judges
                 // that.
                 let source = Source::open(arg, &self.settings.input_options(input, false)?)?;
-                let (valid, notes) =
+                let (measure, notes) =
                     first_pass::judge_file(console, reader, plan, &source, arg, self.platform)?;
-                Ok((Rows::File(source, Box::new(notes)), valid))
+                (Rows::File(source, Box::new(notes)), measure)
             }
             (RowsFrom::Flags(_), None) => unreachable!("flags are parsed before"),
-        }
+        };
+        console.expect_columns(judged.1.policy, judged.1.order);
+        Ok(judged)
     }
 }
 

@@ -24,8 +24,8 @@ pub fn settings(env: &Env) -> insta::Settings {
         "[time]",
     );
     settings.add_filter(
-        r"\b\d+\.\d+ s \(\d+(\.\d+)? notices/s\)",
-        "[secs] s ([rate] notices/s)",
+        r"\b\d+\.\d+ s \(\d+(\.\d+)? sent/s\)",
+        "[secs] s ([rate] sent/s)",
     );
     settings.add_filter(r"\b\d+ ms\b", "[ms] ms");
     settings.add_filter(
