@@ -17,6 +17,10 @@ pub struct Notice {
     /// The platform and channel the row names (a `history` export does), if it names any:
     /// a run for another platform must not send it.
     pub platform: Option<Box<RowPlatform>>,
+    /// The row's cells as the input wrote them, in the order of the input's header
+    /// (`input::Source::header`), read only for a run that writes a report: the report keeps
+    /// amounts as written and the columns that are no field. `None` otherwise.
+    pub raw: Option<Box<[String]>>,
 }
 
 /// What a row says of where it belongs: an `endpoint` and a `policySource` column.
@@ -197,6 +201,7 @@ mod tests {
             order_no: Some("O1".into()),
             details: Default::default(),
             platform: None,
+            raw: None,
         };
         let result = NoticeResult::new(&notice, Outcome::Accepted);
         let json = serde_json::to_string(&result).unwrap();

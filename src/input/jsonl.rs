@@ -13,6 +13,16 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
+/// The fields a JSON Lines row carries into a report, in this order: JSON Lines has no header
+/// and no columns beside the notice's.
+const REPORTED: [Field; 5] = [
+    Field::PolicyNo,
+    Field::OrderNo,
+    Field::Amount,
+    Field::RefundDate,
+    Field::Status,
+];
+
 /// Unknown keys are warned about once each; past this many names, a file is not JSON Lines
 /// of notices at all and more warnings would only bury the errors.
 const MAX_UNKNOWN_KEYS: usize = 20;
@@ -28,6 +38,10 @@ pub(crate) fn read(
     let mut draft = Draft::default();
     let names = ColumnNames::wire();
     let mut unknown_seen: HashSet<String> = HashSet::new();
+    emitter.keep_header(|| super::InputHeader {
+        names: REPORTED.iter().map(|f| f.wire_name().to_owned()).collect(),
+        fields: REPORTED.iter().copied().map(Some).collect(),
+    });
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
@@ -87,8 +101,29 @@ pub(crate) fn read(
             seen[field.index()] = Some(key);
             draft.set(field, &column, Cell::Json(value));
         }
+        if emitter.wants_cells() {
+            emitter.cells(as_written(&pairs, columns));
+        }
         or_stop!(emitter.row(line, &mut draft, &names, true));
     }
+}
+
+/// The reported fields of a line, each as the line wrote it: a string trimmed, as it is read,
+/// anything else in JSON (a number as serde_json prints it, which is the shortest text for
+/// the same number: JSON gives `5.10` and `5.1` one value).
+fn as_written(pairs: &[(String, Value)], columns: &[ColumnMapping]) -> Box<[String]> {
+    let mut cells: Box<[String]> = REPORTED.iter().map(|_| String::new()).collect();
+    for (key, value) in pairs {
+        let at = Field::resolve(key, columns).and_then(|f| REPORTED.iter().position(|r| *r == f));
+        if let Some(at) = at {
+            cells[at] = match value {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+        }
+    }
+    cells
 }
 
 /// One line's entries in file order, or why it is not a JSON object.

@@ -614,6 +614,7 @@ mod tests {
             order_no: None,
             details: Default::default(),
             platform: None,
+            raw: None,
         };
         let result = |o| NoticeResult::new(&notice, o);
         t.add(&result(Outcome::Accepted));

@@ -373,6 +373,7 @@ mod tests {
             order_no: None,
             details: RefundDetails::default(),
             platform: None,
+            raw: None,
         }
     }
 
