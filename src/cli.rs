@@ -368,6 +368,15 @@ pub enum OutputFormat {
     Jsonl,
 }
 
+/// `--report-headers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportHeaders {
+    /// English: policyNo, outcome, dealDesc, …
+    En,
+    /// Chinese: 保单号, 结果, 处理描述, …
+    Zh,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorChoice {
     #[default]
@@ -750,9 +759,14 @@ pub struct BatchArgs {
     /// At most this many requests per second across all workers, 0.01 to 100000
     #[arg(long, value_name = "PER_SEC", value_parser = rate, allow_negative_numbers = true)]
     pub rate: Option<f64>,
-    /// Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)
-    #[arg(long, value_name = "FILE")]
+    /// Write one row per input row to FILE: CSV, a workbook if it ends in .xlsx, JSON Lines if
+    /// in .jsonl
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub report: Option<PathBuf>,
+    /// The language of the report's headers [default: the input's: Chinese for a file whose
+    /// columns are named in Chinese]
+    #[arg(long, value_enum, value_name = "LANG", requires = "report")]
+    pub report_headers: Option<ReportHeaders>,
     /// After the first rejected, failed or in-doubt notice, start nothing new
     #[arg(long)]
     pub fail_fast: bool,

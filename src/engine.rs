@@ -49,8 +49,10 @@ pub struct RunPlan {
 #[derive(Debug)]
 pub struct Delivered {
     pub result: NoticeResult,
-    /// The input row's fields, for the report.
-    pub details: protocol::RefundDetails,
+    /// For the report: the input row's cells as written (`Notice::raw`), and when this run
+    /// first sent the notice, if it did.
+    pub raw: Option<Box<[String]>>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The journal failed on this notice: the run stops, and ends with exit 3.
     pub journal_error: Option<String>,
 }
@@ -145,11 +147,18 @@ impl Engine {
                 // The last notice's journal write, still committing: at most one per worker.
                 let mut finishing: Option<tokio::task::JoinHandle<bool>> = None;
                 loop {
-                    let Some(notice) = notices.lock().await.next().await else {
+                    let Some(mut notice) = notices.lock().await.next().await else {
                         break;
                     };
-                    let details = notice.details.clone();
+                    let raw = notice.raw.take();
                     let (result, journal_error, finish) = engine.process(notice).await;
+                    // The client timed the notice from its first request.
+                    let took = chrono::Duration::milliseconds(
+                        i64::try_from(result.elapsed_ms).unwrap_or(0),
+                    );
+                    let sent_at = (result.attempts > 0)
+                        .then(|| crate::clock::now().checked_sub_signed(took))
+                        .flatten();
                     if engine.plan.fail_fast
                         && matches!(
                             result.outcome,
@@ -165,7 +174,8 @@ impl Engine {
                     }
                     let delivered = Delivered {
                         result,
-                        details,
+                        raw,
+                        sent_at,
                         journal_error,
                     };
                     match finish {

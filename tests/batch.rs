@@ -472,7 +472,8 @@ fn the_report_has_one_row_per_input_row_with_the_documented_columns() {
     assert_eq!(
         lines[0],
         "\u{feff}line,policyNo,orderNo,secondRefundAmount,secondRefundDate,secondRefundStatus,\
-         outcome,dealCode,dealDesc,httpStatus,attempts,uuid,elapsedMs,error,skipReason"
+         outcome,dealCode,dealDesc,httpStatus,attempts,uuid,elapsedMs,error,skipReason,\
+         platform,endpoint,channel,sentAt"
     );
     assert!(
         lines[1].starts_with("2,P1,O1,,,,accepted,1,成功,200,1,"),

@@ -16,6 +16,7 @@ pub async fn run(global: GlobalArgs, args: SendArgs) -> Result<u8, Refusal> {
         rate: None,
         fail_fast: false,
         report: None,
+        report_headers: None,
     };
     run::send_notices(global, request).await
 }

@@ -301,8 +301,8 @@ pub struct Source {
     require_order_no: bool,
     columns: Vec<ColumnMapping>,
     delimiter: u8,
-    /// The header as the first pass found it.
-    header: std::sync::OnceLock<InputHeader>,
+    /// The header as the first pass found it (boxed: most runs never ask for it).
+    header: std::sync::OnceLock<Box<InputHeader>>,
     /// Whether valid rows carry their cells as written ([`Row::raw`]).
     keep_cells: bool,
 }
@@ -457,7 +457,7 @@ impl Source {
     /// The input's header, once a pass has read it: for a CSV file or a sheet its own, for
     /// JSON Lines the notice fields. `None` before, or when the file had no header.
     pub fn header(&self) -> Option<&InputHeader> {
-        self.header.get()
+        self.header.get().map(|h| &**h)
     }
 
     /// From the next pass on, each valid row carries its cells as written ([`Row::raw`]), in
@@ -570,7 +570,7 @@ pub(crate) struct Emitter<'a> {
     cross: Option<CrossChecks>,
     sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
     /// Where the header is kept for the report, if anywhere.
-    header: Option<&'a std::sync::OnceLock<InputHeader>>,
+    header: Option<&'a std::sync::OnceLock<Box<InputHeader>>>,
     /// Whether rows carry their cells as written, and the next row's.
     keep_cells: bool,
     row_cells: Option<Box<[String]>>,
@@ -618,7 +618,7 @@ impl<'a> Emitter<'a> {
 
     pub(crate) fn keep_header(&mut self, header: impl FnOnce() -> InputHeader) {
         if let Some(kept) = self.header {
-            kept.get_or_init(header);
+            kept.get_or_init(|| Box::new(header()));
         }
     }
 

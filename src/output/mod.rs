@@ -4,12 +4,9 @@
 mod report;
 pub mod table;
 pub mod terminal;
-// The results workbook: `--report FILE.xlsx` and `history --output xlsx` are to write through it;
-// until they do, only `validate --fix` uses a part of it.
-#[allow(dead_code)]
 pub mod workbook;
 
-pub use report::{Report, ReportUnwritable};
+pub use report::{Lang, Platform, Report, ReportSetup, ReportUnwritable, RunSummary};
 
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::notice::{NoticeResult, Outcome, SkipReason};

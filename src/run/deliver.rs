@@ -10,7 +10,7 @@ use crate::engine::{Delivered, Engine, RunEnd};
 use crate::input::{Item, Severity};
 use crate::journal::JournalReader;
 use crate::notice::Notice;
-use crate::output::{Console, Report, SummaryContext};
+use crate::output::{Console, Report, RunSummary, SummaryContext};
 use crate::pace::Stop;
 use crate::signals;
 use std::ops::ControlFlow;
@@ -77,12 +77,20 @@ impl ReadyRun {
         console.finish_progress(!end.interrupted);
         if let (Some(report), None) = (report, &report_error) {
             let path = crate::text::quote(&report.path().display().to_string());
-            if let Err(e) = blocking(move || Ok(report.finish()))
-                .await
-                .unwrap_or(Ok(()))
-            {
+            let (tally, run_id) = (end.tally.clone(), run_id.clone());
+            let interrupted = end.interrupted;
+            let finished = blocking(move || {
+                Ok(report.finish(&RunSummary {
+                    tally: &tally,
+                    run_id: &run_id,
+                    started: started_at,
+                    ended: crate::clock::now(),
+                    interrupted,
+                }))
+            });
+            if let Err(e) = finished.await.unwrap_or(Ok(())) {
                 report_error = Some(format!(
-                    "could not put the report {path} in input order: {e}"
+                    "could not finish the report {path} (put it in input order): {e}"
                 ));
                 end.output_error.get_or_insert_with(|| e.to_string());
             }
@@ -141,9 +149,10 @@ async fn show(
     let mut batch = Vec::new().into_iter();
     while let Some(Delivered {
         result,
-        details,
+        raw,
+        sent_at,
         journal_error,
-    }) = next_result(console, &mut results, &mut batch).await
+    }) = next_result(console, report.as_mut(), &mut results, &mut batch).await
     {
         end.tally.add(&result);
         if end.journal_error.is_none() {
@@ -151,7 +160,7 @@ async fn show(
         }
         console.result(&result);
         if let (Some(r), None) = (report.as_mut(), &report_error) {
-            if let Err(e) = r.write(&result, &details) {
+            if let Err(e) = r.write(&result, raw.as_deref(), sent_at) {
                 report_error = Some(format!(
                     "could not write the report {}: {e}",
                     crate::text::quote(&r.path().display().to_string())
@@ -175,10 +184,11 @@ async fn show(
     (end, report, report_error)
 }
 
-/// The next result, from the batch in hand or the next one; the lines held for stdout are
-/// written first whenever none is waiting.
+/// The next result, from the batch in hand or the next one; the report's rows and the lines
+/// held for stdout are written first whenever none is waiting.
 async fn next_result(
     console: &Console,
+    mut report: Option<&mut Report>,
     results: &mut mpsc::Receiver<Vec<Delivered>>,
     batch: &mut std::vec::IntoIter<Delivered>,
 ) -> Option<Delivered> {
@@ -190,6 +200,10 @@ async fn next_result(
             Ok(next) => next.into_iter(),
             Err(mpsc::error::TryRecvError::Disconnected) => return None,
             Err(mpsc::error::TryRecvError::Empty) => {
+                // The report first: a row on the screen is in the report too.
+                if let Some(report) = report.as_deref_mut() {
+                    report.flush();
+                }
                 console.flush_stdout();
                 results.recv().await?.into_iter()
             }
@@ -309,7 +323,8 @@ impl Hands {
                 Ok(Some(result)) => {
                     self.skipped.push(Delivered {
                         result,
-                        details: notice.details,
+                        raw: notice.raw,
+                        sent_at: None,
                         journal_error: None,
                     });
                     if self.skipped.len() < SKIPPED_BATCH {

@@ -26,7 +26,7 @@ use crate::input::Source;
 use crate::journal::rule::{Decision, Resend};
 use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
 use crate::notice::Notice;
-use crate::output::{Console, Report};
+use crate::output::{Console, Platform as ReportPlatform, Report, ReportSetup};
 use crate::protocol::{self, INTERFACE_TYPE};
 use crate::settings::{self, Settings};
 use digests::Digests;
@@ -44,6 +44,8 @@ pub(crate) struct Request {
     pub rate: Option<f64>,
     pub fail_fast: bool,
     pub report: Option<PathBuf>,
+    /// `--report-headers`; else the input's language.
+    pub report_headers: Option<crate::output::Lang>,
 }
 
 /// Where the rows come from.
@@ -240,6 +242,11 @@ fn prepare(
                 arg,
                 &destination.platform,
             )?;
+            let mut source = source;
+            if request.report.is_some() {
+                // The second pass hands each row's cells to the report.
+                source.keep_cells();
+            }
             (Rows::File(source, Box::new(settled), digests), valid)
         }
         (RowsFrom::Flags(_), None) => unreachable!("flags are parsed above"),
@@ -269,7 +276,23 @@ fn prepare(
         None => None,
     };
     // Created but not writable (a full disk) is an output failure (exit 3), not a usage error.
-    ready.report = request.report.as_deref().map(Report::create).transpose()?;
+    if let Some(path) = &request.report {
+        let header = match &ready.rows {
+            Rows::File(source, _, _) => source.header(),
+            Rows::Listed(_) => None,
+        };
+        let setup = ReportSetup {
+            header,
+            lang: request.report_headers,
+            platform: ReportPlatform {
+                name: ready.destination.env.map(str::to_owned),
+                endpoint: ready.plan.endpoint.clone(),
+                channel: ready.plan.policy_source.clone(),
+            },
+            rows: expected,
+        };
+        ready.report = Some(Report::create(path, setup)?);
+    }
     Ok(ready)
 }
 

@@ -1,48 +1,122 @@
-//! `--report FILE`: one row per input row, as results arrive, put in input order at the end.
+//! `--report FILE`: one row per input row, behind one [`Sink`] per format (CSV, JSON Lines, a
+//! workbook), chosen once by the file's extension.
+//!
+//! Rows are written as results arrive, so that a killed run leaves what it did: a CSV or JSON
+//! Lines report into the file itself, a workbook (which can only be written whole) into a CSV
+//! file beside it, `FILE.partial.csv`. Each row also goes to a spool (`order.rs`); at the end
+//! the report is written again from it in input order, into a temporary file that then takes
+//! the report's place (or, when the rows came in order, the file written as they came is
+//! already the report).
+
+mod columns;
+mod csv;
+mod jsonl;
+mod order;
+mod target;
+mod xlsx;
+
+pub use columns::{Lang, Platform};
 
 use crate::error::Refusal;
-use crate::notice::{NoticeResult, REPORT_COLUMNS};
-use crate::protocol::RefundDetails;
+use crate::input::InputHeader;
+use crate::notice::NoticeResult;
+use crate::output::Tally;
 use crate::refuse;
-use crate::text::{escape_controls, quote};
+use crate::text::quote;
+use chrono::{DateTime, Utc};
+use columns::{Columns, Value};
+use order::InOrder;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::io;
 use std::path::{Path, PathBuf};
 
-/// The input row's own fields in a CSV report, after policyNo and orderNo and before the
-/// outcome, named as the input's columns are.
-const INPUT_COLUMNS: [(&str, InputCell); 3] = [
-    ("secondRefundAmount", |d| opt(d.amount.as_ref())),
-    ("secondRefundDate", |d| opt(d.refund_date.as_ref())),
-    ("secondRefundStatus", |d| opt(d.status.as_ref())),
-];
-
-/// Where the input columns stand among [`REPORT_COLUMNS`]: after line, policyNo, orderNo.
-const INPUT_COLUMNS_AT: usize = 3;
-
-type InputCell = fn(&RefundDetails) -> String;
-
-fn opt(v: Option<&impl ToString>) -> String {
-    v.map(ToString::to_string).unwrap_or_default()
+/// One report format. Rows come in the order they are to stand in the file.
+trait Sink: Send {
+    /// The header, or whatever comes before the rows.
+    fn begin(&mut self, columns: &Columns) -> io::Result<()>;
+    fn row(&mut self, values: &[Value<'_>]) -> io::Result<()>;
+    /// What was written so far, on disk (a killed run leaves it).
+    fn flush(&mut self) -> io::Result<()>;
+    /// After the last row: the run's summary, in a format with room for one.
+    fn finish(self: Box<Self>, run: &RunSummary<'_>) -> io::Result<()>;
 }
 
-/// What Excel needs to read a CSV as UTF-8 rather than the machine's code page (GB18030 on a
-/// Chinese Windows, where 成功 would show as mojibake).
-const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+/// The formats, by the report file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Csv,
+    Jsonl,
+    Xlsx,
+}
 
-/// `--report FILE`: one row per input row, flushed as results arrive (so a killed run leaves
-/// what it did), then put in input order by [`Report::finish`].
+impl Kind {
+    /// `.xlsx` a workbook, `.jsonl` or `.ndjson` JSON Lines, anything else CSV; other
+    /// workbook formats are refused rather than written as CSV under their name.
+    fn of(path: &Path) -> Result<Kind, Refusal> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "xlsx" => Ok(Kind::Xlsx),
+            "jsonl" | "ndjson" => Ok(Kind::Jsonl),
+            "xls" | "xlsm" | "xlsb" | "ods" => Err(refuse!(
+                Usage,
+                "--report {}: a workbook report is written as .xlsx; name the file .xlsx (or .csv, .jsonl)",
+                quote(&path.display().to_string())
+            )),
+            _ => Ok(Kind::Csv),
+        }
+    }
+
+    /// Where rows go as they arrive: the report itself, or for a workbook a CSV file beside it.
+    fn live_path(self, report: &Path) -> PathBuf {
+        match self {
+            Kind::Csv | Kind::Jsonl => report.to_path_buf(),
+            Kind::Xlsx => {
+                let mut name = report.as_os_str().to_owned();
+                name.push(".partial.csv");
+                PathBuf::from(name)
+            }
+        }
+    }
+}
+
+/// What a report needs to know before its first row.
+pub struct ReportSetup<'a> {
+    /// The input's header (`input::Source::header`); `None` when there is none.
+    pub header: Option<&'a InputHeader>,
+    /// `--report-headers`; else the input's language.
+    pub lang: Option<Lang>,
+    pub platform: Platform,
+    /// How many rows the report will have.
+    pub rows: u64,
+}
+
+/// What the end of a run adds to a report that has room for it (a workbook's second sheet).
+pub struct RunSummary<'a> {
+    pub tally: &'a Tally,
+    pub run_id: &'a str,
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
+    pub interrupted: bool,
+}
+
+/// `--report FILE`.
 pub struct Report {
+    /// As given, for messages.
     path: PathBuf,
-    writer: ReportWriter,
-    /// Bytes before the first row: the BOM and header of a CSV report.
-    head_len: u64,
-}
-
-enum ReportWriter {
-    Csv(Box<csv::Writer<File>>),
-    Jsonl(BufWriter<File>),
+    /// Where it is written: the path resolved, so that a link keeps pointing at the report.
+    target: PathBuf,
+    kind: Kind,
+    columns: Columns,
+    platform: Platform,
+    /// The rows as they arrive.
+    live: Box<dyn Sink>,
+    order: InOrder,
+    /// A flush that failed, said at the next write.
+    failed: Option<io::Error>,
 }
 
 /// The report could be created but not written: an output failure (exit 3), not a usage error.
@@ -54,106 +128,68 @@ pub struct ReportUnwritable {
 }
 
 impl Report {
-    /// Refuses a report path that is not a regular file (a FIFO would block the run before
-    /// it starts, a device or directory is no place for rows), or that is the input (a file,
-    /// or what stdin reads when `input` is `None`), the journal or one of the files SQLite
-    /// keeps beside it: creating the report would truncate it. Paths are compared as the
-    /// system will resolve them ([`resolve`]), so no symbolic link (dangling ones included),
-    /// `..` or file not created yet leads the report onto them. Checked before anything is
-    /// created.
+    /// Refuses, before anything is created, a report path that is not a regular file or that
+    /// leads onto the input or the journal (see `target.rs`); for a workbook the CSV file
+    /// beside it too. `input` is `None` for standard input.
     pub fn check_target(
         path: &Path,
         input: Option<&Path>,
         journal: Option<&Path>,
     ) -> Result<(), Refusal> {
-        let shown = quote(&path.display().to_string());
-        let report = resolve(path);
-        if let Ok(meta) = std::fs::metadata(&report) {
-            if !meta.is_file() {
-                return Err(refuse!(
-                    Usage,
-                    "--report {shown}: that is {}, not a regular file; name a file for the report",
-                    crate::settings::file_kind(&meta)
-                ));
-            }
-        }
-        let refuse = |what: &str, other: &Path| {
-            refuse!(
-                Usage,
-                "--report {shown}: that is {what} {}, which the report would overwrite; choose another report file",
-                quote(&other.display().to_string())
-            )
-        };
-        match input {
-            Some(input) if is_same(&report, input) => return Err(refuse("the input file", input)),
-            Some(_) => {}
-            None => {
-                if let (Some(stdin), Some(report)) = (stdin_identity(), identity(&report)) {
-                    if stdin == report {
-                        return Err(refuse!(
-                            Usage,
-                            "--report {shown}: that is the file standard input reads, which the report would overwrite; choose another report file"
-                        ));
-                    }
-                }
-            }
-        }
-        if let Some(journal) = journal {
-            // SQLite names its side files after the journal's resolved path; the names as
-            // given are checked too.
-            let resolved = resolve(journal);
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                for base in [journal, resolved.as_path()] {
-                    let file = side_file(base, suffix);
-                    if is_same(&report, &file) {
-                        return Err(refuse("the journal file", &file));
-                    }
-                }
-            }
+        let kind = Kind::of(path)?;
+        target::check_target(path, input, journal)?;
+        if kind == Kind::Xlsx {
+            target::check_target(&kind.live_path(path), input, journal)?;
         }
         Ok(())
     }
 
-    pub fn create(path: &Path) -> Result<Report, Refusal> {
-        let file = File::create(path)
-            .map_err(|e| refuse!(Usage, "--report {}: cannot create it: {e}", path.display()))?;
-        let writer = if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+    /// Creates the report and writes its header; a workbook of more rows or columns than a
+    /// sheet holds is refused.
+    pub fn create(path: &Path, setup: ReportSetup<'_>) -> Result<Report, Refusal> {
+        let kind = Kind::of(path)?;
+        let columns = Columns::new(setup.header, setup.lang);
+        let shown = quote(&path.display().to_string());
+        if kind == Kind::Xlsx
+            && (setup.rows >= xlsx::MAX_ROWS || columns.columns.len() > xlsx::MAX_COLUMNS)
         {
-            ReportWriter::Jsonl(BufWriter::new(file))
-        } else {
-            let mut file = file;
-            let bom = file.write_all(UTF8_BOM);
-            let mut writer = csv::Writer::from_writer(file);
-            let mut names: Vec<&str> = REPORT_COLUMNS.iter().map(|(name, _)| *name).collect();
-            names.splice(
-                INPUT_COLUMNS_AT..INPUT_COLUMNS_AT,
-                INPUT_COLUMNS.iter().map(|(name, _)| *name),
-            );
-            let header = bom
-                .and_then(|()| writer.write_record(names).map_err(io::Error::from))
-                .and_then(|()| writer.flush());
-            if let Err(e) = header {
-                return Err(ReportUnwritable {
-                    path: quote(&path.display().to_string()),
-                    reason: e.to_string(),
-                }
-                .into());
-            }
-            ReportWriter::Csv(Box::new(writer))
+            return Err(refuse!(
+                Usage,
+                "--report {shown}: a worksheet holds at most {} rows and {} columns, and this \
+                 report would have {} rows; write it as .csv or .jsonl",
+                xlsx::MAX_ROWS - 1,
+                xlsx::MAX_COLUMNS,
+                setup.rows
+            ));
+        }
+        let target = target::resolve(path);
+        let live_path = kind.live_path(&target);
+        let file = File::create(&live_path).map_err(|e| {
+            refuse!(
+                Usage,
+                "--report {shown}: cannot create {}: {e}",
+                quote(&live_path.display().to_string())
+            )
+        })?;
+        let unwritable = |e: io::Error| ReportUnwritable {
+            path: shown.clone(),
+            reason: e.to_string(),
         };
-        let head_len = match &writer {
-            ReportWriter::Csv(w) => {
-                let mut file: &File = w.get_ref();
-                file.stream_position().unwrap_or(0)
-            }
-            ReportWriter::Jsonl(_) => 0,
+        let mut live: Box<dyn Sink> = match kind {
+            Kind::Csv | Kind::Xlsx => Box::new(csv::CsvSink::new(file)),
+            Kind::Jsonl => Box::new(jsonl::JsonlSink::new(file)),
         };
+        live.begin(&columns).map_err(unwritable)?;
+        let order = InOrder::new(directory(&target)).map_err(unwritable)?;
         Ok(Report {
             path: path.to_path_buf(),
-            writer,
-            head_len,
+            target,
+            kind,
+            columns,
+            platform: setup.platform,
+            live,
+            order,
+            failed: None,
         })
     }
 
@@ -161,271 +197,77 @@ impl Report {
         &self.path
     }
 
-    /// One result, with the input row's fields it was sent with.
-    pub fn write(&mut self, r: &NoticeResult, details: &RefundDetails) -> io::Result<()> {
-        match &mut self.writer {
-            ReportWriter::Jsonl(w) => {
-                serde_json::to_writer(&mut *w, r)?;
-                w.write_all(b"\n")?;
-                w.flush()
-            }
-            ReportWriter::Csv(w) => {
-                let mut cells: Vec<String> = REPORT_COLUMNS.iter().map(|(_, c)| c(r)).collect();
-                cells.splice(
-                    INPUT_COLUMNS_AT..INPUT_COLUMNS_AT,
-                    INPUT_COLUMNS.iter().map(|(_, c)| c(details)),
-                );
-                // A CSV is read with `cat` as often as with a spreadsheet: each cell shows its
-                // controls escaped, as a text line does.
-                let cells: Vec<_> = cells
-                    .iter()
-                    .map(|c| inert_cell(&escape_controls(c)).into_owned())
-                    .collect();
-                w.write_record(cells.iter().map(|c| c.as_bytes()))?;
-                w.flush()
-            }
+    /// One result, with the input row it came from (`raw`, in the order of the input's
+    /// header) and when it was sent, if it was.
+    pub fn write(
+        &mut self,
+        result: &NoticeResult,
+        raw: Option<&[String]>,
+        sent_at: Option<DateTime<Utc>>,
+    ) -> io::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        let values = self.columns.values(result, raw, sent_at, &self.platform);
+        self.live.row(&values)?;
+        self.order.push(result.line, &values)
+    }
+
+    /// The rows written so far, on disk: whenever no result waits, so that a killed run leaves
+    /// them. A failure is said by the next [`Report::write`] or [`Report::finish`].
+    pub fn flush(&mut self) {
+        if self.failed.is_none() {
+            self.failed = self.live.flush().err();
         }
     }
-}
 
-impl Report {
-    /// Puts the rows in input order (by their line; rows without one, from `send`, keep the
-    /// order they ended in). Results arrive in the order notices end, which with several
-    /// workers is not the file's; a person compares the report with the file side by side.
-    /// The rows are not held in memory: an index of (line, offset, length) is sorted and the
-    /// rows copied into a new file that then replaces the report. Only a regular file is
-    /// rewritten (not `/dev/stdout` or a FIFO).
-    pub fn finish(self) -> io::Result<()> {
+    /// The report in input order (by line; rows without one, from `send`, last), ended with
+    /// the run's summary where the format has room for one.
+    pub fn finish(mut self, run: &RunSummary<'_>) -> io::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.live.flush()?;
         let Report {
-            path,
-            writer,
-            head_len,
+            target,
+            kind,
+            columns,
+            platform,
+            live,
+            order,
+            ..
         } = self;
-        let csv = matches!(writer, ReportWriter::Csv(_));
-        drop(writer);
-        if !std::fs::metadata(&path)?.is_file() {
-            return Ok(());
+        let live_path = kind.live_path(&target);
+        if kind != Kind::Xlsx && order.ordered() {
+            return live.finish(run);
         }
-        let file = File::open(&path)?;
-        let rows = if csv {
-            csv_rows(&file, head_len)?
-        } else {
-            jsonl_rows(&file)?
+        let dir = directory(&target);
+        let whole = tempfile::NamedTempFile::new_in(dir)?;
+        let mut sink: Box<dyn Sink> = match kind {
+            Kind::Csv => Box::new(csv::CsvSink::new(whole.reopen()?)),
+            Kind::Jsonl => Box::new(jsonl::JsonlSink::new(whole.reopen()?)),
+            Kind::Xlsx => Box::new(xlsx::XlsxSink::new(whole.path(), dir, &platform)),
         };
-        if rows.is_sorted_by_key(|r| r.line) {
-            return Ok(());
-        }
-        let mut rows = rows;
-        rows.sort_by_key(|r| r.line);
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let mut sorted = tempfile::NamedTempFile::new_in(dir)?;
-        {
-            let mut out = BufWriter::new(sorted.as_file_mut());
-            let mut buf = vec![0; usize::try_from(head_len).unwrap_or(0)];
-            file.read_exact_at(&mut buf, 0)?;
-            out.write_all(&buf)?;
-            for row in &rows {
-                buf.resize(row.len as usize, 0);
-                file.read_exact_at(&mut buf, row.start)?;
-                out.write_all(&buf)?;
-            }
-            out.flush()?;
-        }
-        sorted
+        sink.begin(&columns)?;
+        order.replay(|values| sink.row(values))?;
+        sink.finish(run)?;
+        drop(live);
+        // The mode the report was created with (the temporary file is the owner's alone).
+        whole
             .as_file()
-            .set_permissions(std::fs::metadata(&path)?.permissions())?;
-        sorted.persist(&path).map_err(|e| e.error)?;
+            .set_permissions(std::fs::metadata(&live_path)?.permissions())?;
+        whole.persist(&target).map_err(|e| e.error)?;
+        if kind == Kind::Xlsx {
+            std::fs::remove_file(&live_path)?;
+        }
         Ok(())
     }
 }
 
-/// One row of a written report: its input line (rows without one last) and its bytes.
-struct RowAt {
-    line: u64,
-    start: u64,
-    len: u32,
-}
-
-fn csv_rows(file: &File, head_len: u64) -> io::Result<Vec<RowAt>> {
-    let mut reader = BufReader::new(file);
-    reader.seek(io::SeekFrom::Start(head_len))?;
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(reader);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = Vec::new();
-    loop {
-        let start = csv.position().byte();
-        if !csv.read_byte_record(&mut record).map_err(io::Error::from)? {
-            break;
-        }
-        let end = csv.position().byte();
-        rows.push(RowAt {
-            line: line_key(record.get(0).unwrap_or_default()),
-            start: head_len + start,
-            len: u32::try_from(end - start).unwrap_or(u32::MAX),
-        });
-    }
-    Ok(rows)
-}
-
-fn jsonl_rows(file: &File) -> io::Result<Vec<RowAt>> {
-    #[derive(serde::Deserialize)]
-    struct Line {
-        line: Option<u64>,
-    }
-    let mut reader = BufReader::new(file);
-    let mut rows = Vec::new();
-    let mut start = 0u64;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        let line = serde_json::from_slice::<Line>(&buf)
-            .ok()
-            .and_then(|l| l.line)
-            .unwrap_or(u64::MAX);
-        rows.push(RowAt {
-            line,
-            start,
-            len: u32::try_from(n).unwrap_or(u32::MAX),
-        });
-        start += n as u64;
-    }
-    Ok(rows)
-}
-
-/// A row's line number; a row without one (from `send`) sorts after those with one.
-fn line_key(cell: &[u8]) -> u64 {
-    std::str::from_utf8(cell)
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(u64::MAX)
-}
-
-/// A spreadsheet reads a cell starting with one of these as a formula; a leading `'` makes it
-/// text. The server's dealDesc is not ours to trust.
-fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
-/// Device and inode, for "is this the same file".
-fn identity(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-/// What standard input reads, when it is a regular file (`< input.csv`).
-fn stdin_identity() -> Option<(u64, u64)> {
-    use std::os::fd::AsFd;
-    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
-    let meta = File::from(fd).metadata().ok()?;
-    meta.is_file().then(|| (meta.dev(), meta.ino()))
-}
-
-/// `base` with `suffix` appended to its file name, as SQLite names the journal's side files.
-fn side_file(base: &Path, suffix: &str) -> PathBuf {
-    let mut name = base.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// Whether the resolved report path `report` is `other`: the same path once `other` is
-/// resolved too, or the same existing file under another name (a hard link).
-fn is_same(report: &Path, other: &Path) -> bool {
-    let other = resolve(other);
-    if *report == other {
-        return true;
-    }
-    matches!((identity(report), identity(&other)), (Some(a), Some(b)) if a == b)
-}
-
-/// How many symbolic links one resolution follows before it stops, as the kernel does
-/// (`ELOOP`); the path is then compared as far as it got.
-const MAX_LINKS: usize = 40;
-
-/// `path` as the system will resolve it when the file is opened or created: absolute, every
-/// symbolic link followed, a dangling one too (creating the file creates its target), `.` and
-/// `..` taken where they stand after each link. What does not exist yet is kept as written.
-fn resolve(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    // Components still to walk, the next one last.
-    let mut todo: Vec<std::ffi::OsString> = Vec::new();
-    let push = |todo: &mut Vec<std::ffi::OsString>, p: &Path| {
-        for c in p.components().rev() {
-            match c {
-                Component::RootDir => todo.push("/".into()),
-                Component::ParentDir => todo.push("..".into()),
-                Component::Normal(name) => todo.push(name.to_owned()),
-                Component::CurDir | Component::Prefix(_) => {}
-            }
-        }
-    };
-    push(&mut todo, &absolute);
-    let mut out = PathBuf::from("/");
-    let mut links = 0;
-    while let Some(name) = todo.pop() {
-        if name == "/" {
-            out = PathBuf::from("/");
-            continue;
-        }
-        if name == ".." {
-            out.pop();
-            continue;
-        }
-        let next = out.join(&name);
-        let is_link = std::fs::symlink_metadata(&next).is_ok_and(|m| m.file_type().is_symlink());
-        match std::fs::read_link(&next) {
-            Ok(target) if is_link && links < MAX_LINKS => {
-                links += 1;
-                // Relative targets are read from the link's directory, which `out` still is.
-                push(&mut todo, &target);
-            }
-            _ => out = next,
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolving_follows_links_dangling_ones_too_and_takes_dots_after_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = resolve(dir.path());
-        let at = |name: &str| root.join(name);
-        std::fs::create_dir(at("sub")).unwrap();
-        std::os::unix::fs::symlink("j.db-wal", at("dangling")).unwrap();
-        std::os::unix::fs::symlink("dangling", at("chain")).unwrap();
-        std::os::unix::fs::symlink(at("sub"), at("to-sub")).unwrap();
-        std::os::unix::fs::symlink("loop", at("loop")).unwrap();
-        assert_eq!(resolve(&at("dangling")), at("j.db-wal"));
-        assert_eq!(resolve(&at("chain")), at("j.db-wal"));
-        assert_eq!(resolve(&at("sub/../j.db-shm")), at("j.db-shm"));
-        assert_eq!(resolve(&at("to-sub/./x")), at("sub/x"));
-        // `..` after a link is taken in the link's target.
-        std::fs::create_dir(at("sub/deeper")).unwrap();
-        std::os::unix::fs::symlink(at("sub/deeper"), at("to-deeper")).unwrap();
-        assert_eq!(resolve(&at("to-deeper/../y")), at("sub/y"));
-        assert_eq!(resolve(&at("not-yet/z")), at("not-yet/z"));
-        // A loop ends, as the kernel's does.
-        assert_eq!(resolve(&at("loop")), at("loop"));
+/// The directory a file is in, where its temporary files go (so that a rename can replace it).
+fn directory(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     }
 }
