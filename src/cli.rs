@@ -149,13 +149,15 @@ impl RawCli {
         } else {
             format.output
         };
-        if let (Some(export @ (OutputFormat::Csv | OutputFormat::Jsonl)), false) =
-            (output, matches!(self.command, Command::History(_)))
+        if let (
+            Some(export @ (OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Xlsx)),
+            false,
+        ) = (output, matches!(self.command, Command::History(_)))
         {
-            let name = if export == OutputFormat::Csv {
-                "csv"
-            } else {
-                "jsonl"
+            let name = match export {
+                OutputFormat::Csv => "csv",
+                OutputFormat::Jsonl => "jsonl",
+                _ => "xlsx",
             };
             return Err(clap::Error::raw(
                 ErrorKind::InvalidValue,
@@ -366,6 +368,9 @@ pub enum OutputFormat {
     Csv,
     /// `history` only: the stored content as JSON Lines that `batch` reads back
     Jsonl,
+    /// `history` only: the stored content as a workbook (to --out FILE, or a stdout that is not
+    /// a terminal), which `batch` reads back too
+    Xlsx,
 }
 
 /// `--report-headers`.
@@ -870,6 +875,10 @@ pub struct HistoryArgs {
     /// terminal's width)
     #[arg(long)]
     pub wide: bool,
+    /// Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one
+    /// FILE's extension names
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]

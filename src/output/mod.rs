@@ -6,7 +6,7 @@ pub mod table;
 pub mod terminal;
 pub mod workbook;
 
-pub use report::{Lang, Platform, Report, ReportSetup, ReportUnwritable, RunSummary};
+pub use report::{check_target, Lang, Platform, Report, ReportSetup, ReportUnwritable, RunSummary};
 
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::notice::{NoticeResult, Outcome, SkipReason};
@@ -462,12 +462,12 @@ impl Console {
         }
         match self.format {
             OutputFormat::Json => self.out(&result_json(result)),
-            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl
+            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Xlsx
                 if self.lists_result(result) =>
             {
                 self.out(&self.text_line(result));
             }
-            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl => {}
+            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Xlsx => {}
         }
         for warning in &result.warnings {
             self.warn(&format!("{}: {warning}", result.policy_no));

@@ -16,6 +16,7 @@ mod target;
 mod xlsx;
 
 pub use columns::{Lang, Platform};
+pub use target::check_target;
 
 use crate::error::Refusal;
 use crate::input::InputHeader;
@@ -137,9 +138,10 @@ impl Report {
         journal: Option<&Path>,
     ) -> Result<(), Refusal> {
         let kind = Kind::of(path)?;
-        target::check_target(path, input, journal)?;
+        let report = ("--report", "report");
+        target::check_target(report, path, input, journal)?;
         if kind == Kind::Xlsx {
-            target::check_target(&kind.live_path(path), input, journal)?;
+            target::check_target(report, &kind.live_path(path), input, journal)?;
         }
         Ok(())
     }

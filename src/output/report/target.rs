@@ -9,14 +9,15 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// Refuses a report path that is not a regular file (a FIFO would block the run before
-/// it starts, a device or directory is no place for rows), or that is the input (a file,
-/// or what stdin reads when `input` is `None`), the journal or one of the files SQLite
-/// keeps beside it: creating the report would truncate it. Paths are compared as the
-/// system will resolve them ([`resolve`]), so no symbolic link (dangling ones included),
-/// `..` or file not created yet leads the report onto them. Checked before anything is
-/// created.
-pub(super) fn check_target(
+/// Refuses a path for `flag`'s file (a report, an export: `thing`) that is not a regular file
+/// (a FIFO would block the run before it starts, a device or directory is no place for rows),
+/// or that is the input (a file, or what stdin reads when `input` is `None`), the journal or
+/// one of the files SQLite keeps beside it: creating the file would truncate it. Paths are
+/// compared as the system will resolve them ([`resolve`]), so no symbolic link (dangling ones
+/// included), `..` or file not created yet leads the file onto them. Checked before anything
+/// is created.
+pub fn check_target(
+    (flag, thing): (&str, &str),
     path: &Path,
     input: Option<&Path>,
     journal: Option<&Path>,
@@ -27,7 +28,7 @@ pub(super) fn check_target(
         if !meta.is_file() {
             return Err(refuse!(
                 Usage,
-                "--report {shown}: that is {}, not a regular file; name a file for the report",
+                "{flag} {shown}: that is {}, not a regular file; name a file for the {thing}",
                 crate::settings::file_kind(&meta)
             ));
         }
@@ -35,7 +36,7 @@ pub(super) fn check_target(
     let refuse = |what: &str, other: &Path| {
         refuse!(
             Usage,
-            "--report {shown}: that is {what} {}, which the report would overwrite; choose another report file",
+            "{flag} {shown}: that is {what} {}, which the {thing} would overwrite; choose another {thing} file",
             quote(&other.display().to_string())
         )
     };
@@ -47,7 +48,7 @@ pub(super) fn check_target(
                 if stdin == report {
                     return Err(refuse!(
                         Usage,
-                        "--report {shown}: that is the file standard input reads, which the report would overwrite; choose another report file"
+                        "{flag} {shown}: that is the file standard input reads, which the {thing} would overwrite; choose another {thing} file"
                     ));
                 }
             }
