@@ -139,11 +139,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -190,7 +190,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__batch)
-            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --sheet --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --sheet --concurrency --rate --report --report-headers --fail-fast --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,7 +225,22 @@ _avatar__cli() {
                     return 0
                     ;;
                 --report)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
                     COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-headers)
+                    COMPREPLY=($(compgen -W "en zh" -- "${cur}"))
                     return 0
                     ;;
                 --interface-type)
@@ -281,11 +296,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -449,11 +464,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -491,11 +506,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -565,11 +580,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -639,11 +654,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -854,7 +869,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__history)
-            opts="-e -o -v -q -h -V --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --wide --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --wide --out --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -892,6 +907,21 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --out)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
                 --journal)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -913,11 +943,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -993,11 +1023,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1095,11 +1125,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1185,11 +1215,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
