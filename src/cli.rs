@@ -596,6 +596,8 @@ Examples:
   # Check the file, then send it, keeping a report for the record
   avatar-cli validate cancellations.csv
   avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv
+  # A workbook in, a workbook of the results out, for the manager
+  avatar-cli --policy-source HN_HT_QNW batch cancellations.xlsx --report results.xlsx
   # Generate order numbers for rows without one; at most 10 requests a second
   avatar-cli batch cancellations.csv --generate-order-no --rate 10
   # Run the same command again after an interruption: it resumes
@@ -661,7 +663,9 @@ Examples:
   avatar-cli history show P2024000001
   # Send again what failed in the last day, without the original file
   avatar-cli history --outcome failed --since 1d --output csv > failed.csv
-  avatar-cli --policy-source HN_HT_QNW batch failed.csv";
+  avatar-cli --policy-source HN_HT_QNW batch failed.csv
+  # This month's notices on production as a workbook
+  avatar-cli history --env prod --since 2024-05-01 --out notices.xlsx";
 
 const SANDBOX_EXAMPLES: &str = "\
 Examples:
