@@ -237,7 +237,11 @@ impl Columns {
                 Column::Amount => input(column).map_or(Value::Empty, Value::Amount),
                 Column::RefundDate => input(column).map_or(Value::Empty, Value::DateTime),
                 Column::Status => input(column).map_or(Value::Empty, Value::Status),
-                Column::Input(i) => text(raw.and_then(|r| r.get(i)).map(String::as_str)),
+                Column::Input(i) => text(
+                    raw.and_then(|r| r.get(i))
+                        .map(String::as_str)
+                        .filter(|c| !c.is_empty()),
+                ),
                 Column::Outcome => text(Some(result.outcome.as_str())),
                 Column::DealCode => text(result.deal_code.as_deref()),
                 Column::DealDesc => text(result.deal_desc.as_deref()),
@@ -297,5 +301,142 @@ pub(super) fn summary_label(key: &'static str, lang: Lang) -> &'static str {
             .iter()
             .find(|(k, _)| *k == key)
             .map_or(key, |(_, zh)| zh),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notice::{Notice, Outcome};
+
+    fn header(names: &[&str], fields: &[Option<Field>]) -> InputHeader {
+        InputHeader {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            fields: fields.to_vec(),
+        }
+    }
+
+    fn names(columns: &Columns) -> Vec<&str> {
+        columns.table_names().collect()
+    }
+
+    #[test]
+    fn the_notice_columns_decide_the_language_and_keep_their_own_names() {
+        let zh = header(
+            &["保单号", "退费金额", "客户姓名", "渠道代码", "分期"],
+            &[
+                Some(Field::PolicyNo),
+                Some(Field::Amount),
+                None,
+                Some(Field::PolicySource),
+                Some(Field::Installments),
+            ],
+        );
+        let columns = Columns::new(Some(&zh), None);
+        assert_eq!(columns.lang, Lang::Zh);
+        // The input's channel column is the report's own channel column's to show; the
+        // installments and the customer's name are carried as they are.
+        assert_eq!(
+            names(&columns)[..9],
+            [
+                "行号",
+                "保单号",
+                "订单号",
+                "退费金额",
+                "退保日期",
+                "退保状态",
+                "客户姓名",
+                "分期",
+                "结果"
+            ]
+        );
+        // Asked for English, every column has its English name.
+        let columns = Columns::new(Some(&zh), Some(Lang::En));
+        assert_eq!(
+            names(&columns)[..8],
+            [
+                "line",
+                "policyNo",
+                "orderNo",
+                "secondRefundAmount",
+                "secondRefundDate",
+                "secondRefundStatus",
+                "客户姓名",
+                "分期"
+            ]
+        );
+        // A Chinese column that is no field does not make an English file Chinese.
+        let en = header(&["policy_no", "客户姓名"], &[Some(Field::PolicyNo), None]);
+        let columns = Columns::new(Some(&en), None);
+        assert_eq!(columns.lang, Lang::En);
+        assert_eq!(names(&columns)[..3], ["line", "policy_no", "orderNo"]);
+    }
+
+    #[test]
+    fn every_column_has_a_name_in_each_language_and_the_result_columns_are_the_json_fields() {
+        let columns = Columns::new(None, None);
+        for column in &columns.columns {
+            let (en, zh) = column.names();
+            assert!(!en.is_empty() && !zh.is_empty(), "{column:?}");
+        }
+        let notice = Notice {
+            line: Some(2),
+            policy_no: "P1".into(),
+            ..Default::default()
+        };
+        let result = NoticeResult::new(&notice, Outcome::Accepted);
+        // Every field of `--json`'s result is a column, in the same order.
+        let json = serde_json::to_string(&result).unwrap();
+        let mut keys: Vec<(usize, &str)> = NAMES
+            .iter()
+            .filter_map(|(_, en, _)| json.find(&format!("\"{en}\":")).map(|at| (at, *en)))
+            .collect();
+        keys.sort_unstable();
+        let fields = serde_json::to_value(&result).unwrap();
+        assert_eq!(keys.len(), fields.as_object().unwrap().len(), "{json}");
+        let at: Vec<usize> = keys
+            .iter()
+            .map(|(_, k)| columns.columns.iter().position(|c| c.key() == *k).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    }
+
+    #[test]
+    fn a_row_takes_the_inputs_values_as_written() {
+        let input = header(
+            &["policyNo", "amount", "note", "orderNo"],
+            &[
+                Some(Field::PolicyNo),
+                Some(Field::Amount),
+                None,
+                Some(Field::OrderNo),
+            ],
+        );
+        let columns = Columns::new(Some(&input), None);
+        let notice = Notice {
+            line: Some(3),
+            policy_no: "P1".into(),
+            order_no: Some("GENERATED".into()),
+            ..Default::default()
+        };
+        let result = NoticeResult::new(&notice, Outcome::Accepted);
+        let raw: Vec<String> = ["P1", "1000.00", "", ""].map(String::from).to_vec();
+        let platform = Platform {
+            name: None,
+            endpoint: "https://x".into(),
+            channel: "C".into(),
+        };
+        let values = columns.values(&result, Some(&raw), None, &platform);
+        let at = |key: &str| {
+            let i = columns.columns.iter().position(|c| c.key() == key).unwrap();
+            values[i].clone()
+        };
+        assert_eq!(at("line"), Value::Integer(3));
+        assert_eq!(at("orderNo"), Value::Text("GENERATED".into()));
+        assert_eq!(at("secondRefundAmount"), Value::Amount("1000.00".into()));
+        assert_eq!(at("secondRefundDate"), Value::Empty);
+        assert_eq!(values[6], Value::Empty, "the note, empty");
+        assert_eq!(at("platform"), Value::Empty);
+        assert_eq!(at("sentAt"), Value::Empty);
     }
 }

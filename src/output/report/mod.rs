@@ -273,3 +273,44 @@ fn directory(path: &Path) -> &Path {
         _ => Path::new("."),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(rows: u64) -> ReportSetup<'static> {
+        ReportSetup {
+            header: None,
+            lang: None,
+            platform: Platform::default(),
+            rows,
+        }
+    }
+
+    #[test]
+    fn a_workbook_report_of_more_rows_than_a_sheet_holds_is_refused_before_it_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.xlsx");
+        let refused = Report::create(&path, setup(xlsx::MAX_ROWS)).err().unwrap();
+        assert_eq!(refused.exit_code(), crate::error::code::USAGE);
+        assert!(refused.to_string().contains("1048575 rows"), "{refused}");
+        assert!(!path.exists() && !Kind::Xlsx.live_path(&path).exists());
+        // One row fewer fits, and a CSV report has no such bound.
+        assert!(Report::create(&path, setup(xlsx::MAX_ROWS - 1)).is_ok());
+        assert!(Report::create(&dir.path().join("r.csv"), setup(xlsx::MAX_ROWS * 2)).is_ok());
+    }
+
+    #[test]
+    fn the_format_is_the_extensions() {
+        let kind = |name: &str| Kind::of(Path::new(name));
+        assert_eq!(kind("r.XLSX").unwrap(), Kind::Xlsx);
+        assert_eq!(kind("r.ndjson").unwrap(), Kind::Jsonl);
+        assert_eq!(kind("r.txt").unwrap(), Kind::Csv);
+        assert_eq!(kind("report").unwrap(), Kind::Csv);
+        assert!(kind("r.ods").is_err());
+        assert_eq!(
+            Kind::Xlsx.live_path(Path::new("a/r.xlsx")),
+            Path::new("a/r.xlsx.partial.csv")
+        );
+    }
+}
