@@ -52,24 +52,32 @@ fn check_sent_at(cell: &str, from: DateTime<Utc>) {
     assert!(from <= at && at <= Utc::now(), "{cell} not within the run");
 }
 
-#[test]
-fn a_csv_report_of_a_chinese_file_is_these_bytes() {
-    let env = Env::new();
+/// A batch of [`CHINESE_INPUT`], the first row accepted and the second rejected with a
+/// formula-looking description, writing the report `name`: the server, the report's path, and
+/// when the run started.
+fn report_of_chinese_input(env: &Env, name: &str) -> (Server, std::path::PathBuf, DateTime<Utc>) {
     let file = env.write("c.csv", CHINESE_INPUT);
     let server = Server::start(
         vec![Reply::accept(), Reply::Deal("0", "=拒绝")],
         Reply::accept(),
     )
     .expect_hits(2);
-    let report = env.path("report.csv");
+    let report = env.path(name);
     let started = Utc::now();
     batch(
-        &env,
+        env,
         &server,
         &file,
         &["--report", report.to_str().unwrap()],
         1,
     );
+    (server, report, started)
+}
+
+#[test]
+fn a_csv_report_of_a_chinese_file_is_these_bytes() {
+    let env = Env::new();
+    let (server, report, started) = report_of_chinese_input(&env, "report.csv");
     let bytes = std::fs::read(&report).unwrap();
     // What cannot be known before: each request's uuid (as the server saw it), elapsed
     // milliseconds and when it was sent, taken from the report and checked for their shape.
@@ -205,20 +213,7 @@ fn report_headers_chooses_the_language_whatever_the_input_speaks() {
 #[test]
 fn a_json_lines_report_keeps_values_as_written_and_the_other_columns_by_name() {
     let env = Env::new();
-    let file = env.write("c.csv", CHINESE_INPUT);
-    let server = Server::start(
-        vec![Reply::accept(), Reply::Deal("0", "=拒绝")],
-        Reply::accept(),
-    );
-    let report = env.path("report.jsonl");
-    let started = Utc::now();
-    batch(
-        &env,
-        &server,
-        &file,
-        &["--report", report.to_str().unwrap()],
-        1,
-    );
+    let (server, report, started) = report_of_chinese_input(&env, "report.jsonl");
     let rows = json_lines(&std::fs::read(&report).unwrap());
     assert_eq!(rows.len(), 2);
     let row = &rows[0];
@@ -273,20 +268,7 @@ fn sheet_xml(path: &Path, sheet: usize) -> String {
 #[test]
 fn a_workbook_report_has_typed_cells_a_frozen_filtered_header_and_a_summary_sheet() {
     let env = Env::new();
-    let file = env.write("c.csv", CHINESE_INPUT);
-    let server = Server::start(
-        vec![Reply::accept(), Reply::Deal("0", "=拒绝")],
-        Reply::accept(),
-    );
-    let report = env.path("report.xlsx");
-    let started = Utc::now();
-    batch(
-        &env,
-        &server,
-        &file,
-        &["--report", report.to_str().unwrap()],
-        1,
-    );
+    let (server, report, started) = report_of_chinese_input(&env, "report.xlsx");
     assert!(
         !env.path("report.xlsx.partial.csv").exists(),
         "the rows written as they came are gone once the workbook is whole"
