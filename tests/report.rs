@@ -550,3 +550,26 @@ fn a_report_in_a_workbook_format_it_cannot_write_is_refused_before_anything_is_s
     );
     assert!(stderr.contains("journal"), "{stderr}");
 }
+
+#[test]
+fn a_workbook_report_of_more_rows_than_a_sheet_holds_is_refused_before_anything_is_sent() {
+    let env = Env::new();
+    // One row more than a worksheet holds under its header.
+    let mut rows = String::from("policyNo,orderNo\n");
+    for i in 1..=1_048_576 {
+        rows.push_str(&format!("P{i},O{i}\n"));
+    }
+    let file = env.write("big.csv", rows);
+    let server = Server::always(Reply::accept()).expect_hits(0);
+    let report = env.path("r.xlsx");
+    let stderr = batch(
+        &env,
+        &server,
+        &file,
+        &["--report", report.to_str().unwrap()],
+        2,
+    );
+    assert!(stderr.contains("at most 1048575 rows"), "{stderr}");
+    assert!(stderr.contains(".csv"), "{stderr}");
+    assert!(!report.exists() && !env.path("r.xlsx.partial.csv").exists());
+}
