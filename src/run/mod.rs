@@ -233,7 +233,7 @@ fn prepare(
         }
         (RowsFrom::File { arg, input }, None) => {
             // Whether an orderNo is missing depends on the journal too: the rule judges that.
-            let source = Source::open(arg, &input.options(false))?;
+            let mut source = Source::open(arg, &input.options(false))?;
             let (valid, settled, digests) = first_pass::judge_file(
                 &console,
                 reader.as_ref(),
@@ -242,7 +242,6 @@ fn prepare(
                 arg,
                 &destination.platform,
             )?;
-            let mut source = source;
             if request.report.is_some() {
                 // The second pass hands each row's cells to the report.
                 source.keep_cells();
