@@ -20,7 +20,6 @@ pub(super) struct CsvSink {
     out: Option<csv::Writer<File>>,
     /// Which of the row's values are columns of the table.
     in_table: Vec<bool>,
-    cells: Vec<String>,
 }
 
 impl CsvSink {
@@ -29,7 +28,6 @@ impl CsvSink {
             file: Some(file),
             out: None,
             in_table: Vec::new(),
-            cells: Vec::new(),
         }
     }
 }
@@ -49,15 +47,15 @@ impl Sink for CsvSink {
     }
 
     fn row(&mut self, values: &[Value<'_>]) -> io::Result<()> {
-        self.cells.clear();
-        for (value, _) in values.iter().zip(&self.in_table).filter(|(_, t)| **t) {
-            self.cells.push(text(value).into_owned());
-        }
         let out = self
             .out
             .as_mut()
             .ok_or_else(|| io::Error::other("a row before the header"))?;
-        out.write_record(&self.cells)?;
+        for (value, _) in values.iter().zip(&self.in_table).filter(|(_, t)| **t) {
+            out.write_field(text(value).as_bytes())?;
+        }
+        // The fields written, the record ends.
+        out.write_record(None::<&[u8]>)?;
         Ok(())
     }
 

@@ -198,23 +198,25 @@ fn encode(values: &[Value<'_>], out: &mut Vec<u8>) {
     }
 }
 
-fn decode(mut bytes: &[u8]) -> io::Result<Vec<Value<'static>>> {
+/// A row back from its bytes, its texts borrowed from them.
+fn decode(mut bytes: &[u8]) -> io::Result<Vec<Value<'_>>> {
     let bad = || io::Error::other("the report's spool file is damaged");
     fn take<'b>(bytes: &mut &'b [u8], n: usize) -> Option<&'b [u8]> {
         let (head, rest) = bytes.split_at_checked(n)?;
         *bytes = rest;
         Some(head)
     }
+    fn text<'b>(bytes: &mut &'b [u8]) -> Option<Cow<'b, str>> {
+        let len = u32::from_le_bytes(take(bytes, 4)?.try_into().ok()?) as usize;
+        std::str::from_utf8(take(bytes, len)?)
+            .ok()
+            .map(Cow::Borrowed)
+    }
     let u32_of = |bytes: &mut &[u8]| -> Option<u32> {
         Some(u32::from_le_bytes(take(bytes, 4)?.try_into().ok()?))
     };
     let i64_of = |bytes: &mut &[u8]| -> Option<i64> {
         Some(i64::from_le_bytes(take(bytes, 8)?.try_into().ok()?))
-    };
-    let text = |bytes: &mut &[u8]| -> Option<Cow<'static, str>> {
-        let len = u32_of(bytes)? as usize;
-        let s = std::str::from_utf8(take(bytes, len)?).ok()?;
-        Some(Cow::Owned(s.to_owned()))
     };
     let count = u32_of(&mut bytes).ok_or_else(bad)?;
     let mut values = Vec::with_capacity(count as usize);
