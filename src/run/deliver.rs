@@ -76,23 +76,9 @@ impl ReadyRun {
         end.elapsed = started.elapsed();
         console.finish_progress(!end.interrupted);
         if let (Some(report), None) = (report, &report_error) {
-            let path = crate::text::quote(&report.path().display().to_string());
-            let (tally, run_id) = (end.tally.clone(), run_id.clone());
-            let interrupted = end.interrupted;
-            let finished = blocking(move || {
-                Ok(report.finish(&RunSummary {
-                    tally: &tally,
-                    run_id: &run_id,
-                    started: started_at,
-                    ended: crate::clock::now(),
-                    interrupted,
-                }))
-            });
-            if let Err(e) = finished.await.unwrap_or(Ok(())) {
-                report_error = Some(format!(
-                    "could not finish the report {path} (put it in input order): {e}"
-                ));
-                end.output_error.get_or_insert_with(|| e.to_string());
+            if let Err(e) = finish_report(report, &end, &run_id, started_at).await {
+                end.output_error.get_or_insert_with(|| e.clone());
+                report_error = Some(e);
             }
         }
         if let Some(e) = console.stdout_failure() {
@@ -133,6 +119,31 @@ impl ReadyRun {
         }
         end
     }
+}
+
+/// The report in input order, with the run's summary where it has room for one; off the
+/// runtime's threads, as it reads and writes whole files.
+async fn finish_report(
+    report: Report,
+    end: &RunEnd,
+    run_id: &str,
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let path = crate::text::quote(&report.path().display().to_string());
+    let (tally, run_id, interrupted) = (end.tally.clone(), run_id.to_owned(), end.interrupted);
+    let finished = blocking(move || {
+        Ok(report.finish(&RunSummary {
+            tally: &tally,
+            run_id: &run_id,
+            started,
+            ended: crate::clock::now(),
+            interrupted,
+        }))
+    });
+    finished
+        .await
+        .unwrap_or(Ok(()))
+        .map_err(|e| format!("could not finish the report {path} (put it in input order): {e}"))
 }
 
 /// Each result as it arrives: tallied, printed, written to the report. When results cannot
