@@ -139,11 +139,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -190,7 +190,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__batch)
-            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --sheet --ignore-column --concurrency --rate --report --fail-fast --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-y -H -e -o -v -q -h -V --format --encoding --column --delimiter --sheet --ignore-column --concurrency --rate --report --report-headers --fail-fast --generate-order-no --interface-type --dry-run --yes --force --retry-rejected --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,7 +229,22 @@ _avatar__cli() {
                     return 0
                     ;;
                 --report)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
                     COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-headers)
+                    COMPREPLY=($(compgen -W "en zh" -- "${cur}"))
                     return 0
                     ;;
                 --interface-type)
@@ -285,11 +300,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -453,11 +468,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -495,11 +510,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -569,11 +584,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -643,11 +658,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -858,7 +873,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__history)
-            opts="-e -o -v -q -h -V --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --wide --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --wide --out --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,6 +911,21 @@ _avatar__cli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --out)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
                 --journal)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -917,11 +947,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -997,11 +1027,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1099,11 +1129,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1193,11 +1223,11 @@ _avatar__cli() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json csv jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -33,7 +33,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l config -d 'TOML c
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -80,7 +81,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l config -d
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -105,7 +107,9 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l sheet -d
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l ignore-column -d 'Do not warn about the column (or JSON key) NAME, which is no field (matched trimmed, ignoring case); repeatable, and added to the config\'s ignore_columns' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l concurrency -d 'Notices in flight at once, 1 to 1024 [default: 4]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rate -d 'At most this many requests per second across all workers, 0.01 to 100000' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE: CSV, a workbook if it ends in .xlsx, JSON Lines if in .jsonl' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report-headers -d 'The language of the report\'s headers [default: the input\'s: Chinese for a file whose columns are named in Chinese]' -r -f -a "en\t'English: policyNo, outcome, dealDesc, …'
+zh\t'Chinese: 保单号, 结果, 处理描述, …'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l interface-type -d 'head.interfaceType, if the platform contact says it is not recissionNotice' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
@@ -121,7 +125,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l config -
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -160,7 +165,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l confi
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -181,6 +187,7 @@ notSent\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, 30m, 1h, 7d)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l out -d 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE\'s extension names' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
@@ -190,7 +197,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l config
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -214,7 +222,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l config
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand sandbox" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -237,7 +246,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l config 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -262,7 +272,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -285,7 +296,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -302,7 +314,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -s o -l output -d 'Output format of results on stdout' -r -f -a "text\t''
 json\t''
 csv\t'`history` only: the stored content as a CSV that `batch` reads back'
-jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'"
+jsonl\t'`history` only: the stored content as JSON Lines that `batch` reads back'
+xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a stdout that is not a terminal), which `batch` reads back too'"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"

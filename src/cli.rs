@@ -149,13 +149,15 @@ impl RawCli {
         } else {
             format.output
         };
-        if let (Some(export @ (OutputFormat::Csv | OutputFormat::Jsonl)), false) =
-            (output, matches!(self.command, Command::History(_)))
+        if let (
+            Some(export @ (OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Xlsx)),
+            false,
+        ) = (output, matches!(self.command, Command::History(_)))
         {
-            let name = if export == OutputFormat::Csv {
-                "csv"
-            } else {
-                "jsonl"
+            let name = match export {
+                OutputFormat::Csv => "csv",
+                OutputFormat::Jsonl => "jsonl",
+                _ => "xlsx",
             };
             return Err(clap::Error::raw(
                 ErrorKind::InvalidValue,
@@ -366,6 +368,18 @@ pub enum OutputFormat {
     Csv,
     /// `history` only: the stored content as JSON Lines that `batch` reads back
     Jsonl,
+    /// `history` only: the stored content as a workbook (to --out FILE, or a stdout that is not
+    /// a terminal), which `batch` reads back too
+    Xlsx,
+}
+
+/// `--report-headers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportHeaders {
+    /// English: policyNo, outcome, dealDesc, …
+    En,
+    /// Chinese: 保单号, 结果, 处理描述, …
+    Zh,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -582,6 +596,8 @@ Examples:
   # Check the file, then send it, keeping a report for the record
   avatar-cli validate cancellations.csv
   avatar-cli --policy-source HN_HT_QNW batch cancellations.csv --report results.csv
+  # A workbook in, a workbook of the results out, for the manager
+  avatar-cli --policy-source HN_HT_QNW batch cancellations.xlsx --report results.xlsx
   # Generate order numbers for rows without one; at most 10 requests a second
   avatar-cli batch cancellations.csv --generate-order-no --rate 10
   # Run the same command again after an interruption: it resumes
@@ -647,7 +663,9 @@ Examples:
   avatar-cli history show P2024000001
   # Send again what failed in the last day, without the original file
   avatar-cli history --outcome failed --since 1d --output csv > failed.csv
-  avatar-cli --policy-source HN_HT_QNW batch failed.csv";
+  avatar-cli --policy-source HN_HT_QNW batch failed.csv
+  # This month's notices on production as a workbook
+  avatar-cli history --env prod --since 2024-05-01 --out notices.xlsx";
 
 const SANDBOX_EXAMPLES: &str = "\
 Examples:
@@ -754,9 +772,14 @@ pub struct BatchArgs {
     /// At most this many requests per second across all workers, 0.01 to 100000
     #[arg(long, value_name = "PER_SEC", value_parser = rate, allow_negative_numbers = true)]
     pub rate: Option<f64>,
-    /// Write one row per input row to FILE (CSV, or JSON Lines if it ends in .jsonl)
-    #[arg(long, value_name = "FILE")]
+    /// Write one row per input row to FILE: CSV, a workbook if it ends in .xlsx, JSON Lines if
+    /// in .jsonl
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub report: Option<PathBuf>,
+    /// The language of the report's headers [default: the input's: Chinese for a file whose
+    /// columns are named in Chinese]
+    #[arg(long, value_enum, value_name = "LANG", requires = "report")]
+    pub report_headers: Option<ReportHeaders>,
     /// After the first rejected, failed or in-doubt notice, start nothing new
     #[arg(long)]
     pub fail_fast: bool,
@@ -860,6 +883,10 @@ pub struct HistoryArgs {
     /// terminal's width)
     #[arg(long)]
     pub wide: bool,
+    /// Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one
+    /// FILE's extension names
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]

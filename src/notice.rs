@@ -18,6 +18,10 @@ pub struct Notice {
     /// The platform and channel the row names (a `history` export does), if it names any:
     /// a run for another platform must not send it.
     pub platform: Option<Box<RowPlatform>>,
+    /// The row's cells as the input wrote them, in the order of the input's header
+    /// (`input::Source::header`), read only for a run that writes a report: the report keeps
+    /// amounts as written and the columns that are no field. `None` otherwise.
+    pub raw: Option<Box<[String]>>,
 }
 
 /// What a row says of where it belongs: an `endpoint` and a `policySource` column.
@@ -169,31 +173,6 @@ pub struct NoticeResult {
     pub skip_text: Option<String>,
 }
 
-/// The columns of a CSV report, each with its cell: the same names and order as the JSON
-/// object (less `warnings`), kept beside the struct so the two cannot drift.
-pub const REPORT_COLUMNS: [(&str, Cell); 12] = [
-    ("line", |r| opt(r.line)),
-    ("policyNo", |r| r.policy_no.clone()),
-    ("orderNo", |r| opt(r.order_no.as_ref())),
-    ("outcome", |r| r.outcome.as_str().to_string()),
-    ("dealCode", |r| opt(r.deal_code.as_ref())),
-    ("dealDesc", |r| opt(r.deal_desc.as_ref())),
-    ("httpStatus", |r| opt(r.http_status)),
-    ("attempts", |r| r.attempts.to_string()),
-    ("uuid", |r| opt(r.uuid.as_ref())),
-    ("elapsedMs", |r| r.elapsed_ms.to_string()),
-    ("error", |r| opt(r.error.as_ref())),
-    ("skipReason", |r| opt(r.skip_reason.map(SkipReason::as_str))),
-];
-
-/// How one column's cell is drawn from a result.
-pub type Cell = fn(&NoticeResult) -> String;
-
-/// An absent value is an empty cell.
-fn opt(v: Option<impl ToString>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
 impl NoticeResult {
     /// A result with no answer yet: the starting point every path fills in.
     pub fn new(notice: &Notice, outcome: Outcome) -> Self {
@@ -213,36 +192,5 @@ impl NoticeResult {
             skip_reason: None,
             skip_text: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_columns_are_the_json_fields_in_order() {
-        let notice = Notice {
-            line: Some(2),
-            policy_no: "P1".into(),
-            order_no: Some("O1".into()),
-            details: Default::default(),
-            platform: None,
-        };
-        let result = NoticeResult::new(&notice, Outcome::Accepted);
-        let json = serde_json::to_string(&result).unwrap();
-        let at: Vec<usize> = REPORT_COLUMNS
-            .iter()
-            .filter(|(name, _)| *name != "skipReason")
-            .map(|(name, _)| json.find(&format!("\"{name}\":")).expect(name))
-            .collect();
-        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
-        assert!(json.find("\"warnings\":") < json.find("\"skipReason\":"));
-        let fields = serde_json::to_value(&result).unwrap();
-        assert_eq!(fields.as_object().unwrap().len(), REPORT_COLUMNS.len() + 1);
-        let cells = REPORT_COLUMNS.map(|(_, cell)| cell(&result));
-        assert_eq!(cells[0], "2");
-        assert_eq!(cells[3], "accepted");
-        assert_eq!(cells[4], "");
     }
 }

@@ -143,7 +143,11 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "avatar-cli history --output ",
-        &["text", "json", "csv", "jsonl"],
+        &["text", "json", "csv", "jsonl", "xlsx"],
+    ),
+    (
+        "avatar-cli batch cancellations.csv --report-headers ",
+        &["en", "zh"],
     ),
     ("avatar-cli send --color ", &["auto", "always", "never"]),
     (
@@ -170,6 +174,7 @@ const CASES: &[(&str, &[&str])] = &[
         "avatar-cli batch cancellations.csv --report r",
         &["results.csv"],
     ),
+    ("avatar-cli history --out r", &["results.csv"]),
 ];
 
 /// The lines to complete: the cases, then `avatar-cli COMMAND --` for every command.

@@ -29,7 +29,8 @@ fn the_report_has_one_row_per_input_row_with_the_documented_columns() {
     assert_eq!(
         lines[0],
         "\u{feff}line,policyNo,orderNo,secondRefundAmount,secondRefundDate,secondRefundStatus,\
-         outcome,dealCode,dealDesc,httpStatus,attempts,uuid,elapsedMs,error,skipReason"
+         outcome,dealCode,dealDesc,httpStatus,attempts,uuid,elapsedMs,error,skipReason,\
+         platform,endpoint,channel,sentAt"
     );
     assert!(
         lines[1].starts_with("2,P1,O1,,,,accepted,1,成功,200,1,"),
@@ -95,7 +96,8 @@ fn a_csv_report_has_a_bom_the_rows_fields_and_input_order() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let policies: Vec<&str> = rows.iter().map(|r| &r[col("policyNo")]).collect();
     assert_eq!(policies, names, "input order");
-    assert_eq!(&rows[0][col("secondRefundAmount")], "1.5");
+    // As the input wrote it (1.50), not as a number (1.5).
+    assert_eq!(&rows[0][col("secondRefundAmount")], "1.50");
     assert_eq!(&rows[1][col("secondRefundDate")], "2024-05-10 12:00:00");
     assert_eq!(&rows[1][col("secondRefundStatus")], "1");
     assert_eq!(&rows[0][col("outcome")], "accepted");

@@ -1,9 +1,10 @@
-//! `batch`: a notice for every row of a CSV or JSON Lines file. The whole input is validated
+//! `batch`: a notice for every row of a CSV, JSON Lines or workbook file. The whole input is validated
 //! (against the journal too) before the first notice leaves; then it is read again and sent.
 
-use crate::cli::{BatchArgs, GlobalArgs};
+use crate::cli::{BatchArgs, GlobalArgs, ReportHeaders};
 use crate::error::Refusal;
 use crate::output::Console;
+use crate::output::Lang;
 use crate::run::{self, Request, RowsFrom};
 use std::sync::Arc;
 
@@ -24,6 +25,10 @@ pub async fn run(
         rate: args.rate,
         fail_fast: args.fail_fast,
         report: args.report,
+        report_headers: args.report_headers.map(|h| match h {
+            ReportHeaders::En => Lang::En,
+            ReportHeaders::Zh => Lang::Zh,
+        }),
     };
     run::send_notices(global, request, Arc::clone(console)).await
 }

@@ -1,22 +1,24 @@
 //! `history`: what the journal recorded, one row per notice (or per attempt), newest first,
 //! streamed from SQLite to stdout so that a journal of a million notices opens in the memory of
 //! one row; `history show POLICY`: one notice whole, bodies included; `--output csv`: the stored
-//! notices as a file `batch` reads back.
+//! notices as a file `batch` reads back (`jsonl` and `xlsx` too; `--out FILE` for a file).
 
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::error::refuse;
 use crate::error::Refusal;
 use crate::journal::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, State};
 use crate::output::table::{GiveWay, Layout};
+use crate::output::workbook::{ReportCell, ResultsWorkbook};
 use crate::output::{terminal, Console};
 use crate::settings::{self, JournalChoice, Settings};
 use crate::text::{escape_controls, quote};
 type Result<T, E = Refusal> = std::result::Result<T, E>;
-use crate::protocol::{cst, CstDateTime};
+use crate::protocol::{cst, Amount, CstDateTime};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
+use std::io::{self, Write};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Columns of the text table: (title, JSON field of the row).
 const NOTICE_COLUMNS: [(&str, &str); 10] = [
@@ -93,6 +95,9 @@ const EXPORT_COLUMNS: [(&str, ExportValue); 8] = [
     ("policySource", ExportValue::Channel),
 ];
 
+/// What a workbook export adds to the CSV export's columns: where each notice stands.
+const WORKBOOK_COLUMNS: [&str; 4] = ["state", "dealCode", "dealDesc", "lastSentAt"];
+
 /// Where an export's value comes from.
 #[derive(Clone, Copy)]
 enum ExportValue {
@@ -107,18 +112,20 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
     let settings = Settings::resolve(global)?;
     let path = journal_path(&settings)?;
     let mut filter = filter(args, &settings)?;
-    let format = console.format();
     let show_policy = show_policy(args)?;
-    if matches!(format, OutputFormat::Csv | OutputFormat::Jsonl)
-        && (args.attempts || show_policy.is_some())
-    {
+    let export = export_of(global.output, args.out.as_deref())?;
+    if export.is_some() && (args.attempts || show_policy.is_some()) {
         return Err(refuse!(
             Usage,
-            "--output csv and jsonl write one row per notice: leave out --attempts and show"
+            "--output csv, jsonl and xlsx write one row per notice: leave out --attempts and show"
         ));
     }
+    if let Some(export) = &export {
+        export.check(&path)?;
+    }
     // A terminal gets a screenful unless asked otherwise; a pipe or a file gets everything.
-    let on_terminal = terminal::stdout_is_terminal();
+    let on_terminal =
+        terminal::stdout_is_terminal() && export.as_ref().is_none_or(|e| e.out.is_none());
     let cut = args.limit.is_none() && on_terminal;
     filter.limit = match args.limit {
         Some(0) => None,
@@ -138,12 +145,26 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
         return show(console, &reader, &policy, &filter);
     }
     let mut rows = Counter::new(if cut { TERMINAL_ROWS } else { usize::MAX });
-    let shape = match (on_terminal, args.wide) {
-        (false, _) => Shape::Plain,
-        (true, true) => Shape::Wide,
-        (true, false) => Shape::Fit(terminal::stdout_width()),
-    };
-    print_rows(console, &reader, &filter, args.attempts, shape, &mut rows)?;
+    match export {
+        Some(export) => {
+            let mut out = ExportOut::new(console, export, &path)?;
+            reader.each_notice(&filter, |row| {
+                if !rows.take() {
+                    return ControlFlow::Break(());
+                }
+                out.row(&row)
+            })?;
+            out.finish()?;
+        }
+        None => {
+            let shape = match (on_terminal, args.wide) {
+                (false, _) => Shape::Plain,
+                (true, true) => Shape::Wide,
+                (true, false) => Shape::Fit(terminal::stdout_width()),
+            };
+            print_rows(console, &reader, &filter, args.attempts, shape, &mut rows)?;
+        }
+    }
     if console.stdout_failure().is_some() {
         return Ok(console.offline_exit(crate::error::code::OK, "the history"));
     }
@@ -157,6 +178,103 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
         ));
     }
     Ok(crate::error::code::OK)
+}
+
+/// An export of the stored notices: its format, and its file (else stdout).
+struct Export {
+    format: ExportFormat,
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExportFormat {
+    Csv,
+    Jsonl,
+    Xlsx,
+}
+
+impl ExportFormat {
+    fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// The export asked for: `--output csv|jsonl|xlsx`, else the one `--out FILE`'s extension
+/// names. `--out` with the table or `--json`, or naming another format than `--output`, is
+/// refused rather than guessed at.
+fn export_of(output: Option<OutputFormat>, out: Option<&Path>) -> Result<Option<Export>> {
+    let asked = match output {
+        Some(OutputFormat::Csv) => Some(ExportFormat::Csv),
+        Some(OutputFormat::Jsonl) => Some(ExportFormat::Jsonl),
+        Some(OutputFormat::Xlsx) => Some(ExportFormat::Xlsx),
+        Some(OutputFormat::Text | OutputFormat::Json) | None => None,
+    };
+    let Some(out) = out else {
+        return Ok(asked.map(|format| Export { format, out: None }));
+    };
+    let shown = quote(&out.display().to_string());
+    let named = match out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("csv") => Some(ExportFormat::Csv),
+        Some("jsonl" | "ndjson") => Some(ExportFormat::Jsonl),
+        Some("xlsx") => Some(ExportFormat::Xlsx),
+        _ => None,
+    };
+    let format = match (output, asked, named) {
+        (Some(OutputFormat::Text | OutputFormat::Json), _, _) => {
+            return Err(refuse!(
+                Usage,
+                "--out {shown}: --out writes an export of the stored notices; pass --output csv, \
+                 jsonl or xlsx (or leave out --output and name the file .csv, .jsonl or .xlsx)"
+            ))
+        }
+        (_, Some(asked), Some(named)) if asked != named => {
+            return Err(refuse!(
+                Usage,
+                "--out {shown} names a .{} file, but --output asks for {}; keep one",
+                named.name(),
+                asked.name()
+            ))
+        }
+        (_, Some(format), _) | (_, None, Some(format)) => format,
+        (_, None, None) => {
+            return Err(refuse!(
+                Usage,
+                "--out {shown}: which export? pass --output csv, jsonl or xlsx, or name the file \
+                 .csv, .jsonl or .xlsx"
+            ))
+        }
+    };
+    Ok(Some(Export {
+        format,
+        out: Some(out.to_path_buf()),
+    }))
+}
+
+impl Export {
+    /// Before the journal is read: a workbook is no text for a terminal, and `--out` must not
+    /// lead onto the journal.
+    fn check(&self, journal: &Path) -> Result<()> {
+        match &self.out {
+            None if self.format == ExportFormat::Xlsx && terminal::stdout_is_terminal() => {
+                Err(refuse!(
+                    Usage,
+                    "--output xlsx writes a workbook, which a terminal cannot show: redirect it \
+                     (> notices.xlsx) or pass --out notices.xlsx"
+                ))
+            }
+            None => Ok(()),
+            Some(out) => crate::output::check_target(("--out", "export"), out, None, Some(journal)),
+        }
+    }
 }
 
 /// The journal history reads; there is none to read under `--no-journal`.
@@ -245,37 +363,24 @@ fn print_rows(
     rows: &mut Counter,
 ) -> Result<()> {
     let format = console.format();
-    match format {
-        OutputFormat::Csv | OutputFormat::Jsonl => {
-            let mut csv = ExportOut::new(console, format == OutputFormat::Jsonl);
-            reader.each_notice(filter, |row| {
-                if !rows.take() {
-                    return ControlFlow::Break(());
-                }
-                csv.row(&row)
-            })?;
-            csv.finish();
-        }
-        _ if attempts => {
-            let mut out = RowsOut::new(console, format, &ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY, shape);
-            reader.each_attempt(filter, |row: AttemptRow| {
-                if !rows.take() {
-                    return ControlFlow::Break(());
-                }
-                out.row(&row)
-            })?;
-            out.finish();
-        }
-        _ => {
-            let mut out = RowsOut::new(console, format, &NOTICE_COLUMNS, &NOTICE_GIVE_WAY, shape);
-            reader.each_notice(filter, |row: NoticeRow| {
-                if !rows.take() {
-                    return ControlFlow::Break(());
-                }
-                out.row(&row)
-            })?;
-            out.finish();
-        }
+    if attempts {
+        let mut out = RowsOut::new(console, format, &ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY, shape);
+        reader.each_attempt(filter, |row: AttemptRow| {
+            if !rows.take() {
+                return ControlFlow::Break(());
+            }
+            out.row(&row)
+        })?;
+        out.finish();
+    } else {
+        let mut out = RowsOut::new(console, format, &NOTICE_COLUMNS, &NOTICE_GIVE_WAY, shape);
+        reader.each_notice(filter, |row: NoticeRow| {
+            if !rows.take() {
+                return ControlFlow::Break(());
+            }
+            out.row(&row)
+        })?;
+        out.finish();
     }
     Ok(())
 }
@@ -434,28 +539,88 @@ fn cells(v: &serde_json::Value, columns: &[(&str, &str)]) -> Vec<String> {
 }
 
 /// `--output csv`: one row per notice with its stored content, under the column names `batch`
-/// reads, so that the file can be sent again as it is. Notices recorded before the journal
-/// kept content cannot be written whole: they are left out, and counted.
+/// reads, so that the file can be sent again as it is (JSON Lines and a workbook the same; a
+/// workbook adds where each notice stands). Notices recorded before the journal kept content
+/// cannot be written whole: they are left out, and counted.
 struct ExportOut<'a> {
     console: &'a Console,
-    /// JSON Lines, else CSV.
-    jsonl: bool,
+    format: ExportFormat,
+    to: ExportTo,
+    out: Option<PathBuf>,
+    journal: &'a Path,
     header: bool,
+    rows: u64,
     left_out: u64,
+    /// Writing to `--out` failed: the export stops there.
+    failed: Option<String>,
+}
+
+/// Where an export's rows go until it is finished.
+enum ExportTo {
+    /// CSV or JSON Lines lines to stdout, through the console.
+    Stdout,
+    /// CSV or JSON Lines lines to a temporary file beside `--out`, which takes its place at the
+    /// end.
+    Lines(io::BufWriter<tempfile::NamedTempFile>),
+    /// A workbook's rows, and the temporary file it is saved to (beside `--out`, or in the
+    /// temporary directory on its way to stdout).
+    Book(Box<ResultsWorkbook>, tempfile::NamedTempFile),
 }
 
 impl<'a> ExportOut<'a> {
-    fn new(console: &'a Console, jsonl: bool) -> Self {
-        ExportOut {
+    fn new(console: &'a Console, export: Export, journal: &'a Path) -> Result<Self> {
+        let Export { format, out } = export;
+        let dir = match out.as_deref().map(Path::parent) {
+            Some(Some(d)) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            Some(_) => PathBuf::from("."),
+            None => std::env::temp_dir(),
+        };
+        let cannot = |e: &dyn std::fmt::Display| {
+            refuse!(
+                Output,
+                "cannot write the export in {}: {e}",
+                quote(&dir.display().to_string())
+            )
+        };
+        // Made as `> FILE` would make it (the umask applies), not for the owner alone.
+        let temporary = || {
+            use std::os::unix::fs::PermissionsExt;
+            tempfile::Builder::new()
+                .permissions(std::fs::Permissions::from_mode(0o666))
+                .tempfile_in(&dir)
+        };
+        let to = match (format, &out) {
+            (ExportFormat::Xlsx, _) => {
+                let names: Vec<&str> = EXPORT_COLUMNS
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .chain(WORKBOOK_COLUMNS)
+                    .collect();
+                let book = ResultsWorkbook::new(&dir, "Notices", &names).map_err(|e| cannot(&e))?;
+                let file = temporary().map_err(|e| cannot(&e))?;
+                ExportTo::Book(Box::new(book), file)
+            }
+            (_, Some(_)) => {
+                let file = temporary().map_err(|e| cannot(&e))?;
+                ExportTo::Lines(io::BufWriter::new(file))
+            }
+            (_, None) => ExportTo::Stdout,
+        };
+        Ok(ExportOut {
             console,
-            jsonl,
+            format,
+            to,
+            out,
+            journal,
             header: false,
+            rows: 0,
             left_out: 0,
-        }
+            failed: None,
+        })
     }
 
     fn row(&mut self, row: &NoticeRow) -> ControlFlow<()> {
-        if !self.header && !self.jsonl {
+        if !self.header && self.format == ExportFormat::Csv {
             self.header = true;
             self.record(
                 EXPORT_COLUMNS
@@ -474,46 +639,102 @@ impl<'a> ExportOut<'a> {
         };
         // Every value was checked when it was sent (identifiers, amounts, dates), so none can
         // start a spreadsheet formula: written as they are, to be read back unchanged.
-        let cells = EXPORT_COLUMNS.iter().map(|(name, from)| {
-            let value = match *from {
-                ExportValue::Content(key) => content[key].as_str().unwrap_or_default().to_string(),
-                ExportValue::OrderNo => row.order_no.clone(),
-                ExportValue::Endpoint => row.endpoint.clone(),
-                ExportValue::Channel => row.policy_source.clone(),
-            };
-            (*name, value)
-        });
-        if self.jsonl {
-            // Only what the notice has: an absent field is no key, as batch reads it.
-            let object: serde_json::Map<String, serde_json::Value> = cells
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| (k.to_string(), v.into()))
-                .collect();
-            self.console
-                .out(&serde_json::Value::Object(object).to_string());
-        } else {
-            self.record(cells.map(|(_, v)| v).collect());
+        let cells: Vec<(&str, String)> = EXPORT_COLUMNS
+            .iter()
+            .map(|(name, from)| {
+                let value = match *from {
+                    ExportValue::Content(key) => {
+                        content[key].as_str().unwrap_or_default().to_string()
+                    }
+                    ExportValue::OrderNo => row.order_no.clone(),
+                    ExportValue::Endpoint => row.endpoint.clone(),
+                    ExportValue::Channel => row.policy_source.clone(),
+                };
+                (*name, value)
+            })
+            .collect();
+        match self.format {
+            ExportFormat::Jsonl => {
+                // Only what the notice has: an absent field is no key, as batch reads it.
+                let object: serde_json::Map<String, serde_json::Value> = cells
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (k.to_string(), v.into()))
+                    .collect();
+                self.line(&serde_json::Value::Object(object).to_string());
+            }
+            ExportFormat::Csv => self.record(cells.into_iter().map(|(_, v)| v).collect()),
+            ExportFormat::Xlsx => self.book_row(&cells, row),
         }
-        if self.console.stdout_failure().is_some() {
+        self.rows += 1;
+        if self.failed.is_some() || self.console.stdout_failure().is_some() {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
     }
 
-    fn record(&self, cells: Vec<String>) {
+    /// A row of the workbook: the export's cells by their type, then where the notice stands.
+    fn book_row(&mut self, cells: &[(&str, String)], row: &NoticeRow) {
+        let ExportTo::Book(book, _) = &mut self.to else {
+            return;
+        };
+        if self.rows + 1 >= WORKBOOK_ROWS {
+            self.failed = Some(format!(
+                "a worksheet holds at most {} rows; narrow the export (--since, --until, \
+                 --limit) or write it as --output csv",
+                WORKBOOK_ROWS - 1
+            ));
+            return;
+        }
+        let state = row.state.to_string();
+        let last_sent = row
+            .last_sent_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&cst()).naive_local());
+        let mut typed: Vec<ReportCell<'_>> = cells
+            .iter()
+            .map(|(name, value)| typed_cell(name, value))
+            .collect();
+        typed.extend([
+            ReportCell::Text(&state),
+            text_or_empty(row.deal_code.as_deref()),
+            text_or_empty(row.deal_desc.as_deref()),
+            last_sent.map_or(ReportCell::Empty, ReportCell::DateTime),
+        ]);
+        if let Err(e) = book.row(&typed) {
+            self.failed = Some(e.to_string());
+        }
+    }
+
+    fn record(&mut self, cells: Vec<String>) {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
         if w.write_record(&cells).is_ok() {
             if let Ok(bytes) = w.into_inner() {
                 let line = String::from_utf8_lossy(&bytes);
-                self.console.out(line.trim_end_matches('\n'));
+                self.line(line.trim_end_matches('\n'));
             }
         }
     }
 
-    fn finish(self) {
+    /// One line of CSV or JSON Lines, to stdout or the file.
+    fn line(&mut self, line: &str) {
+        match &mut self.to {
+            ExportTo::Stdout => self.console.out(line),
+            ExportTo::Lines(file) => {
+                if let Err(e) = writeln!(file, "{line}") {
+                    self.failed.get_or_insert(e.to_string());
+                }
+            }
+            ExportTo::Book(..) => {}
+        }
+    }
+
+    /// The export written whole: `--out` takes its place, or the workbook goes to stdout.
+    fn finish(self) -> Result<()> {
         if self.left_out > 0 {
             self.console.warn(&format!(
                 "{} notice(s) left out of the export: they were recorded before the journal \
@@ -522,6 +743,83 @@ impl<'a> ExportOut<'a> {
                 self.left_out
             ));
         }
+        let shown = match &self.out {
+            Some(out) => quote(&out.display().to_string()),
+            None => "stdout".to_owned(),
+        };
+        let failed = |e: &dyn std::fmt::Display| {
+            refuse!(Output, "could not write the export to {shown}: {e}")
+        };
+        if let Some(e) = &self.failed {
+            return Err(failed(e));
+        }
+        let file = match self.to {
+            ExportTo::Stdout => return Ok(()),
+            ExportTo::Lines(lines) => lines.into_inner().map_err(|e| failed(e.error()))?,
+            ExportTo::Book(book, file) => {
+                let lines = [
+                    (
+                        "notices",
+                        ReportCell::Integer(i64::try_from(self.rows).unwrap_or(i64::MAX)),
+                    ),
+                    ("journal", ReportCell::Text(&self.journal.to_string_lossy())),
+                    (
+                        "exportedAt",
+                        ReportCell::DateTime(
+                            crate::clock::now().with_timezone(&cst()).naive_local(),
+                        ),
+                    ),
+                ];
+                book.save(file.path(), "Export", &lines)
+                    .map_err(|e| failed(&e))?;
+                file
+            }
+        };
+        match &self.out {
+            Some(out) => {
+                file.persist(out).map_err(|e| failed(&e.error))?;
+            }
+            None => {
+                // A workbook is bytes, not lines: copied to stdout whole, past the console's
+                // line buffer (nothing else was printed).
+                self.console.flush_stdout();
+                let mut from = file.reopen().map_err(|e| failed(&e))?;
+                let copied = io::copy(&mut from, &mut io::stdout().lock());
+                match copied {
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                    Err(e) => return Err(failed(&e)),
+                    Ok(_) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn text_or_empty(value: Option<&str>) -> ReportCell<'_> {
+    value.map_or(ReportCell::Empty, ReportCell::Text)
+}
+
+/// The most rows a worksheet holds, its header included.
+const WORKBOOK_ROWS: u64 = 1_048_576;
+
+/// A value of the export as its cell: an amount a number with two decimals, a date a date
+/// cell, a status a number; ids and the rest text. A value that does not read as its type
+/// stays text (each was checked when it was sent, so none should).
+fn typed_cell<'v>(name: &str, value: &'v str) -> ReportCell<'v> {
+    if value.is_empty() {
+        return ReportCell::Empty;
+    }
+    match name {
+        "secondRefundAmount" => value
+            .parse::<Amount>()
+            .map_or(ReportCell::Text(value), ReportCell::Amount),
+        "secondRefundDate" => NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S")
+            .map_or(ReportCell::Text(value), ReportCell::DateTime),
+        "secondRefundStatus" => value
+            .parse::<i64>()
+            .map_or(ReportCell::Text(value), ReportCell::Integer),
+        _ => ReportCell::Text(value),
     }
 }
 

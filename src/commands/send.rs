@@ -22,6 +22,7 @@ pub async fn run(
         rate: None,
         fail_fast: false,
         report: None,
+        report_headers: None,
     };
     run::send_notices(global, request, Arc::clone(console)).await
 }

@@ -48,8 +48,10 @@ pub struct RunPlan {
 #[derive(Debug)]
 pub struct Delivered {
     pub result: NoticeResult,
-    /// The input row's fields, for the report.
-    pub details: protocol::RefundDetails,
+    /// For the report: the input row's cells as written (`Notice::raw`), and when this run
+    /// first sent the notice, if it did.
+    pub raw: Option<Box<[String]>>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The journal failed on this notice: the run stops, and ends with exit 3.
     pub journal_error: Option<String>,
 }
@@ -135,7 +137,7 @@ impl Engine {
                         break;
                     };
                     let (result, journal_error, finish) = engine.process(&notice).await;
-                    let details = notice.details;
+                    let sent_at = first_sent(&result);
                     if engine.plan.fail_fast
                         && matches!(
                             result.outcome,
@@ -151,7 +153,8 @@ impl Engine {
                     }
                     let delivered = Delivered {
                         result,
-                        details,
+                        raw: notice.raw,
+                        sent_at,
                         journal_error,
                     };
                     match finish {
@@ -336,6 +339,14 @@ pub(crate) fn accepted_earlier(
 ) -> NoticeResult {
     let skip = ending::Skip::accepted(order_no, deal_code, deal_desc);
     ending::result(notice, Ending::Skipped(skip))
+}
+
+/// When a notice was first sent in this run: the client timed it from its first request.
+fn first_sent(result: &NoticeResult) -> Option<chrono::DateTime<chrono::Utc>> {
+    let took = chrono::Duration::milliseconds(i64::try_from(result.elapsed_ms).unwrap_or(0));
+    (result.attempts > 0)
+        .then(|| crate::clock::now().checked_sub_signed(took))
+        .flatten()
 }
 
 /// A fresh order number with this prefix, from the clock and a random suffix.

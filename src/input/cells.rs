@@ -63,6 +63,26 @@ pub(crate) fn read(field: Field, data: &Data) -> Value<'_> {
     }
 }
 
+/// A cell of a column that is no field (the customer's name), as the sheet shows it, for the
+/// report that keeps such columns: text as written, a number as [`number_text`], a date cell
+/// as `yyyy-MM-dd HH:mm:ss`, an error as its code.
+pub(crate) fn shown(data: &Data) -> String {
+    match data {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) => number_text(*f),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => (if *b { "TRUE" } else { "FALSE" }).to_owned(),
+        Data::DateTime(dt) => match serial_datetime(dt) {
+            Ok(at) => datetime_text(at),
+            Err(_) => number_text(dt.as_f64()),
+        },
+        Data::DateTimeIso(iso) => iso_datetime(iso).map_or_else(|| iso.clone(), datetime_text),
+        Data::DurationIso(iso) => iso.clone(),
+        Data::Error(e) => e.to_string(),
+    }
+}
+
 /// What a field's value is, for messages.
 fn what(field: Field) -> &'static str {
     match field {

@@ -32,6 +32,7 @@ pub(crate) fn read(
         Ok(layout) => layout,
         Err(flow) => return Ok(flow),
     };
+    emitter.header_found(&names, &layout);
     let mut draft = Draft::default();
     while next(&mut reader, &mut record)? {
         // Excel leaves rows of bare commas where cells were once formatted; they are not rows.
@@ -41,6 +42,13 @@ pub(crate) fn read(
         let line = line_of(&mut reader, &record);
         draft.clear();
         let whole = record.len() == layout.width;
+        if whole && emitter.wants_cells() {
+            // Trimmed, as every cell is read.
+            let cells = record
+                .iter()
+                .map(|c| String::from_utf8_lossy(c.trim_ascii()).trim().to_owned());
+            emitter.cells(cells.collect());
+        }
         if whole {
             for &(index, field) in &layout.fields {
                 let name = layout.names.get(field);

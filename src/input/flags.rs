@@ -147,6 +147,7 @@ pub fn rows_from_flags(flags: &FieldFlags, require_order_no: bool) -> (Vec<Row>,
                     order_no: shared.order_no.clone(),
                     details: shared.details.clone(),
                     platform: None,
+                    raw: None,
                 });
             }
         }

@@ -14,6 +14,16 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
+/// The fields a JSON Lines row carries into a report, in this order: JSON Lines has no header
+/// and no columns beside the notice's.
+const REPORTED: [Field; 5] = [
+    Field::PolicyNo,
+    Field::OrderNo,
+    Field::Amount,
+    Field::RefundDate,
+    Field::Status,
+];
+
 /// Unknown keys are warned about once each (those named by `--ignore-column` not at all); past
 /// this many names, a file is not JSON Lines of notices at all and more warnings would only
 /// bury the errors.
@@ -30,6 +40,10 @@ pub(crate) fn read(
     let mut draft = Draft::default();
     let names = ColumnNames::wire();
     let mut unknown = UnknownKeys::default();
+    emitter.keep_header(|| super::InputHeader {
+        names: REPORTED.iter().map(|f| f.wire_name().to_owned()).collect(),
+        fields: REPORTED.iter().copied().map(Some).collect(),
+    });
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
@@ -78,6 +92,9 @@ pub(crate) fn read(
             seen[field.index()] = Some(key);
             draft.set(field, &column, Cell::Json(value));
         }
+        if emitter.wants_cells() {
+            emitter.cells(as_written(&pairs, columns));
+        }
         or_stop!(emitter.row(line, &mut draft, &names, true));
     }
 }
@@ -113,6 +130,24 @@ impl UnknownKeys {
         );
         emitter.problem(problem)
     }
+}
+
+/// The reported fields of a line, each as the line wrote it: a string trimmed, as it is read,
+/// anything else in JSON (a number as serde_json prints it, which is the shortest text for
+/// the same number: JSON gives `5.10` and `5.1` one value).
+fn as_written(pairs: &[(String, Value)], columns: &[ColumnMapping]) -> Box<[String]> {
+    let mut cells: Box<[String]> = REPORTED.iter().map(|_| String::new()).collect();
+    for (key, value) in pairs {
+        let at = Field::resolve(key, columns).and_then(|f| REPORTED.iter().position(|r| *r == f));
+        if let Some(at) = at {
+            cells[at] = match value {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+        }
+    }
+    cells
 }
 
 /// One line's entries in file order, or why it is not a JSON object.

@@ -31,6 +31,7 @@ mod source;
 mod workbook;
 
 pub(crate) use checks::hash as value_hash;
+pub(crate) use field::Field;
 pub use fix::{Change, FixError, FixFormat};
 pub use flags::{rows_from_flags, FieldFlags};
 pub use header::ignorable_column;
@@ -39,7 +40,6 @@ pub use report::{report_problems, ProblemReport, SHOWN_PROBLEMS};
 
 use crate::notice::Row;
 use checks::{describe_line, CrossChecks};
-use field::Field;
 use fields::{ColumnNames, Draft};
 use source::{Backing, Guess, NotText};
 use std::fmt;
@@ -248,6 +248,27 @@ pub enum Item {
     Problem(Problem),
 }
 
+/// The header of the input, for a report that keeps the input's columns: each column's name
+/// as written (trimmed), and the field it holds, if any. A JSON Lines file has no header: its
+/// rows carry the notice fields in [`Field`] order, under their wire names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputHeader {
+    pub names: Vec<String>,
+    pub(crate) fields: Vec<Option<Field>>,
+}
+
+impl InputHeader {
+    /// The field the column at `index` holds, if any.
+    pub(crate) fn field(&self, index: usize) -> Option<Field> {
+        self.fields.get(index).copied().flatten()
+    }
+
+    /// The column holding `field`, if the input has one.
+    pub(crate) fn column_of(&self, field: Field) -> Option<usize> {
+        self.fields.iter().position(|f| *f == Some(field))
+    }
+}
+
 /// An input file (or spooled standard input), ready to be read as many times as needed.
 #[derive(Debug)]
 pub struct Source {
@@ -262,6 +283,10 @@ pub struct Source {
     columns: Vec<ColumnMapping>,
     ignore_columns: Vec<String>,
     delimiter: u8,
+    /// The header as the first pass found it (boxed: most runs never ask for it).
+    header: std::sync::OnceLock<Box<InputHeader>>,
+    /// Whether valid rows carry their cells as written ([`Row::raw`]).
+    keep_cells: bool,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -344,6 +369,8 @@ impl Source {
             columns: options.columns.clone(),
             ignore_columns: options.ignore_columns.clone(),
             delimiter: options.delimiter.unwrap_or(b','),
+            header: std::sync::OnceLock::new(),
+            keep_cells: false,
         })
     }
 
@@ -385,6 +412,8 @@ impl Source {
             columns: options.columns.clone(),
             ignore_columns: options.ignore_columns.clone(),
             delimiter: b',',
+            header: std::sync::OnceLock::new(),
+            keep_cells: false,
         })
     }
 
@@ -410,6 +439,19 @@ impl Source {
         &self.notices
     }
 
+    /// The input's header, once a pass has read it: for a CSV file or a sheet its own, for
+    /// JSON Lines the notice fields. `None` before, or when the file had no header.
+    pub fn header(&self) -> Option<&InputHeader> {
+        self.header.get().map(|h| &**h)
+    }
+
+    /// From the next pass on, each valid row carries its cells as written ([`Row::raw`]), in
+    /// the order of [`Source::header`]. Off by default: only a run that writes a report needs
+    /// them, and only in the pass that sends.
+    pub fn keep_cells(&mut self) {
+        self.keep_cells = true;
+    }
+
     /// One streaming pass in file order. Every valid row → `Item::Row`; every problem
     /// (row-level and cross-row, warnings too) → `Item::Problem`. The sink returns
     /// `ControlFlow::Break` to stop early. A row with any error yields only its problems.
@@ -433,6 +475,8 @@ impl Source {
         let cross = cross_checks.then(CrossChecks::new);
         let mut emitter = Emitter::new(&self.name, self.require_order_no, &mut sink, cross);
         emitter.ignore_columns(&self.ignore_columns);
+        emitter.header = Some(&self.header);
+        emitter.keep_cells = self.keep_cells;
         let flow = if let Some(workbook) = &self.workbook {
             workbook.read(&self.backing, &self.name, &mut emitter, &self.columns)?
         } else {
@@ -513,6 +557,11 @@ pub(crate) struct Emitter<'a> {
     /// Unknown columns (or keys) not to warn about.
     ignore_columns: &'a [String],
     sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
+    /// Where the header is kept for the report, if anywhere.
+    header: Option<&'a std::sync::OnceLock<Box<InputHeader>>>,
+    /// Whether rows carry their cells as written, and the next row's.
+    keep_cells: bool,
+    row_cells: Option<Box<[String]>>,
 }
 
 impl<'a> Emitter<'a> {
@@ -534,6 +583,9 @@ impl<'a> Emitter<'a> {
             cross,
             ignore_columns: &[],
             sink,
+            header: None,
+            keep_cells: false,
+            row_cells: None,
         }
     }
 
@@ -545,6 +597,38 @@ impl<'a> Emitter<'a> {
     /// Whether the unknown column (or JSON key) `name` is one not to warn about.
     pub fn ignores(&self, name: &str) -> bool {
         header::is_ignored(name, self.ignore_columns)
+    }
+
+    /// The header row's names and what each holds, kept for the report (the first pass's).
+    pub fn header_found(&mut self, names: &[Option<&str>], layout: &header::Layout) {
+        self.keep_header(|| {
+            let mut fields = vec![None; names.len()];
+            for &(index, field) in &layout.fields {
+                fields[index] = Some(field);
+            }
+            let names = names
+                .iter()
+                .map(|n| n.unwrap_or_default().trim().trim_start_matches('\u{feff}'))
+                .map(str::to_owned)
+                .collect();
+            InputHeader { names, fields }
+        });
+    }
+
+    pub(crate) fn keep_header(&mut self, header: impl FnOnce() -> InputHeader) {
+        if let Some(kept) = self.header {
+            kept.get_or_init(|| Box::new(header()));
+        }
+    }
+
+    /// Whether the reader is to give each row's cells as written ([`Emitter::cells`]).
+    pub fn wants_cells(&self) -> bool {
+        self.keep_cells
+    }
+
+    /// The cells of the row about to be given to [`Emitter::row`], as written.
+    pub fn cells(&mut self, cells: Box<[String]>) {
+        self.row_cells = Some(cells);
     }
 
     /// Rows come from this sheet of a workbook, whose used cells start at `first_column`.
@@ -703,6 +787,7 @@ impl<'a> Emitter<'a> {
             let problem = self.in_row(Severity::Warning, line, &column, message);
             (self.sink)(Item::Problem(problem))?;
         }
+        let raw = self.row_cells.take();
         match (valid, draft.policy_no.take()) {
             (true, Some(policy_no)) => {
                 let platform = std::mem::take(&mut draft.platform);
@@ -713,6 +798,7 @@ impl<'a> Emitter<'a> {
                     order_no: draft.order_no.take(),
                     details: std::mem::take(&mut draft.details),
                     platform: named.then(|| Box::new(platform)),
+                    raw,
                 }))
             }
             _ => ControlFlow::Continue(()),

@@ -542,3 +542,92 @@ fn text_options_are_refused_for_a_workbook_and_sheet_for_text() {
     let e = Source::open(csv.path.to_str().unwrap(), &options).unwrap_err();
     assert!(matches!(e, InputError::SheetOfText { .. }), "{e:?}");
 }
+
+#[test]
+fn rows_carry_their_cells_as_written_only_once_asked_and_the_source_keeps_its_header() {
+    let f = file(
+        "a.csv",
+        "\u{feff}保单号, 退保金额 ,客户姓名,订单号\nP1, 1000.00 ,张三,O1\nP2,1000,李四,O2\n",
+    );
+    let mut source = open(&f, &InputOptions::default());
+    let (rows, _) = collect(&source);
+    assert_eq!(rows[0].raw, None, "the first pass keeps no cells");
+    let header = source.header().unwrap();
+    assert_eq!(header.names, ["保单号", "退保金额", "客户姓名", "订单号"]);
+    assert_eq!(header.field(1), Some(Field::Amount));
+    assert_eq!(header.field(2), None);
+    assert_eq!(header.column_of(Field::OrderNo), Some(3));
+    source.keep_cells();
+    let (rows, _) = collect(&source);
+    let raw: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.raw.clone().unwrap().to_vec())
+        .collect();
+    assert_eq!(
+        raw,
+        [
+            ["P1", "1000.00", "张三", "O1"],
+            ["P2", "1000", "李四", "O2"]
+        ]
+    );
+}
+
+#[test]
+fn json_lines_rows_carry_the_notice_fields_as_written() {
+    let f = file(
+        "a.jsonl",
+        "{\"policyNo\":\"P1\",\"amount\":\"1000.00\",\"status\":1,\"note\":\"x\"}\n\
+         {\"policyNo\":\"P2\",\"secondRefundAmount\":5.10,\"orderNo\":\"O2\"}\n",
+    );
+    let mut source = open(&f, &InputOptions::default());
+    source.keep_cells();
+    let (rows, _) = collect(&source);
+    let header = source.header().unwrap();
+    assert_eq!(
+        header.names,
+        [
+            "policyNo",
+            "orderNo",
+            "secondRefundAmount",
+            "secondRefundDate",
+            "secondRefundStatus"
+        ]
+    );
+    assert_eq!(
+        &*rows[0].raw.clone().unwrap(),
+        ["P1", "", "1000.00", "", "1"]
+    );
+    // A JSON number is its value: 5.10 and 5.1 are one number.
+    assert_eq!(&*rows[1].raw.clone().unwrap(), ["P2", "O2", "5.1", "", ""]);
+}
+
+#[test]
+fn a_workbooks_rows_carry_their_cells_as_the_sheet_shows_them() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/excel/damaged.xlsx");
+    let mut source = Source::open(path.to_str().unwrap(), &InputOptions::default()).unwrap();
+    source.keep_cells();
+    let (rows, _) = collect(&source);
+    let header = source.header().unwrap();
+    let name = header.names.iter().position(|n| n == "客户姓名").unwrap();
+    assert_eq!(header.field(name), None);
+    let raw: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.raw.clone().unwrap().to_vec())
+        .collect();
+    assert_eq!(header.names.len(), 6);
+    // An all-digit id stored as a number is its integer, an amount has two decimals (10.2 and
+    // a calculated 11.220000000000001 alike), a date cell is a time, another column as shown.
+    assert_eq!(
+        raw[0],
+        [
+            "612020000001",
+            "QS2405100101",
+            "10.20",
+            "2024-05-10 09:30:00",
+            "1",
+            "张三"
+        ]
+    );
+    assert_eq!(raw[1][2], "11.22");
+    assert_eq!(raw[2][name], "吴十");
+}

@@ -327,9 +327,13 @@ impl Sheet<'_, '_> {
             Ok(layout) => layout,
             Err(flow) => return Ok(flow),
         };
+        emitter.header_found(&names, &layout);
         let mut draft = Draft::default();
         for (row, cells) in rows {
             draft.clear();
+            if emitter.wants_cells() {
+                emitter.cells(row_as_shown(cells, &layout));
+            }
             for &(index, field) in &layout.fields {
                 let column = left + index as u32;
                 let name = layout.names.get(field);
@@ -367,6 +371,22 @@ impl Sheet<'_, '_> {
             .filter(|f| !f.is_empty())
             .cloned())
     }
+}
+
+/// A row's cells under the header, as text: a field's as it is read for the notice (an id
+/// number as its integer, an amount with two decimals), any other as the sheet shows it.
+fn row_as_shown(cells: &[Data], layout: &header::Layout) -> Box<[String]> {
+    (0..layout.width)
+        .map(|index| {
+            let data = cells.get(index).unwrap_or(&Data::Empty);
+            let field = layout.fields.iter().find(|(i, _)| *i == index);
+            match field.map(|&(_, field)| cells::read(field, data)) {
+                Some(Value::Text(text)) => text.trim().to_owned(),
+                Some(_) => String::new(),
+                None => cells::shown(data),
+            }
+        })
+        .collect()
 }
 
 /// A row's number as the spreadsheet shows it (row 0 is 1).

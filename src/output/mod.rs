@@ -7,13 +7,10 @@ mod report;
 mod results;
 pub mod table;
 pub mod terminal;
-// The results workbook: `--report FILE.xlsx` and `history --output xlsx` are to write through it;
-// until they do, only `validate --fix` uses a part of it.
-#[allow(dead_code)]
 pub mod workbook;
 
 pub use console::Console;
-pub use report::Report;
+pub use report::{check_target, Lang, Platform, Report, ReportSetup, RunSummary};
 pub use results::SummaryContext;
 
 #[cfg(test)]
@@ -39,6 +36,7 @@ mod tests {
             order_no: None,
             details: Default::default(),
             platform: None,
+            raw: None,
         };
         let result = |o| NoticeResult::new(&notice, o);
         t.add(&result(Outcome::Accepted));

@@ -102,12 +102,12 @@ impl Console {
         ));
         match self.format() {
             OutputFormat::Json => self.out(&result_json(result)),
-            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl
+            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Xlsx
                 if self.lists_result(result) =>
             {
                 self.out(&self.text_line(result));
             }
-            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl => {}
+            OutputFormat::Text | OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Xlsx => {}
         }
         for warning in &result.warnings {
             self.warn(&format!("{}: {warning}", result.policy_no));
@@ -293,6 +293,7 @@ mod tests {
             order_no: None,
             details: Default::default(),
             platform: None,
+            raw: None,
         };
         let mut t = Tally::default();
         for (outcome, n) in counts {

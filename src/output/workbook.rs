@@ -1,7 +1,9 @@
 //! A results workbook a manager can open: one sheet of rows under a frozen header with
 //! filters, ids as text (an all-digit policy number stays whole), amounts as numbers shown
 //! with two decimals, times as date cells; and a second sheet of key/value lines (counts per
-//! outcome, the platform, the channel, the run's times). Written whole when saved.
+//! outcome, the platform, the channel, the run's times). The rows go to a temporary file as
+//! they are written (rust_xlsxwriter's constant-memory mode: they must come in order), and the
+//! workbook is put together when saved.
 
 use crate::protocol::Amount;
 use chrono::{Datelike, NaiveDateTime, Timelike};
@@ -51,11 +53,14 @@ pub(crate) fn excel_datetime(at: NaiveDateTime) -> Result<ExcelDateTime, XlsxErr
 }
 
 impl ResultsWorkbook {
-    /// A workbook whose first sheet, `sheet`, has `headers` in its first row.
-    pub fn new(sheet: &str, headers: &[&str]) -> Result<Self, XlsxError> {
+    /// A workbook whose first sheet, `sheet`, has `headers` in its first row; its rows wait
+    /// in a temporary file in `tempdir` (beside the file it is for: the system's temporary
+    /// directory may be in memory).
+    pub fn new(tempdir: &Path, sheet: &str, headers: &[&str]) -> Result<Self, XlsxError> {
         let mut book = Workbook::new();
+        book.set_tempdir(tempdir)?;
         let header = Format::new().set_bold();
-        let results = book.add_worksheet();
+        let results = book.add_worksheet_with_constant_memory()?;
         results.set_name(sheet)?;
         for (column, name) in headers.iter().enumerate() {
             results.write_string_with_format(0, column_number(column)?, *name, &header)?;
@@ -178,6 +183,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("results.xlsx");
         let mut book = ResultsWorkbook::new(
+            dir.path(),
             "结果",
             &[
                 "保单号",
@@ -266,7 +272,7 @@ mod tests {
     fn the_header_is_frozen_filtered_and_columns_are_sized() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.xlsx");
-        let mut book = ResultsWorkbook::new("Results", &["policyNo", "desc"]).unwrap();
+        let mut book = ResultsWorkbook::new(dir.path(), "Results", &["policyNo", "desc"]).unwrap();
         book.row(&[ReportCell::Text("P1"), ReportCell::Text(&"成功".repeat(10))])
             .unwrap();
         book.save(&path, "Summary", &[]).unwrap();

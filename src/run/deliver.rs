@@ -14,9 +14,8 @@ use crate::journal::JournalReader;
 use crate::notice::Notice;
 use crate::notice::NoticeResult;
 use crate::notice::{Outcome, Tally};
-use crate::output::{Console, Report, SummaryContext};
+use crate::output::{Console, Report, RunSummary, SummaryContext};
 use crate::pace::Stop;
-use crate::protocol::RefundDetails;
 use crate::signals;
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
@@ -71,17 +70,7 @@ impl ReadyRun {
             reader,
             ..
         } = self;
-        if console.talks_to_a_person() {
-            let count = if to_send < expected {
-                format!("{to_send} of {expected} notice(s) (the rest were sent before)")
-            } else {
-                format!("{expected} notice(s)")
-            };
-            console.note(&format!(
-                "sending {count} to {} for channel {}; {}",
-                destination.platform, destination.channel, destination.journal
-            ));
-        }
+        say_where(&console, &destination, expected, to_send);
         let run_id = journal
             .as_ref()
             .map_or_else(crate::journal::Journal::new_run_id, |j| {
@@ -114,7 +103,10 @@ impl ReadyRun {
         end.elapsed = started.elapsed();
         console.finish_progress(!end.interrupted);
         if let (Some(report), None) = (report, &report_error) {
-            report_error = finish_report(report, &mut end).await;
+            if let Err(e) = finish_report(report, &end, &run_id, started_at).await {
+                end.output_error.get_or_insert_with(|| e.clone());
+                report_error = Some(e);
+            }
         }
         say_the_end(&console, &end, report_error, &destination);
         let console_for_feeder = Arc::clone(&console);
@@ -137,17 +129,45 @@ impl ReadyRun {
     }
 }
 
-/// The report put in input order; what went wrong, if anything.
-async fn finish_report(report: Report, end: &mut RunEnd) -> Option<String> {
+/// Before the first notice, to a person: how many go where, and the journal that keeps them.
+fn say_where(console: &Console, destination: &super::Destination, expected: u64, to_send: u64) {
+    if !console.talks_to_a_person() {
+        return;
+    }
+    let count = if to_send < expected {
+        format!("{to_send} of {expected} notice(s) (the rest were sent before)")
+    } else {
+        format!("{expected} notice(s)")
+    };
+    console.note(&format!(
+        "sending {count} to {} for channel {}; {}",
+        destination.platform, destination.channel, destination.journal
+    ));
+}
+
+/// The report in input order, with the run's summary where it has room for one; off the
+/// runtime's threads, as it reads and writes whole files.
+async fn finish_report(
+    report: Report,
+    end: &RunEnd,
+    run_id: &str,
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
     let path = crate::text::quote(&report.path().display().to_string());
-    let finished = blocking(move || Ok(report.finish()))
+    let (tally, run_id, interrupted) = (end.tally.clone(), run_id.to_owned(), end.interrupted);
+    let finished = blocking(move || {
+        Ok(report.finish(&RunSummary {
+            tally: &tally,
+            run_id: &run_id,
+            started,
+            ended: crate::clock::now(),
+            interrupted,
+        }))
+    });
+    finished
         .await
-        .unwrap_or(Ok(()));
-    let e = finished.err()?;
-    end.output_error.get_or_insert_with(|| e.to_string());
-    Some(format!(
-        "could not put the report {path} in input order: {e}"
-    ))
+        .unwrap_or(Ok(()))
+        .map_err(|e| format!("could not finish the report {path} (put it in input order): {e}"))
 }
 
 /// What went wrong, then the summary, on stderr.
@@ -193,9 +213,10 @@ async fn show(
     let mut batch = Vec::new().into_iter();
     while let Some(Delivered {
         result,
-        details,
+        raw,
+        sent_at,
         journal_error,
-    }) = next_result(console, &mut results, &mut batch).await
+    }) = next_result(console, report.as_mut(), &mut results, &mut batch).await
     {
         end.tally.add(&result);
         if end.journal_error.is_none() {
@@ -203,7 +224,7 @@ async fn show(
         }
         console.result(&result);
         if let (Some(r), None) = (report.as_mut(), &report_error) {
-            if let Err(e) = r.write(&result, &details) {
+            if let Err(e) = r.write(&result, raw.as_deref(), sent_at) {
                 report_error = Some(format!(
                     "could not write the report {}: {e}",
                     crate::text::quote(&r.path().display().to_string())
@@ -227,10 +248,11 @@ async fn show(
     (end, report, report_error)
 }
 
-/// The next result, from the batch in hand or the next one; the lines held for stdout are
-/// written first whenever none is waiting.
+/// The next result, from the batch in hand or the next one; the report's rows and the lines
+/// held for stdout are written first whenever none is waiting.
 async fn next_result(
     console: &Console,
+    mut report: Option<&mut Report>,
     results: &mut mpsc::Receiver<Vec<Delivered>>,
     batch: &mut std::vec::IntoIter<Delivered>,
 ) -> Option<Delivered> {
@@ -242,6 +264,10 @@ async fn next_result(
             Ok(next) => next.into_iter(),
             Err(mpsc::error::TryRecvError::Disconnected) => return None,
             Err(mpsc::error::TryRecvError::Empty) => {
+                // The report first: a row on the screen is in the report too.
+                if let Some(report) = report.as_deref_mut() {
+                    report.flush();
+                }
                 console.flush_stdout();
                 results.recv().await?.into_iter()
             }
@@ -308,7 +334,7 @@ impl Hands {
                     second.stop_settling();
                 }
                 match second.judge(notice) {
-                    Judged::Skipped(result, details) => self.skipped(*result, details),
+                    Judged::Skipped(result, raw) => self.skipped(*result, raw),
                     Judged::Send(notice) => self.row(notice),
                     Judged::Changed(notice) => {
                         changed = true;
@@ -353,10 +379,11 @@ impl Hands {
     }
 
     /// A row the second pass reported as skipped, handed to the output side with others.
-    fn skipped(&mut self, result: NoticeResult, details: RefundDetails) -> ControlFlow<()> {
+    fn skipped(&mut self, result: NoticeResult, raw: Option<Box<[String]>>) -> ControlFlow<()> {
         self.skipped.push(Delivered {
             result,
-            details,
+            raw,
+            sent_at: None,
             journal_error: None,
         });
         if self.skipped.len() < SKIPPED_BATCH {

@@ -26,7 +26,7 @@ use crate::input::Source;
 use crate::journal::rule::{Decision, Resend};
 use crate::journal::{Journal, JournalError, JournalReader, JournalSync};
 use crate::notice::Notice;
-use crate::output::{Console, Report};
+use crate::output::{Console, Platform as ReportPlatform, Report, ReportSetup};
 use crate::protocol::{self, INTERFACE_TYPE};
 use crate::settings::{self, Settings};
 use platform::{Platform, Target};
@@ -43,6 +43,8 @@ pub(crate) struct Request {
     pub rate: Option<f64>,
     pub fail_fast: bool,
     pub report: Option<PathBuf>,
+    /// `--report-headers`; else the input's language.
+    pub report_headers: Option<crate::output::Lang>,
 }
 
 /// Where the rows come from.
@@ -234,9 +236,10 @@ fn prepare(
         reader: reader.as_ref(),
         plan: &plan,
         platform: &destination.platform,
+        keep_cells: request.report.is_some(),
     };
     let (rows, measure) = judging.rows(&request.rows, listed)?;
-    let mut ready = ReadyRun {
+    let ready = ReadyRun {
         console,
         client,
         plan,
@@ -252,24 +255,64 @@ fn prepare(
     if ready.dry_run {
         return Ok(ready);
     }
-    confirm::production(
-        &ready.console,
-        settings,
-        &target.base_url,
-        ready.expected,
-        request.sending.yes,
-    )?;
-    // Kept only for the second pass's look at the rows the first pass found accepted.
-    if !matches!(&ready.rows, Rows::File(_, notes) if notes.settles_any()) {
-        ready.reader = None;
+    ready.confirmed(settings, target, &request)
+}
+
+impl ReadyRun {
+    /// Asked for (production), then opened for writing: the journal, the report. Nothing
+    /// before this leaves a file behind.
+    fn confirmed(
+        mut self,
+        settings: &Settings,
+        target: &Target,
+        request: &Request,
+    ) -> Result<ReadyRun, Refusal> {
+        confirm::production(
+            &self.console,
+            settings,
+            &target.base_url,
+            self.expected,
+            request.sending.yes,
+        )?;
+        // Kept only for the second pass's look at the rows the first pass found accepted.
+        if !matches!(&self.rows, Rows::File(_, notes) if notes.settles_any()) {
+            self.reader = None;
+        }
+        self.journal = match &target.journal {
+            Some(path) => Some(patiently(|| Journal::open(path, journal_sync(settings)))?),
+            None => None,
+        };
+        self.report = request
+            .report
+            .as_deref()
+            .map(|path| report(&self, path, request.report_headers))
+            .transpose()?;
+        Ok(self)
     }
-    ready.journal = match &target.journal {
-        Some(path) => Some(patiently(|| Journal::open(path, journal_sync(settings)))?),
-        None => None,
+}
+
+/// The run's `--report`, created with its header. Created but not writable (a full disk) is
+/// an output failure (exit 3), not a usage error.
+fn report(
+    ready: &ReadyRun,
+    path: &std::path::Path,
+    lang: Option<crate::output::Lang>,
+) -> Result<Report, Refusal> {
+    let header = match &ready.rows {
+        Rows::File(source, _) => source.header(),
+        Rows::Listed(_) => None,
     };
-    // Created but not writable (a full disk) is an output failure (exit 3), not a usage error.
-    ready.report = request.report.as_deref().map(Report::create).transpose()?;
-    Ok(ready)
+    let setup = ReportSetup {
+        header,
+        lang,
+        platform: ReportPlatform {
+            name: ready.destination.env.map(str::to_owned),
+            endpoint: ready.plan.endpoint.clone(),
+            channel: ready.plan.policy_source.clone(),
+        },
+        rows: ready.expected,
+    };
+    Report::create(path, setup)
 }
 
 /// What the first pass needs to judge a run's rows.
@@ -280,6 +323,8 @@ struct Judging<'a> {
     plan: &'a RunPlan,
     /// The run's platform, as messages name it.
     platform: &'a str,
+    /// Whether the second pass hands each row's cells as written on, for the report.
+    keep_cells: bool,
 }
 
 impl Judging<'_> {
@@ -299,9 +344,12 @@ impl Judging<'_> {
             (RowsFrom::File { arg, input }, None) => {
                 // Whether an orderNo is missing depends on the journal too: the rule judges
                 // that.
-                let source = Source::open(arg, &self.settings.input_options(input, false)?)?;
+                let mut source = Source::open(arg, &self.settings.input_options(input, false)?)?;
                 let (measure, notes) =
                     first_pass::judge_file(console, reader, plan, &source, arg, self.platform)?;
+                if self.keep_cells {
+                    source.keep_cells();
+                }
                 (Rows::File(source, Box::new(notes)), measure)
             }
             (RowsFrom::Flags(_), None) => unreachable!("flags are parsed before"),

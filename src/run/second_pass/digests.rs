@@ -101,6 +101,7 @@ mod tests {
             order_no: order.map(Into::into),
             details: Default::default(),
             platform: None,
+            raw: None,
         }
     }
 

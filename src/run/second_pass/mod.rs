@@ -18,7 +18,6 @@ pub(crate) use settled::Skip;
 
 use crate::journal::JournalReader;
 use crate::notice::{Notice, NoticeResult};
-use crate::protocol::RefundDetails;
 use digests::{Digests, RowDigests};
 use settled::{Record, Records, Settled};
 
@@ -62,8 +61,8 @@ impl Notes {
 /// How the second pass judges a row read again.
 pub(crate) enum Judged {
     /// Accepted earlier, as the first pass found: the result, without sending it, and the
-    /// row's fields (for the report).
-    Skipped(Box<NoticeResult>, RefundDetails),
+    /// row's cells as written (for the report).
+    Skipped(Box<NoticeResult>, Option<Box<[String]>>),
     /// For the engine.
     Send(Notice),
     /// Not the row the first pass checked at its place: not sent.
@@ -134,7 +133,7 @@ impl SecondPass {
                     record.deal_code,
                     record.deal_desc,
                 );
-                Judged::Skipped(Box::new(result), notice.details)
+                Judged::Skipped(Box::new(result), notice.raw)
             }
             Some(Err(())) => {
                 // The journal changed: from here on, the engine decides.
