@@ -3,8 +3,9 @@
 //! one with [`super::Journal::run`] and gets its answer typed.
 
 use super::rule::{Content, Resend};
-use super::{AttemptEnd, Claim, FirstAttempt, NoticeKey};
+use super::{AttemptEnd, Claim, FirstAttempt, NoticeKey, RunCounts};
 use crate::notice::Outcome;
+use chrono::{DateTime, Utc};
 
 /// An operation and the type of its answer: `Journal::run` gives that answer back.
 pub trait Operation: Into<Op> {
@@ -112,5 +113,36 @@ operations! {
     Withdraw {
         notice_id: i64,
         attempt_id: i64,
+    } -> Done(());
+
+    /// Records this handle's run before its first notice is claimed: its id is
+    /// [`super::Journal::run_id`], and the backend adds who runs it (OS user, host, process).
+    /// Every attempt the handle records afterwards names this run.
+    StartRun {
+        started_at: DateTime<Utc>,
+        /// The command line as typed, with every secret taken out (`-H` values, a URL's
+        /// userinfo): it is stored and shown as it is.
+        command: String,
+        /// The input file (absolute), `-` for standard input, `None` for `send`.
+        input: Option<String>,
+        /// The environment's name (`test`, `prod`, `sandbox`); `None` for another base URL.
+        env: Option<String>,
+        /// The journal's endpoint key, as the notices have it.
+        endpoint: String,
+        production: bool,
+        policy_source: String,
+        /// Notices the run set out to send (the rows found valid).
+        notices: u64,
+    } -> Done(());
+
+    /// Records how this handle's run ended. A run never finished (killed) keeps no end, and
+    /// readers say it is unfinished.
+    FinishRun {
+        ended_at: DateTime<Utc>,
+        counts: RunCounts,
+        interrupted: bool,
+        exit_code: u8,
+        /// Why the run failed as a whole (the journal, the output), if it did.
+        error: Option<String>,
     } -> Done(());
 }

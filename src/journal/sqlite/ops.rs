@@ -9,7 +9,8 @@
 use super::owner::{describe, Owner};
 use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
 use crate::journal::{
-    AttemptEnd, BeginAttempt, Claim, ClaimNotice, JournalError, NoticeKey, State,
+    AttemptEnd, BeginAttempt, Claim, ClaimNotice, FinishRun, JournalError, NoticeKey, StartRun,
+    State,
 };
 use crate::notice::Outcome;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
@@ -64,6 +65,8 @@ pub(crate) struct Stmts<'c> {
     withdraw_attempt: Statement<'c>,
     first_attempt_insert: Statement<'c>,
     last_attempt_id: Statement<'c>,
+    run_start: Statement<'c>,
+    run_end: Statement<'c>,
     /// The id the next attempt row gets, once known in this transaction: a new notice and
     /// its first attempt then go in as two plain inserts, each row written once.
     next_attempt_id: Option<i64>,
@@ -98,8 +101,8 @@ const HOLDER_SQL: &str = "SELECT claim_run FROM notices WHERE id = ?1";
 
 const ATTEMPT_INSERT_SQL: &str =
     "INSERT INTO attempts (notice_id, number, order_no, uuid, req_time, started_at,
-                     os_user, host, request)
-                 SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6, ?7 FROM notices
+                     os_user, host, request, run_id)
+                 SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM notices
                  WHERE id = ?1
                  RETURNING id";
 
@@ -155,10 +158,21 @@ const WITHDRAW_NOTICE_SQL: &str = "DELETE FROM notices WHERE id = ?1";
 
 const FIRST_ATTEMPT_INSERT_SQL: &str =
     "INSERT INTO attempts (id, notice_id, number, order_no, uuid, req_time,
-                     started_at, os_user, host, request)
-                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+                     started_at, os_user, host, request, run_id)
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 const LAST_ATTEMPT_ID_SQL: &str = "SELECT coalesce(max(id), 0) FROM attempts";
+
+const RUN_START_SQL: &str =
+    "INSERT INTO runs (id, started_at, os_user, host, pid, pid_start, command, input, env,
+                     endpoint, production, policy_source, notices)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+const RUN_END_SQL: &str =
+    "UPDATE runs SET ended_at = ?2, accepted = ?3, rejected = ?4, failed = ?5, in_doubt = ?6,
+                     skipped = ?7, not_sent = ?8, rejected_earlier = ?9, interrupted = ?10,
+                     exit_code = ?11, error = ?12
+                 WHERE id = ?1";
 
 impl<'c> Stmts<'c> {
     pub fn prepare(conn: &'c Connection) -> rusqlite::Result<Stmts<'c>> {
@@ -177,6 +191,8 @@ impl<'c> Stmts<'c> {
             withdraw_notice: conn.prepare(WITHDRAW_NOTICE_SQL)?,
             first_attempt_insert: conn.prepare(FIRST_ATTEMPT_INSERT_SQL)?,
             last_attempt_id: conn.prepare(LAST_ATTEMPT_ID_SQL)?,
+            run_start: conn.prepare(RUN_START_SQL)?,
+            run_end: conn.prepare(RUN_END_SQL)?,
             next_attempt_id: None,
         })
     }
@@ -356,7 +372,8 @@ fn claim_new(
             now,
             ctx.user,
             ctx.host,
-            stored_text(&f.body)
+            stored_text(&f.body),
+            ctx.owner.run
         ])?;
     }
     let claim = Claim::Claimed {
@@ -484,7 +501,8 @@ fn record_attempt(
             now,
             ctx.user,
             ctx.host,
-            stored_text(request)
+            stored_text(request),
+            ctx.owner.run
         ],
         |r| r.get(0),
     )?;
@@ -597,6 +615,58 @@ pub(crate) fn withdraw(
 pub(crate) fn release(st: &mut Stmts<'_>, ctx: &Ctx, notice_id: i64) -> OpResult<()> {
     st.release.execute(params![notice_id, ctx.owner.run])?;
     Ok(Ok(()))
+}
+
+/// Records this handle's run (its id is the owner's run id), with who runs it.
+pub(crate) fn start_run(st: &mut Stmts<'_>, ctx: &Ctx, run: &StartRun) -> OpResult<()> {
+    let o = &ctx.owner;
+    st.run_start.execute(params![
+        o.run,
+        run.started_at.timestamp_millis(),
+        ctx.user,
+        ctx.host,
+        o.pid,
+        o.start,
+        run.command,
+        run.input,
+        run.env,
+        run.endpoint,
+        run.production,
+        run.policy_source,
+        sql_count(run.notices)
+    ])?;
+    Ok(Ok(()))
+}
+
+/// Records how this handle's run ended; refused when it was never started.
+pub(crate) fn finish_run(st: &mut Stmts<'_>, ctx: &Ctx, run: &FinishRun) -> OpResult<()> {
+    let c = &run.counts;
+    let changed = st.run_end.execute(params![
+        ctx.owner.run,
+        run.ended_at.timestamp_millis(),
+        sql_count(c.accepted),
+        sql_count(c.rejected),
+        sql_count(c.failed),
+        sql_count(c.in_doubt),
+        sql_count(c.skipped),
+        sql_count(c.not_sent),
+        sql_count(c.rejected_earlier),
+        run.interrupted,
+        run.exit_code,
+        run.error
+    ])?;
+    if changed == 0 {
+        return Ok(Err(JournalError::Store(format!(
+            "the journal has no run {} to finish",
+            ctx.owner.run
+        ))));
+    }
+    Ok(Ok(()))
+}
+
+/// A count as SQLite keeps it: a signed 64-bit integer.
+fn sql_count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// A body as the journal keeps it: text when it is UTF-8 (as every body the platform and this

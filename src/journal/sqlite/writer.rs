@@ -246,6 +246,8 @@ impl Writer<'_> {
                 released_if_done(&r, op.notice_id, released);
                 split(r, Answer::Done)
             }
+            Op::StartRun(op) => split(sql::start_run(st, ctx, &op), Answer::Done),
+            Op::FinishRun(op) => split(sql::finish_run(st, ctx, &op), Answer::Done),
         }
     }
 
