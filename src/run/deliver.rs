@@ -38,6 +38,13 @@ pub(crate) struct RunEnd {
 }
 
 impl RunEnd {
+    /// Why the run failed as a whole (the journal, the output), if it did.
+    pub fn error(&self) -> Option<&str> {
+        self.journal_error
+            .as_deref()
+            .or(self.output_error.as_deref())
+    }
+
     pub fn exit_code(&self) -> u8 {
         RunEnding {
             interrupted: self.interrupted,
@@ -55,9 +62,9 @@ impl RunEnd {
 const STOPPED: &str = "stopped starting new notices; the journal has every result";
 
 impl ReadyRun {
-    pub(crate) async fn deliver(self) -> RunEnd {
+    /// Sends the run that started (and was recorded) at `started_at`.
+    pub(crate) async fn deliver(self, started_at: chrono::DateTime<chrono::Utc>) -> RunEnd {
         let started = Instant::now();
-        let started_at = crate::clock::now();
         let ReadyRun {
             console,
             client,
@@ -81,6 +88,8 @@ impl ReadyRun {
             .map_or_else(crate::journal::Journal::new_run_id, |j| {
                 j.run_id().to_string()
             });
+        // Kept past the engine, to record the run's end.
+        let recorder = journal.clone();
         let engine = Arc::new(Engine::new(client, journal, plan));
         let (rows_tx, rows_rx) = mpsc::channel(ROW_BATCHES);
         // Batches: the engine's hold one result, the second pass's up to SKIPPED_BATCH. At most
@@ -115,15 +124,18 @@ impl ReadyRun {
         end.unsent_rows = blocking(move || Ok(feeder.join(&console_for_feeder)))
             .await
             .unwrap_or(true);
+        // Before the summary line: a script that reads it finds the run finished.
+        if let Some(journal) = &recorder {
+            super::record::finish(journal, &end, &console).await;
+        }
         if console.format() == OutputFormat::Json {
             let facts = RunFacts {
                 run_id: &run_id,
                 started: started_at,
                 destination: &destination,
             };
-            let error = end.journal_error.as_deref().or(end.output_error.as_deref());
             let code = end.exit_code();
-            let line = summary(&facts, &end.tally, end.interrupted, code, error);
+            let line = summary(&facts, &end.tally, end.interrupted, code, end.error());
             console.out(&line.to_string());
             console.flush_stdout();
         }

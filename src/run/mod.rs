@@ -8,6 +8,7 @@
 //!
 //! `send` and `batch` differ only in where the rows come from ([`RowsFrom`]).
 
+mod command_line;
 mod confirm;
 mod deliver;
 mod dry_run;
@@ -15,6 +16,7 @@ mod first_pass;
 mod in_order;
 mod judge;
 mod platform;
+mod record;
 mod second_pass;
 mod summary;
 
@@ -77,6 +79,9 @@ pub(crate) struct ReadyRun {
     journal: Option<Journal>,
     report: Option<Report>,
     destination: Destination,
+    /// The input file as the run records it: absolute, `-` for standard input, `None` for
+    /// `send`.
+    input: Option<String>,
 }
 
 /// Where a run's notices go, as a person reads it: said before sending on a terminal and in
@@ -136,6 +141,15 @@ impl Destination {
     }
 }
 
+/// A file argument as a run records it: absolute, so that the file can be found from anywhere
+/// (a nightly job runs in a directory nobody remembers); `-` stays `-`.
+fn recorded_input(arg: &str) -> String {
+    if arg == "-" {
+        return arg.to_string();
+    }
+    std::path::absolute(arg).map_or_else(|_| arg.to_string(), |p| p.to_string_lossy().into_owned())
+}
+
 /// `https://host:8443/x` → `host:8443`: what tells a person which platform it is.
 fn host_and_port(base_url: &str) -> String {
     let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
@@ -164,11 +178,19 @@ async fn send_notices_as_asked(global: GlobalArgs, request: Request) -> Result<u
     };
     let code = match prepared {
         Err(refusal) => Err(refusal),
-        Ok(ready) if ready.dry_run => blocking(move || ready.print_dry_run()).await,
-        Ok(ready) => Ok(ready.deliver().await.exit_code()),
+        Ok(ready) => print_or_deliver(ready).await,
     };
     platform.stop().await;
     code
+}
+
+/// A dry run printed, or a run recorded in its journal and delivered.
+async fn print_or_deliver(ready: ReadyRun) -> Result<u8, Refusal> {
+    if ready.dry_run {
+        return blocking(move || ready.print_dry_run()).await;
+    }
+    let started_at = ready.record_start().await?;
+    Ok(ready.deliver(started_at).await.exit_code())
 }
 
 /// Runs blocking work (file passes, journal lookups, the terminal prompt) off the runtime's
@@ -208,6 +230,10 @@ fn prepare(
         RowsFrom::File { .. } => None,
     };
     let destination = Destination::new(settings, target, &plan.policy_source);
+    let input = match &request.rows {
+        RowsFrom::File { arg, .. } => Some(recorded_input(arg)),
+        RowsFrom::Flags(_) => None,
+    };
     if let Some(verbose) = console.verbose_sink() {
         verbose(format!("platform: {}", destination.platform));
     }
@@ -240,6 +266,7 @@ fn prepare(
         journal: None,
         report: None,
         destination,
+        input,
     };
     if ready.dry_run {
         return Ok(ready);
