@@ -839,13 +839,22 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// `show POLICY…`: each policy's notice whole, every attempt with its request and answer
-    /// bodies; `runs`: the runs that sent, newest first (when, who, the command line, the
-    /// input, the platform, the counts, the exit code)
-    #[arg(value_name = "runs | show POLICY", value_parser = Offering(history_views))]
+    /// `runs`: one row per run; `show POLICY…`: each policy's notice whole
+    ///
+    /// `runs` lists the runs that sent, newest first: when, who, the command line, the input
+    /// file, the platform, the counts and the exit code. `show POLICY…` prints each policy's
+    /// notice whole, every attempt with its request and answer bodies.
+    #[arg(
+        value_name = "runs | show POLICY",
+        value_parser = Offering(history_views),
+        hide_possible_values = true
+    )]
     pub view: Vec<String>,
-    /// Only what one run did: the notices it sent, its attempts (`runs`: that run). `last` is
-    /// the newest run to the platform and channel given, if any
+    /// Only what one run did: an id from `history runs`, or last
+    ///
+    /// Only what one run did: the notices it sent and its attempts (with `runs`, that run). An
+    /// id from `history runs`, or `last`: the newest run to the platform and channel given (to
+    /// any, when none is).
     #[arg(long, value_name = "last|ID")]
     pub run: Option<String>,
     /// Only this policy

@@ -6,7 +6,7 @@
 use crate::cli::{GlobalArgs, HistoryArgs, HistoryView, OutputFormat};
 use crate::error::refuse;
 use crate::error::Refusal;
-use crate::journal::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, RunRow, State};
+use crate::journal::{AttemptRow, HistoryFilter, JournalError, JournalReader, NoticeRow, State};
 use crate::output::table::{GiveWay, Layout};
 use crate::output::{terminal, Console};
 use crate::settings::{self, JournalChoice, Settings};
@@ -87,15 +87,17 @@ const ATTEMPT_GIVE_WAY: [GiveWay; 11] = [
 ];
 
 /// The runs' table keeps RUN (what `--run` takes), COUNTS and EXIT.
+/// The command line and the input are cut at their start: their ends (the file, what the
+/// command did) say the most.
 const RUN_GIVE_WAY: [GiveWay; 14] = [
-    GiveWay::Shorten("COMMAND", 40),
-    GiveWay::Shorten("INPUT", 24),
+    GiveWay::ShortenKeepingEnd("COMMAND", 40),
+    GiveWay::ShortenKeepingEnd("INPUT", 24),
     GiveWay::Shorten("ENDPOINT", 20),
     GiveWay::Drop("CHANNEL"),
     GiveWay::Drop("BY"),
     GiveWay::Drop("ENDPOINT"),
     GiveWay::Shorten("STARTED", 17),
-    GiveWay::Shorten("COMMAND", 20),
+    GiveWay::ShortenKeepingEnd("COMMAND", 24),
     GiveWay::Shorten("COUNTS", 30),
     GiveWay::Drop("ENV"),
     GiveWay::Drop("INPUT"),
@@ -178,9 +180,13 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         return Ok(console.offline_exit(crate::error::code::OK, "the history"));
     }
     if rows.count == 0 {
-        console.note(match rows_of {
-            Rows::Runs => "no runs match",
-            Rows::Notices | Rows::Attempts => "no notices match",
+        console.note(&match (rows_of, &filter.run) {
+            (Rows::Runs, _) => "no runs match".to_string(),
+            (Rows::Notices | Rows::Attempts, None) => "no notices match".to_string(),
+            // A run that only skipped sent nothing: say where its counts are.
+            (Rows::Notices | Rows::Attempts, Some(run)) => {
+                format!("run {run} sent no notice that matches (see `avatar-cli history runs`)")
+            }
         });
     } else if rows.more {
         // Short enough for an 80-column terminal, as the table is.
@@ -344,37 +350,38 @@ fn print_rows(
             })?;
             csv.finish();
         }
-        (_, Rows::Runs) => {
-            let mut out = RowsOut::new(console, format, &RUN_COLUMNS, &RUN_GIVE_WAY, shape);
-            reader.each_run(filter, |row: RunRow| {
-                if !rows.take() {
-                    return ControlFlow::Break(());
-                }
-                out.row(&row)
-            })?;
-            out.finish();
-        }
-        (_, Rows::Attempts) => {
-            let mut out = RowsOut::new(console, format, &ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY, shape);
-            reader.each_attempt(filter, |row: AttemptRow| {
-                if !rows.take() {
-                    return ControlFlow::Break(());
-                }
-                out.row(&row)
-            })?;
-            out.finish();
-        }
-        (_, Rows::Notices) => {
-            let mut out = RowsOut::new(console, format, &NOTICE_COLUMNS, &NOTICE_GIVE_WAY, shape);
-            reader.each_notice(filter, |row: NoticeRow| {
-                if !rows.take() {
-                    return ControlFlow::Break(());
-                }
-                out.row(&row)
-            })?;
-            out.finish();
-        }
+        (_, Rows::Runs) => listed(
+            RowsOut::new(console, format, &RUN_COLUMNS, &RUN_GIVE_WAY, shape),
+            rows,
+            |each| reader.each_run(filter, each),
+        )?,
+        (_, Rows::Attempts) => listed(
+            RowsOut::new(console, format, &ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY, shape),
+            rows,
+            |each| reader.each_attempt(filter, each),
+        )?,
+        (_, Rows::Notices) => listed(
+            RowsOut::new(console, format, &NOTICE_COLUMNS, &NOTICE_GIVE_WAY, shape),
+            rows,
+            |each| reader.each_notice(filter, each),
+        )?,
     }
+    Ok(())
+}
+
+/// The rows `read` hands over, to `out` as they come, as many as `rows` lets through.
+fn listed<T: Serialize>(
+    mut out: RowsOut<'_>,
+    rows: &mut Counter,
+    read: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), JournalError>,
+) -> Result<()> {
+    read(&mut |row| {
+        if !rows.take() {
+            return ControlFlow::Break(());
+        }
+        out.row(&row)
+    })?;
+    out.finish();
     Ok(())
 }
 
@@ -937,7 +944,9 @@ mod tests {
     fn every_step_of_giving_way_names_a_column_of_its_table() {
         let named = |columns: &[(&str, &str)], steps: &[GiveWay]| {
             steps.iter().all(|step| {
-                let (GiveWay::Shorten(title, _) | GiveWay::Drop(title)) = step;
+                let (GiveWay::Shorten(title, _)
+                | GiveWay::ShortenKeepingEnd(title, _)
+                | GiveWay::Drop(title)) = step;
                 columns.iter().any(|(t, _)| t == title)
             })
         };

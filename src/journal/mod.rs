@@ -21,7 +21,7 @@ mod tests;
 pub use crate::notice::AttemptEnd;
 pub use ops::{
     Answer, BeginAttempt, ClaimNotice, FinishAttempt, FinishNotice, FinishRun, Op, Operation,
-    Release, StartRun, Withdraw,
+    Release, RunDetails, StartRun, Withdraw,
 };
 pub use read::{
     AttemptRow, Health, HistoryFilter, Holder, JournalReader, Lookups, NoticeRow, RecordView,

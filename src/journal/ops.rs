@@ -49,6 +49,25 @@ macro_rules! operations {
     };
 }
 
+/// A sending run as the journal records it, what is known of it when it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunDetails {
+    pub started_at: DateTime<Utc>,
+    /// The command line as typed, with every secret taken out (`-H` values, a URL's
+    /// userinfo): it is stored and shown as it is.
+    pub command: String,
+    /// The input file (absolute), `-` for standard input, `None` for `send`.
+    pub input: Option<String>,
+    /// The environment's name (`test`, `prod`, `sandbox`); `None` for another base URL.
+    pub env: Option<String>,
+    /// The journal's endpoint key, as the notices have it.
+    pub endpoint: String,
+    pub production: bool,
+    pub policy_source: String,
+    /// Notices the run set out to send (the rows found valid).
+    pub notices: u64,
+}
+
 /// What an operation answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -115,29 +134,18 @@ operations! {
         attempt_id: i64,
     } -> Done(());
 
-    /// Records this handle's run before its first notice is claimed: its id is
-    /// [`super::Journal::run_id`], and the backend adds who runs it (OS user, host, process).
-    /// Every attempt the handle records afterwards names this run.
+    /// Records this handle's run, before its first notice is claimed, so that every attempt
+    /// names a run the journal holds. Its id is [`super::Journal::run_id`]; the backend adds
+    /// who runs it (OS user, host, process).
     StartRun {
-        started_at: DateTime<Utc>,
-        /// The command line as typed, with every secret taken out (`-H` values, a URL's
-        /// userinfo): it is stored and shown as it is.
-        command: String,
-        /// The input file (absolute), `-` for standard input, `None` for `send`.
-        input: Option<String>,
-        /// The environment's name (`test`, `prod`, `sandbox`); `None` for another base URL.
-        env: Option<String>,
-        /// The journal's endpoint key, as the notices have it.
-        endpoint: String,
-        production: bool,
-        policy_source: String,
-        /// Notices the run set out to send (the rows found valid).
-        notices: u64,
+        run: RunDetails,
     } -> Done(());
 
-    /// Records how this handle's run ended. A run never finished (killed) keeps no end, and
-    /// readers say it is unfinished.
+    /// Records how this handle's run ended; a run that claimed nothing (every notice skipped
+    /// as the first pass found it) is recorded whole here. A run never finished (killed)
+    /// keeps no end, and readers say it is unfinished.
     FinishRun {
+        run: RunDetails,
         ended_at: DateTime<Utc>,
         counts: RunCounts,
         interrupted: bool,

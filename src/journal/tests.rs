@@ -1529,9 +1529,9 @@ async fn a_first_attempt_never_sent_is_withdrawn_with_its_notice() {
     assert_eq!(lookup(&path, &key("P2")).unwrap().attempts, 2);
 }
 
-/// A run's start as the tests record it: `notices` to send to `endpoint`, under channel CH.
-fn run_start(endpoint: &str, notices: u64) -> StartRun {
-    StartRun {
+/// A run as the tests record it: `notices` to send to `endpoint`, under channel CH.
+fn run_details(endpoint: &str, notices: u64) -> RunDetails {
+    RunDetails {
         started_at: chrono::Utc::now(),
         command: "avatar-cli batch c.csv".into(),
         input: s("/tmp/c.csv"),
@@ -1543,15 +1543,25 @@ fn run_start(endpoint: &str, notices: u64) -> StartRun {
     }
 }
 
+/// Its end, with these counts and exit code.
+fn run_end(run: RunDetails, counts: RunCounts, exit_code: u8) -> FinishRun {
+    FinishRun {
+        run,
+        ended_at: chrono::Utc::now(),
+        counts,
+        interrupted: false,
+        exit_code,
+        error: None,
+    }
+}
+
 #[tokio::test]
 async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so() {
     let (_d, path) = tmp();
     // The first run sends P1 (accepted) and P2 (failed) and ends.
     let first = open(&path);
-    first
-        .run(run_start("https://avatar.example", 2))
-        .await
-        .unwrap();
+    let run = run_details("https://avatar.example", 2);
+    first.run(StartRun { run: run.clone() }).await.unwrap();
     send(&first, key("P1"), s("O1"), Outcome::Accepted).await;
     send(&first, key("P2"), s("O2"), Outcome::Failed).await;
     let counts = RunCounts {
@@ -1559,25 +1569,14 @@ async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so()
         failed: 1,
         ..RunCounts::default()
     };
-    first
-        .run(FinishRun {
-            ended_at: chrono::Utc::now(),
-            counts,
-            interrupted: false,
-            exit_code: 1,
-            error: None,
-        })
-        .await
-        .unwrap();
+    first.run(run_end(run, counts, 1)).await.unwrap();
     let first_id = first.run_id().to_string();
     first.close().unwrap();
     // The second sends P2 again and P3 and never ends (its handle closes without a finish,
     // as a killed process's never does).
     let second = open(&path);
-    second
-        .run(run_start("https://other.example", 3))
-        .await
-        .unwrap();
+    let run = run_details("https://other.example", 3);
+    second.run(StartRun { run }).await.unwrap();
     send(&second, key("P2"), s("O2"), Outcome::Accepted).await;
     send(&second, key("P3"), s("O3"), Outcome::Failed).await;
     let second_id = second.run_id().to_string();
@@ -1671,17 +1670,24 @@ async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so()
 }
 
 #[tokio::test]
-async fn a_run_that_never_started_cannot_be_finished() {
+async fn a_run_that_claimed_nothing_is_recorded_whole_at_its_end() {
     let (_d, path) = tmp();
     let j = open(&path);
-    let finish = FinishRun {
-        ended_at: chrono::Utc::now(),
-        counts: RunCounts::default(),
-        interrupted: false,
-        exit_code: 0,
-        error: None,
+    let counts = RunCounts {
+        skipped: 3,
+        ..RunCounts::default()
     };
-    let err = j.run(finish).await.unwrap_err();
-    assert!(err.to_string().contains(j.run_id()), "{err}");
+    let run = run_details("https://avatar.example", 3);
+    j.run(run_end(run.clone(), counts, 0)).await.unwrap();
+    let id = j.run_id().to_string();
     j.close().unwrap();
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let runs = r.runs(&HistoryFilter::default()).unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let recorded = &runs[0];
+    assert_eq!(recorded.run_id, id);
+    assert_eq!(recorded.state, RunState::Finished);
+    assert_eq!(recorded.counts, Some(counts));
+    assert_eq!((recorded.notices, recorded.sent), (3, 0));
+    assert_eq!(recorded.command, run.command);
 }

@@ -10,7 +10,7 @@ use crate::engine::{Delivered, Engine};
 use crate::error::RunEnding;
 use crate::input::Source;
 use crate::input::{Item, Severity};
-use crate::journal::JournalReader;
+use crate::journal::{Journal, JournalReader, RunDetails};
 use crate::notice::Notice;
 use crate::notice::NoticeResult;
 use crate::notice::{Outcome, Tally};
@@ -62,13 +62,15 @@ impl RunEnd {
 const STOPPED: &str = "stopped starting new notices; the journal has every result";
 
 impl ReadyRun {
-    /// Sends the run that started (and was recorded) at `started_at`.
-    pub(crate) async fn deliver(self, started_at: chrono::DateTime<chrono::Utc>) -> RunEnd {
+    pub(crate) async fn deliver(self) -> RunEnd {
         let started = Instant::now();
+        let started_at = crate::clock::now();
+        // What the journal records of the run: the engine writes it before its first claim.
+        let run = super::record::details(&self, started_at);
         let ReadyRun {
             console,
             client,
-            plan,
+            mut plan,
             rows,
             expected,
             journal,
@@ -89,7 +91,8 @@ impl ReadyRun {
                 j.run_id().to_string()
             });
         // Kept past the engine, to record the run's end.
-        let recorder = journal.clone();
+        let recorder = journal.clone().zip(run.clone());
+        plan.run = run;
         let engine = Arc::new(Engine::new(client, journal, plan));
         let (rows_tx, rows_rx) = mpsc::channel(ROW_BATCHES);
         // Batches: the engine's hold one result, the second pass's up to SKIPPED_BATCH. At most
@@ -125,9 +128,7 @@ impl ReadyRun {
             .await
             .unwrap_or(true);
         // Before the summary line: a script that reads it finds the run finished.
-        if let Some(journal) = &recorder {
-            super::record::finish(journal, &end, &console).await;
-        }
+        record_the_end(recorder, &end, &console).await;
         if console.format() == OutputFormat::Json {
             let facts = RunFacts {
                 run_id: &run_id,
@@ -141,6 +142,19 @@ impl ReadyRun {
         }
         end
     }
+}
+
+/// The run's end in its journal, if it has one.
+async fn record_the_end(recorder: Option<(Journal, RunDetails)>, end: &RunEnd, console: &Console) {
+    let Some((journal, run)) = recorder else {
+        return;
+    };
+    let ending = super::record::Ending {
+        interrupted: end.interrupted,
+        exit_code: end.exit_code(),
+        error: end.error(),
+    };
+    super::record::finish(&journal, run, &end.tally, ending, console).await;
 }
 
 /// The report put in input order; what went wrong, if anything.

@@ -178,19 +178,11 @@ async fn send_notices_as_asked(global: GlobalArgs, request: Request) -> Result<u
     };
     let code = match prepared {
         Err(refusal) => Err(refusal),
-        Ok(ready) => print_or_deliver(ready).await,
+        Ok(ready) if ready.dry_run => blocking(move || ready.print_dry_run()).await,
+        Ok(ready) => Ok(ready.deliver().await.exit_code()),
     };
     platform.stop().await;
     code
-}
-
-/// A dry run printed, or a run recorded in its journal and delivered.
-async fn print_or_deliver(ready: ReadyRun) -> Result<u8, Refusal> {
-    if ready.dry_run {
-        return blocking(move || ready.print_dry_run()).await;
-    }
-    let started_at = ready.record_start().await?;
-    Ok(ready.deliver(started_at).await.exit_code())
 }
 
 /// Runs blocking work (file passes, journal lookups, the terminal prompt) off the runtime's
@@ -331,6 +323,7 @@ fn plan(settings: &Settings, target: &Target, request: &Request) -> Result<RunPl
         concurrency: request.concurrency.unwrap_or(settings.concurrency.value),
         rate: request.rate,
         fail_fast: request.fail_fast,
+        run: None,
     })
 }
 

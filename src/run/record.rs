@@ -1,45 +1,51 @@
-//! The run as the journal records it (`history runs`): started once the run is confirmed and
-//! its journal open, before its first notice is claimed, so that every attempt names a run
-//! the journal holds, and a run that only skipped is listed too; finished with its counts and
-//! exit code when it ends. A run killed midway keeps no end: `history runs` says it is
-//! unfinished.
+//! The run as the journal records it (`history runs`): written just before its first claim,
+//! so that every attempt names a run the journal holds, and finished with its counts and exit
+//! code when it ends. A run that claims nothing (every notice skipped as the first pass found
+//! it) writes nothing until its end, and is recorded whole then: a re-run of a finished batch
+//! stays one that reports its skips without a commit. A run killed midway keeps no end:
+//! `history runs` says it is unfinished.
 
-use super::deliver::RunEnd;
 use super::ReadyRun;
-use crate::error::Refusal;
-use crate::journal::{FinishRun, Journal, RunCounts, StartRun};
-use crate::notice::Outcome;
+use crate::journal::{FinishRun, Journal, RunCounts, RunDetails};
+use crate::notice::{Outcome, Tally};
 use crate::output::Console;
 use chrono::{DateTime, Utc};
 
-impl ReadyRun {
-    /// Records the run's start in its journal (a run without one records nothing) and says
-    /// when it started. A journal that cannot take it refuses the run: nothing was sent.
-    pub(super) async fn record_start(&self) -> Result<DateTime<Utc>, Refusal> {
-        let started_at = crate::clock::now();
-        let Some(journal) = &self.journal else {
-            return Ok(started_at);
-        };
-        let start = StartRun {
-            started_at,
-            command: super::command_line::recorded(std::env::args_os()),
-            input: self.input.clone(),
-            env: self.destination.env.map(str::to_string),
-            endpoint: self.plan.endpoint.clone(),
-            production: self.destination.production,
-            policy_source: self.plan.policy_source.clone(),
-            notices: self.expected,
-        };
-        journal.run(start).await?;
-        Ok(started_at)
-    }
+/// What the journal records of `ready`, which started at `started_at`; `None` without a
+/// journal.
+pub(super) fn details(ready: &ReadyRun, started_at: DateTime<Utc>) -> Option<RunDetails> {
+    ready.journal.as_ref()?;
+    Some(RunDetails {
+        started_at,
+        command: super::command_line::recorded(std::env::args_os()),
+        input: ready.input.clone(),
+        env: ready.destination.env.map(str::to_string),
+        endpoint: ready.plan.endpoint.clone(),
+        production: ready.destination.production,
+        policy_source: ready.plan.policy_source.clone(),
+        notices: ready.expected,
+    })
+}
+
+/// How a run ended, as its journal records it besides the counts.
+pub(super) struct Ending<'a> {
+    pub interrupted: bool,
+    pub exit_code: u8,
+    /// Why the run failed as a whole (the journal, the output), if it did.
+    pub error: Option<&'a str>,
 }
 
 /// Records how the run ended. Its notices are in the journal whatever happens here: a failure
-/// only leaves the run looking unfinished, and is said so.
-pub(super) async fn finish(journal: &Journal, end: &RunEnd, console: &Console) {
-    let tally = &end.tally;
+/// only leaves the run looking unfinished (or unlisted), and is said so.
+pub(super) async fn finish(
+    journal: &Journal,
+    run: RunDetails,
+    tally: &Tally,
+    end: Ending<'_>,
+    console: &Console,
+) {
     let finish = FinishRun {
+        run,
         ended_at: crate::clock::now(),
         counts: RunCounts {
             accepted: tally.get(Outcome::Accepted),
@@ -51,13 +57,13 @@ pub(super) async fn finish(journal: &Journal, end: &RunEnd, console: &Console) {
             rejected_earlier: tally.rejected_earlier(),
         },
         interrupted: end.interrupted,
-        exit_code: end.exit_code(),
-        error: end.error().map(str::to_string),
+        exit_code: end.exit_code,
+        error: end.error.map(str::to_string),
     };
     if let Err(e) = journal.run(finish).await {
         console.warn(&format!(
             "could not record the end of run {} in the journal ({e}); every notice's outcome \
-             is recorded, but `avatar-cli history runs` will list the run as unfinished",
+             is recorded, but `avatar-cli history runs` will not list the run as finished",
             journal.run_id()
         ));
     }

@@ -9,7 +9,7 @@
 use super::owner::{describe, Owner};
 use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
 use crate::journal::{
-    AttemptEnd, BeginAttempt, Claim, ClaimNotice, FinishRun, JournalError, NoticeKey, StartRun,
+    AttemptEnd, BeginAttempt, Claim, ClaimNotice, JournalError, NoticeKey, RunCounts, RunDetails,
     State,
 };
 use crate::notice::Outcome;
@@ -65,8 +65,7 @@ pub(crate) struct Stmts<'c> {
     withdraw_attempt: Statement<'c>,
     first_attempt_insert: Statement<'c>,
     last_attempt_id: Statement<'c>,
-    run_start: Statement<'c>,
-    run_end: Statement<'c>,
+    run: Statement<'c>,
     /// The id the next attempt row gets, once known in this transaction: a new notice and
     /// its first attempt then go in as two plain inserts, each row written once.
     next_attempt_id: Option<i64>,
@@ -163,16 +162,22 @@ const FIRST_ATTEMPT_INSERT_SQL: &str =
 
 const LAST_ATTEMPT_ID_SQL: &str = "SELECT coalesce(max(id), 0) FROM attempts";
 
-const RUN_START_SQL: &str =
+/// A run at its start (the end columns NULL), or at its end: a run that was recorded at its
+/// start gets its end, one that was not is recorded whole.
+const RUN_SQL: &str =
     "INSERT INTO runs (id, started_at, os_user, host, pid, pid_start, command, input, env,
-                     endpoint, production, policy_source, notices)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-
-const RUN_END_SQL: &str =
-    "UPDATE runs SET ended_at = ?2, accepted = ?3, rejected = ?4, failed = ?5, in_doubt = ?6,
-                     skipped = ?7, not_sent = ?8, rejected_earlier = ?9, interrupted = ?10,
-                     exit_code = ?11, error = ?12
-                 WHERE id = ?1";
+                     endpoint, production, policy_source, notices, ended_at, accepted,
+                     rejected, failed, in_doubt, skipped, not_sent, rejected_earlier,
+                     interrupted, exit_code, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+                 ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at,
+                     accepted = excluded.accepted, rejected = excluded.rejected,
+                     failed = excluded.failed, in_doubt = excluded.in_doubt,
+                     skipped = excluded.skipped, not_sent = excluded.not_sent,
+                     rejected_earlier = excluded.rejected_earlier,
+                     interrupted = excluded.interrupted, exit_code = excluded.exit_code,
+                     error = excluded.error";
 
 impl<'c> Stmts<'c> {
     pub fn prepare(conn: &'c Connection) -> rusqlite::Result<Stmts<'c>> {
@@ -191,8 +196,7 @@ impl<'c> Stmts<'c> {
             withdraw_notice: conn.prepare(WITHDRAW_NOTICE_SQL)?,
             first_attempt_insert: conn.prepare(FIRST_ATTEMPT_INSERT_SQL)?,
             last_attempt_id: conn.prepare(LAST_ATTEMPT_ID_SQL)?,
-            run_start: conn.prepare(RUN_START_SQL)?,
-            run_end: conn.prepare(RUN_END_SQL)?,
+            run: conn.prepare(RUN_SQL)?,
             next_attempt_id: None,
         })
     }
@@ -617,10 +621,27 @@ pub(crate) fn release(st: &mut Stmts<'_>, ctx: &Ctx, notice_id: i64) -> OpResult
     Ok(Ok(()))
 }
 
-/// Records this handle's run (its id is the owner's run id), with who runs it.
-pub(crate) fn start_run(st: &mut Stmts<'_>, ctx: &Ctx, run: &StartRun) -> OpResult<()> {
+/// How a run ended, as [`record_run`] writes it.
+pub(crate) struct RunEnd<'a> {
+    pub ended_at: i64,
+    pub counts: &'a RunCounts,
+    pub interrupted: bool,
+    pub exit_code: u8,
+    pub error: Option<&'a str>,
+}
+
+/// Records this handle's run (its id is the owner's run id) with who runs it, and its end when
+/// it has one: see [`RUN_SQL`].
+pub(crate) fn record_run(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    run: &RunDetails,
+    end: Option<RunEnd<'_>>,
+) -> OpResult<()> {
     let o = &ctx.owner;
-    st.run_start.execute(params![
+    let counts = end.as_ref().map(|e| e.counts);
+    let count = |pick: fn(&RunCounts) -> u64| counts.map(|c| sql_count(pick(c)));
+    st.run.execute(params![
         o.run,
         run.started_at.timestamp_millis(),
         ctx.user,
@@ -633,34 +654,19 @@ pub(crate) fn start_run(st: &mut Stmts<'_>, ctx: &Ctx, run: &StartRun) -> OpResu
         run.endpoint,
         run.production,
         run.policy_source,
-        sql_count(run.notices)
+        sql_count(run.notices),
+        end.as_ref().map(|e| e.ended_at),
+        count(|c| c.accepted),
+        count(|c| c.rejected),
+        count(|c| c.failed),
+        count(|c| c.in_doubt),
+        count(|c| c.skipped),
+        count(|c| c.not_sent),
+        count(|c| c.rejected_earlier),
+        end.as_ref().map(|e| e.interrupted),
+        end.as_ref().map(|e| e.exit_code),
+        end.as_ref().and_then(|e| e.error)
     ])?;
-    Ok(Ok(()))
-}
-
-/// Records how this handle's run ended; refused when it was never started.
-pub(crate) fn finish_run(st: &mut Stmts<'_>, ctx: &Ctx, run: &FinishRun) -> OpResult<()> {
-    let c = &run.counts;
-    let changed = st.run_end.execute(params![
-        ctx.owner.run,
-        run.ended_at.timestamp_millis(),
-        sql_count(c.accepted),
-        sql_count(c.rejected),
-        sql_count(c.failed),
-        sql_count(c.in_doubt),
-        sql_count(c.skipped),
-        sql_count(c.not_sent),
-        sql_count(c.rejected_earlier),
-        run.interrupted,
-        run.exit_code,
-        run.error
-    ])?;
-    if changed == 0 {
-        return Ok(Err(JournalError::Store(format!(
-            "the journal has no run {} to finish",
-            ctx.owner.run
-        ))));
-    }
     Ok(Ok(()))
 }
 
