@@ -746,6 +746,50 @@ fn a_version_2_journal_migrates_keeps_every_state_and_skips_what_it_accepted() {
 }
 
 #[test]
+fn a_version_2_journal_gains_runs_and_its_old_attempts_name_none() {
+    let env = Env::new();
+    fixture(&env, "journal-v2.sqlite3");
+    let old_attempts = history(&env, &["--attempts"]);
+    assert!(!old_attempts.is_empty());
+    // A run that upgrades it, sending one notice.
+    let server = Server::always(Reply::accept());
+    let csv = env.write("new.csv", "policyNo,orderNo\nNEW1,ORDNEW1\n");
+    let out = demo_at(&env, &server.url)
+        .args(["batch", "--json"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(schema_version(&env), 5);
+    let run = common::summary_line(&out.stdout)["runId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The one run it has is that one; the attempts made before it name no run.
+    let runs = history(&env, &["runs"]);
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0]["runId"], run.as_str());
+    assert_eq!(runs[0]["counts"]["accepted"], 1);
+    assert_eq!(runs[0]["exitCode"], 0);
+    let attempts = history(&env, &["--attempts"]);
+    assert_eq!(attempts.len(), old_attempts.len() + 1, "{attempts:#?}");
+    for a in &attempts {
+        let expected = if a["policyNo"] == "NEW1" {
+            Value::from(run.as_str())
+        } else {
+            Value::Null
+        };
+        assert_eq!(a["runId"], expected, "{a}");
+    }
+    let sent: Vec<String> = history(&env, &["--run", "last"])
+        .iter()
+        .map(|n| n["policyNo"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent, ["NEW1"]);
+}
+
+#[test]
 fn readers_of_a_version_1_journal_normalise_endpoints_and_change_nothing() {
     let env = Env::new();
     let path = v1_journal(&env);
