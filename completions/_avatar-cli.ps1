@@ -179,12 +179,13 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             break
         }
         'avatar-cli;history' {
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'Only what one run did: an id from `history runs`, or last')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Only this policy')
             [CompletionResult]::new('--policy-source', '--policy-source', [CompletionResultType]::ParameterName, 'Only this channel (head.policySource)')
             [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Only this channel (head.policySource)')
             [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config''s default env does not. Hidden: the old spelling, kept for scripts')
             [CompletionResult]::new('--outcome', '--outcome', [CompletionResultType]::ParameterName, 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, 30m, 1h, 7d)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, yesterday, 30m, 1h, 7d)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Up to this date or time (a bare date includes that whole day)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE''s extension names')

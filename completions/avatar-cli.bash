@@ -873,12 +873,16 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__history)
-            opts="-e -o -v -q -h -V --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --wide --out --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            opts="-e -o -v -q -h -V --run --policy --channel --policy-source --environment --outcome --since --until --attempts --limit --wide --out --journal --env --base-url --config --output --json --color --verbose --quiet --help --version show runs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -172,12 +172,13 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --version 'Print version'
         }
         &'avatar-cli;history'= {
+            cand --run 'Only what one run did: an id from `history runs`, or last'
             cand --policy 'Only this policy'
             cand --policy-source 'Only this channel (head.policySource)'
             cand --channel 'Only this channel (head.policySource)'
             cand --environment 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config''s default env does not. Hidden: the old spelling, kept for scripts'
             cand --outcome 'Only notices whose latest state is this (accepted, rejected, failed, inDoubt, notSent)'
-            cand --since 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, 30m, 1h, 7d)'
+            cand --since 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, yesterday, 30m, 1h, 7d)'
             cand --until 'Up to this date or time (a bare date includes that whole day)'
             cand --limit 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]'
             cand --out 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE''s extension names'

@@ -176,6 +176,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s v -l 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand validate" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l run -d 'Only what one run did: an id from `history runs`, or last' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy -d 'Only this policy' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l policy-source -l channel -d 'Only this channel (head.policySource)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l environment -d 'Only this environment: a name from the config or a base URL. `--env` and `--base-url` (or AVATAR_ENV and AVATAR_BASE_URL) filter too; the config\'s default env does not. Hidden: the old spelling, kept for scripts' -r
@@ -184,7 +185,7 @@ rejected\t''
 failed\t''
 inDoubt\t''
 notSent\t''"
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, 30m, 1h, 7d)' -r
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since -d 'From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time, RFC 3339, or today, yesterday, 30m, 1h, 7d)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l out -d 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE\'s extension names' -r -F
@@ -346,6 +347,8 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fi
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file to fill in; an existing file is never overwritten'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every setting a run would use, with its value and where it came from'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print where the config file is looked for, and whether it is there'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -f -a "show\t''
+runs\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -f -a "bash\t''
 elvish\t''
 fish\t''

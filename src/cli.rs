@@ -320,9 +320,14 @@ pub struct PlatformArgs {
     #[arg(long, value_name = "PEM")]
     pub cacert: Option<PathBuf>,
     /// Extra HTTP header, 'Name: value' or 'Name: @FILE' (value read from FILE); repeatable
-    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    #[arg(short = HEADER_SHORT, long = HEADER_LONG, value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
 }
+
+/// `-H`, `--header`: named once, for the option and for what takes its values out of a
+/// recorded command line (`run::command_line`).
+pub const HEADER_SHORT: char = 'H';
+pub const HEADER_LONG: &str = "header";
 
 /// The shortest and longest `--timeout`, in seconds: below a millisecond no answer can come,
 /// above an hour a stalled platform holds the run for nothing.
@@ -402,7 +407,7 @@ pub enum Command {
     #[command(after_help = VALIDATE_AFTER_HELP, after_long_help = validate_after_long_help())]
     Validate(ValidateArgs),
     /// Show what the journal recorded
-    #[command(after_help = HISTORY_EXAMPLES)]
+    #[command(after_help = HISTORY_EXAMPLES, override_usage = HISTORY_USAGE)]
     History(HistoryArgs),
     /// Run a local Avatar simulator (loopback only) for rehearsals, demos and tests
     #[command(after_help = SANDBOX_EXAMPLES)]
@@ -648,6 +653,11 @@ fn validate_after_long_help() -> String {
     format!("{COLUMNS_HELP}\n\n{VALIDATE_EXAMPLES}")
 }
 
+const HISTORY_USAGE: &str = "\
+avatar-cli history [OPTIONS]
+       avatar-cli history runs [OPTIONS]
+       avatar-cli history show [OPTIONS] POLICY…";
+
 const HISTORY_EXAMPLES: &str = "\
 --env or --base-url (after or before the command, or AVATAR_ENV / AVATAR_BASE_URL) shows only
 the notices sent to that platform; the config file's default env does not filter.
@@ -659,8 +669,11 @@ Examples:
   avatar-cli history --attempts --policy P2024000001
   # What was rejected on production this month, as JSON Lines
   avatar-cli history --env prod --outcome rejected --since 2024-05-01 --json
-  # Exactly what was sent for one policy, and what the platform answered
-  avatar-cli history show P2024000001
+  # Exactly what was sent for two policies, and what the platform answered
+  avatar-cli history show P2024000001 P2024000002
+  # The runs, newest first, then what the last one sent
+  avatar-cli history runs
+  avatar-cli history --run last
   # Send again what failed in the last day, without the original file
   avatar-cli history --outcome failed --since 1d --output csv > failed.csv
   avatar-cli --policy-source HN_HT_QNW batch failed.csv
@@ -849,9 +862,24 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// `show POLICY`: one notice whole, every attempt with its request and answer bodies
-    #[arg(value_names = ["show", "POLICY"], num_args = 2)]
-    pub show: Vec<String>,
+    /// `runs`: one row per run; `show POLICY…`: each policy's notice whole
+    ///
+    /// `runs` lists the runs that sent, newest first: when, who, the command line, the input
+    /// file, the platform, the counts and the exit code. `show POLICY…` prints each policy's
+    /// notice whole, every attempt with its request and answer bodies.
+    #[arg(
+        value_name = "runs | show POLICY",
+        value_parser = Offering(history_views),
+        hide_possible_values = true
+    )]
+    pub view: Vec<String>,
+    /// Only what one run did: an id from `history runs`, or last
+    ///
+    /// Only what one run did: the notices it sent and its attempts (with `runs`, that run). An
+    /// id from `history runs`, or `last`: the newest run to the platform and channel given (to
+    /// any, when none is).
+    #[arg(long, value_name = "last|ID")]
+    pub run: Option<String>,
     /// Only this policy
     #[arg(long, value_name = "NO")]
     pub policy: Option<String>,
@@ -867,7 +895,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "O", value_parser = Offering(recorded_states), hide_possible_values = true)]
     pub outcome: Option<String>,
     /// From this date or time (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss in China Standard Time,
-    /// RFC 3339, or today, 30m, 1h, 7d)
+    /// RFC 3339, or today, yesterday, 30m, 1h, 7d)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Up to this date or time (a bare date includes that whole day)
@@ -891,6 +919,60 @@ pub struct HistoryArgs {
     pub journal: JournalArgs,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// What `history` lists, by the words after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryView {
+    /// No word: one row per notice (or per attempt).
+    Notices,
+    /// `show POLICY…`: each of these policies whole, in the order given.
+    Show(Vec<String>),
+    /// `runs`: one row per run.
+    Runs,
+}
+
+impl HistoryArgs {
+    /// The view the words ask for; a message in this tool's words when they make none.
+    pub fn view(&self) -> Result<HistoryView, String> {
+        use crate::text::quote;
+        let Some((word, rest)) = self.view.split_first() else {
+            return Ok(HistoryView::Notices);
+        };
+        match (word.as_str(), rest) {
+            ("show", []) => Err(
+                "history show: which policy? `avatar-cli history show POLICY…` shows one or more"
+                    .into(),
+            ),
+            ("show", policies) => {
+                let mut unique: Vec<String> = Vec::with_capacity(policies.len());
+                for p in policies {
+                    if !unique.contains(p) {
+                        unique.push(p.clone());
+                    }
+                }
+                Ok(HistoryView::Show(unique))
+            }
+            ("runs", []) => Ok(HistoryView::Runs),
+            ("runs", [extra, ..]) => Err(format!(
+                "history runs takes no other word: unexpected '{}' (`--run ID` names one run)",
+                quote(extra)
+            )),
+            (word, _) => Err(format!(
+                "history: unexpected '{}': history's own commands are `history show POLICY…` \
+                 and `history runs`",
+                quote(word)
+            )),
+        }
+    }
+}
+
+/// The words `history` takes first, for help and completions.
+fn history_views() -> Vec<clap::builder::PossibleValue> {
+    ["show", "runs"]
+        .into_iter()
+        .map(clap::builder::PossibleValue::new)
+        .collect()
 }
 
 #[derive(Debug, Args)]

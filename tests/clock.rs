@@ -6,34 +6,8 @@
 
 mod common;
 
+use common::clock::clock_at;
 use common::{text, Env, Reply, Server};
-use std::path::PathBuf;
-
-/// Where Debian and others put libfaketime.
-fn libfaketime() -> PathBuf {
-    let mut candidates = vec![
-        PathBuf::from("/usr/lib/faketime/libfaketime.so.1"),
-        PathBuf::from("/usr/local/lib/faketime/libfaketime.so.1"),
-    ];
-    // Debian's multiarch directories: /usr/lib/x86_64-linux-gnu/faketime/ and the like.
-    for lib in ["/usr/lib", "/usr/lib64", "/lib"] {
-        if let Ok(dirs) = std::fs::read_dir(lib) {
-            for dir in dirs.flatten() {
-                candidates.push(dir.path().join("faketime/libfaketime.so.1"));
-            }
-        }
-    }
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "libfaketime.so.1 not found (looked in {candidates:?}): install it with \
-                 `apt-get install faketime`, as .ci/run does"
-            )
-        })
-}
 
 /// The clocks no notice can carry, as libfaketime takes them, each with a name for messages.
 fn impossible_clocks() -> Vec<(&'static str, String)> {
@@ -52,7 +26,7 @@ fn impossible_clocks() -> Vec<(&'static str, String)> {
 
 fn at(env: &Env, clock: &str) -> assert_cmd::Command {
     let mut cmd = env.cmd();
-    cmd.env("LD_PRELOAD", libfaketime()).env("FAKETIME", clock);
+    clock_at(&mut cmd, clock);
     cmd
 }
 

@@ -8,15 +8,17 @@
 mod common;
 
 use chrono::{DateTime, Duration as Days, FixedOffset, Utc};
+use common::clock::clock_at;
 use common::pty::{screen_lines, sized_terminal, start, Terminal, EVERYWHERE, ONLY_STDOUT};
 use common::raw::RawServer;
 use common::{
-    data, demo_at, history, json_lines, show_json, text, Env, Gate, Reply, Server, CHANNEL,
-    DEMO_CHANNEL,
+    batch_to, data, demo_at, history, history_by, json_lines, show_json, summary_line, text, Env,
+    Gate, Reply, Server, CHANNEL, DEMO_CHANNEL,
 };
 use predicates::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -579,7 +581,7 @@ fn since_and_until_read_dates_in_china_standard_time_and_rfc3339_and_times_show_
         text(&table)
     );
     env.cmd()
-        .args(["history", "--since", "yesterday"])
+        .args(["history", "--since", "last week"])
         .assert()
         .code(2);
 }
@@ -1292,4 +1294,544 @@ fn the_table_is_as_committed_in_a_pipe_and_at_80_and_120_columns() {
         let lines = on_terminal(&env, cols, &[]);
         insta::assert_snapshot!(format!("table_at_{cols}_columns"), lines.join("\n"));
     }
+}
+
+// Runs: `history runs`, `--run`, and what each run recorded
+
+/// A run's `--json` output: its summary's run id, and its exit code.
+fn run_id(out: &std::process::Output) -> String {
+    summary_line(&out.stdout)["runId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no run id: {}", text(&out.stdout)))
+        .to_string()
+}
+
+/// The rows of `history runs --json` with `args`.
+fn runs(env: &Env, args: &[&str]) -> Vec<Value> {
+    history(env, &[&["runs"], args].concat())
+}
+
+/// Three runs: `accepting` takes a batch of P1 and P2 (exit 0), then the same batch again
+/// skips both (exit 0), then `rejecting` rejects a `send` of P9 (exit 1). Their run ids, in
+/// that order, and the batch's file.
+fn three_runs(env: &Env, accepting: &Server, rejecting: &Server) -> ([String; 3], PathBuf) {
+    let csv = env.write("two.csv", "policyNo,orderNo\nP1,O1\nP2,O2\n");
+    let mut ids = Vec::new();
+    for expected in [0, 0] {
+        let out = demo_at(env, &accepting.url)
+            .args(["batch", "--json"])
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(expected), "{}", text(&out.stderr));
+        ids.push(run_id(&out));
+    }
+    let out = demo_at(env, &rejecting.url)
+        .args(["send", "--policy", "P9", "--order-no", "O9", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    ids.push(run_id(&out));
+    (ids.try_into().unwrap(), csv)
+}
+
+#[test]
+fn history_runs_lists_each_run_newest_first_with_its_counts_and_exit_code() {
+    let env = Env::new();
+    let accepting = Server::always(Reply::accept()).expect_hits(2);
+    let rejecting = Server::always(Reply::Deal("0", "no")).expect_hits(1);
+    let ([batch, again, send], csv) = three_runs(&env, &accepting, &rejecting);
+
+    let rows = runs(&env, &[]);
+    let ids: Vec<&str> = rows.iter().map(|r| r["runId"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [send.as_str(), again.as_str(), batch.as_str()],
+        "{rows:#?}"
+    );
+    let (user, host) = (&rows[0]["osUser"], &rows[0]["host"]);
+    assert!(!user.as_str().unwrap().is_empty() && !host.as_str().unwrap().is_empty());
+    let counts = |accepted: u64, rejected: u64, skipped: u64| {
+        serde_json::json!({"accepted": accepted, "rejected": rejected, "failed": 0,
+            "inDoubt": 0, "skipped": skipped, "notSent": 0, "rejectedEarlier": 0})
+    };
+    let absolute = csv.canonicalize().unwrap();
+    let file = Some(absolute.to_str().unwrap());
+    let batch_line = format!(
+        "--policy-source DEMO --retries 0 batch --json {}",
+        csv.display()
+    );
+    for (row, url, counts, code, input, command) in [
+        (
+            &rows[2],
+            &accepting.url,
+            counts(2, 0, 0),
+            0,
+            file,
+            batch_line.clone(),
+        ),
+        (
+            &rows[1],
+            &accepting.url,
+            counts(0, 0, 2),
+            0,
+            file,
+            batch_line.clone(),
+        ),
+        (
+            &rows[0],
+            &rejecting.url,
+            counts(0, 1, 0),
+            1,
+            None,
+            "--policy-source DEMO --retries 0 send --policy P9 --order-no O9 --json".into(),
+        ),
+    ] {
+        assert_eq!(row["state"], "finished", "{row}");
+        assert_eq!(row["counts"], counts, "{row}");
+        assert_eq!(row["exitCode"], code, "{row}");
+        assert_eq!(row["interrupted"], false, "{row}");
+        assert_eq!(row["endpoint"], url.as_str(), "{row}");
+        assert_eq!(row["policySource"], DEMO_CHANNEL, "{row}");
+        assert_eq!(row["env"], Value::Null, "{row}");
+        assert_eq!(row["input"].as_str(), input, "{row}");
+        assert_eq!((&row["osUser"], &row["host"]), (user, host), "{row}");
+        let recorded = row["command"].as_str().unwrap();
+        assert!(
+            recorded.starts_with(&format!("avatar-cli --base-url {url} "))
+                && recorded.ends_with(&command),
+            "{recorded}"
+        );
+        let (started, ended) = (&row["startedAt"], &row["endedAt"]);
+        for when in [started, ended] {
+            DateTime::parse_from_rfc3339(when.as_str().unwrap()).unwrap();
+        }
+        assert!(started.as_str() <= ended.as_str(), "{row}");
+    }
+
+    // The table names each run with its counts and exit code, newest first.
+    let table = env.cmd().args(["history", "runs"]).output().unwrap();
+    let table = text(&table.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(
+        lines[0].starts_with("STARTED") && lines[0].contains("EXIT"),
+        "{table}"
+    );
+    for (line, id, counts, code) in [
+        (lines[1], &send, "1 rejected", "1"),
+        (lines[2], &again, "2 skipped", "0"),
+        (lines[3], &batch, "2 accepted", "0"),
+    ] {
+        let words: Vec<&str> = line.split("  ").map(str::trim).collect();
+        assert!(words.contains(&id.as_str()), "{line}");
+        assert!(words.contains(&counts), "{line}");
+        assert!(words.contains(&code), "{line}");
+    }
+
+    // Filters: the platform, a policy the run sent, the run itself, a number of them.
+    let only = |args: &[&str]| -> Vec<String> {
+        runs(&env, args)
+            .iter()
+            .map(|r| r["runId"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        only(&["--base-url", &accepting.url]),
+        [again.as_str(), batch.as_str()]
+    );
+    assert_eq!(only(&["--policy", "P9"]), [send.as_str()]);
+    assert_eq!(only(&["--policy", "P1"]), [batch.as_str()]);
+    assert_eq!(only(&["--run", &batch]), [batch.as_str()]);
+    assert_eq!(only(&["--run", "last"]), [send.as_str()]);
+    assert_eq!(only(&["--limit", "1"]), [send.as_str()]);
+}
+
+#[test]
+fn run_filters_notices_and_attempts_to_what_that_run_sent() {
+    let env = Env::new();
+    let accepting = Server::always(Reply::accept());
+    let rejecting = Server::always(Reply::Deal("0", "no"));
+    let ([batch, again, send], _) = three_runs(&env, &accepting, &rejecting);
+
+    assert_eq!(policies(&env, &["--run", "last"]), set(&["P9"]));
+    assert_eq!(policies(&env, &["--run", &send]), set(&["P9"]));
+    assert_eq!(policies(&env, &["--run", &batch]), set(&["P1", "P2"]));
+    // The second batch skipped both: it sent nothing.
+    assert!(policies(&env, &["--run", &again]).is_empty());
+    // Beside the other filters.
+    assert_eq!(
+        policies(&env, &["--run", &batch, "--policy", "P2"]),
+        set(&["P2"])
+    );
+    assert!(policies(&env, &["--run", &batch, "--outcome", "rejected"]).is_empty());
+    // `last` is the newest run to the platform named.
+    assert_eq!(
+        policies(&env, &["--run", "last", "--base-url", &accepting.url]),
+        BTreeSet::new(),
+        "the newest run there is the one that skipped"
+    );
+    // Each attempt names its run.
+    let attempts = history(&env, &["--attempts", "--run", &batch]);
+    assert_eq!(attempts.len(), 2, "{attempts:#?}");
+    assert!(attempts.iter().all(|a| a["runId"] == batch.as_str()));
+    let all = history(&env, &["--attempts"]);
+    assert_eq!(all.len(), 3, "{all:#?}");
+    let p9 = all.iter().find(|a| a["policyNo"] == "P9").unwrap();
+    assert_eq!(p9["runId"], send.as_str());
+    // `history show` says which run sent each attempt.
+    let out = env.cmd().args(["history", "show", "P9"]).output().unwrap();
+    assert!(
+        text(&out.stdout).contains(&format!("(run {send})")),
+        "{out:?}"
+    );
+
+    // A run the journal does not hold is named, with what to type instead.
+    let out = env
+        .cmd()
+        .args(["history", "--run", "nosuchrun123"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(
+        text(&out.stderr).contains("--run 'nosuchrun123': no such run in the journal")
+            && text(&out.stderr).contains("avatar-cli history runs"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_run_killed_midway_shows_as_unfinished_and_one_still_going_as_running() {
+    let env = Env::new();
+    let held = Gate::new();
+    let server = Server::always(held.hold(Reply::accept()));
+    let csv = env.write("two.csv", "policyNo,orderNo\nK1,O1\nK2,O2\n");
+    let running = env.spawn([
+        "--base-url",
+        &server.url,
+        "--policy-source",
+        CHANNEL,
+        "batch",
+        csv.to_str().unwrap(),
+        "--concurrency",
+        "1",
+    ]);
+    // Its first notice is at the platform, its answer held: the run is under way.
+    server.wait_for_hits(1);
+    let rows = runs(&env, &[]);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["state"], "running", "{rows:#?}");
+    running.kill();
+    held.open();
+
+    let rows = runs(&env, &[]);
+    let run = &rows[0];
+    assert_eq!(run["state"], "unfinished", "{run}");
+    assert_eq!(run["endedAt"], Value::Null, "{run}");
+    assert_eq!(run["counts"], Value::Null, "{run}");
+    assert_eq!(run["exitCode"], Value::Null, "{run}");
+    assert_eq!(
+        (&run["sent"], &run["notices"]),
+        (&1.into(), &2.into()),
+        "{run}"
+    );
+    let table = env.cmd().args(["history", "runs"]).output().unwrap();
+    let line = text(&table.stdout)
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(line.contains("unfinished: 1 of 2 sent"), "{line}");
+    // What it sent, in doubt, is listed under its id.
+    let id = run["runId"].as_str().unwrap();
+    let sent = history(&env, &["--run", id]);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0]["state"], "inDoubt");
+
+    // The next run resends it and finishes: listed above it, the killed one still unfinished.
+    let out = batch_to(&env, &server.url, &csv).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = runs(&env, &[]);
+    let states: Vec<&str> = rows.iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["finished", "unfinished"]);
+}
+
+#[test]
+fn a_header_value_never_reaches_the_stored_command_line() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    let key_file = env.write("key", "SECRET-FROM-A-FILE\n");
+    let header_from_file = format!("X-File: @{}", key_file.display());
+    let secrets = ["SECRET-ONE", "SECRET-TWO", "SECRET-THREE", "SECRET-FOUR"];
+    let out = env
+        .cmd()
+        .args(["--base-url", &server.url, "--policy-source", CHANNEL])
+        .args(["-H", "X-One: SECRET-ONE"])
+        .arg("--header=X-Two: SECRET-TWO")
+        .args(["send", "-qHX-Three: SECRET-THREE"])
+        .args(["--header", "X-Four:SECRET-FOUR", "-H", &header_from_file])
+        .args(["--policy", "P1", "--order-no", "O1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // They were sent: the test is about what was kept, not what was dropped.
+    let seen = &server.seen()[0];
+    for (name, value) in [
+        ("X-One", "SECRET-ONE"),
+        ("X-Two", "SECRET-TWO"),
+        ("X-Three", "SECRET-THREE"),
+        ("X-Four", "SECRET-FOUR"),
+        ("X-File", "SECRET-FROM-A-FILE"),
+    ] {
+        assert_eq!(seen.header(name), Some(value), "{seen:?}");
+    }
+
+    let rows = runs(&env, &[]);
+    let command = rows[0]["command"].as_str().unwrap();
+    assert_eq!(
+        command,
+        format!(
+            "avatar-cli --base-url {} --policy-source {CHANNEL} -H 'X-One: [redacted]' \
+             '--header=X-Two: [redacted]' send '-qHX-Three: [redacted]' --header \
+             'X-Four: [redacted]' -H 'X-File: [redacted]' --policy P1 --order-no O1",
+            server.url
+        )
+    );
+    // Not in the journal's bytes either, nor the file a value was read from.
+    let mut stored = Vec::new();
+    for file in common::journal_files(&env.journal()) {
+        stored.extend(std::fs::read(&file).unwrap_or_default());
+    }
+    assert!(!stored.is_empty());
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(
+        stored.contains("X-Three: [redacted]"),
+        "the command line is in the file"
+    );
+    for secret in secrets.iter().chain(&["SECRET-FROM-A-FILE", "/key"]) {
+        assert!(!stored.contains(secret), "{secret} is in the journal");
+    }
+}
+
+#[test]
+fn history_runs_fits_the_terminal_at_80_and_120_columns() {
+    let env = Env::new();
+    let accepting = Server::always(Reply::accept());
+    let rejecting = Server::always(Reply::Deal("0", "no"));
+    let ([batch, again, send], _) = three_runs(&env, &accepting, &rejecting);
+    let mut shown = Vec::new();
+    for cols in [80, 120] {
+        // Every line fits, none wraps, no character is split (`on_terminal` checks).
+        let lines = on_terminal(&env, cols, &["runs"]);
+        assert_eq!(lines.len(), 4, "{lines:#?}");
+        let header: Vec<String> = titles(&lines[0]).into_iter().map(|(t, _)| t).collect();
+        // The run's id (what --run takes), its counts and its exit code always stay.
+        for title in ["RUN", "COUNTS", "EXIT"] {
+            assert!(header.iter().any(|t| t == title), "{lines:#?}");
+        }
+        assert_aligned(&lines);
+        for (line, id) in lines[1..].iter().zip([&send, &again, &batch]) {
+            assert!(line.contains(id.as_str()), "{line:?}");
+        }
+        assert!(lines[1].contains("1 rejected"), "{lines:#?}");
+        shown.push(header);
+    }
+    assert!(shown[1].len() > shown[0].len(), "{shown:?}");
+    // --wide: every column whole.
+    let (terminal, slave) = sized_terminal(80);
+    let mut cmd = env.std_cmd();
+    cmd.args(["history", "runs", "--wide"]);
+    let out = start(cmd, slave, EVERYWHERE).finish();
+    assert_eq!(out.status.code(), Some(0));
+    let screen = terminal.final_screen();
+    assert!(
+        screen.contains("CHANNEL") && screen.contains("--order-no O9"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn history_runs_refuses_what_only_notices_have() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    send(&env, &server, "P1", "O1").assert().code(0);
+    for (args, says) in [
+        (
+            &["runs", "--attempts"][..],
+            "--attempts and --outcome are for notices",
+        ),
+        (
+            &["runs", "--outcome", "failed"],
+            "--attempts and --outcome are for notices",
+        ),
+        (&["runs", "--output", "csv"], "not runs: use --json"),
+        (
+            &["runs", "extra"],
+            "history runs takes no other word: unexpected 'extra'",
+        ),
+        (&["show", "P1", "--run", "last"], "leave out --run"),
+        (&["show"], "history show: which policy?"),
+        (&["shows", "P1"], "unexpected 'shows'"),
+    ] {
+        let out = env.cmd().arg("history").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_journal_with_no_runs_lists_none_and_has_no_last_run() {
+    let env = Env::new();
+    std::fs::copy(data("journal-v2.sqlite3"), env.journal()).unwrap();
+    let before = std::fs::read(env.journal()).unwrap();
+    let out = env.cmd().args(["history", "runs"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert!(text(&out.stderr).contains("no runs match"), "{out:?}");
+    let out = env
+        .cmd()
+        .args(["history", "--run", "last"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(
+        text(&out.stderr).contains("--run last: the journal records no run yet"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Read, never upgraded.
+    assert_eq!(std::fs::read(env.journal()).unwrap(), before);
+}
+
+// Several policies at once: `history show A B C`
+
+#[test]
+fn history_show_takes_several_policies_and_shows_each_in_the_order_given() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    for (policy, order) in [("P1", "O1"), ("P2", "O2"), ("P3", "O3")] {
+        send(&env, &server, policy, order).assert().code(0);
+    }
+    let out = env
+        .cmd()
+        .args(["history", "show", "P3", "P1", "P2", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown: Vec<String> = json_lines(&out.stdout)
+        .iter()
+        .map(|n| {
+            assert_eq!(n["attemptList"].as_array().map(Vec::len), Some(1), "{n}");
+            n["policyNo"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(shown, ["P3", "P1", "P2"]);
+
+    // As text: each whole, as `history show P` prints it alone, one after the other.
+    let alone: Vec<String> = ["P3", "P1"]
+        .iter()
+        .map(|p| {
+            text(
+                &env.cmd()
+                    .args(["history", "show", p])
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+        })
+        .collect();
+    let both = env
+        .cmd()
+        .args(["history", "show", "P3", "P1"])
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(0));
+    assert_eq!(text(&both.stdout), format!("{}\n{}", alone[0], alone[1]));
+
+    // One the journal does not hold is named on stderr; the others are still shown.
+    let out = env
+        .cmd()
+        .args(["history", "show", "P1", "NOPE", "P2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("policy    P1") && stdout.contains("policy    P2"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("NOPE"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("no notice for policy NOPE in the journal"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+// `--since yesterday`, on a clock set with libfaketime
+
+/// `history --json` with `args`, read when the clock says `now` (UTC).
+fn policies_at(env: &Env, now: &str, args: &[&str]) -> BTreeSet<String> {
+    let mut cmd = env.cmd();
+    clock_at(&mut cmd, &format!("@{now}"));
+    history_by(cmd, args)
+        .iter()
+        .map(|r| r["policyNo"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn since_yesterday_starts_at_yesterdays_midnight_in_china_standard_time() {
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    // Each notice sent at its own moment (UTC); China Standard Time is 8 hours ahead.
+    for (policy, at) in [
+        // 2026-11-30 23:30 CST: the day before yesterday.
+        ("BEFORE", "2026-11-30 15:30:00"),
+        // 2026-12-01 01:00 CST: yesterday, though still 30 November in UTC.
+        ("YESTERDAY_EARLY", "2026-11-30 17:00:00"),
+        // 2026-12-01 23:00 CST: yesterday.
+        ("YESTERDAY_LATE", "2026-12-01 15:00:00"),
+        // 2026-12-02 01:00 CST: today, though still 1 December in UTC.
+        ("TODAY", "2026-12-01 17:00:00"),
+    ] {
+        let mut cmd = send(&env, &server, policy, &format!("O-{policy}"));
+        clock_at(&mut cmd, &format!("@{at}"));
+        cmd.assert().code(0);
+    }
+    // Read at 2026-12-02 14:00 CST.
+    let now = "2026-12-02 06:00:00";
+    assert_eq!(
+        policies_at(&env, now, &["--since", "yesterday"]),
+        set(&["YESTERDAY_EARLY", "YESTERDAY_LATE", "TODAY"])
+    );
+    assert_eq!(
+        policies_at(&env, now, &["--since", "Yesterday", "--until", "today"]),
+        set(&["YESTERDAY_EARLY", "YESTERDAY_LATE"])
+    );
+    assert_eq!(
+        policies_at(&env, now, &["--since", "today"]),
+        set(&["TODAY"])
+    );
+    assert_eq!(
+        policies_at(&env, now, &["--until", "yesterday"]),
+        set(&["BEFORE"])
+    );
+    // The runs were recorded at their own times, and filter the same way.
+    let mut cmd = env.cmd();
+    clock_at(&mut cmd, &format!("@{now}"));
+    let out = cmd
+        .args(["history", "runs", "--json", "--since", "yesterday"])
+        .output()
+        .unwrap();
+    assert_eq!(json_lines(&out.stdout).len(), 3, "{}", text(&out.stdout));
 }

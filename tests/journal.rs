@@ -623,7 +623,7 @@ fn a_version_1_journal_is_upgraded_once_and_keeps_every_notice() {
             "{policy}: {out:?}"
         );
     }
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), 5);
 
     let rows = history(&env, &[]);
     let mut policies: Vec<&str> = rows
@@ -692,7 +692,7 @@ fn a_version_1_journal_migrates_to_the_latest_in_one_go() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(schema_version(&env), 4);
+    assert_eq!(schema_version(&env), 5);
     let after = states(&env);
     for (policy, state) in [
         ("ACC1", "accepted"),
@@ -737,12 +737,56 @@ fn a_version_2_journal_migrates_keeps_every_state_and_skips_what_it_accepted() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(schema_version(&env), 4);
+    assert_eq!(schema_version(&env), 5);
     assert_eq!(states(&env), before);
     // The old attempts read with no bodies; the notice still shows whole.
     let shown = show_json(&env, &["ACC1"]);
     assert_eq!(shown["orderNo"], "ORDACC1");
     assert!(shown["attemptList"][0].get("request").is_none());
+}
+
+#[test]
+fn a_version_2_journal_gains_runs_and_its_old_attempts_name_none() {
+    let env = Env::new();
+    fixture(&env, "journal-v2.sqlite3");
+    let old_attempts = history(&env, &["--attempts"]);
+    assert!(!old_attempts.is_empty());
+    // A run that upgrades it, sending one notice.
+    let server = Server::always(Reply::accept());
+    let csv = env.write("new.csv", "policyNo,orderNo\nNEW1,ORDNEW1\n");
+    let out = demo_at(&env, &server.url)
+        .args(["batch", "--json"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(schema_version(&env), 5);
+    let run = common::summary_line(&out.stdout)["runId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The one run it has is that one; the attempts made before it name no run.
+    let runs = history(&env, &["runs"]);
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0]["runId"], run.as_str());
+    assert_eq!(runs[0]["counts"]["accepted"], 1);
+    assert_eq!(runs[0]["exitCode"], 0);
+    let attempts = history(&env, &["--attempts"]);
+    assert_eq!(attempts.len(), old_attempts.len() + 1, "{attempts:#?}");
+    for a in &attempts {
+        let expected = if a["policyNo"] == "NEW1" {
+            Value::from(run.as_str())
+        } else {
+            Value::Null
+        };
+        assert_eq!(a["runId"], expected, "{a}");
+    }
+    let sent: Vec<String> = history(&env, &["--run", "last"])
+        .iter()
+        .map(|n| n["policyNo"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent, ["NEW1"]);
 }
 
 #[test]
@@ -786,9 +830,9 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
     let path = v1_journal(&env);
     rusqlite::Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 5)
+        .pragma_update(None, "user_version", 6)
         .unwrap();
-    let expected = "newer avatar-cli (schema version 5, this one knows up to 4)";
+    let expected = "newer avatar-cli (schema version 6, this one knows up to 5)";
     let out = fixture_send(&env, &["--policy", "ACC1"])
         .assert()
         .code(2)
@@ -803,7 +847,7 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
         .get_output()
         .clone();
     assert!(text(&out.stderr).contains(expected), "{out:?}");
-    assert_eq!(user_version(&path), 5);
+    assert_eq!(user_version(&path), 6);
 }
 
 // A journal that cannot be trusted or written

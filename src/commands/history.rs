@@ -3,10 +3,10 @@
 //! one row; `history show POLICY`: one notice whole, bodies included; `--output csv`: the stored
 //! notices as a file `batch` reads back (`jsonl` and `xlsx` too; `--out FILE` for a file).
 
-use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
+use crate::cli::{GlobalArgs, HistoryArgs, HistoryView, OutputFormat};
 use crate::error::refuse;
 use crate::error::Refusal;
-use crate::journal::{AttemptRow, HistoryFilter, JournalReader, NoticeRow, State};
+use crate::journal::{AttemptRow, HistoryFilter, JournalError, JournalReader, NoticeRow, State};
 use crate::output::table::{GiveWay, Layout};
 use crate::output::workbook::{ReportCell, ResultsWorkbook};
 use crate::output::{terminal, Console};
@@ -45,6 +45,19 @@ const ATTEMPT_COLUMNS: [(&str, &str); 9] = [
     ("MS", "elapsedMs"),
 ];
 
+const RUN_COLUMNS: [(&str, &str); 10] = [
+    ("STARTED", "startedAt"),
+    ("RUN", "runId"),
+    ("BY", "osUser"),
+    ("ENV", "env"),
+    ("ENDPOINT", "endpoint"),
+    ("CHANNEL", "policySource"),
+    ("INPUT", "input"),
+    ("COUNTS", "counts"),
+    ("EXIT", "exitCode"),
+    ("COMMAND", "command"),
+];
+
 /// What each table gives up, first to last, on a terminal too narrow for it (the README lists
 /// the same order). POLICY and STATE (or #) always stay; DESC/ERROR, the reason, is cut last.
 const NOTICE_GIVE_WAY: [GiveWay; 12] = [
@@ -73,6 +86,26 @@ const ATTEMPT_GIVE_WAY: [GiveWay; 11] = [
     GiveWay::Drop("HTTP"),
     GiveWay::Drop("STARTED"),
     GiveWay::Shorten("DESC/ERROR", 10),
+];
+
+/// The runs' table keeps RUN (what `--run` takes), COUNTS and EXIT.
+/// The command line and the input are cut at their start: their ends (the file, what the
+/// command did) say the most.
+const RUN_GIVE_WAY: [GiveWay; 14] = [
+    GiveWay::ShortenKeepingEnd("COMMAND", 40),
+    GiveWay::ShortenKeepingEnd("INPUT", 24),
+    GiveWay::Shorten("ENDPOINT", 20),
+    GiveWay::Drop("CHANNEL"),
+    GiveWay::Drop("BY"),
+    GiveWay::Drop("ENDPOINT"),
+    GiveWay::Shorten("STARTED", 17),
+    GiveWay::ShortenKeepingEnd("COMMAND", 24),
+    GiveWay::Shorten("COUNTS", 30),
+    GiveWay::Drop("ENV"),
+    GiveWay::Drop("INPUT"),
+    GiveWay::Drop("COMMAND"),
+    GiveWay::Shorten("COUNTS", 16),
+    GiveWay::Drop("STARTED"),
 ];
 
 /// Rows the default view shows on a terminal: a screenful, not a year of batches.
@@ -112,14 +145,9 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
     let settings = Settings::resolve(global)?;
     let path = journal_path(&settings)?;
     let mut filter = filter(args, &settings)?;
-    let show_policy = show_policy(args)?;
+    let view = args.view().map_err(Refusal::Usage)?;
     let export = export_of(global.output, args.out.as_deref())?;
-    if export.is_some() && (args.attempts || show_policy.is_some()) {
-        return Err(refuse!(
-            Usage,
-            "--output csv, jsonl and xlsx write one row per notice: leave out --attempts and show"
-        ));
-    }
+    check_view(&view, args, export.is_some())?;
     if let Some(export) = &export {
         export.check(&path)?;
     }
@@ -141,9 +169,15 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
         ));
         return Ok(crate::error::code::OK);
     };
-    if let Some(policy) = show_policy {
-        return show(console, &reader, &policy, &filter);
+    if let Some(run) = &args.run {
+        filter.run = Some(the_run(&reader, run, &filter)?);
     }
+    let rows_of = match view {
+        HistoryView::Show(policies) => return show(console, &reader, &policies, &filter),
+        HistoryView::Runs => Rows::Runs,
+        HistoryView::Notices if args.attempts => Rows::Attempts,
+        HistoryView::Notices => Rows::Notices,
+    };
     let mut rows = Counter::new(if cut { TERMINAL_ROWS } else { usize::MAX });
     match export {
         Some(export) => {
@@ -162,14 +196,21 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
                 (true, true) => Shape::Wide,
                 (true, false) => Shape::Fit(terminal::stdout_width()),
             };
-            print_rows(console, &reader, &filter, args.attempts, shape, &mut rows)?;
+            print_rows(console, &reader, &filter, rows_of, shape, &mut rows)?;
         }
     }
     if console.stdout_failure().is_some() {
         return Ok(console.offline_exit(crate::error::code::OK, "the history"));
     }
     if rows.count == 0 {
-        console.note("no notices match");
+        console.note(&match (rows_of, &filter.run) {
+            (Rows::Runs, _) => "no runs match".to_string(),
+            (Rows::Notices | Rows::Attempts, None) => "no notices match".to_string(),
+            // A run that only skipped sent nothing: say where its counts are.
+            (Rows::Notices | Rows::Attempts, Some(run)) => {
+                format!("run {run} sent no notice that matches (see `avatar-cli history runs`)")
+            }
+        });
     } else if rows.more {
         // Short enough for an 80-column terminal, as the table is.
         console.note(&format!(
@@ -178,6 +219,65 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
         ));
     }
     Ok(crate::error::code::OK)
+}
+
+/// The options that make no sense with `view`, refused rather than ignored.
+fn check_view(view: &HistoryView, args: &HistoryArgs, export: bool) -> Result<()> {
+    match view {
+        HistoryView::Notices if export && args.attempts => Err(refuse!(
+            Usage,
+            "--output csv, jsonl and xlsx write one row per notice: leave out --attempts"
+        )),
+        HistoryView::Show(_) if export => Err(refuse!(
+            Usage,
+            "--output csv, jsonl and xlsx write one row per notice: leave out show"
+        )),
+        HistoryView::Show(_) if args.run.is_some() => Err(refuse!(
+            Usage,
+            "history show prints every attempt of a notice: leave out --run (`avatar-cli \
+             history --attempts --run ID` lists a run's attempts)"
+        )),
+        HistoryView::Runs if export => Err(refuse!(
+            Usage,
+            "--output csv, jsonl and xlsx write notices for batch to read back, not runs: use --json"
+        )),
+        HistoryView::Runs if args.attempts || args.outcome.is_some() => Err(refuse!(
+            Usage,
+            "history runs lists runs: --attempts and --outcome are for notices (`avatar-cli \
+             history --run ID` lists what a run sent)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The id of the run `--run` names: `last`, the newest run to the platform and channel the
+/// filter names (any, when it names none), or an id the journal holds.
+fn the_run(reader: &JournalReader, asked: &str, filter: &HistoryFilter) -> Result<String> {
+    let last = asked.eq_ignore_ascii_case("last");
+    let lookup = HistoryFilter {
+        endpoint: filter.endpoint.clone(),
+        policy_source: filter.policy_source.clone(),
+        run: (!last).then(|| asked.to_string()),
+        limit: Some(1),
+        ..HistoryFilter::default()
+    };
+    let mut found = None;
+    reader.each_run(&lookup, |run| {
+        found = Some(run.run_id);
+        ControlFlow::Break(())
+    })?;
+    found.ok_or_else(|| match last {
+        true if filter.endpoint.is_some() || filter.policy_source.is_some() => refuse!(
+            Input,
+            "--run last: the journal records no run to this platform and channel"
+        ),
+        true => refuse!(Input, "--run last: the journal records no run yet"),
+        false => refuse!(
+            Input,
+            "--run '{}': no such run in the journal; `avatar-cli history runs` lists them",
+            quote(asked)
+        ),
+    })
 }
 
 /// An export of the stored notices: its format, and its file (else stdout).
@@ -308,22 +408,9 @@ fn filter(args: &HistoryArgs, settings: &Settings) -> Result<HistoryFilter> {
             .as_deref()
             .map(|s| parse_when(s, true, now))
             .transpose()?,
+        run: None,
         limit: None,
     })
-}
-
-/// The policy of `history show POLICY`, if that is what was asked.
-fn show_policy(args: &HistoryArgs) -> Result<Option<String>> {
-    match args.show.as_slice() {
-        [] => Ok(None),
-        [word, policy] if word == "show" => Ok(Some(policy.clone())),
-        [word, _] => Err(refuse!(
-            Usage,
-            "history: unexpected '{}': the one subcommand is `history show POLICY`",
-            quote(word)
-        )),
-        _ => unreachable!("clap takes two values or none"),
-    }
 }
 
 /// Counts the rows printed, up to `shown`; a row beyond that only says there is more.
@@ -353,35 +440,57 @@ impl Counter {
     }
 }
 
+/// What a list shows a row of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    Notices,
+    Attempts,
+    Runs,
+}
+
 /// The rows the filter lets through, in the console's format, as they are read.
 fn print_rows(
     console: &Console,
     reader: &JournalReader,
     filter: &HistoryFilter,
-    attempts: bool,
+    rows_of: Rows,
     shape: Shape,
     rows: &mut Counter,
 ) -> Result<()> {
     let format = console.format();
-    if attempts {
-        let mut out = RowsOut::new(console, format, &ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY, shape);
-        reader.each_attempt(filter, |row: AttemptRow| {
-            if !rows.take() {
-                return ControlFlow::Break(());
-            }
-            out.row(&row)
-        })?;
-        out.finish();
-    } else {
-        let mut out = RowsOut::new(console, format, &NOTICE_COLUMNS, &NOTICE_GIVE_WAY, shape);
-        reader.each_notice(filter, |row: NoticeRow| {
-            if !rows.take() {
-                return ControlFlow::Break(());
-            }
-            out.row(&row)
-        })?;
-        out.finish();
+    match rows_of {
+        Rows::Runs => listed(
+            RowsOut::new(console, format, &RUN_COLUMNS, &RUN_GIVE_WAY, shape),
+            rows,
+            |each| reader.each_run(filter, each),
+        )?,
+        Rows::Attempts => listed(
+            RowsOut::new(console, format, &ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY, shape),
+            rows,
+            |each| reader.each_attempt(filter, each),
+        )?,
+        Rows::Notices => listed(
+            RowsOut::new(console, format, &NOTICE_COLUMNS, &NOTICE_GIVE_WAY, shape),
+            rows,
+            |each| reader.each_notice(filter, each),
+        )?,
     }
+    Ok(())
+}
+
+/// The rows `read` hands over, to `out` as they come, as many as `rows` lets through.
+fn listed<T: Serialize>(
+    mut out: RowsOut<'_>,
+    rows: &mut Counter,
+    read: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), JournalError>,
+) -> Result<()> {
+    read(&mut |row| {
+        if !rows.take() {
+            return ControlFlow::Break(());
+        }
+        out.row(&row)
+    })?;
+    out.finish();
     Ok(())
 }
 
@@ -533,9 +642,40 @@ fn cells(v: &serde_json::Value, columns: &[(&str, &str)]) -> Vec<String> {
             // No answer: its error goes where the description goes.
             "dealDesc" if v[key].is_null() && !v["error"].is_null() => cell("error"),
             "osUser" => format!("{}@{}", cell("osUser"), cell("host")),
+            "counts" => run_counts(v),
             _ => cell(key),
         })
         .collect()
+}
+
+/// A run's counts as a person reads them (`3 accepted, 1 rejected`), or how far a run that
+/// never finished got (`unfinished: 120 of 400 sent`).
+fn run_counts(run: &serde_json::Value) -> String {
+    let n = |key: &str| run["counts"][key].as_u64().unwrap_or(0);
+    let state = run["state"].as_str().unwrap_or_default();
+    if run["counts"].is_null() {
+        let (sent, of) = (run["sent"].as_u64(), run["notices"].as_u64());
+        return format!("{state}: {} of {} sent", sent.unwrap_or(0), of.unwrap_or(0));
+    }
+    let earlier = n("rejectedEarlier");
+    let shown: Vec<String> = [
+        ("accepted", n("accepted")),
+        ("rejected", n("rejected")),
+        ("failed", n("failed")),
+        ("inDoubt", n("inDoubt")),
+        ("skipped", n("skipped").saturating_sub(earlier)),
+        ("rejected earlier", earlier),
+        ("notSent", n("notSent")),
+    ]
+    .iter()
+    .filter(|(_, count)| *count > 0)
+    .map(|(name, count)| format!("{count} {name}"))
+    .collect();
+    if shown.is_empty() {
+        "no notices".to_string()
+    } else {
+        shown.join(", ")
+    }
 }
 
 /// `--output csv`: one row per notice with its stored content, under the column names `batch`
@@ -823,33 +963,60 @@ fn typed_cell<'v>(name: &str, value: &'v str) -> ReportCell<'v> {
     }
 }
 
-/// `history show POLICY`: the one notice of that policy the filter leaves, with every attempt.
+/// `history show POLICY…`: for each policy in turn, the one notice of it the filter leaves,
+/// with every attempt. A policy that cannot be shown is said on stderr and the others are
+/// still shown; the exit code is then that of its refusal.
 fn show(
     console: &Console,
     reader: &JournalReader,
-    policy: &str,
+    policies: &[String],
     filter: &HistoryFilter,
 ) -> Result<u8> {
-    let (notice, attempts) = the_one(reader.show(policy, filter)?, policy)?;
+    let mut code = crate::error::code::OK;
+    let mut shown = 0;
+    for policy in policies {
+        let (notice, attempts) = match the_one(reader.show(policy, filter)?, policy) {
+            Ok(found) => found,
+            // One policy alone: its refusal is the command's, as it always was.
+            Err(refusal) if policies.len() == 1 => return Err(refusal),
+            Err(refusal) => {
+                console.error(&refusal.to_string());
+                code = refusal.exit_code();
+                continue;
+            }
+        };
+        if console.format() != OutputFormat::Json && shown > 0 {
+            console.out("");
+        }
+        show_one(console, &notice, &attempts);
+        shown += 1;
+        if console.stdout_failure().is_some() {
+            break;
+        }
+    }
+    Ok(console.offline_exit(code, "the notice"))
+}
+
+/// One notice whole: a JSON object, or its fields and then every attempt.
+fn show_one(console: &Console, notice: &NoticeRow, attempts: &[AttemptRow]) {
     let content = notice
         .content
         .as_deref()
         .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok());
     if console.format() == OutputFormat::Json {
-        let mut value = serde_json::to_value(&notice).unwrap_or_default();
+        let mut value = serde_json::to_value(notice).unwrap_or_default();
         value["content"] = content.unwrap_or_default();
-        value["attemptList"] = serde_json::to_value(&attempts).unwrap_or_default();
+        value["attemptList"] = serde_json::to_value(attempts).unwrap_or_default();
         console.out(&value.to_string());
-        return Ok(console.offline_exit(crate::error::code::OK, "the notice"));
+        return;
     }
-    show_notice(console, &notice, content.as_ref());
-    for a in &attempts {
+    show_notice(console, notice, content.as_ref());
+    for a in attempts {
         show_attempt(console, a);
         if console.stdout_failure().is_some() {
             break;
         }
     }
-    Ok(console.offline_exit(crate::error::code::OK, "the notice"))
 }
 
 /// The one notice found for `policy`; none, or one per endpoint and channel, is refused with
@@ -945,10 +1112,14 @@ fn show_attempt(console: &Console, a: &AttemptRow) {
         esc(&a.req_time)
     ));
     let sub = |name: &str, value: String| console.out(&format!("  {name:<10}{value}"));
+    let run = a
+        .run_id
+        .as_deref()
+        .map_or(String::new(), |run| format!(" (run {})", esc(run)));
     sub(
         "sent",
         format!(
-            "{} by {}@{}, finished {}, {} ms",
+            "{} by {}@{}{run}, finished {}, {} ms",
             a.started_at,
             esc(&a.os_user),
             esc(&a.host),
@@ -1012,8 +1183,8 @@ fn recorded_state(s: &str) -> Result<State> {
 }
 
 /// `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` in China Standard Time (the offset history shows),
-/// RFC 3339 with its own offset, or relative to `now`: `today` (midnight in China Standard
-/// Time), `30m`, `1h`, `7d`. A bare `--until` date includes that whole day.
+/// RFC 3339 with its own offset, or relative to `now`: `today` and `yesterday` (midnight in
+/// China Standard Time), `30m`, `1h`, `7d`. A bare `--until` date includes that whole day.
 fn parse_when(s: &str, end_of_day: bool, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Some(t) = relative(s.trim(), now) {
         return Ok(t);
@@ -1033,21 +1204,24 @@ fn parse_when(s: &str, end_of_day: bool, now: DateTime<Utc>) -> Result<DateTime<
     } else {
         return Err(refuse!(
             Usage,
-            "'{}' is not a date: use yyyy-MM-dd, 'yyyy-MM-dd HH:mm:ss', RFC 3339, today, or an age such as 30m, 1h, 7d",
+            "'{}' is not a date: use yyyy-MM-dd, 'yyyy-MM-dd HH:mm:ss', RFC 3339, today, yesterday, or an age such as 30m, 1h, 7d",
             quote(s)
         ));
     };
     Ok(CstDateTime(naive).to_utc())
 }
 
-/// `today`, or an age in minutes, hours or days before `now`.
+/// `today` or `yesterday` (from its midnight, China Standard Time), or an age in minutes,
+/// hours or days before `now`.
 fn relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if s.eq_ignore_ascii_case("today") {
-        let midnight = now
-            .with_timezone(&cst())
-            .date_naive()
-            .and_hms_opt(0, 0, 0)?;
-        return Some(CstDateTime(midnight).to_utc());
+    let days_back = match s.to_ascii_lowercase().as_str() {
+        "today" => Some(0),
+        "yesterday" => Some(1),
+        _ => None,
+    };
+    if let Some(days_back) = days_back {
+        let day = now.with_timezone(&cst()).date_naive() - chrono::Days::new(days_back);
+        return Some(CstDateTime(day.and_hms_opt(0, 0, 0)?).to_utc());
     }
     let unit = s.chars().last()?;
     let n: i64 = s[..s.len() - unit.len_utf8()]
@@ -1072,12 +1246,15 @@ mod tests {
     fn every_step_of_giving_way_names_a_column_of_its_table() {
         let named = |columns: &[(&str, &str)], steps: &[GiveWay]| {
             steps.iter().all(|step| {
-                let (GiveWay::Shorten(title, _) | GiveWay::Drop(title)) = step;
+                let (GiveWay::Shorten(title, _)
+                | GiveWay::ShortenKeepingEnd(title, _)
+                | GiveWay::Drop(title)) = step;
                 columns.iter().any(|(t, _)| t == title)
             })
         };
         assert!(named(&NOTICE_COLUMNS, &NOTICE_GIVE_WAY));
         assert!(named(&ATTEMPT_COLUMNS, &ATTEMPT_GIVE_WAY));
+        assert!(named(&RUN_COLUMNS, &RUN_GIVE_WAY));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::{Engine, Sent};
 use crate::client::{self, AttemptLog, Sending};
 use crate::journal::{
     rule, BeginAttempt, Claim, ClaimNotice, FinishAttempt, FinishNotice, FirstAttempt, Journal,
-    NoticeKey, Release, Withdraw,
+    JournalError, NoticeKey, Release, StartRun, Withdraw,
 };
 use crate::notice::{Notice, Outcome};
 use std::time::Duration;
@@ -123,6 +123,16 @@ impl Engine {
             };
             return Sent::ended(ending);
         }
+    }
+
+    /// The run in the journal before its first claim, so that every attempt names a run the
+    /// journal holds; written once, whichever worker claims first (the others wait for it).
+    pub(super) async fn record_run(&self, journal: &Journal) -> Result<(), JournalError> {
+        let Some(run) = &self.plan.run else {
+            return Ok(());
+        };
+        let start = || journal.run(StartRun { run: run.clone() });
+        self.recorded.get_or_try_init(start).await.map(|_| ())
     }
 
     async fn send_claimed(&self, claimed: Claimed<'_>, notice: &Notice) -> Sent {

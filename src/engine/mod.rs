@@ -8,7 +8,7 @@ mod ending;
 mod journaled;
 
 use crate::client::{Client, LogFailed, NoLog, Sending};
-use crate::journal::{rule, FirstAttempt, Journal};
+use crate::journal::{rule, FirstAttempt, Journal, RunDetails};
 use crate::notice::{Notice, NoticeResult, Outcome};
 use crate::pace::{RateLimit, Stop};
 use crate::protocol;
@@ -42,6 +42,8 @@ pub struct RunPlan {
     pub concurrency: usize,
     pub rate: Option<f64>,
     pub fail_fast: bool,
+    /// The run as the journal records it, before the first claim; `None` without a journal.
+    pub run: Option<RunDetails>,
 }
 
 /// One result, as the engine hands it to the output side.
@@ -66,6 +68,8 @@ pub struct Engine {
     /// notice first and takes a slot only to send, so the claim's commit overlaps other
     /// workers' requests instead of sitting on a request's path.
     slots: Semaphore,
+    /// Set once the run is recorded in the journal (before its first claim).
+    recorded: tokio::sync::OnceCell<()>,
 }
 
 impl Engine {
@@ -79,6 +83,7 @@ impl Engine {
             stop: Stop::default(),
             rate,
             slots,
+            recorded: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -213,7 +218,10 @@ impl Engine {
         } else {
             match &self.journal {
                 None => self.send_unjournaled(notice).await,
-                Some(journal) => self.send_journaled(journal, notice).await,
+                Some(journal) => match self.record_run(journal).await {
+                    Ok(()) => self.send_journaled(journal, notice).await,
+                    Err(e) => Sent::failed(Ending::NotSent(String::new()), e.into()),
+                },
             }
         };
         let mut result = ending::result(notice, sent.ending);

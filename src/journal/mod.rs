@@ -20,11 +20,12 @@ mod tests;
 
 pub use crate::notice::AttemptEnd;
 pub use ops::{
-    Answer, BeginAttempt, ClaimNotice, FinishAttempt, FinishNotice, Op, Operation, Release,
-    Withdraw,
+    Answer, BeginAttempt, ClaimNotice, FinishAttempt, FinishNotice, FinishRun, Op, Operation,
+    Release, RunDetails, StartRun, Withdraw,
 };
 pub use read::{
     AttemptRow, Health, HistoryFilter, Holder, JournalReader, Lookups, NoticeRow, RecordView,
+    RunCounts, RunRow, RunState,
 };
 pub use state::State;
 

@@ -3,8 +3,9 @@
 //! one with [`super::Journal::run`] and gets its answer typed.
 
 use super::rule::{Content, Resend};
-use super::{AttemptEnd, Claim, FirstAttempt, NoticeKey};
+use super::{AttemptEnd, Claim, FirstAttempt, NoticeKey, RunCounts};
 use crate::notice::Outcome;
+use chrono::{DateTime, Utc};
 
 /// An operation and the type of its answer: `Journal::run` gives that answer back.
 pub trait Operation: Into<Op> {
@@ -46,6 +47,25 @@ macro_rules! operations {
             $($name($name),)*
         }
     };
+}
+
+/// A sending run as the journal records it, what is known of it when it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunDetails {
+    pub started_at: DateTime<Utc>,
+    /// The command line as typed, with every secret taken out (`-H` values, a URL's
+    /// userinfo): it is stored and shown as it is.
+    pub command: String,
+    /// The input file (absolute), `-` for standard input, `None` for `send`.
+    pub input: Option<String>,
+    /// The environment's name (`test`, `prod`, `sandbox`); `None` for another base URL.
+    pub env: Option<String>,
+    /// The journal's endpoint key, as the notices have it.
+    pub endpoint: String,
+    pub production: bool,
+    pub policy_source: String,
+    /// Notices the run set out to send (the rows found valid).
+    pub notices: u64,
 }
 
 /// What an operation answers.
@@ -112,5 +132,25 @@ operations! {
     Withdraw {
         notice_id: i64,
         attempt_id: i64,
+    } -> Done(());
+
+    /// Records this handle's run, before its first notice is claimed, so that every attempt
+    /// names a run the journal holds. Its id is [`super::Journal::run_id`]; the backend adds
+    /// who runs it (OS user, host, process).
+    StartRun {
+        run: RunDetails,
+    } -> Done(());
+
+    /// Records how this handle's run ended; a run that claimed nothing (every notice skipped
+    /// as the first pass found it) is recorded whole here. A run never finished (killed)
+    /// keeps no end, and readers say it is unfinished.
+    FinishRun {
+        run: RunDetails,
+        ended_at: DateTime<Utc>,
+        counts: RunCounts,
+        interrupted: bool,
+        exit_code: u8,
+        /// Why the run failed as a whole (the journal, the output), if it did.
+        error: Option<String>,
     } -> Done(());
 }

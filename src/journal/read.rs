@@ -21,6 +21,8 @@ pub struct HistoryFilter {
     pub until: Option<DateTime<Utc>>,
     /// The channel (`head.policySource`).
     pub policy_source: Option<String>,
+    /// Only what this run did (its id): notices it sent, its attempts; for runs, that one.
+    pub run: Option<String>,
     pub limit: Option<usize>,
 }
 
@@ -78,6 +80,8 @@ pub struct AttemptRow {
     pub finished_at: Option<String>,
     pub error: Option<String>,
     pub elapsed_ms: Option<u64>,
+    /// The run that made it; `None` for attempts recorded before the journal kept runs.
+    pub run_id: Option<String>,
     /// The request body exactly as sent; `None` before the journal kept it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
@@ -86,6 +90,62 @@ pub struct AttemptRow {
     pub answer: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub answer_cut: bool,
+}
+
+/// How many notices of a run ended each way, as its `--json` summary counts them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunCounts {
+    pub accepted: u64,
+    pub rejected: u64,
+    pub failed: u64,
+    pub in_doubt: u64,
+    /// Skipped in all: accepted earlier, and rejected earlier.
+    pub skipped: u64,
+    pub not_sent: u64,
+    /// Of the skipped, those rejected earlier and not sent again.
+    pub rejected_earlier: u64,
+}
+
+/// Where a run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RunState {
+    /// It ended, and recorded how.
+    Finished,
+    /// It never recorded its end, and its process is still alive.
+    Running,
+    /// It never recorded its end and is gone (killed, or the machine stopped), or runs on
+    /// another host where that cannot be told.
+    Unfinished,
+}
+
+/// One run, newest first in `history runs`. Times are RFC 3339 in China Standard Time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRow {
+    pub run_id: String,
+    pub state: RunState,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub os_user: String,
+    pub host: String,
+    /// The command line, secrets taken out.
+    pub command: String,
+    pub input: Option<String>,
+    pub env: Option<String>,
+    pub endpoint: String,
+    pub production: bool,
+    pub policy_source: String,
+    /// Notices the run set out to send.
+    pub notices: u64,
+    /// Notices it made at least one attempt of: how far an unfinished run got.
+    pub sent: u64,
+    /// `None` until the run ends.
+    pub counts: Option<RunCounts>,
+    pub interrupted: Option<bool>,
+    pub exit_code: Option<u8>,
+    pub error: Option<String>,
 }
 
 /// [`Recorded`], borrowed from where the backend read it: the first pass judges a million rows
@@ -167,6 +227,14 @@ pub(crate) trait Reader: Send {
         filter: &HistoryFilter,
         each: &mut dyn FnMut(AttemptRow) -> ControlFlow<()>,
     ) -> Result<(), JournalError>;
+    /// One row per run, newest first (by start). `filter`'s endpoint and channel are the
+    /// run's; its policy keeps the runs that sent that policy; since and until bound the start;
+    /// `state` is a notice's and is not asked here.
+    fn each_run(
+        &self,
+        filter: &HistoryFilter,
+        each: &mut dyn FnMut(RunRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError>;
     /// Every notice of `policy_no` that `filter` lets through, each with all its attempts,
     /// oldest first, bodies included: what `history show` prints.
     fn show(
@@ -231,6 +299,15 @@ impl JournalReader {
         mut each: impl FnMut(AttemptRow) -> ControlFlow<()>,
     ) -> Result<(), JournalError> {
         self.0.each_attempt(filter, &mut each)
+    }
+
+    /// One row per run, newest first, as [`JournalReader::each_notice`].
+    pub fn each_run(
+        &self,
+        filter: &HistoryFilter,
+        mut each: impl FnMut(RunRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError> {
+        self.0.each_run(filter, &mut each)
     }
 
     pub fn show(

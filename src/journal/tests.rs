@@ -207,6 +207,15 @@ impl JournalReader {
         })?;
         Ok(all)
     }
+
+    pub fn runs(&self, filter: &HistoryFilter) -> Result<Vec<RunRow>, JournalError> {
+        let mut all = Vec::new();
+        self.each_run(filter, |r| {
+            all.push(r);
+            ControlFlow::Continue(())
+        })?;
+        Ok(all)
+    }
 }
 
 fn key(policy: &str) -> NoticeKey {
@@ -1200,7 +1209,7 @@ fn a_full_disk_is_told_apart_from_permissions_and_io() {
 
 #[test]
 fn the_schema_version_is_the_last_upgrade_step() {
-    assert_eq!(schema::SCHEMA_VERSION, 4);
+    assert_eq!(schema::SCHEMA_VERSION, 5);
     let (_d, path) = tmp();
     open(&path).close().unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -1518,4 +1527,167 @@ async fn a_first_attempt_never_sent_is_withdrawn_with_its_notice() {
         .unwrap();
     j.withdraw(id, again).await.unwrap();
     assert_eq!(lookup(&path, &key("P2")).unwrap().attempts, 2);
+}
+
+/// A run as the tests record it: `notices` to send to `endpoint`, under channel CH.
+fn run_details(endpoint: &str, notices: u64) -> RunDetails {
+    RunDetails {
+        started_at: chrono::Utc::now(),
+        command: "avatar-cli batch c.csv".into(),
+        input: s("/tmp/c.csv"),
+        env: None,
+        endpoint: endpoint.into(),
+        production: false,
+        policy_source: "CH".into(),
+        notices,
+    }
+}
+
+/// Its end, with these counts and exit code.
+fn run_end(run: RunDetails, counts: RunCounts, exit_code: u8) -> FinishRun {
+    FinishRun {
+        run,
+        ended_at: chrono::Utc::now(),
+        counts,
+        interrupted: false,
+        exit_code,
+        error: None,
+    }
+}
+
+#[tokio::test]
+async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so() {
+    let (_d, path) = tmp();
+    // The first run sends P1 (accepted) and P2 (failed) and ends.
+    let first = open(&path);
+    let run = run_details("https://avatar.example", 2);
+    first.run(StartRun { run: run.clone() }).await.unwrap();
+    send(&first, key("P1"), s("O1"), Outcome::Accepted).await;
+    send(&first, key("P2"), s("O2"), Outcome::Failed).await;
+    let counts = RunCounts {
+        accepted: 1,
+        failed: 1,
+        ..RunCounts::default()
+    };
+    first.run(run_end(run, counts, 1)).await.unwrap();
+    let first_id = first.run_id().to_string();
+    first.close().unwrap();
+    // The second sends P2 again and P3 and never ends (its handle closes without a finish,
+    // as a killed process's never does).
+    let second = open(&path);
+    let run = run_details("https://other.example", 3);
+    second.run(StartRun { run }).await.unwrap();
+    send(&second, key("P2"), s("O2"), Outcome::Accepted).await;
+    send(&second, key("P3"), s("O3"), Outcome::Failed).await;
+    let second_id = second.run_id().to_string();
+    second.close().unwrap();
+
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let runs = r.runs(&HistoryFilter::default()).unwrap();
+    let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, [second_id.as_str(), first_id.as_str()], "newest first");
+    let (newer, older) = (&runs[0], &runs[1]);
+    assert_eq!(older.state, RunState::Finished);
+    assert_eq!(older.counts, Some(counts));
+    assert_eq!((older.exit_code, older.interrupted), (Some(1), Some(false)));
+    assert_eq!((older.notices, older.sent), (2, 2));
+    assert!(older.ended_at.is_some());
+    assert_eq!(older.command, "avatar-cli batch c.csv");
+    assert_eq!(older.input.as_deref(), Some("/tmp/c.csv"));
+    assert_eq!(older.os_user, owner::user());
+    assert_eq!(older.host, owner::host());
+    // No end recorded, and its process (this test's) is alive: running, as far as a reader
+    // can tell.
+    assert_eq!(newer.state, RunState::Running);
+    assert_eq!((newer.counts, newer.exit_code), (None, None));
+    assert_eq!((newer.notices, newer.sent), (3, 2));
+
+    // Filters: the run's platform and channel, a policy it sent, the run itself.
+    let only = |filter: HistoryFilter| -> Vec<String> {
+        r.runs(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect()
+    };
+    let f = HistoryFilter::default;
+    assert_eq!(
+        only(HistoryFilter {
+            endpoint: s("https://avatar.example"),
+            ..f()
+        }),
+        [first_id.as_str()]
+    );
+    assert_eq!(
+        only(HistoryFilter {
+            policy_no: s("P3"),
+            ..f()
+        }),
+        [second_id.as_str()]
+    );
+    assert_eq!(
+        only(HistoryFilter {
+            policy_no: s("P2"),
+            ..f()
+        }),
+        [second_id.as_str(), first_id.as_str()]
+    );
+    assert_eq!(
+        only(HistoryFilter {
+            run: Some(first_id.clone()),
+            ..f()
+        }),
+        [first_id.as_str()]
+    );
+    assert!(only(HistoryFilter {
+        policy_source: s("ELSE"),
+        ..f()
+    })
+    .is_empty());
+
+    // A run's notices and attempts: those it sent, whatever happened to them since.
+    let by = |run: &str| HistoryFilter { run: s(run), ..f() };
+    let notices: Vec<String> = r
+        .history(&by(&first_id))
+        .unwrap()
+        .into_iter()
+        .map(|n| n.policy_no)
+        .collect();
+    assert_eq!(notices, ["P2", "P1"]);
+    let attempts = r.attempts(&by(&second_id)).unwrap();
+    let sent: Vec<(&str, Option<&str>)> = attempts
+        .iter()
+        .map(|a| (a.policy_no.as_str(), a.run_id.as_deref()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("P3", Some(second_id.as_str())),
+            ("P2", Some(second_id.as_str()))
+        ]
+    );
+    assert!(r.history(&by("no-such-run")).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_run_that_claimed_nothing_is_recorded_whole_at_its_end() {
+    let (_d, path) = tmp();
+    let j = open(&path);
+    let counts = RunCounts {
+        skipped: 3,
+        ..RunCounts::default()
+    };
+    let run = run_details("https://avatar.example", 3);
+    j.run(run_end(run.clone(), counts, 0)).await.unwrap();
+    let id = j.run_id().to_string();
+    j.close().unwrap();
+    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let runs = r.runs(&HistoryFilter::default()).unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let recorded = &runs[0];
+    assert_eq!(recorded.run_id, id);
+    assert_eq!(recorded.state, RunState::Finished);
+    assert_eq!(recorded.counts, Some(counts));
+    assert_eq!((recorded.notices, recorded.sent), (3, 0));
+    assert_eq!(recorded.command, run.command);
 }

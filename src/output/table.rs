@@ -15,6 +15,9 @@ const GAP: usize = 2;
 pub enum GiveWay {
     /// Cut the column's cells, to no fewer than this many terminal cells.
     Shorten(&'static str, usize),
+    /// The same, cutting the cells' starts rather than their ends: for a path, whose file
+    /// name is at its end, and a command line, whose last words say what it did.
+    ShortenKeepingEnd(&'static str, usize),
     /// Leave the column out.
     Drop(&'static str),
 }
@@ -24,6 +27,8 @@ pub enum GiveWay {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     widths: Vec<Option<usize>>,
+    /// The columns whose cells are cut at their start.
+    keep_end: Vec<bool>,
     limit: Option<usize>,
 }
 
@@ -32,6 +37,7 @@ impl Layout {
     pub fn whole(natural: &[usize]) -> Layout {
         Layout {
             widths: natural.iter().copied().map(Some).collect(),
+            keep_end: vec![false; natural.len()],
             limit: None,
         }
     }
@@ -43,6 +49,15 @@ impl Layout {
     pub fn fit(titles: &[&str], natural: &[usize], give_way: &[GiveWay], limit: usize) -> Layout {
         let mut widths: Vec<Option<usize>> = natural.iter().copied().map(Some).collect();
         let column = |title: &str| titles.iter().position(|t| *t == title);
+        let mut keep_end = vec![false; natural.len()];
+        for step in give_way {
+            if let Some(i) = match *step {
+                GiveWay::ShortenKeepingEnd(title, _) => column(title),
+                _ => None,
+            } {
+                keep_end[i] = true;
+            }
+        }
         let mut shortened = Vec::new();
         for step in give_way {
             let over = total(&widths).saturating_sub(limit);
@@ -50,7 +65,7 @@ impl Layout {
                 break;
             }
             match *step {
-                GiveWay::Shorten(title, least) => {
+                GiveWay::Shorten(title, least) | GiveWay::ShortenKeepingEnd(title, least) => {
                     if let Some((i, Some(w))) = column(title).map(|i| (i, widths[i])) {
                         widths[i] = Some(w.saturating_sub(over).max(least).min(w));
                         shortened.push(i);
@@ -71,6 +86,7 @@ impl Layout {
         }
         Layout {
             widths,
+            keep_end,
             limit: Some(limit),
         }
     }
@@ -81,8 +97,10 @@ impl Layout {
         let shown: Vec<String> = cells
             .iter()
             .zip(&self.widths)
-            .filter_map(|(cell, w)| w.map(|w| (cell, w)))
-            .map(|(cell, w)| match self.limit {
+            .zip(&self.keep_end)
+            .filter_map(|((cell, w), keep_end)| w.map(|w| (cell, w, keep_end)))
+            .map(|(cell, w, keep_end)| match self.limit {
+                Some(_) if *keep_end => pad(&cut_start(cell, w), w),
                 Some(_) => pad(&cut(cell, w), w),
                 None => pad(cell, w),
             })
@@ -125,6 +143,28 @@ pub fn cut(text: &str, cells: usize) -> String {
     kept
 }
 
+/// `text` in at most `cells` terminal cells, its end kept: whole when it fits, else cut between
+/// two characters and started with `…`.
+pub fn cut_start(text: &str, cells: usize) -> String {
+    if width(text) <= cells {
+        return text.to_string();
+    }
+    let Some(room) = cells.checked_sub(1) else {
+        return String::new();
+    };
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +180,25 @@ mod tests {
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("abc", 0), "");
         assert_eq!(cut("abc", 1), "…");
+    }
+
+    #[test]
+    fn a_cut_at_the_start_keeps_the_end_and_never_splits_a_wide_character() {
+        assert_eq!(cut_start("/srv/exports/c.csv", 8), "…s/c.csv");
+        assert_eq!(cut_start("c.csv", 5), "c.csv");
+        assert_eq!(cut_start("了成功", 4), "…功");
+        assert_eq!(cut_start("abc", 1), "…");
+        assert_eq!(cut_start("abc", 0), "");
+        let layout = Layout::fit(
+            &["A", "PATH"],
+            &[1, 18],
+            &[GiveWay::ShortenKeepingEnd("PATH", 4)],
+            11,
+        );
+        assert_eq!(
+            layout.line(&["x".into(), "/srv/exports/c.csv".into()]),
+            "x  …s/c.csv"
+        );
     }
 
     #[test]

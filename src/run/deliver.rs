@@ -10,7 +10,7 @@ use crate::engine::{Delivered, Engine};
 use crate::error::RunEnding;
 use crate::input::Source;
 use crate::input::{Item, Severity};
-use crate::journal::JournalReader;
+use crate::journal::{Journal, JournalReader, RunDetails};
 use crate::notice::Notice;
 use crate::notice::NoticeResult;
 use crate::notice::{Outcome, Tally};
@@ -37,6 +37,13 @@ pub(crate) struct RunEnd {
 }
 
 impl RunEnd {
+    /// Why the run failed as a whole (the journal, the output), if it did.
+    pub fn error(&self) -> Option<&str> {
+        self.journal_error
+            .as_deref()
+            .or(self.output_error.as_deref())
+    }
+
     pub fn exit_code(&self) -> u8 {
         RunEnding {
             interrupted: self.interrupted,
@@ -57,10 +64,12 @@ impl ReadyRun {
     pub(crate) async fn deliver(self) -> RunEnd {
         let started = Instant::now();
         let started_at = crate::clock::now();
+        // What the journal records of the run: the engine writes it before its first claim.
+        let run = super::record::details(&self, started_at);
         let ReadyRun {
             console,
             client,
-            plan,
+            mut plan,
             rows,
             expected,
             to_send,
@@ -76,6 +85,9 @@ impl ReadyRun {
             .map_or_else(crate::journal::Journal::new_run_id, |j| {
                 j.run_id().to_string()
             });
+        // Kept past the engine, to record the run's end.
+        let recorder = journal.clone().zip(run.clone());
+        plan.run = run;
         let engine = Arc::new(Engine::new(client, journal, plan));
         let (rows_tx, rows_rx) = mpsc::channel(ROW_BATCHES);
         // Batches: the engine's hold one result, the second pass's up to SKIPPED_BATCH. At most
@@ -113,20 +125,34 @@ impl ReadyRun {
         end.unsent_rows = blocking(move || Ok(feeder.join(&console_for_feeder)))
             .await
             .unwrap_or(true);
+        // Before the summary line: a script that reads it finds the run finished.
+        record_the_end(recorder, &end, &console).await;
         if console.format() == OutputFormat::Json {
             let facts = RunFacts {
                 run_id: &run_id,
                 started: started_at,
                 destination: &destination,
             };
-            let error = end.journal_error.as_deref().or(end.output_error.as_deref());
             let code = end.exit_code();
-            let line = summary(&facts, &end.tally, end.interrupted, code, error);
+            let line = summary(&facts, &end.tally, end.interrupted, code, end.error());
             console.out(&line.to_string());
             console.flush_stdout();
         }
         end
     }
+}
+
+/// The run's end in its journal, if it has one.
+async fn record_the_end(recorder: Option<(Journal, RunDetails)>, end: &RunEnd, console: &Console) {
+    let Some((journal, run)) = recorder else {
+        return;
+    };
+    let ending = super::record::Ending {
+        interrupted: end.interrupted,
+        exit_code: end.exit_code(),
+        error: end.error(),
+    };
+    super::record::finish(&journal, run, &end.tally, ending, console).await;
 }
 
 /// Before the first notice, to a person: how many go where, and the journal that keeps them.

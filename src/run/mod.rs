@@ -8,6 +8,7 @@
 //!
 //! `send` and `batch` differ only in where the rows come from ([`RowsFrom`]).
 
+mod command_line;
 mod confirm;
 mod deliver;
 mod dry_run;
@@ -15,6 +16,7 @@ mod first_pass;
 mod in_order;
 mod judge;
 mod platform;
+mod record;
 mod second_pass;
 mod summary;
 
@@ -80,6 +82,9 @@ pub(crate) struct ReadyRun {
     journal: Option<Journal>,
     report: Option<Report>,
     destination: Destination,
+    /// The input file as the run records it: absolute, `-` for standard input, `None` for
+    /// `send`.
+    input: Option<String>,
 }
 
 /// Where a run's notices go, as a person reads it: said before sending on a terminal and in
@@ -137,6 +142,15 @@ impl Destination {
             endpoint: settings::endpoint_url(&target.base_url),
         }
     }
+}
+
+/// A file argument as a run records it: absolute, so that the file can be found from anywhere
+/// (a nightly job runs in a directory nobody remembers); `-` stays `-`.
+fn recorded_input(arg: &str) -> String {
+    if arg == "-" {
+        return arg.to_string();
+    }
+    std::path::absolute(arg).map_or_else(|_| arg.to_string(), |p| p.to_string_lossy().into_owned())
 }
 
 /// `https://host:8443/x` → `host:8443`: what tells a person which platform it is.
@@ -217,6 +231,10 @@ fn prepare(
         RowsFrom::File { .. } => None,
     };
     let destination = Destination::new(settings, target, &plan.policy_source);
+    let input = match &request.rows {
+        RowsFrom::File { arg, .. } => Some(recorded_input(arg)),
+        RowsFrom::Flags(_) => None,
+    };
     if let Some(verbose) = console.verbose_sink() {
         verbose(format!("platform: {}", destination.platform));
     }
@@ -251,6 +269,7 @@ fn prepare(
         journal: None,
         report: None,
         destination,
+        input,
     };
     if ready.dry_run {
         return Ok(ready);
@@ -372,6 +391,7 @@ fn plan(settings: &Settings, target: &Target, request: &Request) -> Result<RunPl
         concurrency: request.concurrency.unwrap_or(settings.concurrency.value),
         rate: request.rate,
         fail_fast: request.fail_fast,
+        run: None,
     })
 }
 

@@ -94,8 +94,12 @@ pub fn demo_at(env: &Env, url: &str) -> Command {
 
 /// The rows of `history --json` with `args`, which must succeed.
 pub fn history(env: &Env, args: &[&str]) -> Vec<Value> {
-    let out = env
-        .cmd()
+    history_by(env.cmd(), args)
+}
+
+/// The same, run by `cmd` (the binary, with what the test set on it).
+pub fn history_by(mut cmd: Command, args: &[&str]) -> Vec<Value> {
+    let out = cmd
         .arg("history")
         .arg("--json")
         .args(args)

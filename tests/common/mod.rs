@@ -6,6 +6,7 @@
 //! servers most tests share are in the modules below, each written once.
 #![allow(dead_code)] // each test file uses its own part of this
 
+pub mod clock;
 pub mod commands;
 pub mod files;
 pub mod pty;

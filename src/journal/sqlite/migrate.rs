@@ -12,6 +12,7 @@ pub(crate) const STEPS: &[(i64, Step)] = &[
     (2, normalize_endpoints),
     (3, keep_content),
     (4, index_order_numbers),
+    (5, record_runs),
 ];
 
 /// Runs the steps after `from`; the caller sets `user_version` once they all succeeded.
@@ -197,4 +198,51 @@ fn keep_content(conn: &Connection) -> rusqlite::Result<()> {
 /// the journal already holds for another policy (an orderNo follows one policy for life).
 fn index_order_numbers(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("CREATE INDEX IF NOT EXISTS notices_order ON notices (order_no);")
+}
+
+/// Version 5: runs. One row per sending run (its id is the one the `--json` summary reports as
+/// `runId`): when it started and ended, who ran it (OS user, host, and the process, so that a
+/// reader can tell a run still going from one killed midway), its command line with the secrets
+/// taken out, its input file, platform and channel, and, once it ended, its counts per outcome
+/// and exit code. A run with no `ended_at` did not finish. Each attempt names its run;
+/// attempts recorded before have none. The index serves `history --run`.
+fn record_runs(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS runs (
+             id               TEXT PRIMARY KEY,
+             started_at       INTEGER NOT NULL,
+             ended_at         INTEGER,
+             os_user          TEXT NOT NULL,
+             host             TEXT NOT NULL,
+             pid              INTEGER,
+             pid_start        INTEGER,
+             command          TEXT NOT NULL,
+             input            TEXT,
+             env              TEXT,
+             endpoint         TEXT NOT NULL,
+             production       INTEGER NOT NULL,
+             policy_source    TEXT NOT NULL,
+             notices          INTEGER NOT NULL,
+             accepted         INTEGER,
+             rejected         INTEGER,
+             failed           INTEGER,
+             in_doubt         INTEGER,
+             skipped          INTEGER,
+             not_sent         INTEGER,
+             rejected_earlier INTEGER,
+             interrupted      INTEGER,
+             exit_code        INTEGER,
+             error            TEXT
+         );
+         CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at);",
+    )?;
+    let present: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('attempts') WHERE name = 'run_id'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !present {
+        conn.execute_batch("ALTER TABLE attempts ADD COLUMN run_id TEXT")?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);")
 }

@@ -9,7 +9,8 @@
 use super::owner::{describe, Owner};
 use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
 use crate::journal::{
-    AttemptEnd, BeginAttempt, Claim, ClaimNotice, JournalError, NoticeKey, State,
+    AttemptEnd, BeginAttempt, Claim, ClaimNotice, JournalError, NoticeKey, RunCounts, RunDetails,
+    State,
 };
 use crate::notice::Outcome;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
@@ -64,6 +65,7 @@ pub(crate) struct Stmts<'c> {
     withdraw_attempt: Statement<'c>,
     first_attempt_insert: Statement<'c>,
     last_attempt_id: Statement<'c>,
+    run: Statement<'c>,
     /// The id the next attempt row gets, once known in this transaction: a new notice and
     /// its first attempt then go in as two plain inserts, each row written once.
     next_attempt_id: Option<i64>,
@@ -98,8 +100,8 @@ const HOLDER_SQL: &str = "SELECT claim_run FROM notices WHERE id = ?1";
 
 const ATTEMPT_INSERT_SQL: &str =
     "INSERT INTO attempts (notice_id, number, order_no, uuid, req_time, started_at,
-                     os_user, host, request)
-                 SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6, ?7 FROM notices
+                     os_user, host, request, run_id)
+                 SELECT id, attempts + 1, order_no, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM notices
                  WHERE id = ?1
                  RETURNING id";
 
@@ -155,10 +157,27 @@ const WITHDRAW_NOTICE_SQL: &str = "DELETE FROM notices WHERE id = ?1";
 
 const FIRST_ATTEMPT_INSERT_SQL: &str =
     "INSERT INTO attempts (id, notice_id, number, order_no, uuid, req_time,
-                     started_at, os_user, host, request)
-                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+                     started_at, os_user, host, request, run_id)
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 const LAST_ATTEMPT_ID_SQL: &str = "SELECT coalesce(max(id), 0) FROM attempts";
+
+/// A run at its start (the end columns NULL), or at its end: a run that was recorded at its
+/// start gets its end, one that was not is recorded whole.
+const RUN_SQL: &str =
+    "INSERT INTO runs (id, started_at, os_user, host, pid, pid_start, command, input, env,
+                     endpoint, production, policy_source, notices, ended_at, accepted,
+                     rejected, failed, in_doubt, skipped, not_sent, rejected_earlier,
+                     interrupted, exit_code, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+                 ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at,
+                     accepted = excluded.accepted, rejected = excluded.rejected,
+                     failed = excluded.failed, in_doubt = excluded.in_doubt,
+                     skipped = excluded.skipped, not_sent = excluded.not_sent,
+                     rejected_earlier = excluded.rejected_earlier,
+                     interrupted = excluded.interrupted, exit_code = excluded.exit_code,
+                     error = excluded.error";
 
 impl<'c> Stmts<'c> {
     pub fn prepare(conn: &'c Connection) -> rusqlite::Result<Stmts<'c>> {
@@ -177,6 +196,7 @@ impl<'c> Stmts<'c> {
             withdraw_notice: conn.prepare(WITHDRAW_NOTICE_SQL)?,
             first_attempt_insert: conn.prepare(FIRST_ATTEMPT_INSERT_SQL)?,
             last_attempt_id: conn.prepare(LAST_ATTEMPT_ID_SQL)?,
+            run: conn.prepare(RUN_SQL)?,
             next_attempt_id: None,
         })
     }
@@ -356,7 +376,8 @@ fn claim_new(
             now,
             ctx.user,
             ctx.host,
-            stored_text(&f.body)
+            stored_text(&f.body),
+            ctx.owner.run
         ])?;
     }
     let claim = Claim::Claimed {
@@ -484,7 +505,8 @@ fn record_attempt(
             now,
             ctx.user,
             ctx.host,
-            stored_text(request)
+            stored_text(request),
+            ctx.owner.run
         ],
         |r| r.get(0),
     )?;
@@ -597,6 +619,60 @@ pub(crate) fn withdraw(
 pub(crate) fn release(st: &mut Stmts<'_>, ctx: &Ctx, notice_id: i64) -> OpResult<()> {
     st.release.execute(params![notice_id, ctx.owner.run])?;
     Ok(Ok(()))
+}
+
+/// How a run ended, as [`record_run`] writes it.
+pub(crate) struct RunEnd<'a> {
+    pub ended_at: i64,
+    pub counts: &'a RunCounts,
+    pub interrupted: bool,
+    pub exit_code: u8,
+    pub error: Option<&'a str>,
+}
+
+/// Records this handle's run (its id is the owner's run id) with who runs it, and its end when
+/// it has one: see [`RUN_SQL`].
+pub(crate) fn record_run(
+    st: &mut Stmts<'_>,
+    ctx: &Ctx,
+    run: &RunDetails,
+    end: Option<RunEnd<'_>>,
+) -> OpResult<()> {
+    let o = &ctx.owner;
+    let counts = end.as_ref().map(|e| e.counts);
+    let count = |pick: fn(&RunCounts) -> u64| counts.map(|c| sql_count(pick(c)));
+    st.run.execute(params![
+        o.run,
+        run.started_at.timestamp_millis(),
+        ctx.user,
+        ctx.host,
+        o.pid,
+        o.start,
+        run.command,
+        run.input,
+        run.env,
+        run.endpoint,
+        run.production,
+        run.policy_source,
+        sql_count(run.notices),
+        end.as_ref().map(|e| e.ended_at),
+        count(|c| c.accepted),
+        count(|c| c.rejected),
+        count(|c| c.failed),
+        count(|c| c.in_doubt),
+        count(|c| c.skipped),
+        count(|c| c.not_sent),
+        count(|c| c.rejected_earlier),
+        end.as_ref().map(|e| e.interrupted),
+        end.as_ref().map(|e| e.exit_code),
+        end.as_ref().and_then(|e| e.error)
+    ])?;
+    Ok(Ok(()))
+}
+
+/// A count as SQLite keeps it: a signed 64-bit integer.
+fn sql_count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// A body as the journal keeps it: text when it is UTF-8 (as every body the platform and this

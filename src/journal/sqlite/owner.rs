@@ -66,6 +66,12 @@ impl Owner {
     }
 }
 
+/// Whether the process `pid` that started at `start` on `host` is still alive: only this
+/// host's processes can be looked at (on Linux), so any other is taken as gone.
+pub(crate) fn is_alive(on_host: &str, pid: u32, start: Option<i64>) -> bool {
+    on_host == host() && cfg!(target_os = "linux") && start.is_some() && process_start(pid) == start
+}
+
 pub(crate) fn describe(host: &str, pid: u32, run: &str) -> String {
     format!("pid {pid} on {host} (run {run})")
 }

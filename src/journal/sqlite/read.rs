@@ -4,10 +4,12 @@
 
 use super::migrate;
 use super::ops::{derive_state, STATE_SQL};
+use super::owner;
 use super::schema::{self, classify};
 use crate::journal::read::{LookupsBackend, Reader};
 use crate::journal::{
-    AttemptRow, Health, HistoryFilter, Holder, JournalError, NoticeRow, RecordView, State,
+    AttemptRow, Health, HistoryFilter, Holder, JournalError, NoticeRow, RecordView, RunCounts,
+    RunRow, RunState, State,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -233,14 +235,19 @@ impl SqliteReader {
     fn filter_args(
         &self,
         filter: &HistoryFilter,
-        time: &str,
+        rows: Rows,
     ) -> Result<(String, Vec<Box<dyn ToSql>>), JournalError> {
         let endpoints = match &filter.endpoint {
             Some(e) if self.legacy_endpoints => self.spellings(e)?,
             Some(e) => vec![e.clone()],
             None => Vec::new(),
         };
-        Ok(conditions(filter, &endpoints, time))
+        Ok(conditions(
+            filter,
+            &endpoints,
+            rows,
+            self.version >= RUNS_VERSION,
+        ))
     }
 
     fn shown_endpoint(&self, recorded: String) -> String {
@@ -256,7 +263,7 @@ impl SqliteReader {
         filter: &HistoryFilter,
         each: &mut dyn FnMut(NoticeRow) -> ControlFlow<()>,
     ) -> Result<(), JournalError> {
-        let (conditions, mut args) = self.filter_args(filter, "n.touched_at")?;
+        let (conditions, mut args) = self.filter_args(filter, Rows::Notices)?;
         let content = if self.version >= 3 {
             "n.content"
         } else {
@@ -298,7 +305,7 @@ impl SqliteReader {
         filter: &HistoryFilter,
         each: &mut dyn FnMut(AttemptRow) -> ControlFlow<()>,
     ) -> Result<(), JournalError> {
-        let (conditions, mut args) = self.filter_args(filter, "a.started_at")?;
+        let (conditions, mut args) = self.filter_args(filter, Rows::Attempts)?;
         args.push(Box::new(limit(filter)));
         self.attempt_rows(
             &format!("{conditions} ORDER BY a.started_at DESC, a.id DESC LIMIT ?"),
@@ -306,6 +313,68 @@ impl SqliteReader {
             false,
             each,
         )
+    }
+
+    fn runs(
+        &self,
+        filter: &HistoryFilter,
+        each: &mut dyn FnMut(RunRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError> {
+        if self.version < RUNS_VERSION {
+            return Ok(()); // no run was recorded before
+        }
+        let (conditions, mut args) = self.filter_args(filter, Rows::Runs)?;
+        args.push(Box::new(limit(filter)));
+        let sql = format!(
+            "SELECT r.id, r.started_at, r.ended_at, r.os_user, r.host, r.pid, r.pid_start,
+                    r.command, r.input, r.env, r.endpoint, r.production, r.policy_source,
+                    r.notices,
+                    (SELECT count(DISTINCT a.notice_id) FROM attempts a WHERE a.run_id = r.id),
+                    r.accepted, r.rejected, r.failed, r.in_doubt, r.skipped, r.not_sent,
+                    r.rejected_earlier, r.interrupted, r.exit_code, r.error
+             FROM runs r
+             {conditions}
+             ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?"
+        );
+        self.stream(&sql, &args, |r| {
+            let ended_at: Option<i64> = r.get(2)?;
+            let host: String = r.get(4)?;
+            let count = |i: usize| -> rusqlite::Result<u64> {
+                Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
+            };
+            let counts = match ended_at {
+                Some(_) => Some(RunCounts {
+                    accepted: count(15)?,
+                    rejected: count(16)?,
+                    failed: count(17)?,
+                    in_doubt: count(18)?,
+                    skipped: count(19)?,
+                    not_sent: count(20)?,
+                    rejected_earlier: count(21)?,
+                }),
+                None => None,
+            };
+            Ok(each(RunRow {
+                run_id: r.get(0)?,
+                state: run_state(ended_at.is_some(), &host, r.get(5)?, r.get(6)?),
+                started_at: format_time(r.get(1)?),
+                ended_at: opt_time(ended_at),
+                os_user: r.get(3)?,
+                host,
+                command: r.get(7)?,
+                input: r.get(8)?,
+                env: r.get(9)?,
+                endpoint: r.get(10)?,
+                production: r.get(11)?,
+                policy_source: r.get(12)?,
+                notices: count(13)?,
+                sent: count(14)?,
+                counts,
+                interrupted: r.get(22)?,
+                exit_code: r.get(23)?,
+                error: r.get(24)?,
+            }))
+        })
     }
 
     /// Attempts under `tail` (a WHERE clause and an order); with their bodies when `bodies`.
@@ -321,12 +390,17 @@ impl SqliteReader {
         } else {
             "NULL, NULL, 0"
         };
+        let run = if self.version >= RUNS_VERSION {
+            "a.run_id"
+        } else {
+            "NULL"
+        };
         let sql = format!(
             "SELECT n.endpoint, n.policy_source, n.policy_no, a.order_no, {STATE_SQL},
                     a.deal_code, a.deal_desc, a.http_status, n.attempts,
                     n.first_sent_at, n.last_sent_at, a.os_user, a.host,
                     a.number, a.uuid, a.req_time, a.started_at, a.finished_at, a.error,
-                    a.elapsed_ms, {bodies}
+                    a.elapsed_ms, {bodies}, {run}
              FROM attempts a JOIN notices n ON n.id = a.notice_id
                   LEFT JOIN attempts la ON la.id = n.last_attempt_id
              {tail}"
@@ -356,6 +430,7 @@ impl SqliteReader {
                 request: body_text(r, 20)?,
                 answer: body_text(r, 21)?,
                 answer_cut: r.get(22)?,
+                run_id: r.get(23)?,
             }))
         })
     }
@@ -421,17 +496,70 @@ fn limit(filter: &HistoryFilter) -> i64 {
         .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))
 }
 
-/// The WHERE clause for `filter`, with `time` the column `since`/`until` bound and
-/// `endpoints` the recorded spellings of its endpoint.
+/// The schema version that records runs (`runs`, `attempts.run_id`).
+const RUNS_VERSION: i64 = 5;
+
+/// What a query lists: its table's alias is `n` (notices), `a` (attempts, joined to their
+/// notice `n`) or `r` (runs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    Notices,
+    Attempts,
+    Runs,
+}
+
+impl Rows {
+    /// The time `since` and `until` bound.
+    fn time(self) -> &'static str {
+        match self {
+            Rows::Notices => "n.touched_at",
+            Rows::Attempts => "a.started_at",
+            Rows::Runs => "r.started_at",
+        }
+    }
+
+    /// The platform and the channel: the notice's, or the run's.
+    fn owner(self) -> &'static str {
+        match self {
+            Rows::Notices | Rows::Attempts => "n",
+            Rows::Runs => "r",
+        }
+    }
+
+    /// The rows of one policy: for runs, those that sent it.
+    fn of_policy(self) -> &'static str {
+        match self {
+            Rows::Notices | Rows::Attempts => "n.policy_no = ?",
+            Rows::Runs => {
+                "r.id IN (SELECT a.run_id FROM attempts a JOIN notices n ON n.id = a.notice_id
+                          WHERE n.policy_no = ?)"
+            }
+        }
+    }
+
+    /// The rows of one run: the notices it sent, its attempts, itself.
+    fn of_run(self) -> &'static str {
+        match self {
+            Rows::Notices => "n.id IN (SELECT notice_id FROM attempts WHERE run_id = ?)",
+            Rows::Attempts => "a.run_id = ?",
+            Rows::Runs => "r.id = ?",
+        }
+    }
+}
+
+/// The WHERE clause for `filter` on `rows`, with `endpoints` the recorded spellings of its
+/// endpoint; `has_runs` when the journal records runs (before, no row is any run's).
 fn conditions(
     filter: &HistoryFilter,
     endpoints: &[String],
-    time: &str,
+    rows: Rows,
+    has_runs: bool,
 ) -> (String, Vec<Box<dyn ToSql>>) {
     let mut clauses = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let owner = rows.owner();
     if let Some(p) = &filter.policy_no {
-        clauses.push("n.policy_no = ?".to_string());
+        clauses.push(rows.of_policy().to_string());
         args.push(Box::new(p.clone()));
     }
     if filter.endpoint.is_some() {
@@ -439,7 +567,7 @@ fn conditions(
             clauses.push("0".to_string());
         } else {
             clauses.push(format!(
-                "n.endpoint IN ({})",
+                "{owner}.endpoint IN ({})",
                 vec!["?"; endpoints.len()].join(", ")
             ));
             args.extend(
@@ -450,10 +578,18 @@ fn conditions(
         }
     }
     if let Some(source) = &filter.policy_source {
-        clauses.push("n.policy_source = ?".to_string());
+        clauses.push(format!("{owner}.policy_source = ?"));
         args.push(Box::new(source.clone()));
     }
-    if let Some(s) = filter.state {
+    if let Some(run) = &filter.run {
+        if has_runs {
+            clauses.push(rows.of_run().to_string());
+            args.push(Box::new(run.clone()));
+        } else {
+            clauses.push("0".to_string());
+        }
+    }
+    if let Some(s) = filter.state.filter(|_| rows != Rows::Runs) {
         // The stored column first, so that the (state, touched_at) index finds the few failed
         // notices among a million accepted ones: an open attempt clears the stored state
         // (unless it was in doubt already), so never-final and never-sent notices have none,
@@ -467,6 +603,7 @@ fn conditions(
         args.push(Box::new(s.as_str()));
         args.push(Box::new(s.as_str()));
     }
+    let time = rows.time();
     if let Some(t) = filter.since {
         clauses.push(format!("{time} >= ?"));
         args.push(Box::new(t.timestamp_millis()));
@@ -481,6 +618,16 @@ fn conditions(
         format!("WHERE {}", clauses.join(" AND "))
     };
     (sql, args)
+}
+
+/// Where a run that recorded no end stands: still going when its process is alive on this
+/// host, else unfinished.
+fn run_state(ended: bool, host: &str, pid: Option<u32>, start: Option<i64>) -> RunState {
+    match pid {
+        _ if ended => RunState::Finished,
+        Some(pid) if owner::is_alive(host, pid, start) => RunState::Running,
+        _ => RunState::Unfinished,
+    }
 }
 
 impl Reader for SqliteReader {
@@ -534,6 +681,14 @@ impl Reader for SqliteReader {
         self.attempts(filter, each)
     }
 
+    fn each_run(
+        &self,
+        filter: &HistoryFilter,
+        each: &mut dyn FnMut(RunRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError> {
+        self.runs(filter, each)
+    }
+
     /// Every notice of `policy_no` that `filter` lets through (its endpoint and channel), each
     /// with all its attempts, oldest first, bodies included: what `history show` prints.
     fn show(
@@ -560,7 +715,7 @@ impl Reader for SqliteReader {
                 policy_source: Some(notice.policy_source.clone()),
                 ..filter.clone()
             };
-            let (conditions, args) = self.filter_args(&one, "a.started_at")?;
+            let (conditions, args) = self.filter_args(&one, Rows::Attempts)?;
             let mut attempts = Vec::new();
             self.attempt_rows(
                 &format!("{conditions} ORDER BY a.number, a.id"),

@@ -246,6 +246,17 @@ impl Writer<'_> {
                 released_if_done(&r, op.notice_id, released);
                 split(r, Answer::Done)
             }
+            Op::StartRun(op) => split(sql::record_run(st, ctx, &op.run, None), Answer::Done),
+            Op::FinishRun(op) => {
+                let end = sql::RunEnd {
+                    ended_at: op.ended_at.timestamp_millis(),
+                    counts: &op.counts,
+                    interrupted: op.interrupted,
+                    exit_code: op.exit_code,
+                    error: op.error.as_deref(),
+                };
+                split(sql::record_run(st, ctx, &op.run, Some(end)), Answer::Done)
+            }
         }
     }
 
