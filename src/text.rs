@@ -56,6 +56,44 @@ pub fn pad(text: &str, cells: usize) -> String {
     padded
 }
 
+/// A part of a message, with what joins it to the part before: `same_line` when both fit on
+/// one line, `at_end` (ending the earlier line) when this part starts the next.
+pub struct Part<'a> {
+    pub same_line: &'a str,
+    pub at_end: &'a str,
+    pub text: String,
+}
+
+impl Part<'_> {
+    pub fn first(text: String) -> Part<'static> {
+        Part {
+            same_line: "",
+            at_end: "",
+            text,
+        }
+    }
+}
+
+/// `parts` on as few lines of at most `cells` as they go, each part whole on one line (a part
+/// wider than `cells` has a line of its own).
+pub fn fit_parts(parts: Vec<Part<'_>>, cells: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match lines.last_mut() {
+            Some(line) if width(line) + width(part.same_line) + width(&part.text) <= cells => {
+                line.push_str(part.same_line);
+                line.push_str(&part.text);
+            }
+            Some(line) => {
+                line.push_str(part.at_end);
+                lines.push(part.text);
+            }
+            None => lines.push(part.text),
+        }
+    }
+    lines
+}
+
 /// What a terminal or a spreadsheet would act on rather than show: C0 and C1 controls and DEL;
 /// U+2028/U+2029, which break a line; the zero-width characters (U+200B-U+200D, U+FEFF), which
 /// hide text inside a value; and the bidirectional controls (U+061C, U+200E, U+200F,

@@ -395,21 +395,28 @@ fn rejected_failed_and_in_doubt_have_different_colours() {
 // Where notices go, and no floods
 
 #[test]
-fn before_sending_one_line_says_where_notices_go_and_the_summary_repeats_it() {
+fn before_sending_it_says_where_notices_go_and_the_summary_repeats_it() {
     let env = Env::new();
     let file = env.write("c.csv", csv_of(&["P1", "P2"]));
     let server = Server::always(Reply::accept());
     let host = server.url.trim_start_matches("http://").to_string();
     let out = batch_output(&env, &server, &file, &[TTY], &[]);
     let stderr = text(&out.stderr);
-    let first = stderr.lines().next().unwrap_or_default();
-    assert!(
-        first.starts_with(&format!(
-            "sending 2 notice(s) to {host} (from --base-url) for channel {CHANNEL}; journal "
-        )),
+    let mut lines = stderr.lines();
+    // Within 80 columns: the journal's path, which cannot fit them, on a line of its own.
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!("sending 2 notice(s) to {host} (from --base-url) for channel {CHANNEL}")
+                .as_str()
+        ),
         "{stderr}"
     );
-    assert!(first.ends_with("journal.sqlite3"), "{first}");
+    let journal = lines.next().unwrap_or_default();
+    assert!(
+        journal.starts_with("journal ") && journal.ends_with("journal.sqlite3"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("2 accepted")
             && stderr
@@ -577,4 +584,155 @@ fn result_columns_line_up_with_chinese_text_and_the_order_comes_before_it() {
     }
     let first = stdout.lines().next().unwrap();
     assert!(first.starts_with("accepted  P1  "), "{first}");
+}
+
+// The batch screen at 80 and 120 columns
+
+/// A platform's description long enough that no terminal line has room for it.
+const LONG_DESC: &str =
+    "退保日期早于承保日期，请核实保单的承保日期与退保日期后再次提交本通知，如有疑问请联系客服";
+/// What a gateway in front of the platform answers when it is down.
+const GATEWAY_PAGE: &str =
+    "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n\
+    <body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n\
+    <hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// Runs `rows` through `batch` on a real terminal `cols` wide, one notice at a time, with a
+/// CSV report; the lines as the program wrote them (unwrapped) and its exit code.
+fn batch_on_terminal(env: &Env, server: &Server, rows: &str, cols: u16) -> (Vec<String>, i32) {
+    let file = env.write("c.csv", format!("policyNo,orderNo\n{rows}"));
+    let (terminal, slave) = sized_terminal(cols);
+    let mut cmd = env.std_cmd();
+    cmd.args([
+        "--base-url",
+        &server.url,
+        "--policy-source",
+        CHANNEL,
+        "--retries",
+        "0",
+    ])
+    .arg("batch")
+    .arg(&file)
+    .args(["--concurrency", "1", "--report"])
+    .arg(env.path("r.csv"));
+    let out = start(cmd, slave, EVERYWHERE).finish();
+    let raw = terminal.final_screen();
+    (screen_lines(&raw, 1000), out.status.code().unwrap_or(-1))
+}
+
+/// The cell where each of a result line's columns starts: the policy, the orderNo, the free
+/// text and the time (the last run of two spaces before the final word pair).
+fn column_starts(line: &str) -> Vec<usize> {
+    let cells = |byte: usize| text_width(&line[..byte]);
+    let mut starts = Vec::new();
+    let mut from = 0;
+    for _ in 0..3 {
+        let gap = from + line[from..].find("  ").expect("a column gap");
+        let next = gap + line[gap..].find(|c: char| c != ' ').expect("a next column");
+        starts.push(cells(next));
+        from = next;
+    }
+    let trimmed = line.trim_end();
+    let time = trimmed[..trimmed.rfind(' ').unwrap()].rfind("  ").unwrap() + 2;
+    starts.push(cells(time));
+    starts
+}
+
+fn text_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+#[test]
+fn the_batch_screen_fits_80_and_120_columns_from_the_first_line_to_the_summary() {
+    let rows = "P1,O1\nP2,O2\nP3,O3\nP20240000000000004,QS-ORDER-NUMBER-00000000004\n";
+    for cols in [80u16, 120] {
+        let env = Env::new();
+        let server = Server::start(
+            vec![
+                Reply::Deal("1", "成功"),
+                Reply::Deal("0", LONG_DESC),
+                Reply::Raw(503, "text/html", GATEWAY_PAGE.into()),
+            ],
+            Reply::accept(),
+        );
+        let (lines, code) = batch_on_terminal(&env, &server, rows, cols);
+        let shown = lines.join("\n");
+        assert_eq!(code, 3, "a notice failed: exit 3\n{shown}");
+        // Every line within the terminal; only a path too long for any has a line of its own.
+        for line in &lines {
+            assert!(
+                text_width(line) <= cols.into() || line.starts_with("journal "),
+                "{cols} columns: {line:?} is {} wide\n{shown}",
+                text_width(line)
+            );
+        }
+        let results: Vec<&String> = lines
+            .iter()
+            .filter(|l| {
+                ["accepted ", "rejected ", "failed "]
+                    .iter()
+                    .any(|o| l.starts_with(o))
+            })
+            .collect();
+        assert_eq!(results.len(), 4, "{shown}");
+        // The columns stand where the widest policy and orderNo (the last row's) need them,
+        // from the first line on.
+        let starts: Vec<Vec<usize>> = results.iter().map(|l| column_starts(l)).collect();
+        assert!(
+            starts.windows(2).all(|w| w[0] == w[1]),
+            "{starts:?}\n{shown}"
+        );
+        // The long description and the gateway's page are cut to their column, never wrapped
+        // and never markup.
+        let rejected = results.iter().find(|l| l.starts_with("rejected")).unwrap();
+        assert!(
+            rejected.contains("0 退保日期") && rejected.contains('…'),
+            "{rejected}"
+        );
+        let failed = results.iter().find(|l| l.starts_with("failed")).unwrap();
+        assert!(
+            failed.contains("HTTP 503") && !failed.contains('<'),
+            "{failed}"
+        );
+        // The bar counts the notices sent, its rate with one decimal.
+        let bar = lines
+            .iter()
+            .find(|l| l.contains(" sent  "))
+            .expect("the bar");
+        assert!(bar.contains("4/4 sent"), "{bar}");
+        let rate = bar.split_whitespace().find(|w| w.ends_with("/s")).unwrap();
+        let digits = rate.trim_end_matches("/s");
+        assert!(
+            digits.split_once('.').is_some_and(|(_, d)| d.len() == 1),
+            "{bar}"
+        );
+        // The summary: the counts that are not zero, where they went.
+        assert!(
+            shown.contains("4 notices: 2 accepted, 1 rejected, 1 failed in "),
+            "{shown}"
+        );
+        // The report keeps what the screen cut.
+        let report = std::fs::read_to_string(env.path("r.csv")).unwrap();
+        assert!(report.contains(LONG_DESC), "{report}");
+        assert!(
+            report.contains("HTTP 503 Service Unavailable (HTML page: \"\"503 Service Temporarily Unavailable\"\")"),
+            "{report}"
+        );
+
+        // Resumed with a new row: the bar counts what is sent now (the failed notice again,
+        // the new one), not the rows settled earlier.
+        let rows = format!("{rows}P5,O5\n");
+        let (lines, code) = batch_on_terminal(&env, &server, &rows, cols);
+        let shown = lines.join("\n");
+        assert_eq!(code, 1, "the rejection stands\n{shown}");
+        assert!(
+            shown.contains("sending 2 of 5 notice(s) (the rest were sent before)"),
+            "{shown}"
+        );
+        let bar = lines
+            .iter()
+            .find(|l| l.contains(" sent  "))
+            .expect("the bar");
+        assert!(bar.contains("2/2 sent"), "{bar}");
+    }
 }

@@ -11,7 +11,7 @@ pub mod workbook;
 
 pub use console::Console;
 pub use report::{check_target, Lang, Platform, Report, ReportSetup, RunSummary};
-pub use results::SummaryContext;
+pub use results::{SummaryContext, SUMMARY_WIDTH};
 
 #[cfg(test)]
 mod tests {

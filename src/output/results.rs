@@ -5,7 +5,7 @@ use super::table::cut;
 use super::Console;
 use crate::cli::OutputFormat;
 use crate::notice::{NoticeResult, Outcome, SkipReason, Tally};
-use crate::text::{escape_controls, pad, width};
+use crate::text::{escape_controls, fit_parts, pad, Part};
 use colored::Colorize;
 use std::time::Duration;
 
@@ -45,6 +45,8 @@ impl Widths {
     };
     /// A long error message is not padded to: the lines after it would be mostly blanks.
     const WHAT_MAX: usize = 32;
+    /// The free text's column on a wide terminal: room for an error's gist, not a paragraph.
+    const WHAT_ON_TERMINAL: usize = 48;
     /// On a terminal the free text keeps at least this much room, however narrow it is.
     const WHAT_MIN: usize = 12;
     /// The outcome column, and the time column's usual `12345 ms`.
@@ -143,17 +145,17 @@ impl Console {
             let mut w = self.widths.lock().unwrap_or_else(|e| e.into_inner());
             w.policy = w.policy.max(crate::text::width(&policy));
             w.order = w.order.max(crate::text::width(&order));
-            // On a terminal the free text is cut to the room the line leaves it (the whole
-            // text is in --json and the report); in a file it is whole.
-            let cap = match self.out.width {
+            // On a terminal the free text has a column of its own width from the first line,
+            // the room the line leaves it (at most WHAT_ON_TERMINAL), and is cut to it: the
+            // whole text is in --json and the report. In a file it is whole, padded to at most
+            // WHAT_MAX.
+            match self.out.width {
                 Some(line) => {
-                    let room = w.what_room(line);
-                    what = cut(&what, room);
-                    room
+                    w.what = w.what_room(line).min(Widths::WHAT_ON_TERMINAL);
+                    what = cut(&what, w.what);
                 }
-                None => Widths::WHAT_MAX,
-            };
-            w.what = w.what.max(crate::text::width(&what).min(cap));
+                None => w.what = w.what.max(crate::text::width(&what).min(Widths::WHAT_MAX)),
+            }
             *w
         };
         let line = format!(
@@ -235,7 +237,7 @@ impl Console {
 }
 
 /// A summary line fits this many cells, as a terminal's default width does.
-const SUMMARY_WIDTH: usize = 80;
+pub const SUMMARY_WIDTH: usize = 80;
 
 /// `5 notices: 3 accepted, 2 skipped in 0.04 s (75.0 sent/s); to test (…)`: the counts that
 /// are not zero, the time and the rate of the notices sent, and where they went, on as many
@@ -251,34 +253,29 @@ fn summary_lines(tally: &Tally, elapsed: Duration, destination: &str) -> Vec<Str
         .collect();
     let total = tally.total();
     let noun = if total == 1 { "notice" } else { "notices" };
-    // Each part with what joins it to the one before: on the same line, and at a line's end
-    // when it goes on the next.
-    let mut parts: Vec<(&str, &str, String)> = vec![(
-        "",
-        "",
-        format!("{total} {noun}{}", if counts.is_empty() { "" } else { ":" }),
-    )];
+    let mut parts = vec![Part::first(format!(
+        "{total} {noun}{}",
+        if counts.is_empty() { "" } else { ":" }
+    ))];
     for (i, count) in counts.into_iter().enumerate() {
-        let joint = if i == 0 { " " } else { ", " };
-        parts.push((joint, joint.trim_end(), count));
+        let same_line = if i == 0 { " " } else { ", " };
+        parts.push(Part {
+            same_line,
+            at_end: same_line.trim_end(),
+            text: count,
+        });
     }
-    parts.push((" ", "", format!("in {secs:.2} s ({rate:.1} sent/s)")));
-    parts.push(("; ", "", format!("to {destination}")));
-    let mut lines: Vec<String> = Vec::new();
-    for (joint, at_end, part) in parts {
-        match lines.last_mut() {
-            Some(line) if width(line) + width(joint) + width(&part) <= SUMMARY_WIDTH => {
-                line.push_str(joint);
-                line.push_str(&part);
-            }
-            Some(line) => {
-                line.push_str(at_end);
-                lines.push(part);
-            }
-            None => lines.push(part),
-        }
-    }
-    lines
+    parts.push(Part {
+        same_line: " ",
+        at_end: "",
+        text: format!("in {secs:.2} s ({rate:.1} sent/s)"),
+    });
+    parts.push(Part {
+        same_line: "; ",
+        at_end: "",
+        text: format!("to {destination}"),
+    });
+    fit_parts(parts, SUMMARY_WIDTH)
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@ use crate::journal::{Journal, JournalReader, RunDetails};
 use crate::notice::Notice;
 use crate::notice::NoticeResult;
 use crate::notice::{Outcome, Tally};
-use crate::output::{Console, Report, RunSummary, SummaryContext};
+use crate::output::{Console, Report, RunSummary, SummaryContext, SUMMARY_WIDTH};
 use crate::pace::Stop;
 use crate::signals;
+use crate::text::{fit_parts, Part};
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -155,7 +156,8 @@ async fn record_the_end(recorder: Option<(Journal, RunDetails)>, end: &RunEnd, c
     super::record::finish(&journal, run, &end.tally, ending, console).await;
 }
 
-/// Before the first notice, to a person: how many go where, and the journal that keeps them.
+/// Before the first notice, to a person: how many go where, and the journal that keeps them;
+/// on lines that fit 80 columns, as the summary's do.
 fn say_where(console: &Console, destination: &super::Destination, expected: u64, to_send: u64) {
     if !console.talks_to_a_person() {
         return;
@@ -165,10 +167,20 @@ fn say_where(console: &Console, destination: &super::Destination, expected: u64,
     } else {
         format!("{expected} notice(s)")
     };
-    console.note(&format!(
-        "sending {count} to {} for channel {}; {}",
-        destination.platform, destination.channel, destination.journal
-    ));
+    let then = |same_line, text| Part {
+        same_line,
+        at_end: "",
+        text,
+    };
+    let parts = vec![
+        Part::first(format!("sending {count}")),
+        then(" ", format!("to {}", destination.platform)),
+        then(" ", format!("for channel {}", destination.channel)),
+        then("; ", destination.journal.clone()),
+    ];
+    for line in fit_parts(parts, SUMMARY_WIDTH) {
+        console.note(&line);
+    }
 }
 
 /// The report in input order, with the run's summary where it has room for one; off the
