@@ -110,6 +110,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rate -d 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report -d 'Write one row per input row to FILE: CSV, a workbook if it ends in .xlsx, JSON Lines if in .jsonl' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l report-headers -d 'The language of the report\'s headers [default: the input\'s: Chinese for a file whose columns are named in Chinese]' -r -f -a "en\t'English: policyNo, outcome, dealDesc, …'
 zh\t'Chinese: 保单号, 结果, 处理描述, …'"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l rejects -d 'With --skip-invalid: the rows set aside, as the input had them, with a problem column (CSV, or a workbook if it ends in .xlsx)' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l interface-type -d 'head.interfaceType, if the platform contact says it is not recissionNotice' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l policy-source -l channel -d 'Channel code the insurer assigned (head.policySource) [env: AVATAR_POLICY_SOURCE]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l timeout -d 'Seconds allowed per HTTP request, fractions allowed: from 0.001 to 3600 [default: 30]' -r
@@ -130,6 +131,7 @@ xlsx\t'`history` only: the stored content as a workbook (to --out FILE, or a std
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l color -d 'When to colour output (NO_COLOR is honoured) [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l skip-invalid -d 'Send the valid rows and set the invalid ones aside in --rejects FILE (exit 1 at best); without it one invalid row stops the whole file'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l fail-fast -d 'After the first rejected, failed or in-doubt notice, start nothing new'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l generate-order-no -d 'Generate an order number where none is given or journaled'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l dry-run -d 'Print the envelopes that would be sent; send nothing, write no journal'

@@ -793,6 +793,14 @@ pub struct BatchArgs {
     /// columns are named in Chinese]
     #[arg(long, value_enum, value_name = "LANG", requires = "report")]
     pub report_headers: Option<ReportHeaders>,
+    /// Send the valid rows and set the invalid ones aside in --rejects FILE (exit 1 at best);
+    /// without it one invalid row stops the whole file
+    #[arg(long, requires = "rejects")]
+    pub skip_invalid: bool,
+    /// With --skip-invalid: the rows set aside, as the input had them, with a problem column
+    /// (CSV, or a workbook if it ends in .xlsx)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
     /// After the first rejected, failed or in-doubt notice, start nothing new
     #[arg(long)]
     pub fail_fast: bool,

@@ -29,6 +29,7 @@ pub async fn run(
             ReportHeaders::En => Lang::En,
             ReportHeaders::Zh => Lang::Zh,
         }),
+        rejects: args.rejects,
     };
     run::send_notices(global, request, Arc::clone(console)).await
 }

@@ -23,6 +23,7 @@ pub async fn run(
         fail_fast: false,
         report: None,
         report_headers: None,
+        rejects: None,
     };
     run::send_notices(global, request, Arc::clone(console)).await
 }

@@ -35,17 +35,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, console: &Console) -> Resul
             let mut source = Source::open(file, &options)?;
             if let Some(out) = &args.fix {
                 fix(console, &source, out, json)?;
-                // The copy is what is checked: what is left in it is what a person must mend.
-                // It is UTF-8, and its separator is the input's when it is CSV.
-                let as_csv = input::FixFormat::of(out).ok() == Some(input::FixFormat::Csv);
-                let copy_options = input::InputOptions {
-                    sheet: None,
-                    format: None,
-                    encoding: None,
-                    delimiter: args.input.delimiter.filter(|_| as_csv),
-                    ..options
-                };
-                source = Source::open(&out.to_string_lossy(), &copy_options)?;
+                source = fixed_copy(out, args.input.delimiter, options)?;
             }
             for notice in source.notices() {
                 console.note(notice);
@@ -54,6 +44,8 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, console: &Console) -> Resul
                 match item {
                     Item::Row(_) => rows += 1,
                     Item::Problem(p) => show(&p),
+                    // Cells are not kept here.
+                    Item::Invalid(_) => {}
                 }
                 ControlFlow::Continue(())
             })?;
@@ -89,6 +81,24 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, console: &Console) -> Resul
         console.out(&summary.to_string());
     }
     Ok(console.offline_exit(code, "the problems"))
+}
+
+/// The copy `--fix` wrote, to be checked: what is left in it is what a person must mend. It is
+/// UTF-8, and its separator is the input's when it is CSV.
+fn fixed_copy(
+    out: &std::path::Path,
+    delimiter: Option<u8>,
+    options: input::InputOptions,
+) -> Result<Source, Refusal> {
+    let as_csv = input::FixFormat::of(out).ok() == Some(input::FixFormat::Csv);
+    let copy_options = input::InputOptions {
+        sheet: None,
+        format: None,
+        encoding: None,
+        delimiter: delimiter.filter(|_| as_csv),
+        ..options
+    };
+    Ok(Source::open(&out.to_string_lossy(), &copy_options)?)
 }
 
 /// `{"type": kind, …value's fields}`: each line of `--json` says what it is.

@@ -42,8 +42,9 @@ pub(crate) fn read(
         let line = line_of(&mut reader, &record);
         draft.clear();
         let whole = record.len() == layout.width;
-        if whole && emitter.wants_cells() {
-            // Trimmed, as every cell is read.
+        if emitter.wants_cells() {
+            // Trimmed, as every cell is read; a record of the wrong width whole, for the
+            // rejects of `--skip-invalid`.
             let cells = record
                 .iter()
                 .map(|c| String::from_utf8_lossy(c.trim_ascii()).trim().to_owned());

@@ -246,6 +246,17 @@ pub enum InputError {
 pub enum Item {
     Row(Row),
     Problem(Problem),
+    /// A row with errors (its problems came just before it), with its cells as read: only
+    /// while cells are kept ([`Source::keep_cells`]), for `batch --skip-invalid`'s rejects.
+    Invalid(InvalidRow),
+}
+
+/// A row that cannot be sent as it is: its line and its cells as read (every field of the
+/// record, trimmed as every cell is read).
+#[derive(Debug, Clone)]
+pub struct InvalidRow {
+    pub line: u64,
+    pub cells: Box<[String]>,
 }
 
 /// The header of the input, for a report that keeps the input's columns: each column's name
@@ -788,6 +799,12 @@ impl<'a> Emitter<'a> {
             (self.sink)(Item::Problem(problem))?;
         }
         let raw = self.row_cells.take();
+        if !valid {
+            if let Some(cells) = raw {
+                return (self.sink)(Item::Invalid(InvalidRow { line, cells }));
+            }
+            return ControlFlow::Continue(());
+        }
         match (valid, draft.policy_no.take()) {
             (true, Some(policy_no)) => {
                 let platform = std::mem::take(&mut draft.platform);

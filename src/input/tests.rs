@@ -26,6 +26,7 @@ fn collect(source: &Source) -> (Vec<Row>, Vec<Problem>) {
             match item {
                 Item::Row(r) => rows.push(r),
                 Item::Problem(p) => problems.push(p),
+                Item::Invalid(_) => {}
             }
             ControlFlow::Continue(())
         })
@@ -463,6 +464,7 @@ fn speed_of_a_million_rows() {
             match item {
                 Item::Row(_) => rows += 1,
                 Item::Problem(_) => problems += 1,
+                Item::Invalid(_) => {}
             }
             ControlFlow::Continue(())
         })

@@ -382,8 +382,9 @@ fn row_as_shown(cells: &[Data], layout: &header::Layout) -> Box<[String]> {
             let field = layout.fields.iter().find(|(i, _)| *i == index);
             match field.map(|&(_, field)| cells::read(field, data)) {
                 Some(Value::Text(text)) => text.trim().to_owned(),
-                Some(_) => String::new(),
-                None => cells::shown(data),
+                // A cell that cannot be read as its field (only an invalid row has one, for
+                // its rejects): as the sheet shows it.
+                Some(_) | None => cells::shown(data),
             }
         })
         .collect()

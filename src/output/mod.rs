@@ -3,6 +3,7 @@
 
 mod console;
 mod progress;
+mod rejects;
 mod report;
 mod results;
 pub mod table;
@@ -10,6 +11,7 @@ pub mod terminal;
 pub mod workbook;
 
 pub use console::Console;
+pub use rejects::Rejects;
 pub use report::{check_target, Lang, Platform, Report, ReportSetup, RunSummary};
 pub use results::{SummaryContext, SUMMARY_WIDTH};
 

@@ -66,6 +66,8 @@ pub struct SummaryContext<'a> {
     pub interrupted: bool,
     /// Whether a journal recorded the run, so that running again resumes it.
     pub journaled: bool,
+    /// `--skip-invalid`: the rows set aside and the rejects they are in.
+    pub set_aside: Option<(u64, &'a std::path::Path)>,
 }
 
 impl Console {
@@ -182,6 +184,13 @@ impl Console {
     pub fn summary(&self, tally: &Tally, elapsed: Duration, context: &SummaryContext<'_>) {
         for line in summary_lines(tally, elapsed, context.destination) {
             self.note(&line);
+        }
+        if let Some((rows, file)) = context.set_aside.filter(|(rows, _)| *rows > 0) {
+            self.note(&format!(
+                "{rows} invalid row(s) set aside, not sent, in {}",
+                crate::text::quote(&file.display().to_string())
+            ));
+            self.note("(fix them there, then run batch on that file)");
         }
         let rejected_earlier = tally.rejected_earlier();
         if rejected_earlier > 0 {

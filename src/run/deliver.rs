@@ -9,7 +9,7 @@ use crate::cli::OutputFormat;
 use crate::engine::{Delivered, Engine};
 use crate::error::RunEnding;
 use crate::input::Source;
-use crate::input::{Item, Severity};
+use crate::input::{Item, Problem, Severity};
 use crate::journal::{Journal, JournalReader, RunDetails};
 use crate::notice::Notice;
 use crate::notice::NoticeResult;
@@ -34,6 +34,8 @@ pub(crate) struct RunEnd {
     pub output_error: Option<String>,
     /// Rows of the input were not handed over (the file changed or could not be read again).
     pub unsent_rows: bool,
+    /// Rows `--skip-invalid` set aside, and the rejects they are in.
+    pub set_aside: Option<(u64, std::path::PathBuf)>,
     pub elapsed: std::time::Duration,
 }
 
@@ -53,7 +55,10 @@ impl RunEnd {
                 || self.unsent_rows
                 || self.tally.get(Outcome::Failed) > 0
                 || self.tally.get(Outcome::InDoubt) > 0,
-            rejected: self.tally.get(Outcome::Rejected) > 0 || self.tally.rejected_earlier() > 0,
+            // A row set aside is a notice not accepted, as a rejection is.
+            rejected: self.tally.get(Outcome::Rejected) > 0
+                || self.tally.rejected_earlier() > 0
+                || self.set_aside.as_ref().is_some_and(|(rows, _)| *rows > 0),
         }
         .exit_code()
     }
@@ -78,6 +83,7 @@ impl ReadyRun {
             report,
             destination,
             reader,
+            set_aside,
             ..
         } = self;
         say_where(&console, &destination, expected, to_send);
@@ -113,6 +119,7 @@ impl ReadyRun {
         let ((), (mut end, report, mut report_error)) =
             tokio::join!(engine.run(rows_rx, expected, results_tx), shown);
         end.interrupted = interrupted.load(Ordering::SeqCst);
+        end.set_aside = set_aside;
         end.elapsed = started.elapsed();
         console.finish_progress(!end.interrupted);
         if let (Some(report), None) = (report, &report_error) {
@@ -129,18 +136,38 @@ impl ReadyRun {
         // Before the summary line: a script that reads it finds the run finished.
         record_the_end(recorder, &end, &console).await;
         if console.format() == OutputFormat::Json {
-            let facts = RunFacts {
-                run_id: &run_id,
-                started: started_at,
-                destination: &destination,
-            };
-            let code = end.exit_code();
-            let line = summary(&facts, &end.tally, end.interrupted, code, end.error());
-            console.out(&line.to_string());
-            console.flush_stdout();
+            json_summary(&console, &end, &run_id, started_at, &destination);
         }
         end
     }
+}
+
+/// `--json`'s last line.
+fn json_summary(
+    console: &Console,
+    end: &RunEnd,
+    run_id: &str,
+    started: chrono::DateTime<chrono::Utc>,
+    destination: &super::Destination,
+) {
+    let facts = RunFacts {
+        run_id,
+        started,
+        destination,
+        set_aside: end
+            .set_aside
+            .as_ref()
+            .map(|(rows, file)| (*rows, file.as_path())),
+    };
+    let line = summary(
+        &facts,
+        &end.tally,
+        end.interrupted,
+        end.exit_code(),
+        end.error(),
+    );
+    console.out(&line.to_string());
+    console.flush_stdout();
 }
 
 /// The run's end in its journal, if it has one.
@@ -233,6 +260,10 @@ fn say_the_end(
             destination: &destination.platform,
             interrupted: end.interrupted,
             journaled: destination.journaled,
+            set_aside: end
+                .set_aside
+                .as_ref()
+                .map(|(rows, file)| (*rows, file.as_path())),
         },
     );
 }
@@ -367,6 +398,13 @@ impl Hands {
         let compares = second.compares();
         let name = crate::text::escape_controls(source.name()).into_owned();
         let each = |item| match item {
+            // Set aside by the first pass: in the rejects, not sent.
+            Item::Row(Notice { line, .. }) | Item::Problem(Problem { line, .. })
+                if second.was_set_aside(line) =>
+            {
+                ControlFlow::Continue(())
+            }
+            Item::Invalid(_) => ControlFlow::Continue(()),
             Item::Row(notice) => {
                 if self.stop.is_triggered() {
                     second.stop_settling();

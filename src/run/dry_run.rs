@@ -39,7 +39,7 @@ impl ReadyRun {
                     self.print_envelope(notice, decision, &mut totals);
                 }
             }
-            Rows::File(source, _) => {
+            Rows::File(source, notes) => {
                 let mut lookup_error = None;
                 let mut lookups = self
                     .reader
@@ -49,6 +49,9 @@ impl ReadyRun {
                     .map_err(JournalError::reading)?;
                 source.read(|item| {
                     if let Item::Row(notice) = item {
+                        if notes.was_set_aside(notice.line) {
+                            return ControlFlow::Continue(());
+                        }
                         match judge::decide(lookups.as_mut(), &self.plan, &notice) {
                             Ok((decision, _)) => {
                                 self.print_envelope(&notice, &decision, &mut totals)
@@ -67,11 +70,22 @@ impl ReadyRun {
             }
         }
         let d = &self.destination;
+        let aside = match &self.set_aside {
+            Some((rows, _)) => {
+                format!(", set aside {rows} invalid (--rejects is written by a run that sends)")
+            }
+            None => String::new(),
+        };
         self.console.note(&format!(
-            "dry run: would send {}, skip {} accepted earlier, {} rejected earlier; to {}",
+            "dry run: would send {}, skip {} accepted earlier, {} rejected earlier{aside}; to {}",
             totals.send, totals.accepted_earlier, totals.rejected_earlier, d.platform
         ));
-        Ok(self.console.offline_exit(code::OK, "the envelopes"))
+        // Rows set aside are never a success, even in rehearsal.
+        let code = match &self.set_aside {
+            Some((rows, _)) if *rows > 0 => code::REJECTED,
+            _ => code::OK,
+        };
+        Ok(self.console.offline_exit(code, "the envelopes"))
     }
 
     fn print_envelope(&self, notice: &Notice, decision: &Decision, totals: &mut Totals) {

@@ -4,6 +4,7 @@
 use super::in_order;
 use super::judge::{decide, Judgement};
 use super::second_pass::{Notes, Skip};
+use super::set_aside::{as_warning, Placed, SetAside};
 use crate::cli::FieldArgs;
 use crate::engine::RunPlan;
 use crate::error::{refuse, Refusal};
@@ -11,7 +12,7 @@ use crate::input::{self, Item, Problem, Severity, Source};
 use crate::journal::rule::{Decision, OrderNo, Rejection};
 use crate::journal::{JournalError, JournalReader};
 use crate::notice::Notice;
-use crate::output::Console;
+use crate::output::{Console, Rejects};
 use crate::protocol::GENERATED_SUFFIX;
 use crate::text::escape_controls;
 use std::ops::ControlFlow;
@@ -63,16 +64,17 @@ pub(super) fn judge_listed(
     Ok((judged, measure))
 }
 
-/// `batch`'s file, read once; returns what it measured of the valid rows, and what the second
-/// pass needs of them (which the rule skips: accepted earlier).
+/// `batch`'s file, read once; returns what it measured of the valid rows, what the second
+/// pass needs of them (which the rule skips: accepted earlier; which lines were set aside),
+/// and under `--skip-invalid` the rejects, not yet in place.
 pub(super) fn judge_file(
     console: &Console,
     reader: Option<&JournalReader>,
     plan: &RunPlan,
-    source: &Source,
-    arg: &str,
+    (source, arg): (&Source, &str),
     platform: &str,
-) -> Result<(Measure, Notes), Refusal> {
+    aside: Option<SetAside>,
+) -> Result<(Measure, Notes, Option<Rejects>), Refusal> {
     for notice in source.notices() {
         console.note(notice);
     }
@@ -84,6 +86,8 @@ pub(super) fn judge_file(
         measure: Measure::default(),
         // Gathered, then said once per kind of problem, at most SHOWN_PROBLEMS lines.
         problems: input::ProblemReport::new(input::SHOWN_PROBLEMS),
+        aside,
+        rejects_failed: None,
     };
     let version = |reader: Option<&JournalReader>| {
         reader
@@ -94,7 +98,8 @@ pub(super) fn judge_file(
     };
     let before = version(reader)?;
     read_judged(reader, plan, source, &mut |item, judgement| {
-        judging.take(item, judgement)
+        let header = source.header().map_or(&[][..], |h| h.names.as_slice());
+        judging.take(item, judgement, header)
     })?;
     judging.notes.journal_between(before, version(reader)?);
     judging.finish(console, arg)
@@ -121,7 +126,7 @@ fn read_judged(
                     return ControlFlow::Break(());
                 }
             },
-            Item::Problem(_) => None,
+            Item::Problem(_) | Item::Invalid(_) => None,
         };
         take(item, judgement)
     })?;
@@ -137,20 +142,57 @@ struct FileJudging<'a> {
     notes: Notes,
     measure: Measure,
     problems: input::ProblemReport,
+    /// `--skip-invalid`: where rows with errors go instead of stopping the run.
+    aside: Option<SetAside>,
+    /// Why the rejects could not be written, if they could not.
+    rejects_failed: Option<String>,
 }
 
 impl FileJudging<'_> {
-    /// One item: a valid row written down for the second pass, or a problem gathered.
-    fn take(&mut self, item: Item, judgement: Option<Judgement>) -> ControlFlow<()> {
+    /// One item: a valid row written down for the second pass, a problem gathered, or under
+    /// `--skip-invalid` a row set aside.
+    fn take(
+        &mut self,
+        item: Item,
+        judgement: Option<Judgement>,
+        header: &[String],
+    ) -> ControlFlow<()> {
         let problem = match (item, judgement) {
             (Item::Problem(p), _) => p,
+            (Item::Invalid(row), _) => {
+                return match self.aside.as_mut().map(|a| a.invalid(header, &row)) {
+                    Some(Err(e)) => self.cannot_set_aside(&e),
+                    _ => ControlFlow::Continue(()),
+                };
+            }
             (Item::Row(notice), judgement) => match self.row_problem(&notice, judgement) {
-                Some(problem) => problem,
+                Some(problem) => match (self.aside.as_mut(), notice.line, &notice.raw) {
+                    (Some(aside), Some(line), Some(cells)) => {
+                        if let Err(e) = aside.refused(header, line, cells, &problem) {
+                            return self.cannot_set_aside(&e);
+                        }
+                        as_warning(problem)
+                    }
+                    _ => problem,
+                },
                 None => return ControlFlow::Continue(()),
             },
         };
+        let problem = match self.aside.as_mut() {
+            Some(aside) if problem.is_error() => match aside.problem(problem) {
+                Placed::Row(warning) => warning,
+                Placed::Nowhere(error) => error,
+            },
+            _ => problem,
+        };
         self.problems.add(problem);
         ControlFlow::Continue(())
+    }
+
+    /// The rejects could not be written: the run stops before anything is sent.
+    fn cannot_set_aside(&mut self, e: &std::io::Error) -> ControlFlow<()> {
+        self.rejects_failed = Some(e.to_string());
+        ControlFlow::Break(())
     }
 
     /// A row's problem, if it has one; else the row is written down as valid.
@@ -184,7 +226,25 @@ impl FileJudging<'_> {
     }
 
     /// Every problem said; the run refused if any is an error.
-    fn finish(self, console: &Console, arg: &str) -> Result<(Measure, Notes), Refusal> {
+    fn finish(
+        mut self,
+        console: &Console,
+        arg: &str,
+    ) -> Result<(Measure, Notes, Option<Rejects>), Refusal> {
+        if let Some(e) = &self.rejects_failed {
+            return Err(Refusal::Output(format!(
+                "could not write the rejects: {e}; nothing was sent"
+            )));
+        }
+        if self.aside.as_ref().is_some_and(SetAside::unplaced) {
+            // Errors whose row never came: they stop the run like any other.
+            self.problems.add(Problem::error(
+                self.file,
+                None,
+                "",
+                "a row's errors came without the row; it cannot be set aside".to_owned(),
+            ));
+        }
         // Display leaves the severity to the console's label: one "warning:".
         let errors = input::report_problems(&self.problems, arg, |severity, line| match severity {
             Severity::Error => console.error(line),
@@ -197,12 +257,18 @@ impl FileJudging<'_> {
                 self.file
             ));
         }
-        if self.measure.valid == 0 {
+        let rejects = self.aside.map(|aside| {
+            self.measure.set_aside = aside.rows();
+            let (rejects, lines) = aside.into_parts();
+            self.notes.set_aside(lines);
+            rejects
+        });
+        if self.measure.valid == 0 && self.measure.set_aside == 0 {
             // A day without cancellations is normal, but an export that came out empty by
             // mistake looks just the same: say so rather than finish in silence.
             console.warn(&format!("{}: no notices in it", escape_controls(self.file)));
         }
-        Ok((self.measure, self.notes))
+        Ok((self.measure, self.notes, rejects))
     }
 }
 
@@ -212,6 +278,8 @@ impl FileJudging<'_> {
 pub(super) struct Measure {
     pub valid: u64,
     pub to_send: u64,
+    /// Rows set aside under `--skip-invalid`.
+    pub set_aside: u64,
     pub policy: usize,
     pub order: usize,
 }

@@ -129,7 +129,7 @@ fn judge_here(reader: &JournalReader, plan: &RunPlan, chunk: Vec<Item>) -> Judge
         .map(|item| {
             let judgement = match &item {
                 Item::Row(notice) => Some(decide(Some(&mut lookups), plan, notice)?),
-                Item::Problem(_) => None,
+                Item::Problem(_) | Item::Invalid(_) => None,
             };
             Ok((item, judgement))
         })

@@ -18,6 +18,7 @@ mod judge;
 mod platform;
 mod record;
 mod second_pass;
+mod set_aside;
 mod summary;
 
 use crate::cli::{FieldArgs, GlobalArgs, InputArgs, SendingArgs};
@@ -33,6 +34,7 @@ use crate::protocol::{self, INTERFACE_TYPE};
 use crate::settings::{self, Settings};
 use platform::{Platform, Target};
 use second_pass::Notes;
+use set_aside::SetAside;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -47,6 +49,8 @@ pub(crate) struct Request {
     pub report: Option<PathBuf>,
     /// `--report-headers`; else the input's language.
     pub report_headers: Option<crate::output::Lang>,
+    /// `batch --skip-invalid --rejects FILE`: where the rows set aside go.
+    pub rejects: Option<PathBuf>,
 }
 
 /// Where the rows come from.
@@ -85,6 +89,10 @@ pub(crate) struct ReadyRun {
     /// The input file as the run records it: absolute, `-` for standard input, `None` for
     /// `send`.
     input: Option<String>,
+    /// `--skip-invalid`: the rejects (put in place when the run goes ahead) and how many rows
+    /// were set aside.
+    rejects: Option<crate::output::Rejects>,
+    set_aside: Option<(u64, PathBuf)>,
 }
 
 /// Where a run's notices go, as a person reads it: said before sending on a terminal and in
@@ -255,8 +263,10 @@ fn prepare(
         plan: &plan,
         platform: &destination.platform,
         keep_cells: request.report.is_some(),
+        rejects: request.rejects.as_deref(),
+        journal: target.journal.as_deref(),
     };
-    let (rows, measure) = judging.rows(&request.rows, listed)?;
+    let (rows, measure, rejects) = judging.rows(&request.rows, listed)?;
     let ready = ReadyRun {
         console,
         client,
@@ -270,6 +280,10 @@ fn prepare(
         report: None,
         destination,
         input,
+        set_aside: rejects
+            .as_ref()
+            .map(|r| (measure.set_aside, r.path().to_path_buf())),
+        rejects,
     };
     if ready.dry_run {
         return Ok(ready);
@@ -306,6 +320,14 @@ impl ReadyRun {
             .as_deref()
             .map(|path| report(&self, path, request.report_headers))
             .transpose()?;
+        if let Some(rejects) = self.rejects.take() {
+            let header = match &self.rows {
+                Rows::File(source, _) => source.header().map(|h| h.names.clone()),
+                Rows::Listed(_) => None,
+            };
+            let input = self.input.as_deref().unwrap_or("-");
+            rejects.keep(&header.unwrap_or_default(), input)?;
+        }
         Ok(self)
     }
 }
@@ -344,37 +366,65 @@ struct Judging<'a> {
     platform: &'a str,
     /// Whether the second pass hands each row's cells as written on, for the report.
     keep_cells: bool,
+    /// `--rejects FILE`, and the journal it must not be written over.
+    rejects: Option<&'a std::path::Path>,
+    journal: Option<&'a std::path::Path>,
 }
+
+/// The rows judged, what the first pass measured of them, and the rejects it wrote.
+type JudgedRows = (Rows, first_pass::Measure, Option<crate::output::Rejects>);
 
 impl Judging<'_> {
     /// The rows, judged, and what the first pass measured of them; the result columns are
     /// made as wide as it found the widest.
-    fn rows(
-        &self,
-        from: &RowsFrom,
-        listed: Option<Vec<Notice>>,
-    ) -> Result<(Rows, first_pass::Measure), Refusal> {
+    fn rows(&self, from: &RowsFrom, listed: Option<Vec<Notice>>) -> Result<JudgedRows, Refusal> {
         let (console, reader, plan) = (self.console, self.reader, self.plan);
         let judged = match (from, listed) {
             (_, Some(notices)) => {
                 let (judged, measure) = first_pass::judge_listed(console, reader, plan, notices)?;
-                (Rows::Listed(judged), measure)
+                (Rows::Listed(judged), measure, None)
             }
             (RowsFrom::File { arg, input }, None) => {
                 // Whether an orderNo is missing depends on the journal too: the rule judges
                 // that.
                 let mut source = Source::open(arg, &self.settings.input_options(input, false)?)?;
-                let (measure, notes) =
-                    first_pass::judge_file(console, reader, plan, &source, arg, self.platform)?;
+                let aside = self.set_aside(&mut source, arg)?;
+                let (measure, notes, rejects) = first_pass::judge_file(
+                    console,
+                    reader,
+                    plan,
+                    (&source, arg),
+                    self.platform,
+                    aside,
+                )?;
                 if self.keep_cells {
                     source.keep_cells();
                 }
-                (Rows::File(source, Box::new(notes)), measure)
+                (Rows::File(source, Box::new(notes)), measure, rejects)
             }
             (RowsFrom::Flags(_), None) => unreachable!("flags are parsed before"),
         };
         console.expect_columns(judged.1.policy, judged.1.order);
         Ok(judged)
+    }
+
+    /// Under `--skip-invalid`, where the first pass sets rows aside; the rows then carry their
+    /// cells from the first pass on.
+    fn set_aside(&self, source: &mut Source, arg: &str) -> Result<Option<SetAside>, Refusal> {
+        let Some(path) = self.rejects else {
+            return Ok(None);
+        };
+        if source.format() == crate::input::Format::Jsonl {
+            return Err(crate::error::refuse!(
+                Usage,
+                "--skip-invalid sets rows of a CSV file or a workbook aside; a JSON Lines file \
+                 is sent whole or not at all (`avatar-cli validate {arg}` lists its problems)"
+            ));
+        }
+        let input = (arg != "-").then(|| std::path::Path::new(arg));
+        let rejects = crate::output::Rejects::create(path, input, self.journal)?;
+        source.keep_cells();
+        Ok(Some(SetAside::new(rejects)))
     }
 }
 

@@ -14,6 +14,8 @@ pub(super) struct RunFacts<'a> {
     pub run_id: &'a str,
     pub started: DateTime<Utc>,
     pub destination: &'a Destination,
+    /// `--skip-invalid`: the rows set aside and the rejects they are in.
+    pub set_aside: Option<(u64, &'a std::path::Path)>,
 }
 
 /// The summary object of a run that ended with `code`; `error` says why, for a run that
@@ -45,6 +47,8 @@ pub(super) fn summary(
         },
         "channel": d.channel,
         "counts": counts,
+        "setAside": facts.set_aside.map_or(0, |(rows, _)| rows),
+        "rejects": facts.set_aside.map(|(_, file)| file.display().to_string()),
         "interrupted": interrupted,
         "exitCode": code,
         "error": error,
@@ -64,6 +68,7 @@ pub(super) fn refused(refusal: &crate::error::Refusal) -> Value {
         "type": "summary",
         "runId": null,
         "counts": counts,
+        "setAside": 0,
         "exitCode": refusal.exit_code(),
         "error": refusal.to_string(),
     })

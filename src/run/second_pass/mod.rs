@@ -20,6 +20,7 @@ use crate::journal::JournalReader;
 use crate::notice::{Notice, NoticeResult};
 use digests::{Digests, RowDigests};
 use settled::{Record, Records, Settled};
+use std::collections::BTreeSet;
 
 /// Skips reported between two looks at the journal's version: few enough that a change by
 /// another process is seen soon.
@@ -35,6 +36,8 @@ pub(crate) struct Notes {
     /// The journal's version while the first pass read it; `None` when it changed meanwhile
     /// or cannot be told.
     version: Option<i64>,
+    /// The lines `--skip-invalid` set aside: not sent, and not compared.
+    set_aside: BTreeSet<u64>,
 }
 
 impl Notes {
@@ -50,6 +53,16 @@ impl Notes {
     /// The first pass's look at the journal began and ended at these versions.
     pub fn journal_between(&mut self, before: Option<i64>, after: Option<i64>) {
         self.version = before.filter(|_| before == after);
+    }
+
+    /// The lines set aside (`--skip-invalid`).
+    pub fn set_aside(&mut self, lines: BTreeSet<u64>) {
+        self.set_aside = lines;
+    }
+
+    /// Whether the row at `line` was set aside.
+    pub fn was_set_aside(&self, line: Option<u64>) -> bool {
+        line.is_some_and(|l| self.set_aside.contains(&l))
     }
 
     /// Whether any row was found accepted earlier: the second pass then needs a reader.
@@ -75,6 +88,7 @@ pub(crate) struct SecondPass {
     /// input layer runs its checks across rows again.
     digests: Option<RowDigests>,
     settler: Option<Settler>,
+    set_aside: BTreeSet<u64>,
 }
 
 impl SecondPass {
@@ -101,7 +115,14 @@ impl SecondPass {
         SecondPass {
             digests: notes.digests.read_back(),
             settler,
+            set_aside: notes.set_aside,
         }
+    }
+
+    /// Whether the first pass set the row at `line` aside: it is passed over, its problems
+    /// too (they were said then).
+    pub fn was_set_aside(&self, line: Option<u64>) -> bool {
+        line.is_some_and(|l| self.set_aside.contains(&l))
     }
 
     /// Whether rows are compared with the first pass's.
