@@ -93,32 +93,83 @@ fn imports(name: &str, text: &str, all: &BTreeSet<String>) -> BTreeSet<String> {
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
                 continue;
             }
-            let rest = &text[at + prefix.len()..];
-            let path: Vec<&str> = rest
-                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-                .next()
-                .unwrap_or("")
-                .split("::")
-                .filter(|p| !p.is_empty())
-                .collect();
-            // The longest module the path names.
-            let mut target = None;
-            for len in 1..=path.len() {
-                let mut candidate: Vec<&str> = base.clone();
-                candidate.extend(&path[..len]);
-                let candidate = candidate.join("::");
-                if all.contains(&candidate) {
-                    target = Some(candidate);
+            for path in paths(&text[at + prefix.len()..]) {
+                // The longest module the path names.
+                let mut target = None;
+                for len in 1..=path.len() {
+                    let mut candidate: Vec<&str> = base.clone();
+                    candidate.extend(path[..len].iter().map(String::as_str));
+                    let candidate = candidate.join("::");
+                    if all.contains(&candidate) {
+                        target = Some(candidate);
+                    }
                 }
-            }
-            if let Some(target) =
-                target.filter(|t| t != name && !name.starts_with(&format!("{t}::")))
-            {
-                found.insert(target);
+                if let Some(target) =
+                    target.filter(|t| t != name && !name.starts_with(&format!("{t}::")))
+                {
+                    found.insert(target);
+                }
             }
         }
     }
     found
+}
+
+/// The paths a `crate::`/`super::` prefix is followed by: one (`journal::rule::decide`), or
+/// each of a group's (`{journal::State, output}`: the group's items, to one level).
+fn paths(rest: &str) -> Vec<Vec<String>> {
+    let path = |text: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .next()
+            .unwrap_or("")
+            .split("::")
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let Some(group) = rest.strip_prefix('{') else {
+        return vec![path(rest)];
+    };
+    let mut depth = 0;
+    let end = group
+        .char_indices()
+        .find(|&(_, c)| {
+            depth += match c {
+                '{' => 1,
+                '}' => -1,
+                _ => 0,
+            };
+            depth < 0
+        })
+        .map_or(group.len(), |(i, _)| i);
+    let mut items = Vec::new();
+    let mut depth = 0;
+    let mut from = 0;
+    for (i, c) in group[..end].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&group[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&group[from..end]);
+    items.into_iter().map(|item| path(item.trim())).collect()
+}
+
+/// The graph with each module folded into its top-level one (`journal::rule` into `journal`),
+/// a module's references to its own top left out.
+fn top_level(graph: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<String, BTreeSet<String>> {
+    let top = |name: &str| name.split("::").next().unwrap_or(name).to_string();
+    let mut folded: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, targets) in graph {
+        let entry = folded.entry(top(name)).or_default();
+        entry.extend(targets.iter().map(|t| top(t)).filter(|t| *t != top(name)));
+    }
+    folded
 }
 
 fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
@@ -163,6 +214,27 @@ fn no_module_imports_itself_back_through_others() {
     assert!(
         shown.is_empty(),
         "import cycles in src/:\n{}",
+        shown.join("\n")
+    );
+}
+
+/// The layers README's Development section lists: the top-level modules import downwards
+/// only, so each can be read (and replaced) knowing only those below it.
+#[test]
+fn the_top_level_modules_form_layers() {
+    let modules = modules();
+    let names: BTreeSet<String> = modules.keys().cloned().collect();
+    let graph: BTreeMap<String, BTreeSet<String>> = modules
+        .iter()
+        .map(|(name, text)| (name.clone(), imports(name, text, &names)))
+        .collect();
+    let shown: Vec<String> = cycles(&top_level(&graph))
+        .iter()
+        .map(|c| format!("{} -> {}", c.join(" -> "), c[0]))
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "top-level modules of src/ that import each other:\n{}",
         shown.join("\n")
     );
 }

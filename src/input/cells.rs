@@ -205,6 +205,25 @@ pub(crate) fn iso_datetime(iso: &str) -> Option<NaiveDateTime> {
         .and_then(|day| day.and_hms_opt(0, 0, 0))
 }
 
+/// The `yyyy-MM-dd HH:mm:ss` a notice carries, as a spreadsheet's date and time.
+/// (Here, beside the reading of date cells, so that both the fixed copy and the reports
+/// write dates one way.)
+pub(crate) fn xlsx_datetime(
+    at: NaiveDateTime,
+) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter::XlsxError> {
+    use chrono::Datelike;
+    use rust_xlsxwriter::{ExcelDateTime, XlsxError};
+    let year =
+        u16::try_from(at.year()).map_err(|_| XlsxError::DateTimeRangeError(at.to_string()))?;
+    // Month, day, hour, minute and second of a valid date and time all fit in a u8.
+    let small = |n: u32| u8::try_from(n).unwrap_or(u8::MAX);
+    ExcelDateTime::from_ymd(year, small(at.month()), small(at.day()))?.and_hms(
+        at.hour() as u16,
+        small(at.minute()),
+        at.second(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -494,7 +494,7 @@ fn write_cell(
             sheet.write_boolean(row, column, *b)?;
         }
         Out::Date(at) => {
-            let date = crate::output::workbook::excel_datetime(*at)?;
+            let date = super::xlsx_datetime(*at)?;
             sheet.write_datetime_with_format(
                 row,
                 column,

@@ -15,6 +15,7 @@ macro_rules! or_stop {
 }
 
 mod cells;
+pub(crate) use cells::xlsx_datetime;
 mod checks;
 mod csv;
 mod field;

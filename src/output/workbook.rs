@@ -5,9 +5,10 @@
 //! they are written (rust_xlsxwriter's constant-memory mode: they must come in order), and the
 //! workbook is put together when saved.
 
+use crate::input::xlsx_datetime;
 use crate::protocol::Amount;
-use chrono::{Datelike, NaiveDateTime, Timelike};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use chrono::NaiveDateTime;
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
 /// One cell of a results row, or a summary value.
@@ -37,19 +38,6 @@ pub struct ResultsWorkbook {
     amount: Format,
     datetime: Format,
     header: Format,
-}
-
-/// The `yyyy-MM-dd HH:mm:ss` a notice carries, as a spreadsheet's date and time.
-pub(crate) fn excel_datetime(at: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
-    let year =
-        u16::try_from(at.year()).map_err(|_| XlsxError::DateTimeRangeError(at.to_string()))?;
-    // Month, day, hour, minute and second of a valid date and time all fit in a u8.
-    let small = |n: u32| u8::try_from(n).unwrap_or(u8::MAX);
-    ExcelDateTime::from_ymd(year, small(at.month()), small(at.day()))?.and_hms(
-        at.hour() as u16,
-        small(at.minute()),
-        at.second(),
-    )
 }
 
 impl ResultsWorkbook {
@@ -146,7 +134,7 @@ fn write(
             format!("{}.00", value.fen() / 100).len()
         }
         ReportCell::DateTime(at) => {
-            sheet.write_datetime_with_format(row, column, &excel_datetime(*at)?, datetime)?;
+            sheet.write_datetime_with_format(row, column, &xlsx_datetime(*at)?, datetime)?;
             "yyyy-mm-dd hh:mm:ss".len()
         }
         ReportCell::Integer(n) => {
