@@ -277,7 +277,12 @@ fn summary_lines(tally: &Tally, elapsed: Duration, destination: &str) -> Vec<Str
     parts.push(Part {
         same_line: " ",
         at_end: "",
-        text: format!("in {secs:.2} s ({rate:.1} sent/s)"),
+        // A run that sent nothing has no rate to speak of.
+        text: if sent == 0 {
+            format!("in {secs:.2} s")
+        } else {
+            format!("in {secs:.2} s ({rate:.1} sent/s)")
+        },
     });
     parts.push(Part {
         same_line: "; ",
@@ -366,5 +371,12 @@ mod tests {
             lines,
             ["1 notice: 1 accepted in 0.01 s (100.0 sent/s); to x"]
         );
+    }
+
+    #[test]
+    fn a_run_that_sent_nothing_gives_no_rate() {
+        let t = tally(&[(Outcome::Skipped, 3)]);
+        let lines = summary_lines(&t, Duration::from_millis(10), "x");
+        assert_eq!(lines, ["3 notices: 3 skipped in 0.01 s; to x"]);
     }
 }

@@ -236,7 +236,7 @@ rerun_rate() { # file rows
         > /dev/null 2> "$WORK/rerun.err" || status=$?
     end=$(date +%s.%N)
     [ "$status" = 0 ] || die "the re-run exited $status: $(tail -n 3 "$WORK/rerun.err")"
-    skipped=$(sed -n 's/^[0-9]* notices: 0 accepted, 0 rejected, 0 failed, \([0-9]*\) skipped.*/\1/p' "$WORK/rerun.err" | tail -n 1)
+    skipped=$(sed -n 's/^[0-9]* notices: \([0-9]*\) skipped in .*/\1/p' "$WORK/rerun.err" | tail -n 1)
     [ "${skipped:-0}" = "$2" ] || die "the re-run skipped ${skipped:-0} of $2 notices: $(tail -n 3 "$WORK/rerun.err")"
     echo "$2 / ($end - $start)" | bc -l
 }
