@@ -6,10 +6,12 @@
 
 pub(super) mod health;
 pub(super) mod migrate;
+pub(super) mod mount;
 pub(super) mod ops;
 pub(super) mod owner;
 pub(super) mod read;
 pub(super) mod schema;
+pub(super) mod upkeep;
 pub(super) mod writer;
 
 use crate::journal::{Answer, Backend, JournalError, JournalSync, Op};

@@ -376,7 +376,7 @@ fn claim_new(
             now,
             ctx.user,
             ctx.host,
-            stored_text(&f.body),
+            stored_body(&f.body),
             ctx.owner.run
         ])?;
     }
@@ -505,7 +505,7 @@ fn record_attempt(
             now,
             ctx.user,
             ctx.host,
-            stored_text(request),
+            stored_body(request),
             ctx.owner.run
         ],
         |r| r.get(0),
@@ -535,7 +535,7 @@ pub(crate) fn finish_attempt(
         end.deal_desc,
         end.error,
         i64::try_from(end.elapsed_ms).unwrap_or(i64::MAX),
-        end.answer.as_deref().map(stored_text),
+        end.answer.as_deref().map(stored_body),
         end.answer_cut
     ])?;
     if changed == 0 {
@@ -675,11 +675,8 @@ fn sql_count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// A body as the journal keeps it: text when it is UTF-8 (as every body the platform and this
-/// tool write is), the bytes as they are otherwise.
-fn stored_text(bytes: &[u8]) -> rusqlite::types::Value {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => rusqlite::types::Value::Text(text.to_string()),
-        Err(_) => rusqlite::types::Value::Blob(bytes.to_vec()),
-    }
+/// A body as the journal keeps it: packed (`journal::body`), always a BLOB, so that a TEXT
+/// body is one stored before version 6, as it was.
+fn stored_body(bytes: &[u8]) -> rusqlite::types::Value {
+    rusqlite::types::Value::Blob(crate::journal::body::pack(bytes))
 }
