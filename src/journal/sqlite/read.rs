@@ -412,6 +412,7 @@ impl SqliteReader {
              {tail}"
         );
         self.stream(&sql, args, |r| {
+            let (request, answer) = bodies_of(r, 20, [14, 15, 3], packed)?;
             Ok(each(AttemptRow {
                 endpoint: self.shown_endpoint(r.get(0)?),
                 policy_source: r.get(1)?,
@@ -433,8 +434,8 @@ impl SqliteReader {
                 finished_at: opt_time(r.get(17)?),
                 error: r.get(18)?,
                 elapsed_ms: r.get::<_, Option<i64>>(19)?.map(|v| v.max(0) as u64),
-                request: body_text(r, 20, packed)?,
-                answer: body_text(r, 21, packed)?,
+                request,
+                answer,
                 answer_cut: r.get(22)?,
                 run_id: r.get(23)?,
                 bodies_pruned_at: opt_time(r.get(24)?),
@@ -477,23 +478,45 @@ impl SqliteReader {
     }
 }
 
-/// A stored body as it was sent or received (bytes that were not UTF-8 shown with U+FFFD
-/// where they broke). From version 6 (`packed`) a BLOB is a packed body and TEXT one stored
-/// before; until then either is the body itself.
-fn body_text(r: &Row<'_>, i: usize, packed: bool) -> rusqlite::Result<Option<String>> {
+/// A stored body as it was sent or received: from version 6 (`packed`) a BLOB is packed
+/// against `known` (`ops::stored_body`) and TEXT is a body stored before, as it was; until
+/// then either is the body itself.
+pub(super) fn body_bytes(
+    r: &Row<'_>,
+    i: usize,
+    known: &[&[u8]],
+    packed: bool,
+) -> rusqlite::Result<Option<Vec<u8>>> {
     use rusqlite::types::ValueRef;
-    let bytes = match r.get_ref(i)? {
-        ValueRef::Blob(b) if packed => crate::journal::body::unpack(b).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into())
-        })?,
-        ValueRef::Text(t) | ValueRef::Blob(t) => return Ok(Some(lossy(t))),
-        _ => return Ok(None),
-    };
-    Ok(Some(lossy(&bytes)))
+    Ok(match r.get_ref(i)? {
+        ValueRef::Blob(b) if packed => {
+            Some(crate::journal::body::unpack(b, known).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into())
+            })?)
+        }
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(t.to_vec()),
+        _ => None,
+    })
 }
 
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// An attempt's request and answer bodies (bytes that were not UTF-8 shown with U+FFFD where
+/// they broke), read from columns `request` and `request + 1`, packed against the uuid,
+/// reqTime and orderNo at `known`.
+fn bodies_of(
+    r: &Row<'_>,
+    request: usize,
+    known: [usize; 3],
+    packed: bool,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
+    let [uuid, req_time, order_no] = known.map(|i| r.get::<_, String>(i));
+    let (uuid, req_time, order_no) = (uuid?, req_time?, order_no?);
+    let known = super::ops::request_known(&uuid, &req_time, &order_no);
+    let sent = body_bytes(r, request, &known, packed)?;
+    let [u, t, o] = known;
+    let with_request = [u, t, o, sent.as_deref().unwrap_or_default()];
+    let answer = body_bytes(r, request + 1, &with_request, packed)?;
+    let lossy = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    Ok((sent.map(lossy), answer.map(lossy)))
 }
 
 fn state_of(r: &Row<'_>, i: usize) -> rusqlite::Result<State> {
