@@ -104,6 +104,27 @@ fn a_journal_on_a_fuse_mount_is_refused_for_writing_and_for_reading() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
+#[test]
+fn a_backup_may_go_to_a_network_drive() {
+    let env = Env::new();
+    let Some(mount) = FuseMount::of(&env.path("local"), &env.path("mnt")) else {
+        return;
+    };
+    let server = Server::always(Reply::accept());
+    common::send_to(&env, &server.url)
+        .args(["--policy", "P1", "--order-no", "O1"])
+        .assert()
+        .code(0);
+    let copy = mount.at.join("copy.sqlite3").display().to_string();
+    let (stdout, _) = env.run(&["journal", "backup", &copy], 0);
+    assert!(stdout.contains("1 notices, 1 attempts"), "{stdout}");
+    drop(mount);
+    // Brought back to a local disk, it is a journal.
+    let local = env.path("local/copy.sqlite3").display().to_string();
+    let (stdout, _) = env.run(&["--journal", &local, "history", "--json"], 0);
+    assert!(stdout.contains(r#""policyNo":"P1""#), "{stdout}");
+}
+
 // journal stats
 
 /// A journal made by a known batch: three accepted, two rejected and one failed notice under

@@ -124,32 +124,34 @@ pub(crate) fn backup(
         .prefix(".avatar-cli-backup.")
         .tempfile_in(dir.unwrap_or(Path::new(".")))
         .map_err(|e| unwritable(to, &format!("cannot create a file beside it: {e}")))?;
-    {
+    let (notices, attempts) = {
         let mut copy = Connection::open_with_flags(
             temp.path(),
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| classify(to, e))?;
-        copy_all(&source, &mut copy).map_err(|e| classify_on(&copy, to, e))?;
-        // One file, no write-ahead log beside it: a copy to move, mail or archive as it is.
+        let c = |copy: &Connection, e| classify_on(copy, to, e);
+        copy_all(&source, &mut copy).map_err(|e| c(&copy, e))?;
+        // One file, no write-ahead log beside it: a copy to move, mail or archive as it is,
+        // to any disk (a network drive too: nothing writes to it while it is shared).
         copy.pragma_update(None, "journal_mode", "DELETE")
-            .map_err(|e| classify_on(&copy, to, e))?;
+            .map_err(|e| c(&copy, e))?;
+        let counts = copy
+            .query_row(
+                "SELECT (SELECT count(*) FROM notices), (SELECT count(*) FROM attempts)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| c(&copy, e))?;
         copy.close().map_err(|(_, e)| classify(to, e))?;
-    }
+        counts
+    };
     let placed = if replace {
         temp.persist(to).map(drop).map_err(|e| e.error)
     } else {
         temp.persist_noclobber(to).map(drop).map_err(|e| e.error)
     };
     placed.map_err(|e| unwritable(to, &format!("cannot move the copy into place: {e}")))?;
-    let (copy, _) = schema::open_read(to)?.ok_or_else(|| unwritable(to, "the copy is empty"))?;
-    let (notices, attempts) = copy
-        .query_row(
-            "SELECT (SELECT count(*) FROM notices), (SELECT count(*) FROM attempts)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(|e| classify_on(&copy, to, e))?;
     Ok(Some(Backup {
         notices,
         attempts,
