@@ -6,6 +6,7 @@
 //! the op's own refusal; every refusal is decided before the op writes anything, so the rest
 //! of the group commits without it.
 
+use super::bodies::{request_known, stored_body};
 use super::owner::{describe, Owner};
 use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
 use crate::journal::{
@@ -695,22 +696,6 @@ fn sql_count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// A body as the journal keeps it: packed (`journal::body`) against `known`, always a BLOB, so
-/// that a TEXT body is one stored before version 6, as it was. `read::bodies_of` reads them
-/// back with the same values, from the attempt's row.
-fn stored_body(bytes: &[u8], known: &[&[u8]]) -> rusqlite::types::Value {
-    rusqlite::types::Value::Blob(crate::journal::body::pack(bytes, known))
-}
-
-/// What a request is packed against: its attempt's uuid, reqTime and orderNo.
-pub(super) fn request_known<'a>(
-    uuid: &'a str,
-    req_time: &'a str,
-    order_no: &'a str,
-) -> [&'a [u8]; 3] {
-    [uuid.as_bytes(), req_time.as_bytes(), order_no.as_bytes()]
-}
-
 /// An answer packed against its attempt's known values and its request, whose values it
 /// echoes. An attempt that is not there gets its answer packed against nothing: recording it
 /// is refused anyway.
@@ -725,7 +710,7 @@ fn packed_answer(
             let (uuid, req_time, order_no): (String, String, String) =
                 (r.get(0)?, r.get(1)?, r.get(2)?);
             let known = request_known(&uuid, &req_time, &order_no);
-            let request = super::read::body_bytes(r, 3, &known, true)?.unwrap_or_default();
+            let request = super::bodies::body_bytes(r, 3, &known, true)?.unwrap_or_default();
             Ok((uuid, req_time, order_no, request))
         })
         .optional()?;

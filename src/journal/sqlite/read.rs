@@ -412,7 +412,7 @@ impl SqliteReader {
              {tail}"
         );
         self.stream(&sql, args, |r| {
-            let (request, answer) = bodies_of(r, 20, [14, 15, 3], packed)?;
+            let (request, answer) = super::bodies::bodies_of(r, 20, [14, 15, 3], packed)?;
             Ok(each(AttemptRow {
                 endpoint: self.shown_endpoint(r.get(0)?),
                 policy_source: r.get(1)?,
@@ -476,47 +476,6 @@ impl SqliteReader {
             .and_then(|mut s| s.query_map(params.as_slice(), map)?.collect())
             .map_err(|e| self.err(e))
     }
-}
-
-/// A stored body as it was sent or received: from version 6 (`packed`) a BLOB is packed
-/// against `known` (`ops::stored_body`) and TEXT is a body stored before, as it was; until
-/// then either is the body itself.
-pub(super) fn body_bytes(
-    r: &Row<'_>,
-    i: usize,
-    known: &[&[u8]],
-    packed: bool,
-) -> rusqlite::Result<Option<Vec<u8>>> {
-    use rusqlite::types::ValueRef;
-    Ok(match r.get_ref(i)? {
-        ValueRef::Blob(b) if packed => {
-            Some(crate::journal::body::unpack(b, known).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into())
-            })?)
-        }
-        ValueRef::Text(t) | ValueRef::Blob(t) => Some(t.to_vec()),
-        _ => None,
-    })
-}
-
-/// An attempt's request and answer bodies (bytes that were not UTF-8 shown with U+FFFD where
-/// they broke), read from columns `request` and `request + 1`, packed against the uuid,
-/// reqTime and orderNo at `known`.
-fn bodies_of(
-    r: &Row<'_>,
-    request: usize,
-    known: [usize; 3],
-    packed: bool,
-) -> rusqlite::Result<(Option<String>, Option<String>)> {
-    let [uuid, req_time, order_no] = known.map(|i| r.get::<_, String>(i));
-    let (uuid, req_time, order_no) = (uuid?, req_time?, order_no?);
-    let known = super::ops::request_known(&uuid, &req_time, &order_no);
-    let sent = body_bytes(r, request, &known, packed)?;
-    let [u, t, o] = known;
-    let with_request = [u, t, o, sent.as_deref().unwrap_or_default()];
-    let answer = body_bytes(r, request + 1, &with_request, packed)?;
-    let lossy = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
-    Ok((sent.map(lossy), answer.map(lossy)))
 }
 
 fn state_of(r: &Row<'_>, i: usize) -> rusqlite::Result<State> {
