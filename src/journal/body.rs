@@ -2,7 +2,7 @@
 //! deflate primed by a dictionary of the envelopes' field names and fixed values, followed by
 //! what the journal keeps beside the body anyway (the attempt's uuid, reqTime and orderNo;
 //! for an answer, its request too, whose values it echoes). A 5.30 request (about 250 bytes of
-//! JSON) packs to about 45, its answer to about 30. Deflate alone gains little on so small a
+//! JSON) packs to about 50, its answer to about 30. Deflate alone gains little on so small a
 //! text: most of it is field names and values it has not yet seen.
 //!
 //! `known` must be the same, in the same order, when a body is unpacked as when it was packed.
@@ -70,13 +70,15 @@ fn dictionary(known: &[&[u8]]) -> Vec<u8> {
 
 thread_local! {
     /// A compressor per thread, reset between bodies: making one allocates its whole window
-    /// and tables, which would cost the journal's writer more than packing a body does.
+    /// and tables, which would cost the journal's writer more than packing a body does. Level
+    /// 1: on these bodies it packs a request and its answer in 8 µs where level 9 takes 17
+    /// (release build), for 4 bytes more, and the writer does it for every notice.
     static COMPRESS: std::cell::RefCell<Option<Compress>> = const { std::cell::RefCell::new(None) };
 }
 
 fn deflate(body: &[u8], dictionary: &[u8], out: &mut Vec<u8>) -> Option<()> {
     COMPRESS.with_borrow_mut(|kept| {
-        let c = kept.get_or_insert_with(|| Compress::new(Compression::best(), false));
+        let c = kept.get_or_insert_with(|| Compress::new(Compression::fast(), false));
         c.reset();
         c.set_dictionary(dictionary).ok()?;
         let start = c.total_in();

@@ -248,7 +248,7 @@ fn record_runs(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);")
 }
 
-/// Version 6: bodies packed (`journal::body`: a request to about 45 bytes, its answer to
+/// Version 6: bodies packed (`journal::body`: a request to about 50 bytes, its answer to
 /// about 30, from about 250 each); and the day a body was pruned (`journal prune`), so that
 /// `history show` says so where it was. A body is a BLOB when packed and TEXT when stored
 /// before, as it was sent: old rows are read either way and not rewritten here, which on a
