@@ -34,6 +34,9 @@ _avatar__cli() {
             avatar__cli,history)
                 cmd="avatar__cli__subcmd__history"
                 ;;
+            avatar__cli,journal)
+                cmd="avatar__cli__subcmd__journal"
+                ;;
             avatar__cli,man)
                 cmd="avatar__cli__subcmd__man"
                 ;;
@@ -88,6 +91,9 @@ _avatar__cli() {
             avatar__cli__subcmd__help,history)
                 cmd="avatar__cli__subcmd__help__subcmd__history"
                 ;;
+            avatar__cli__subcmd__help,journal)
+                cmd="avatar__cli__subcmd__help__subcmd__journal"
+                ;;
             avatar__cli__subcmd__help,man)
                 cmd="avatar__cli__subcmd__help__subcmd__man"
                 ;;
@@ -109,6 +115,39 @@ _avatar__cli() {
             avatar__cli__subcmd__help__subcmd__config,show)
                 cmd="avatar__cli__subcmd__help__subcmd__config__subcmd__show"
                 ;;
+            avatar__cli__subcmd__help__subcmd__journal,backup)
+                cmd="avatar__cli__subcmd__help__subcmd__journal__subcmd__backup"
+                ;;
+            avatar__cli__subcmd__help__subcmd__journal,prune)
+                cmd="avatar__cli__subcmd__help__subcmd__journal__subcmd__prune"
+                ;;
+            avatar__cli__subcmd__help__subcmd__journal,stats)
+                cmd="avatar__cli__subcmd__help__subcmd__journal__subcmd__stats"
+                ;;
+            avatar__cli__subcmd__journal,backup)
+                cmd="avatar__cli__subcmd__journal__subcmd__backup"
+                ;;
+            avatar__cli__subcmd__journal,help)
+                cmd="avatar__cli__subcmd__journal__subcmd__help"
+                ;;
+            avatar__cli__subcmd__journal,prune)
+                cmd="avatar__cli__subcmd__journal__subcmd__prune"
+                ;;
+            avatar__cli__subcmd__journal,stats)
+                cmd="avatar__cli__subcmd__journal__subcmd__stats"
+                ;;
+            avatar__cli__subcmd__journal__subcmd__help,backup)
+                cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__backup"
+                ;;
+            avatar__cli__subcmd__journal__subcmd__help,help)
+                cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__help"
+                ;;
+            avatar__cli__subcmd__journal__subcmd__help,prune)
+                cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__prune"
+                ;;
+            avatar__cli__subcmd__journal__subcmd__help,stats)
+                cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__stats"
+                ;;
             *)
                 ;;
         esac
@@ -116,7 +155,7 @@ _avatar__cli() {
 
     case "${cmd}" in
         avatar__cli)
-            opts="-e -o -v -q -H -h -V --env --base-url --config --output --json --color --verbose --quiet --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --help --version send batch validate history sandbox doctor config completions man help"
+            opts="-e -o -v -q -H -h -V --env --base-url --config --output --json --color --verbose --quiet --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --help --version send batch validate history sandbox doctor config journal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,7 +731,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__help)
-            opts="send batch validate history sandbox doctor config completions man help"
+            opts="send batch validate history sandbox doctor config journal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -820,6 +859,62 @@ _avatar__cli() {
         avatar__cli__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__journal)
+            opts="stats backup prune"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__journal__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__journal__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__journal__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -984,8 +1079,239 @@ _avatar__cli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        avatar__cli__subcmd__journal)
+            opts="-h -V --help --version stats backup prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__backup)
+            opts="-e -o -v -q -h -V --force --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            # A word that is no option is a file name.
+            local IFS=$'\n'
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                compopt -o filenames
+            fi
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help)
+            opts="stats backup prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__prune)
+            opts="-e -o -v -q -h -V --bodies-before --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bodies-before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__stats)
+            opts="-e -o -v -q -h -V --journal --env --base-url --config --output --json --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -W "test prod sandbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json csv jsonl xlsx" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         avatar__cli__subcmd__man)
-            opts="-h -V --install --help --version send batch validate history sandbox doctor config completions man"
+            opts="-h -V --install --help --version send batch validate history sandbox doctor config journal completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

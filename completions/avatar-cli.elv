@@ -50,6 +50,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
+            cand journal 'Look after the journal: what it holds, a copy while runs write, old bodies dropped'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -342,6 +343,89 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         }
         &'avatar-cli;config;help;help'= {
         }
+        &'avatar-cli;journal'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand stats 'Count notices per platform and channel, by state, with the oldest and newest, and the journal''s size'
+            cand backup 'Copy the journal to FILE, consistent even while other runs write to it'
+            cand prune 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'avatar-cli;journal;stats'= {
+            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
+            cand --config 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
+            cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+            cand -v 'Print request and response bodies on stderr (header values redacted)'
+            cand --verbose 'Print request and response bodies on stderr (header values redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'avatar-cli;journal;backup'= {
+            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
+            cand --config 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
+            cand --force 'Replace FILE if it exists'
+            cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+            cand -v 'Print request and response bodies on stderr (header values redacted)'
+            cand --verbose 'Print request and response bodies on stderr (header values redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'avatar-cli;journal;prune'= {
+            cand --bodies-before 'Drop the bodies of attempts started before this day (yyyy-MM-dd, China Standard Time, as history''s --since); not a day in the future'
+            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
+            cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
+            cand --config 'TOML config file [env: AVATAR_CONFIG] [default: <config dir>/avatar-cli/config.toml]'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand --color 'When to colour output (NO_COLOR is honoured) [default: auto]'
+            cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
+            cand -v 'Print request and response bodies on stderr (header values redacted)'
+            cand --verbose 'Print request and response bodies on stderr (header values redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'avatar-cli;journal;help'= {
+            cand stats 'Count notices per platform and channel, by state, with the oldest and newest, and the journal''s size'
+            cand backup 'Copy the journal to FILE, consistent even while other runs write to it'
+            cand prune 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'avatar-cli;journal;help;stats'= {
+        }
+        &'avatar-cli;journal;help;backup'= {
+        }
+        &'avatar-cli;journal;help;prune'= {
+        }
+        &'avatar-cli;journal;help;help'= {
+        }
         &'avatar-cli;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -363,6 +447,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
+            cand journal 'Look after the journal: what it holds, a copy while runs write, old bodies dropped'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -389,6 +474,17 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         &'avatar-cli;help;config;show'= {
         }
         &'avatar-cli;help;config;path'= {
+        }
+        &'avatar-cli;help;journal'= {
+            cand stats 'Count notices per platform and channel, by state, with the oldest and newest, and the journal''s size'
+            cand backup 'Copy the journal to FILE, consistent even while other runs write to it'
+            cand prune 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+        }
+        &'avatar-cli;help;journal;stats'= {
+        }
+        &'avatar-cli;help;journal;backup'= {
+        }
+        &'avatar-cli;help;journal;prune'= {
         }
         &'avatar-cli;help;completions'= {
         }

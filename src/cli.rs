@@ -419,6 +419,9 @@ pub enum Command {
     /// the file is looked for
     #[command(subcommand, after_help = CONFIG_EXAMPLES)]
     Config(ConfigCommand),
+    /// Look after the journal: what it holds, a copy while runs write, old bodies dropped
+    #[command(subcommand, after_help = JOURNAL_EXAMPLES)]
+    Journal(JournalCommand),
     /// Print a completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -448,6 +451,7 @@ impl Command {
             Command::Sandbox(a) => Some(&a.common),
             Command::Doctor(a) => Some(&a.common),
             Command::Config(c) => Some(c.common()),
+            Command::Journal(c) => Some(c.parts().1),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -469,6 +473,7 @@ impl Command {
             Command::History(a) => Some(&a.journal),
             Command::Doctor(a) => Some(&a.journal),
             Command::Config(ConfigCommand::Show(a)) => Some(&a.journal),
+            Command::Journal(c) => Some(c.parts().0),
             _ => None,
         }
     }
@@ -496,6 +501,81 @@ Examples:
 pub struct DoctorArgs {
     #[command(flatten)]
     pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+const JOURNAL_EXAMPLES: &str = "\
+The journal is the one send and batch use: --journal FILE, AVATAR_JOURNAL, the config's
+journal, else <state dir>/avatar-cli/journal.sqlite3. A SQLite journal must be on a local disk:
+one on NFS, SMB or a FUSE mount is refused (share one through PostgreSQL instead).
+
+Examples:
+  # Notices per platform and channel, by state, and the size on disk
+  avatar-cli journal stats
+  avatar-cli journal stats --json
+  # A consistent copy, even while a batch is writing (a PostgreSQL journal: use pg_dump)
+  avatar-cli journal backup /backups/journal-$(date +%F).sqlite3
+  # Drop request and answer bodies sent before 2025, keeping every notice and attempt
+  avatar-cli journal prune --bodies-before 2025-01-01";
+
+/// `journal`'s own commands.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Count notices per platform and channel, by state, with the oldest and newest, and the
+    /// journal's size
+    #[command(after_help = JOURNAL_EXAMPLES)]
+    Stats(JournalStatsArgs),
+    /// Copy the journal to FILE, consistent even while other runs write to it
+    #[command(after_help = JOURNAL_EXAMPLES)]
+    Backup(JournalBackupArgs),
+    /// Drop the request and answer bodies of attempts before a date; every notice and attempt
+    /// stays
+    #[command(after_help = JOURNAL_EXAMPLES)]
+    Prune(JournalPruneArgs),
+}
+
+impl JournalCommand {
+    fn parts(&self) -> (&JournalArgs, &CommonArgs) {
+        match self {
+            JournalCommand::Stats(a) => (&a.journal, &a.common),
+            JournalCommand::Backup(a) => (&a.journal, &a.common),
+            JournalCommand::Prune(a) => (&a.journal, &a.common),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct JournalStatsArgs {
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JournalBackupArgs {
+    /// Where to write the copy: a new file, made complete or not at all (a SQLite journal; for
+    /// a PostgreSQL journal, use pg_dump)
+    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub file: PathBuf,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JournalPruneArgs {
+    /// Drop the bodies of attempts started before this day (yyyy-MM-dd, China Standard Time,
+    /// as history's --since); not a day in the future
+    #[arg(long, value_name = "DATE", required = true)]
+    pub bodies_before: String,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]

@@ -623,7 +623,7 @@ fn a_version_1_journal_is_upgraded_once_and_keeps_every_notice() {
             "{policy}: {out:?}"
         );
     }
-    assert_eq!(user_version(&path), 5);
+    assert_eq!(user_version(&path), 6);
 
     let rows = history(&env, &[]);
     let mut policies: Vec<&str> = rows
@@ -692,7 +692,7 @@ fn a_version_1_journal_migrates_to_the_latest_in_one_go() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(schema_version(&env), 5);
+    assert_eq!(schema_version(&env), 6);
     let after = states(&env);
     for (policy, state) in [
         ("ACC1", "accepted"),
@@ -737,7 +737,7 @@ fn a_version_2_journal_migrates_keeps_every_state_and_skips_what_it_accepted() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(schema_version(&env), 5);
+    assert_eq!(schema_version(&env), 6);
     assert_eq!(states(&env), before);
     // The old attempts read with no bodies; the notice still shows whole.
     let shown = show_json(&env, &["ACC1"]);
@@ -760,7 +760,7 @@ fn a_version_2_journal_gains_runs_and_its_old_attempts_name_none() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(schema_version(&env), 5);
+    assert_eq!(schema_version(&env), 6);
     let run = common::summary_line(&out.stdout)["runId"]
         .as_str()
         .unwrap()
@@ -830,9 +830,9 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
     let path = v1_journal(&env);
     rusqlite::Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 6)
+        .pragma_update(None, "user_version", 7)
         .unwrap();
-    let expected = "newer avatar-cli (schema version 6, this one knows up to 5)";
+    let expected = "newer avatar-cli (schema version 7, this one knows up to 6)";
     let out = fixture_send(&env, &["--policy", "ACC1"])
         .assert()
         .code(2)
@@ -847,7 +847,7 @@ fn a_journal_of_a_newer_schema_is_refused_by_writers_and_readers() {
         .get_output()
         .clone();
     assert!(text(&out.stderr).contains(expected), "{out:?}");
-    assert_eq!(user_version(&path), 6);
+    assert_eq!(user_version(&path), 7);
 }
 
 // A journal that cannot be trusted or written

@@ -1129,15 +1129,23 @@ fn show_attempt(console: &Console, a: &AttemptRow) {
             a.elapsed_ms.map_or("-".to_string(), |ms| ms.to_string())
         ),
     );
-    sub("request", esc_opt(&a.request));
+    sub("request", body(&a.request, a));
     sub(
         "HTTP",
         a.http_status.map_or("-".to_string(), |s| s.to_string()),
     );
     let cut = if a.answer_cut { " (cut at 64 KiB)" } else { "" };
-    sub("answer", format!("{}{cut}", esc_opt(&a.answer)));
+    sub("answer", format!("{}{cut}", body(&a.answer, a)));
     if let Some(error) = &a.error {
         sub("error", esc(error));
+    }
+}
+
+/// A body as sent or received, or the day `journal prune` dropped it.
+fn body(stored: &Option<String>, a: &AttemptRow) -> String {
+    match (stored, &a.bodies_pruned_at) {
+        (None, Some(at)) => format!("- (body pruned on {})", at.get(..10).unwrap_or(at)),
+        _ => esc_opt(stored),
     }
 }
 

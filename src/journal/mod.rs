@@ -9,11 +9,13 @@
 //! [`Journal`] (writes) and [`JournalReader`] (reads). A backend is one module behind it:
 //! `sqlite/` keeps the journal in a SQLite file.
 
+pub mod body;
 mod ops;
 mod read;
 pub mod rule;
 mod sqlite;
 mod state;
+pub mod upkeep;
 
 #[cfg(test)]
 mod tests;
@@ -120,6 +122,11 @@ pub enum JournalError {
         shown(path)
     )]
     NotAFile { path: PathBuf, what: String },
+    #[error(
+        "the journal {} is on a network file system ({fs}), where SQLite's locks are not safe; keep the journal on a local disk (--journal <FILE>), or share one journal through PostgreSQL: --journal postgres://user@host/db",
+        shown(path)
+    )]
+    NetworkFilesystem { path: PathBuf, fs: &'static str },
     #[error(
         "the disk holding the journal {} is full; free space, then run again (the journal resolves what was in flight)",
         shown(path)

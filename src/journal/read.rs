@@ -90,6 +90,9 @@ pub struct AttemptRow {
     pub answer: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub answer_cut: bool,
+    /// When `journal prune` dropped its request and answer bodies; `None` while it has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bodies_pruned_at: Option<String>,
 }
 
 /// How many notices of a run ended each way, as its `--json` summary counts them.

@@ -1209,7 +1209,7 @@ fn a_full_disk_is_told_apart_from_permissions_and_io() {
 
 #[test]
 fn the_schema_version_is_the_last_upgrade_step() {
-    assert_eq!(schema::SCHEMA_VERSION, 5);
+    assert_eq!(schema::SCHEMA_VERSION, 6);
     let (_d, path) = tmp();
     open(&path).close().unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();

@@ -13,6 +13,7 @@ pub(crate) const STEPS: &[(i64, Step)] = &[
     (3, keep_content),
     (4, index_order_numbers),
     (5, record_runs),
+    (6, pack_bodies),
 ];
 
 /// Runs the steps after `from`; the caller sets `user_version` once they all succeeded.
@@ -245,4 +246,36 @@ fn record_runs(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute_batch("ALTER TABLE attempts ADD COLUMN run_id TEXT")?;
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);")
+}
+
+/// Version 6: bodies packed (`journal::body`: a request to about 50 bytes, its answer to
+/// about 30, from about 250 each); and the day a body was pruned (`journal prune`), so that
+/// `history show` says so where it was. A body is a BLOB when packed and TEXT when stored
+/// before, as it was sent: old rows are read either way and not rewritten here, which on a
+/// journal of years would hold every other process out for as long as it took. Only the rare
+/// old BLOBs (bodies that were not UTF-8, stored as they were) are tagged as kept unpacked, so
+/// that from this version on every BLOB body starts with its packing.
+fn pack_bodies(conn: &Connection) -> rusqlite::Result<()> {
+    let present: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('attempts') WHERE name = 'bodies_pruned_at'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !present {
+        conn.execute_batch("ALTER TABLE attempts ADD COLUMN bodies_pruned_at INTEGER")?;
+    }
+    for column in ["request", "answer"] {
+        let raw: Vec<(i64, Vec<u8>)> = conn
+            .prepare(&format!(
+                "SELECT id, {column} FROM attempts WHERE typeof({column}) = 'blob'"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut update =
+            conn.prepare(&format!("UPDATE attempts SET {column} = ?2 WHERE id = ?1"))?;
+        for (id, body) in raw {
+            update.execute(params![id, crate::journal::body::pack_raw(&body)])?;
+        }
+    }
+    Ok(())
 }

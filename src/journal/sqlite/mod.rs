@@ -4,12 +4,15 @@
 //! ops are queued in one transaction (group commit), so the journal keeps up with a batch of
 //! many thousand notices per second. Reads use their own read-only connections.
 
+pub(super) mod bodies;
 pub(super) mod health;
 pub(super) mod migrate;
+pub(super) mod mount;
 pub(super) mod ops;
 pub(super) mod owner;
 pub(super) mod read;
 pub(super) mod schema;
+pub(super) mod upkeep;
 pub(super) mod writer;
 
 use crate::journal::{Answer, Backend, JournalError, JournalSync, Op};

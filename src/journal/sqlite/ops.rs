@@ -6,6 +6,7 @@
 //! the op's own refusal; every refusal is decided before the op writes anything, so the rest
 //! of the group commits without it.
 
+use super::bodies::{request_known, stored_body};
 use super::owner::{describe, Owner};
 use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
 use crate::journal::{
@@ -58,6 +59,7 @@ pub(crate) struct Stmts<'c> {
     attempt_insert: Statement<'c>,
     notice_sent: Statement<'c>,
     attempt_end: Statement<'c>,
+    attempt_known: Statement<'c>,
     attempt_in_doubt: Statement<'c>,
     notice_end: Statement<'c>,
     release: Statement<'c>,
@@ -96,7 +98,11 @@ const RECLAIM_SQL: &str = "UPDATE notices SET order_no = ?2, claim_host = ?3, cl
                      claim_start = ?5, claim_run = ?6, claimed_at = ?7
                  WHERE id = ?1";
 
-const HOLDER_SQL: &str = "SELECT claim_run FROM notices WHERE id = ?1";
+const HOLDER_SQL: &str = "SELECT claim_run, order_no FROM notices WHERE id = ?1";
+
+/// What an answer is packed against (`journal::body`): its attempt's known values and request.
+const ATTEMPT_KNOWN_SQL: &str =
+    "SELECT uuid, req_time, order_no, request FROM attempts WHERE id = ?1";
 
 const ATTEMPT_INSERT_SQL: &str =
     "INSERT INTO attempts (notice_id, number, order_no, uuid, req_time, started_at,
@@ -189,6 +195,7 @@ impl<'c> Stmts<'c> {
             attempt_insert: conn.prepare(ATTEMPT_INSERT_SQL)?,
             notice_sent: conn.prepare(NOTICE_SENT_SQL)?,
             attempt_end: conn.prepare(ATTEMPT_END_SQL)?,
+            attempt_known: conn.prepare(ATTEMPT_KNOWN_SQL)?,
             attempt_in_doubt: conn.prepare(ATTEMPT_IN_DOUBT_SQL)?,
             notice_end: conn.prepare(NOTICE_END_SQL)?,
             release: conn.prepare(RELEASE_SQL)?,
@@ -376,7 +383,7 @@ fn claim_new(
             now,
             ctx.user,
             ctx.host,
-            stored_text(&f.body),
+            stored_body(&f.body, &request_known(&f.uuid, &f.req_time, &order_no)),
             ctx.owner.run
         ])?;
     }
@@ -460,9 +467,15 @@ fn claim_recorded(
     Ok((claim, Some(n.id)))
 }
 
-/// `None` when there is no such notice; else who holds it.
-fn holder(st: &mut Stmts<'_>, notice_id: i64) -> rusqlite::Result<Option<Option<String>>> {
-    st.holder.query_row([notice_id], |r| r.get(0)).optional()
+/// The run holding notice `notice_id` (`None` inside when none does), and its orderNo;
+/// `None` when there is no such notice.
+fn holder(
+    st: &mut Stmts<'_>,
+    notice_id: i64,
+) -> rusqlite::Result<Option<(Option<String>, String)>> {
+    st.holder
+        .query_row([notice_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
 }
 
 fn no_notice(id: i64) -> JournalError {
@@ -472,16 +485,20 @@ fn no_notice(id: i64) -> JournalError {
 pub(crate) fn begin_attempt(st: &mut Stmts<'_>, ctx: &Ctx, op: BeginAttempt) -> OpResult<i64> {
     let notice_id = op.notice_id;
     // Refuse to record a send for a notice this handle does not hold.
-    match holder(st, notice_id)? {
+    let order_no = match holder(st, notice_id)? {
         None => return Ok(Err(no_notice(notice_id))),
-        Some(Some(run)) if run == ctx.owner.run => {}
+        Some((Some(run), order_no)) if run == ctx.owner.run => order_no,
         Some(_) => return Ok(Err(JournalError::NotClaimed { notice_id })),
-    }
+    };
+    let request = stored_body(
+        &op.request,
+        &request_known(&op.uuid, &op.req_time, &order_no),
+    );
     Ok(Ok(record_attempt(
         st,
         ctx,
         notice_id,
-        (&op.uuid, &op.req_time, &op.request),
+        (&op.uuid, &op.req_time, request),
         op.content.as_ref(),
     )?))
 }
@@ -492,7 +509,7 @@ fn record_attempt(
     st: &mut Stmts<'_>,
     ctx: &Ctx,
     notice_id: i64,
-    (uuid, req_time, request): (&str, &str, &[u8]),
+    (uuid, req_time, request): (&str, &str, rusqlite::types::Value),
     content: Option<&Content>,
 ) -> rusqlite::Result<i64> {
     let now = now_ms();
@@ -505,7 +522,7 @@ fn record_attempt(
             now,
             ctx.user,
             ctx.host,
-            stored_text(request),
+            request,
             ctx.owner.run
         ],
         |r| r.get(0),
@@ -527,6 +544,10 @@ pub(crate) fn finish_attempt(
     attempt_id: i64,
     end: &AttemptEnd,
 ) -> OpResult<()> {
+    let answer = match &end.answer {
+        Some(answer) => Some(packed_answer(st, attempt_id, answer)?),
+        None => None,
+    };
     let changed = st.attempt_end.execute(params![
         attempt_id,
         now_ms(),
@@ -535,7 +556,7 @@ pub(crate) fn finish_attempt(
         end.deal_desc,
         end.error,
         i64::try_from(end.elapsed_ms).unwrap_or(i64::MAX),
-        end.answer.as_deref().map(stored_text),
+        answer,
         end.answer_cut
     ])?;
     if changed == 0 {
@@ -675,11 +696,27 @@ fn sql_count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// A body as the journal keeps it: text when it is UTF-8 (as every body the platform and this
-/// tool write is), the bytes as they are otherwise.
-fn stored_text(bytes: &[u8]) -> rusqlite::types::Value {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => rusqlite::types::Value::Text(text.to_string()),
-        Err(_) => rusqlite::types::Value::Blob(bytes.to_vec()),
-    }
+/// An answer packed against its attempt's known values and its request, whose values it
+/// echoes. An attempt that is not there gets its answer packed against nothing: recording it
+/// is refused anyway.
+fn packed_answer(
+    st: &mut Stmts<'_>,
+    attempt_id: i64,
+    answer: &[u8],
+) -> rusqlite::Result<rusqlite::types::Value> {
+    let known = st
+        .attempt_known
+        .query_row([attempt_id], |r| {
+            let (uuid, req_time, order_no): (String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            let known = request_known(&uuid, &req_time, &order_no);
+            let request = super::bodies::body_bytes(r, 3, &known, true)?.unwrap_or_default();
+            Ok((uuid, req_time, order_no, request))
+        })
+        .optional()?;
+    let Some((uuid, req_time, order_no, request)) = known else {
+        return Ok(stored_body(answer, &[]));
+    };
+    let [u, t, o] = request_known(&uuid, &req_time, &order_no);
+    Ok(stored_body(answer, &[u, t, o, &request]))
 }

@@ -390,6 +390,12 @@ impl SqliteReader {
         } else {
             "NULL, NULL, 0"
         };
+        let pruned = if self.version >= PACKED_VERSION {
+            "a.bodies_pruned_at"
+        } else {
+            "NULL"
+        };
+        let packed = self.version >= PACKED_VERSION;
         let run = if self.version >= RUNS_VERSION {
             "a.run_id"
         } else {
@@ -400,12 +406,13 @@ impl SqliteReader {
                     a.deal_code, a.deal_desc, a.http_status, n.attempts,
                     n.first_sent_at, n.last_sent_at, a.os_user, a.host,
                     a.number, a.uuid, a.req_time, a.started_at, a.finished_at, a.error,
-                    a.elapsed_ms, {bodies}, {run}
+                    a.elapsed_ms, {bodies}, {run}, {pruned}
              FROM attempts a JOIN notices n ON n.id = a.notice_id
                   LEFT JOIN attempts la ON la.id = n.last_attempt_id
              {tail}"
         );
         self.stream(&sql, args, |r| {
+            let (request, answer) = super::bodies::bodies_of(r, 20, [14, 15, 3], packed)?;
             Ok(each(AttemptRow {
                 endpoint: self.shown_endpoint(r.get(0)?),
                 policy_source: r.get(1)?,
@@ -427,10 +434,11 @@ impl SqliteReader {
                 finished_at: opt_time(r.get(17)?),
                 error: r.get(18)?,
                 elapsed_ms: r.get::<_, Option<i64>>(19)?.map(|v| v.max(0) as u64),
-                request: body_text(r, 20)?,
-                answer: body_text(r, 21)?,
+                request,
+                answer,
                 answer_cut: r.get(22)?,
                 run_id: r.get(23)?,
+                bodies_pruned_at: opt_time(r.get(24)?),
             }))
         })
     }
@@ -470,15 +478,6 @@ impl SqliteReader {
     }
 }
 
-/// A stored body: text, or bytes that were not UTF-8 (shown with U+FFFD where they broke).
-fn body_text(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
-    use rusqlite::types::ValueRef;
-    Ok(match r.get_ref(i)? {
-        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
-        _ => None,
-    })
-}
-
 fn state_of(r: &Row<'_>, i: usize) -> rusqlite::Result<State> {
     let s: String = r.get(i)?;
     State::parse(&s).ok_or_else(|| {
@@ -498,6 +497,8 @@ fn limit(filter: &HistoryFilter) -> i64 {
 
 /// The schema version that records runs (`runs`, `attempts.run_id`).
 const RUNS_VERSION: i64 = 5;
+/// The schema version that packs bodies and records when they were pruned.
+const PACKED_VERSION: i64 = 6;
 
 /// What a query lists: its table's alias is `n` (notices), `a` (attempts, joined to their
 /// notice `n`) or `r` (runs).

@@ -202,6 +202,7 @@ pub(crate) fn open_write(
     sync: JournalSync,
     busy_timeout: Duration,
 ) -> Result<Connection, JournalError> {
+    super::mount::check_local(path)?;
     if check_kind(path)? {
         check_writable(path)?;
         // A creation killed after linking its file into place leaves the temporary name.
@@ -262,6 +263,7 @@ pub(crate) fn open_read(path: &Path) -> Result<Option<(Connection, i64)>, Journa
     if !check_kind(path)? || len_of(path) == 0 {
         return Ok(None);
     }
+    super::mount::check_local(path)?;
     settle(path, BUSY_TIMEOUT)?;
     if len_of(path) == 0 {
         return Ok(None); // a creation cut short, rolled back to nothing
