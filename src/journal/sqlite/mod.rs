@@ -7,7 +7,6 @@
 pub(super) mod health;
 pub(super) mod migrate;
 pub(super) mod ops;
-pub(super) mod owner;
 pub(super) mod read;
 pub(super) mod schema;
 pub(super) mod writer;
@@ -46,7 +45,7 @@ pub(crate) fn open_write_waiting(
     busy_timeout: std::time::Duration,
 ) -> Result<SqliteWriter, JournalError> {
     let conn = schema::open_write(path, sync, busy_timeout)?;
-    let owner = owner::Owner::new_run();
+    let owner = crate::journal::owner::Owner::new_run();
     let run = owner.run.clone();
     let (tx, thread) = writer::spawn(conn, path.to_path_buf(), owner)?;
     Ok(SqliteWriter {
