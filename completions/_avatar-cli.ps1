@@ -35,7 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
-            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --output json (JSON Lines on stdout); the later of the two wins')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print request and response bodies on stderr (header values redacted)')
@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check settings, the platform''s reachability, the clock and the journal; send nothing')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write a commented config file, show every setting and where it came from, or say where the file is looked for')
+            [CompletionResult]::new('journal', 'journal', [CompletionResultType]::ParameterValue, 'Work on a journal as a whole')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a manual page (roff), of avatar-cli or of one command, or install them all')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -73,7 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
-            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
@@ -118,7 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
-            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
@@ -189,7 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Up to this date or time (a bare date includes that whole day)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE''s extension names')
-            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
@@ -242,7 +243,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
-            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
@@ -302,7 +303,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate (PEM) for a private test platform')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable')
-            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]')
@@ -359,6 +360,33 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
         'avatar-cli;config;help;help' {
             break
         }
+        'avatar-cli;journal' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'avatar-cli;journal;copy' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'avatar-cli;journal;help' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'avatar-cli;journal;help;copy' {
+            break
+        }
+        'avatar-cli;journal;help;help' {
+            break
+        }
         'avatar-cli;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -382,6 +410,7 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check settings, the platform''s reachability, the clock and the journal; send nothing')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write a commented config file, show every setting and where it came from, or say where the file is looked for')
+            [CompletionResult]::new('journal', 'journal', [CompletionResultType]::ParameterValue, 'Work on a journal as a whole')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a manual page (roff), of avatar-cli or of one command, or install them all')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -418,6 +447,13 @@ Register-ArgumentCompleter -Native -CommandName 'avatar-cli' -ScriptBlock {
             break
         }
         'avatar-cli;help;config;path' {
+            break
+        }
+        'avatar-cli;help;journal' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently')
+            break
+        }
+        'avatar-cli;help;journal;copy' {
             break
         }
         'avatar-cli;help;completions' {

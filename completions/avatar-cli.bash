@@ -34,6 +34,9 @@ _avatar__cli() {
             avatar__cli,history)
                 cmd="avatar__cli__subcmd__history"
                 ;;
+            avatar__cli,journal)
+                cmd="avatar__cli__subcmd__journal"
+                ;;
             avatar__cli,man)
                 cmd="avatar__cli__subcmd__man"
                 ;;
@@ -88,6 +91,9 @@ _avatar__cli() {
             avatar__cli__subcmd__help,history)
                 cmd="avatar__cli__subcmd__help__subcmd__history"
                 ;;
+            avatar__cli__subcmd__help,journal)
+                cmd="avatar__cli__subcmd__help__subcmd__journal"
+                ;;
             avatar__cli__subcmd__help,man)
                 cmd="avatar__cli__subcmd__help__subcmd__man"
                 ;;
@@ -109,6 +115,21 @@ _avatar__cli() {
             avatar__cli__subcmd__help__subcmd__config,show)
                 cmd="avatar__cli__subcmd__help__subcmd__config__subcmd__show"
                 ;;
+            avatar__cli__subcmd__help__subcmd__journal,copy)
+                cmd="avatar__cli__subcmd__help__subcmd__journal__subcmd__copy"
+                ;;
+            avatar__cli__subcmd__journal,copy)
+                cmd="avatar__cli__subcmd__journal__subcmd__copy"
+                ;;
+            avatar__cli__subcmd__journal,help)
+                cmd="avatar__cli__subcmd__journal__subcmd__help"
+                ;;
+            avatar__cli__subcmd__journal__subcmd__help,copy)
+                cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__copy"
+                ;;
+            avatar__cli__subcmd__journal__subcmd__help,help)
+                cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -116,7 +137,7 @@ _avatar__cli() {
 
     case "${cmd}" in
         avatar__cli)
-            opts="-e -o -v -q -H -h -V --env --base-url --config --output --json --color --verbose --quiet --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --help --version send batch validate history sandbox doctor config completions man help"
+            opts="-e -o -v -q -H -h -V --env --base-url --config --output --json --color --verbose --quiet --channel --policy-source --timeout --retries --cacert --header --journal --no-journal --help --version send batch validate history sandbox doctor config journal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,7 +698,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__help)
-            opts="send batch validate history sandbox doctor config completions man help"
+            opts="send batch validate history sandbox doctor config journal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -805,6 +826,34 @@ _avatar__cli() {
         avatar__cli__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__journal)
+            opts="copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__journal__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -969,8 +1018,83 @@ _avatar__cli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        avatar__cli__subcmd__journal)
+            opts="-h -V --help --version copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__copy)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            # A word that is no option is a file name.
+            local IFS=$'\n'
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                compopt -o filenames
+            fi
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help)
+            opts="copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         avatar__cli__subcmd__man)
-            opts="-h -V --install --help --version send batch validate history sandbox doctor config completions man"
+            opts="-h -V --install --help --version send batch validate history sandbox doctor config journal completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

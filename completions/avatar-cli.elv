@@ -32,7 +32,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
             cand -v 'Print request and response bodies on stderr (header values redacted)'
             cand --verbose 'Print request and response bodies on stderr (header values redacted)'
@@ -50,6 +50,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
+            cand journal 'Work on a journal as a whole'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -69,7 +70,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -113,7 +114,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -182,7 +183,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --until 'Up to this date or time (a bare date includes that whole day)'
             cand --limit 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]'
             cand --out 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE''s extension names'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -233,7 +234,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -290,7 +291,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -340,6 +341,28 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         }
         &'avatar-cli;config;help;help'= {
         }
+        &'avatar-cli;journal'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand copy 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'avatar-cli;journal;copy'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'avatar-cli;journal;help'= {
+            cand copy 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'avatar-cli;journal;help;copy'= {
+        }
+        &'avatar-cli;journal;help;help'= {
+        }
         &'avatar-cli;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -361,6 +384,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
+            cand journal 'Work on a journal as a whole'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -387,6 +411,11 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         &'avatar-cli;help;config;show'= {
         }
         &'avatar-cli;help;config;path'= {
+        }
+        &'avatar-cli;help;journal'= {
+            cand copy 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
+        }
+        &'avatar-cli;help;journal;copy'= {
         }
         &'avatar-cli;help;completions'= {
         }

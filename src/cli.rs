@@ -345,8 +345,9 @@ fn seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Journal options")]
 pub struct JournalArgs {
-    /// Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]
-    #[arg(long, value_name = "FILE")]
+    /// Journal of everything sent: a SQLite file, or a PostgreSQL database as
+    /// postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]
+    #[arg(long, value_name = "FILE|URL")]
     pub journal: Option<PathBuf>,
 }
 
@@ -419,6 +420,9 @@ pub enum Command {
     /// the file is looked for
     #[command(subcommand, after_help = CONFIG_EXAMPLES)]
     Config(ConfigCommand),
+    /// Work on a journal as a whole
+    #[command(subcommand)]
+    Journal(JournalCommand),
     /// Print a completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -448,7 +452,7 @@ impl Command {
             Command::Sandbox(a) => Some(&a.common),
             Command::Doctor(a) => Some(&a.common),
             Command::Config(c) => Some(c.common()),
-            Command::Completions { .. } | Command::Man { .. } => None,
+            Command::Journal(_) | Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
 
@@ -515,6 +519,35 @@ Examples:
   avatar-cli config show --env prod --json
   # Where the file is looked for
   avatar-cli config path";
+
+/// `journal`'s own commands.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL
+    /// either way; refused, with nothing written, where the two record a notice differently
+    #[command(after_help = JOURNAL_COPY_EXAMPLES)]
+    Copy(JournalCopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JournalCopyArgs {
+    /// The journal to copy: a SQLite file, or postgres://USER@HOST:PORT/DATABASE
+    #[arg(value_name = "FROM")]
+    pub from: PathBuf,
+    /// The journal to copy into, made if need be (a file, or a database's tables)
+    #[arg(value_name = "TO")]
+    pub to: PathBuf,
+}
+
+const JOURNAL_COPY_EXAMPLES: &str = "\
+What TO holds already is skipped when recorded the same way; a notice TO records otherwise (above
+all under another orderNo) stops the copy before anything is written (exit 2).
+
+Examples:
+  # Move a machine's journal into the PostgreSQL journal others share
+  avatar-cli journal copy ~/.local/state/avatar-cli/journal.sqlite3 postgres://avatar@db.example/avatar
+  # And back, for an archive
+  avatar-cli journal copy postgres://avatar@db.example/avatar archive.sqlite3";
 
 /// `config`'s own commands.
 #[derive(Debug, Subcommand)]

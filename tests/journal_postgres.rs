@@ -253,3 +253,69 @@ fn a_password_in_the_url_is_never_shown() {
     assert!(shown.contains("postgres:[redacted]@"), "{shown}");
     assert!(!shown.contains("s3cret"), "{shown}");
 }
+
+#[test]
+fn journal_copy_goes_both_ways_skips_what_is_there_and_refuses_another_order_no() {
+    let db = TestDb::create();
+    let env = Env::new();
+    let server = Server::always(Reply::accept());
+    let send = |journal: &str, policy: &str, order: &str| {
+        let out = env
+            .cmd()
+            .env("AVATAR_JOURNAL", journal)
+            .args([
+                "--base-url",
+                &server.url,
+                "--policy-source",
+                CHANNEL,
+                "send",
+            ])
+            .args(["--policy", policy, "--order-no", order])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    };
+    let copy = |from: &str, to: &str, code: i32| env.run(&["journal", "copy", from, to], code);
+    let file = env.journal().display().to_string();
+    send(&file, "P1", "O1");
+    send(&file, "P2", "O2");
+
+    // SQLite into PostgreSQL, then again: all there already.
+    let (out, _) = copy(&file, &db.url, 0);
+    assert_eq!(
+        out,
+        "copied 2 notices, 2 attempts, 2 runs; 0 already there\n"
+    );
+    let (out, _) = copy(&file, &db.url, 0);
+    assert_eq!(
+        out,
+        "copied 0 notices, 0 attempts, 0 runs; 4 already there\n"
+    );
+    assert_eq!(history_by(on(&env, &db), &[]).len(), 2);
+
+    // What the database gained since goes back into a new file, with everything else.
+    send(&db.url, "P3", "O3");
+    let back = env.path("back.sqlite3").display().to_string();
+    let (out, _) = copy(&db.url, &back, 0);
+    assert_eq!(
+        out,
+        "copied 3 notices, 3 attempts, 3 runs; 0 already there\n"
+    );
+    let mut cmd = env.cmd();
+    cmd.env("AVATAR_JOURNAL", &back);
+    let copied = history_by(cmd, &["show", "P3"]);
+    assert_eq!(copied[0]["orderNo"], "O3", "{copied:?}");
+
+    // A journal that sent P1 under another orderNo is not merged: nothing is written.
+    let other = env.path("other.sqlite3").display().to_string();
+    send(&other, "P1", "O9");
+    send(&other, "P4", "O4");
+    let (out, err) = copy(&other, &db.url, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("policy P1 (orderNo O1 there, O9 here)"),
+        "{err}"
+    );
+    assert_eq!(history_by(on(&env, &db), &[]).len(), 3);
+    assert_eq!(history_by(on(&env, &db), &["runs"]).len(), 3);
+}

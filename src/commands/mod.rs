@@ -6,12 +6,13 @@ pub mod completions;
 mod config;
 mod doctor;
 mod history;
+mod journal_copy;
 pub mod man;
 mod sandbox;
 mod send;
 mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, JournalCommand};
 use crate::output::Console;
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Sandbox(args) => sandbox::run(&args, &console).await,
         Command::Doctor(args) => doctor::run(&global, &args, &console).await,
         Command::Config(command) => config::run(&global, &command, &console),
+        Command::Journal(JournalCommand::Copy(args)) => journal_copy::run(&args, &console).await,
         Command::Completions { shell } => completions::run(shell, &console),
         Command::Man { command, install } => man::run(command.as_deref(), install, &console),
     };

@@ -10,6 +10,7 @@
 //! `sqlite/` keeps the journal in a SQLite file, `postgres/` in a PostgreSQL database; a
 //! [`Location`] says which.
 
+mod copy;
 mod location;
 mod ops;
 pub(crate) mod owner;
@@ -23,6 +24,7 @@ mod state;
 mod tests;
 
 pub use crate::notice::AttemptEnd;
+pub use copy::{Copied, CopyError};
 pub use location::{Location, PgLocation};
 pub use ops::{
     Answer, BeginAttempt, ClaimNotice, FinishAttempt, FinishNotice, FinishRun, Op, Operation,
@@ -268,4 +270,32 @@ pub fn files(at: &Location) -> Vec<PathBuf> {
 /// Settings the backends take once per process, before any journal is opened.
 pub fn prepare_process() {
     sqlite::prepare_process();
+}
+
+/// Copies everything `from` holds into `to` (created if need be). Runs on the calling
+/// thread, which must not drive async tasks: the PostgreSQL client blocks.
+pub fn copy(from: &Location, to: &Location) -> Result<Copied, CopyError> {
+    if from == to {
+        return Err(CopyError::Same {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+    }
+    let dump = match from {
+        Location::File(path) => sqlite::dump::read(path)?,
+        Location::Postgres(pg) => postgres::dump::read(pg)?,
+    };
+    let Some(dump) = dump else {
+        return Err(CopyError::NoSource(from.to_string()));
+    };
+    let written = match to {
+        Location::File(path) => sqlite::dump::write(path, &dump)?,
+        Location::Postgres(pg) => postgres::dump::write(pg, &dump)?,
+    };
+    written.map_err(|(differ, more)| CopyError::Differs {
+        from: from.to_string(),
+        to: to.to_string(),
+        differ,
+        more,
+    })
 }

@@ -6,6 +6,7 @@
 
 pub(super) mod conn;
 pub(super) mod connect;
+pub(super) mod dump;
 pub(super) mod health;
 pub(super) mod ops;
 pub(super) mod read;

@@ -4,6 +4,7 @@
 //! ops are queued in one transaction (group commit), so the journal keeps up with a batch of
 //! many thousand notices per second. Reads use their own read-only connections.
 
+pub(super) mod dump;
 pub(super) mod health;
 pub(super) mod migrate;
 pub(super) mod ops;
