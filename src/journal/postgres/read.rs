@@ -27,7 +27,11 @@ impl PgReader {
     pub(crate) fn open(at: &PgLocation) -> Result<Option<PgReader>, JournalError> {
         let conn = match Connection::open(at) {
             Ok(conn) => conn,
-            Err(JournalError::Postgres { reason, .. }) if reason.contains("does not exist") => {
+            // No database yet: no journal yet, as a file not made yet (a role or host that
+            // does not exist is an error still).
+            Err(JournalError::Postgres { reason, .. })
+                if reason.starts_with("FATAL: database ") && reason.ends_with("does not exist") =>
+            {
                 return Ok(None)
             }
             Err(e) => return Err(e),
