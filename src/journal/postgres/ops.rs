@@ -14,7 +14,9 @@ use crate::journal::{
     State,
 };
 use crate::notice::Outcome;
-use postgres::Transaction;
+use postgres::types::ToSql;
+use postgres::{Row, Statement, Transaction};
+use std::collections::HashMap;
 
 type Sql<T> = Result<T, postgres::Error>;
 /// An op's result: the outer error spoils the group, the inner one is the op's own.
@@ -22,6 +24,41 @@ pub(crate) type OpResult<T> = Sql<Result<T, JournalError>>;
 
 pub(crate) fn now_ms() -> i64 {
     crate::clock::now().timestamp_millis()
+}
+
+/// The group's transaction, with the writer's statements prepared once per connection: each
+/// statement is then one round trip to the server, not two.
+pub(crate) struct Tx<'a, 'c> {
+    pub tx: Transaction<'c>,
+    pub prepared: &'a mut HashMap<&'static str, Statement>,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl Tx<'_, '_> {
+    fn statement(&mut self, sql: &'static str) -> Sql<Statement> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(sql)?;
+        self.prepared.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> Sql<Option<Row>> {
+        let statement = self.statement(sql)?;
+        self.tx.query_opt(&statement, params)
+    }
+
+    fn query_one(&mut self, sql: &'static str, params: Params<'_>) -> Sql<Row> {
+        let statement = self.statement(sql)?;
+        self.tx.query_one(&statement, params)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Sql<u64> {
+        let statement = self.statement(sql)?;
+        self.tx.execute(&statement, params)
+    }
 }
 
 /// Notices locked in this group, and notices whose claim this group ends (unlocked once it
@@ -54,7 +91,7 @@ const FIND_SQL: &str = "SELECT n.id, n.order_no, n.state, n.attempts,
     FROM notices n LEFT JOIN attempts la ON la.id = n.last_attempt_id
     WHERE n.id = $1";
 
-fn find(tx: &mut Transaction<'_>, id: i64) -> Sql<Option<Existing>> {
+fn find(tx: &mut Tx<'_, '_>, id: i64) -> Sql<Option<Existing>> {
     let Some(r) = tx.query_opt(FIND_SQL, &[&id])? else {
         return Ok(None);
     };
@@ -80,7 +117,7 @@ fn find(tx: &mut Transaction<'_>, id: i64) -> Sql<Option<Existing>> {
     }))
 }
 
-fn id_of(tx: &mut Transaction<'_>, key: &NoticeKey) -> Sql<Option<i64>> {
+fn id_of(tx: &mut Tx<'_, '_>, key: &NoticeKey) -> Sql<Option<i64>> {
     Ok(tx
         .query_opt(
             "SELECT id FROM notices WHERE endpoint = $1 AND policy_source = $2 AND policy_no = $3",
@@ -89,19 +126,19 @@ fn id_of(tx: &mut Transaction<'_>, key: &NoticeKey) -> Sql<Option<i64>> {
         .map(|r| r.get(0)))
 }
 
-fn try_lock(tx: &mut Transaction<'_>, id: i64) -> Sql<bool> {
+fn try_lock(tx: &mut Tx<'_, '_>, id: i64) -> Sql<bool> {
     Ok(tx
         .query_one("SELECT pg_try_advisory_lock($1)", &[&id])?
         .get(0))
 }
 
-pub(crate) fn unlock(tx: &mut impl postgres::GenericClient, id: i64) -> Sql<()> {
+pub(crate) fn unlock(tx: &mut Tx<'_, '_>, id: i64) -> Sql<()> {
     tx.execute("SELECT pg_advisory_unlock($1)", &[&id])
         .map(drop)
 }
 
 /// Who holds notice `id`, as a Busy answer names them.
-fn busy(tx: &mut Transaction<'_>, id: i64) -> Sql<Claim> {
+fn busy(tx: &mut Tx<'_, '_>, id: i64) -> Sql<Claim> {
     let row = tx.query_opt(
         "SELECT claim_host, claim_pid, claim_run FROM notices WHERE id = $1",
         &[&id],
@@ -155,7 +192,7 @@ fn changed(decision: &Decision, key: &NoticeKey) -> Option<Claim> {
 /// Decides with [`rule::decide`] and records the claim: a new notice is inserted, a recorded
 /// one taken over once its lock is had (unless skipped, refused, or held by another).
 pub(crate) fn claim(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     asked: ClaimNotice,
     locks: &mut Locks,
@@ -193,12 +230,7 @@ pub(crate) fn claim(
     }
 }
 
-fn insert(
-    tx: &mut Transaction<'_>,
-    ctx: &Ctx,
-    asked: &ClaimNotice,
-    order_no: &str,
-) -> Sql<Option<i64>> {
+fn insert(tx: &mut Tx<'_, '_>, ctx: &Ctx, asked: &ClaimNotice, order_no: &str) -> Sql<Option<i64>> {
     let o = &ctx.owner;
     let key = &asked.key;
     let now = now_ms();
@@ -228,7 +260,7 @@ fn insert(
 
 /// A new notice's claim, with its first attempt when one came for this orderNo.
 fn first_attempt(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     id: i64,
     asked: ClaimNotice,
@@ -256,7 +288,7 @@ fn first_attempt(
 }
 
 fn claim_recorded(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     id: i64,
     asked: ClaimNotice,
@@ -359,17 +391,13 @@ fn no_notice(id: i64) -> JournalError {
 }
 
 /// `None` when there is no such notice; else who holds it.
-fn holder(tx: &mut Transaction<'_>, id: i64) -> Sql<Option<Option<String>>> {
+fn holder(tx: &mut Tx<'_, '_>, id: i64) -> Sql<Option<Option<String>>> {
     Ok(tx
         .query_opt("SELECT claim_run FROM notices WHERE id = $1", &[&id])?
         .map(|r| r.get(0)))
 }
 
-pub(crate) fn begin_attempt(
-    tx: &mut Transaction<'_>,
-    ctx: &Ctx,
-    op: BeginAttempt,
-) -> OpResult<i64> {
+pub(crate) fn begin_attempt(tx: &mut Tx<'_, '_>, ctx: &Ctx, op: BeginAttempt) -> OpResult<i64> {
     let id = op.notice_id;
     match holder(tx, id)? {
         None => return Ok(Err(no_notice(id))),
@@ -393,7 +421,7 @@ pub(crate) fn begin_attempt(
 /// Records an attempt of a notice this handle holds: its row, and the notice's count, times
 /// and content.
 fn record_attempt(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     notice_id: i64,
     (uuid, req_time, request): (&str, &str, &[u8]),
@@ -442,7 +470,7 @@ fn record_attempt(
 }
 
 pub(crate) fn finish_attempt(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     attempt_id: i64,
     end: &AttemptEnd,
 ) -> OpResult<()> {
@@ -486,7 +514,7 @@ pub(crate) struct Finish<'a> {
 }
 
 pub(crate) fn finish_notice(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     notice_id: i64,
     last_attempt: Option<(i64, &AttemptEnd)>,
@@ -541,7 +569,7 @@ pub(crate) fn finish_notice(
 /// Deletes a notice created with its first attempt, when that attempt was never sent; any
 /// other is merely released.
 pub(crate) fn withdraw(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     notice_id: i64,
     attempt_id: i64,
@@ -564,7 +592,7 @@ pub(crate) fn withdraw(
 }
 
 pub(crate) fn release(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     notice_id: i64,
     locks: &mut Locks,
@@ -593,7 +621,7 @@ pub(crate) struct RunEnd<'a> {
 /// Records this handle's run at its start, or its end: one recorded at its start gets its
 /// end, one that was not is recorded whole.
 pub(crate) fn record_run(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     run: &RunDetails,
     end: Option<RunEnd<'_>>,

@@ -3,13 +3,13 @@
 //! op queued when it wakes (up to [`GROUP_MAX`]) in one transaction, commits once, then frees
 //! the locks of the claims that group ended, and answers each op.
 
-use super::ops::{self as sql, Finish, Locks, OpResult};
+use super::ops::{self as sql, Finish, Locks, OpResult, Tx};
 use super::schema::store;
 use super::Ctx;
 use crate::journal::location::PgLocation;
 use crate::journal::{Answer, JournalError, Op};
-use postgres::{Client, Transaction};
-use std::collections::HashSet;
+use postgres::{Client, Statement};
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
@@ -27,6 +27,7 @@ struct Writer {
     at: PgLocation,
     /// Notices this handle holds (their advisory locks), released when it closes.
     held: HashSet<i64>,
+    prepared: HashMap<&'static str, Statement>,
 }
 
 /// Starts the writer, which connects and checks the schema before `open` returns.
@@ -57,6 +58,7 @@ pub(crate) fn spawn(
                 ctx,
                 at,
                 held: HashSet::new(),
+                prepared: HashMap::new(),
             };
             let result = writer.run(rx);
             owner.retire();
@@ -96,8 +98,12 @@ impl Writer {
         let mut locks = Locks::default();
         let mut answers = Vec::with_capacity(group.len());
         let ctx = &self.ctx;
+        let prepared = &mut self.prepared;
         let outcome = (|| -> Result<(), postgres::Error> {
-            let mut tx = self.client.transaction()?;
+            let mut tx = Tx {
+                tx: self.client.transaction()?,
+                prepared,
+            };
             let mut replies = group.into_iter();
             for (op, reply) in replies.by_ref() {
                 match run_op(&mut tx, ctx, op, &mut locks) {
@@ -109,7 +115,7 @@ impl Writer {
                     }
                 }
             }
-            tx.commit()
+            tx.tx.commit()
         })();
         match outcome {
             Ok(()) => {
@@ -120,22 +126,28 @@ impl Writer {
                     .filter(|id| self.held.remove(id))
                     .collect();
                 // Committed: another process may now read what this group wrote.
-                for id in freed {
-                    let _ = sql::unlock(&mut self.client, id);
-                }
+                self.unlock(freed);
                 for (reply, answer) in answers {
                     let _ = reply.send(answer);
                 }
             }
             Err(e) => {
                 // Nothing of the group is recorded: the claims it took are not held.
-                for id in locks.taken {
-                    let _ = sql::unlock(&mut self.client, id);
-                }
+                self.unlock(locks.taken);
                 for (reply, _) in answers {
                     let _ = reply.send(Err(store(&self.at, &e)));
                 }
             }
+        }
+    }
+
+    /// Frees the advisory locks of `ids`, in one round trip.
+    fn unlock(&mut self, ids: Vec<i64>) {
+        if !ids.is_empty() {
+            let _ = self.client.execute(
+                "SELECT pg_advisory_unlock(id) FROM unnest($1::bigint[]) AS id",
+                &[&ids],
+            );
         }
     }
 
@@ -148,16 +160,22 @@ impl Writer {
         }
         let ctx = &self.ctx;
         let mut locks = Locks::default();
+        let prepared = &mut self.prepared;
+        let client = &mut self.client;
         let released = (|| -> Result<(), postgres::Error> {
-            let mut tx = self.client.transaction()?;
-            for id in held {
-                let _ = sql::release(&mut tx, ctx, id, &mut locks)?;
+            {
+                let mut tx = Tx {
+                    tx: client.transaction()?,
+                    prepared,
+                };
+                for id in held {
+                    let _ = sql::release(&mut tx, ctx, id, &mut locks)?;
+                }
+                tx.tx.commit()?;
             }
-            tx.commit()?;
             // Now, not when the server notices the connection gone: the next run may be
             // waiting for them.
-            self.client
-                .execute("SELECT pg_advisory_unlock_all()", &[])?;
+            client.execute("SELECT pg_advisory_unlock_all()", &[])?;
             Ok(())
         })();
         released.map_err(|e| store(&self.at, &e))
@@ -165,7 +183,7 @@ impl Writer {
 }
 
 fn run_op(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     op: Op,
     locks: &mut Locks,
