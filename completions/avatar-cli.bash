@@ -118,6 +118,9 @@ _avatar__cli() {
             avatar__cli__subcmd__help__subcmd__journal,backup)
                 cmd="avatar__cli__subcmd__help__subcmd__journal__subcmd__backup"
                 ;;
+            avatar__cli__subcmd__help__subcmd__journal,copy)
+                cmd="avatar__cli__subcmd__help__subcmd__journal__subcmd__copy"
+                ;;
             avatar__cli__subcmd__help__subcmd__journal,prune)
                 cmd="avatar__cli__subcmd__help__subcmd__journal__subcmd__prune"
                 ;;
@@ -126,6 +129,9 @@ _avatar__cli() {
                 ;;
             avatar__cli__subcmd__journal,backup)
                 cmd="avatar__cli__subcmd__journal__subcmd__backup"
+                ;;
+            avatar__cli__subcmd__journal,copy)
+                cmd="avatar__cli__subcmd__journal__subcmd__copy"
                 ;;
             avatar__cli__subcmd__journal,help)
                 cmd="avatar__cli__subcmd__journal__subcmd__help"
@@ -138,6 +144,9 @@ _avatar__cli() {
                 ;;
             avatar__cli__subcmd__journal__subcmd__help,backup)
                 cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__backup"
+                ;;
+            avatar__cli__subcmd__journal__subcmd__help,copy)
+                cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__copy"
                 ;;
             avatar__cli__subcmd__journal__subcmd__help,help)
                 cmd="avatar__cli__subcmd__journal__subcmd__help__subcmd__help"
@@ -871,7 +880,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__help__subcmd__journal)
-            opts="stats backup prune"
+            opts="stats backup prune copy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +894,20 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__help__subcmd__journal__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__help__subcmd__journal__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1080,7 +1103,7 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__journal)
-            opts="-h -V --help --version stats backup prune help"
+            opts="-h -V --help --version stats backup prune copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1144,8 +1167,27 @@ _avatar__cli() {
             fi
             return 0
             ;;
+        avatar__cli__subcmd__journal__subcmd__copy)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            # A word that is no option is a file name.
+            local IFS=$'\n'
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                compopt -o filenames
+            fi
+            return 0
+            ;;
         avatar__cli__subcmd__journal__subcmd__help)
-            opts="stats backup prune help"
+            opts="stats backup prune copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,6 +1201,20 @@ _avatar__cli() {
             return 0
             ;;
         avatar__cli__subcmd__journal__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avatar__cli__subcmd__journal__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

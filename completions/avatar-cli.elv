@@ -32,7 +32,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand --json 'Same as --output json (JSON Lines on stdout); the later of the two wins'
             cand -v 'Print request and response bodies on stderr (header values redacted)'
             cand --verbose 'Print request and response bodies on stderr (header values redacted)'
@@ -50,7 +50,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
-            cand journal 'Look after the journal: what it holds, a copy while runs write, old bodies dropped'
+            cand journal 'Look after the journal: what it holds, a copy while runs write, old bodies dropped, a desk''s history moved between SQLite and PostgreSQL'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -70,7 +70,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -115,7 +115,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -185,7 +185,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --until 'Up to this date or time (a bare date includes that whole day)'
             cand --limit 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]'
             cand --out 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE''s extension names'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -236,7 +236,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -293,7 +293,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --cacert 'Extra trusted CA certificate (PEM) for a private test platform'
             cand -H 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
             cand --header 'Extra HTTP header, ''Name: value'' or ''Name: @FILE'' (value read from FILE); repeatable'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -351,10 +351,11 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand stats 'Count notices per platform and channel, by state, with the oldest and newest, and the journal''s size'
             cand backup 'Copy the journal to FILE, consistent even while other runs write to it'
             cand prune 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+            cand copy 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'avatar-cli;journal;stats'= {
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -373,7 +374,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand --version 'Print version'
         }
         &'avatar-cli;journal;backup'= {
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -394,7 +395,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         }
         &'avatar-cli;journal;prune'= {
             cand --bodies-before 'Drop the bodies of attempts started before this day (yyyy-MM-dd, China Standard Time, as history''s --since); not a day in the future'
-            cand --journal 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
+            cand --journal 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]'
             cand -e 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --env 'Which platform to call [env: AVATAR_ENV] [default: the config''s env, else test]'
             cand --base-url 'scheme://host[:port][/prefix] of the platform; the 5.30 path is appended [env: AVATAR_BASE_URL]'
@@ -412,10 +413,17 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'avatar-cli;journal;copy'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'avatar-cli;journal;help'= {
             cand stats 'Count notices per platform and channel, by state, with the oldest and newest, and the journal''s size'
             cand backup 'Copy the journal to FILE, consistent even while other runs write to it'
             cand prune 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+            cand copy 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'avatar-cli;journal;help;stats'= {
@@ -423,6 +431,8 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
         &'avatar-cli;journal;help;backup'= {
         }
         &'avatar-cli;journal;help;prune'= {
+        }
+        &'avatar-cli;journal;help;copy'= {
         }
         &'avatar-cli;journal;help;help'= {
         }
@@ -447,7 +457,7 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand sandbox 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
             cand doctor 'Check settings, the platform''s reachability, the clock and the journal; send nothing'
             cand config 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
-            cand journal 'Look after the journal: what it holds, a copy while runs write, old bodies dropped'
+            cand journal 'Look after the journal: what it holds, a copy while runs write, old bodies dropped, a desk''s history moved between SQLite and PostgreSQL'
             cand completions 'Print a completion script'
             cand man 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -479,12 +489,15 @@ set edit:completion:arg-completer[avatar-cli] = {|@words|
             cand stats 'Count notices per platform and channel, by state, with the oldest and newest, and the journal''s size'
             cand backup 'Copy the journal to FILE, consistent even while other runs write to it'
             cand prune 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+            cand copy 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
         }
         &'avatar-cli;help;journal;stats'= {
         }
         &'avatar-cli;help;journal;backup'= {
         }
         &'avatar-cli;help;journal;prune'= {
+        }
+        &'avatar-cli;help;journal;copy'= {
         }
         &'avatar-cli;help;completions'= {
         }

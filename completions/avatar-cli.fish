@@ -43,7 +43,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l timeout -d 'Secon
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -l json -d 'Same as --output json (JSON Lines on stdout); the later of the two wins'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s v -l verbose -d 'Print request and response bodies on stderr (header values redacted)'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -57,7 +57,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "history" -d '
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "config" -d 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
-complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "journal" -d 'Look after the journal: what it holds, a copy while runs write, old bodies dropped'
+complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "journal" -d 'Look after the journal: what it holds, a copy while runs write, old bodies dropped, a desk\'s history moved between SQLite and PostgreSQL'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "completions" -d 'Print a completion script'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
 complete -c avatar-cli -n "__fish_avatar_cli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -73,7 +73,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l timeout -
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand send" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -118,7 +118,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l timeout 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand batch" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -192,7 +192,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l since 
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l until -d 'Up to this date or time (a bare date includes that whole day)' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l limit -d 'At most this many rows, newest first; 0 for all [default: 50 on a terminal, else all]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l out -d 'Write the export to FILE instead of stdout: --output csv, jsonl or xlsx, else the one FILE\'s extension names' -r -F
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -241,7 +241,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l timeout
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand doctor" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -291,7 +291,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l retries -d 'Extra attempts for a notice that got no usable answer, 0 to 10 [default: 3]' -r
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l cacert -d 'Extra trusted CA certificate (PEM) for a private test platform' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s H -l header -d 'Extra HTTP header, \'Name: value\' or \'Name: @FILE\' (value read from FILE); repeatable' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from show" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -332,13 +332,14 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every setting a run would use, with its value and where it came from'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print where the config file is looked for, and whether it is there'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune help" -s h -l help -d 'Print help'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune help" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune help" -f -a "stats" -d 'Count notices per platform and channel, by state, with the oldest and newest, and the journal\'s size'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune help" -f -a "backup" -d 'Copy the journal to FILE, consistent even while other runs write to it'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune help" -f -a "prune" -d 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from stats" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune copy help" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune copy help" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune copy help" -f -a "stats" -d 'Count notices per platform and channel, by state, with the oldest and newest, and the journal\'s size'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune copy help" -f -a "backup" -d 'Copy the journal to FILE, consistent even while other runs write to it'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune copy help" -f -a "prune" -d 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune copy help" -f -a "copy" -d 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and not __fish_seen_subcommand_from stats backup prune copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from stats" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from stats" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -357,7 +358,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fis
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from backup" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from backup" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from backup" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -378,7 +379,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fis
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from backup" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from prune" -l bodies-before -d 'Drop the bodies of attempts started before this day (yyyy-MM-dd, China Standard Time, as history\'s --since); not a day in the future' -r
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from prune" -l journal -d 'Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from prune" -l journal -d 'Journal of everything sent: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]' -r -F
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from prune" -s e -l env -d 'Which platform to call [env: AVATAR_ENV] [default: the config\'s env, else test]' -r -f -a "test\t''
 prod\t''
 sandbox\t''"
@@ -397,9 +398,12 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fis
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from copy" -s V -l version -d 'Print version'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Count notices per platform and channel, by state, with the oldest and newest, and the journal\'s size'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Copy the journal to FILE, consistent even while other runs write to it'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand journal; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -s V -l version -d 'Print version'
@@ -413,7 +417,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fi
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "sandbox" -d 'Run a local Avatar simulator (loopback only) for rehearsals, demos and tests'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "doctor" -d 'Check settings, the platform\'s reachability, the clock and the journal; send nothing'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "config" -d 'Write a commented config file, show every setting and where it came from, or say where the file is looked for'
-complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "journal" -d 'Look after the journal: what it holds, a copy while runs write, old bodies dropped'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "journal" -d 'Look after the journal: what it holds, a copy while runs write, old bodies dropped, a desk\'s history moved between SQLite and PostgreSQL'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "completions" -d 'Print a completion script'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "man" -d 'Print a manual page (roff), of avatar-cli or of one command, or install them all'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and not __fish_seen_subcommand_from send batch validate history sandbox doctor config journal completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -423,6 +427,7 @@ complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_s
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from journal" -f -a "stats" -d 'Count notices per platform and channel, by state, with the oldest and newest, and the journal\'s size'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from journal" -f -a "backup" -d 'Copy the journal to FILE, consistent even while other runs write to it'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from journal" -f -a "prune" -d 'Drop the request and answer bodies of attempts before a date; every notice and attempt stays'
+complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand help; and __fish_seen_subcommand_from journal" -f -a "copy" -d 'Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL either way; refused, with nothing written, where the two record a notice differently'
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand history" -f -a "show\t''
 runs\t''"
 complete -c avatar-cli -n "__fish_avatar_cli_using_subcommand completions" -f -a "bash\t''

@@ -345,8 +345,9 @@ fn seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Journal options")]
 pub struct JournalArgs {
-    /// Journal of everything sent [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]
-    #[arg(long, value_name = "FILE")]
+    /// Journal of everything sent: a SQLite file, or a PostgreSQL database as
+    /// postgres://USER@HOST:PORT/DATABASE [env: AVATAR_JOURNAL] [default: <state dir>/avatar-cli/journal.sqlite3]
+    #[arg(long, value_name = "FILE|URL")]
     pub journal: Option<PathBuf>,
 }
 
@@ -419,7 +420,8 @@ pub enum Command {
     /// the file is looked for
     #[command(subcommand, after_help = CONFIG_EXAMPLES)]
     Config(ConfigCommand),
-    /// Look after the journal: what it holds, a copy while runs write, old bodies dropped
+    /// Look after the journal: what it holds, a copy while runs write, old bodies dropped, a
+    /// desk's history moved between SQLite and PostgreSQL
     #[command(subcommand, after_help = JOURNAL_EXAMPLES)]
     Journal(JournalCommand),
     /// Print a completion script
@@ -451,7 +453,7 @@ impl Command {
             Command::Sandbox(a) => Some(&a.common),
             Command::Doctor(a) => Some(&a.common),
             Command::Config(c) => Some(c.common()),
-            Command::Journal(c) => Some(c.parts().1),
+            Command::Journal(c) => c.parts().map(|p| p.1),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -473,7 +475,7 @@ impl Command {
             Command::History(a) => Some(&a.journal),
             Command::Doctor(a) => Some(&a.journal),
             Command::Config(ConfigCommand::Show(a)) => Some(&a.journal),
-            Command::Journal(c) => Some(c.parts().0),
+            Command::Journal(c) => c.parts().map(|p| p.0),
             _ => None,
         }
     }
@@ -535,14 +537,21 @@ pub enum JournalCommand {
     /// stays
     #[command(after_help = JOURNAL_EXAMPLES)]
     Prune(JournalPruneArgs),
+    /// Copy every notice, attempt and run of one journal into another, SQLite or PostgreSQL
+    /// either way; refused, with nothing written, where the two record a notice differently
+    #[command(after_help = JOURNAL_COPY_EXAMPLES)]
+    Copy(JournalCopyArgs),
 }
 
 impl JournalCommand {
-    fn parts(&self) -> (&JournalArgs, &CommonArgs) {
+    /// The journal and common options of the commands that work on the run's journal; `copy`
+    /// names both of its journals itself.
+    fn parts(&self) -> Option<(&JournalArgs, &CommonArgs)> {
         match self {
-            JournalCommand::Stats(a) => (&a.journal, &a.common),
-            JournalCommand::Backup(a) => (&a.journal, &a.common),
-            JournalCommand::Prune(a) => (&a.journal, &a.common),
+            JournalCommand::Stats(a) => Some((&a.journal, &a.common)),
+            JournalCommand::Backup(a) => Some((&a.journal, &a.common)),
+            JournalCommand::Prune(a) => Some((&a.journal, &a.common)),
+            JournalCommand::Copy(_) => None,
         }
     }
 }
@@ -595,6 +604,26 @@ Examples:
   avatar-cli config show --env prod --json
   # Where the file is looked for
   avatar-cli config path";
+
+#[derive(Debug, Args)]
+pub struct JournalCopyArgs {
+    /// The journal to copy: a SQLite file, or postgres://USER@HOST:PORT/DATABASE
+    #[arg(value_name = "FROM")]
+    pub from: PathBuf,
+    /// The journal to copy into, made if need be (a file, or a database's tables)
+    #[arg(value_name = "TO")]
+    pub to: PathBuf,
+}
+
+const JOURNAL_COPY_EXAMPLES: &str = "\
+What TO holds already is skipped when recorded the same way; a notice TO records otherwise (above
+all under another orderNo) stops the copy before anything is written (exit 2).
+
+Examples:
+  # Move a machine's journal into the PostgreSQL journal others share
+  avatar-cli journal copy ~/.local/state/avatar-cli/journal.sqlite3 postgres://avatar@db.example/avatar
+  # And back, for an archive
+  avatar-cli journal copy postgres://avatar@db.example/avatar archive.sqlite3";
 
 /// `config`'s own commands.
 #[derive(Debug, Subcommand)]

@@ -126,7 +126,7 @@ fn a_command_offers_only_the_options_that_matter_to_it() {
         let help = options(command);
         assert!(!help.contains("--journal"), "{command}\n{help}");
     }
-    assert!(help(&env, &["history", "--help"]).contains("--journal <FILE>"));
+    assert!(help(&env, &["history", "--help"]).contains("--journal <FILE|URL>"));
     assert!(!help(&env, &["history", "--help"]).contains("--environment"));
     for command in ["send", "batch"] {
         let help = help(&env, &[command, "--help"]);

@@ -406,13 +406,11 @@ fn clock_check(server: Option<DateTime<Utc>>, here: DateTime<Utc>) -> Check {
 
 /// The journal's path and health; a missing journal is fine.
 fn journal_check(choice: &JournalChoice) -> Vec<Check> {
-    let path = match choice {
-        JournalChoice::File(path) => path,
-        JournalChoice::Disabled => {
-            return vec![Check::new("journal", None, "none (--no-journal)")];
-        }
+    let Some(at) = choice.location() else {
+        return vec![Check::new("journal", None, "none (--no-journal)")];
     };
-    match crate::journal::health(path) {
+    let path = &std::path::PathBuf::from(at.to_string());
+    match crate::journal::health(&at) {
         Ok(None) => vec![Check::new(
             "journal",
             None,
@@ -564,6 +562,7 @@ fn to_json(
     let settings_json: Vec<Value> = explained.iter().map(Explained::json).collect();
     let journal_path = match &settings.journal.value {
         JournalChoice::File(path) => Some(path.display().to_string()),
+        JournalChoice::Postgres(pg) => Some(pg.to_string()),
         JournalChoice::Disabled => None,
     };
     json!({

@@ -10,7 +10,7 @@ use crate::journal::{AttemptRow, HistoryFilter, JournalError, JournalReader, Not
 use crate::output::table::{GiveWay, Layout};
 use crate::output::workbook::{ReportCell, ResultsWorkbook};
 use crate::output::{terminal, Console};
-use crate::settings::{self, JournalChoice, Settings};
+use crate::settings::{self, Settings};
 use crate::text::{escape_controls, quote};
 type Result<T, E = Refusal> = std::result::Result<T, E>;
 use crate::protocol::{cst, Amount, CstDateTime};
@@ -143,7 +143,8 @@ enum ExportValue {
 
 pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result<u8> {
     let settings = Settings::resolve(global)?;
-    let path = journal_path(&settings)?;
+    let at = journal_location(&settings)?;
+    let path = export_name(&at);
     let mut filter = filter(args, &settings)?;
     let view = args.view().map_err(Refusal::Usage)?;
     let export = export_of(global.output, args.out.as_deref())?;
@@ -162,10 +163,9 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs, console: &Console) -> Result
         None if cut => Some(TERMINAL_ROWS + 1),
         None => None,
     };
-    let Some(reader) = JournalReader::open_existing(&path)? else {
+    let Some(reader) = JournalReader::open_existing(&at)? else {
         console.note(&format!(
-            "no journal at {} yet: nothing has been sent with it",
-            path.display()
+            "no journal at {at} yet: nothing has been sent with it"
         ));
         return Ok(crate::error::code::OK);
     };
@@ -378,11 +378,18 @@ impl Export {
 }
 
 /// The journal history reads; there is none to read under `--no-journal`.
-fn journal_path(settings: &Settings) -> Result<PathBuf> {
-    match &settings.journal.value {
-        JournalChoice::File(path) => Ok(path.clone()),
-        JournalChoice::Disabled => Err(refuse!(Usage, "--no-journal: there is no journal to show")),
-    }
+/// What an export names as its source; for a file, also what it must not overwrite.
+fn export_name(at: &crate::journal::Location) -> PathBuf {
+    at.file()
+        .map_or_else(|| PathBuf::from(at.to_string()), Path::to_path_buf)
+}
+
+fn journal_location(settings: &Settings) -> Result<crate::journal::Location> {
+    settings
+        .journal
+        .value
+        .location()
+        .ok_or_else(|| refuse!(Usage, "--no-journal: there is no journal to show"))
 }
 
 /// The filters given on the command line; the row limit is set by the caller.

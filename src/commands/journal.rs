@@ -17,26 +17,34 @@ use unicode_width::UnicodeWidthStr;
 
 type Result<T> = std::result::Result<T, Refusal>;
 
-pub fn run(global: &GlobalArgs, command: &JournalCommand, console: &Console) -> Result<u8> {
-    let settings = Settings::resolve(global)?;
-    let path = match &settings.journal.value {
-        JournalChoice::File(path) => path.clone(),
-        JournalChoice::Disabled => {
-            return Err(refuse!(
-                Usage,
-                "--no-journal: there is no journal to look after"
-            ))
-        }
-    };
+pub async fn run(global: &GlobalArgs, command: &JournalCommand, console: &Console) -> Result<u8> {
+    let path = |name: &str| sqlite_journal(global, name);
     let code = match command {
-        JournalCommand::Stats(_) => stats(&path, console)?,
-        JournalCommand::Backup(args) => backup(&path, args, console)?,
-        JournalCommand::Prune(args) => prune(&path, args, console)?,
+        JournalCommand::Copy(args) => return super::journal_copy::run(args, console).await,
+        JournalCommand::Stats(_) => stats(&path("stats")?, console)?,
+        JournalCommand::Backup(args) => backup(&path("backup")?, args, console)?,
+        JournalCommand::Prune(args) => prune(&path("prune")?, args, console)?,
     };
     if console.stdout_failure().is_some() {
         return Ok(console.offline_exit(code, "the journal's figures"));
     }
     Ok(code)
+}
+
+/// The run's journal, which `journal NAME` looks after: a SQLite file.
+fn sqlite_journal(global: &GlobalArgs, name: &str) -> Result<std::path::PathBuf> {
+    let settings = Settings::resolve(global)?;
+    match &settings.journal.value {
+        JournalChoice::File(path) => Ok(path.clone()),
+        JournalChoice::Postgres(at) => Err(refuse!(
+            Usage,
+            "the journal {at} is in PostgreSQL: `journal {name}` works on a SQLite journal; back a PostgreSQL one up with pg_dump, and count or prune it in SQL (README, \"A journal shared in PostgreSQL\")"
+        )),
+        JournalChoice::Disabled => Err(refuse!(
+            Usage,
+            "--no-journal: there is no journal to look after"
+        )),
+    }
 }
 
 fn shown(path: &Path) -> String {
@@ -136,7 +144,9 @@ fn table(stats: &Stats) -> Vec<String> {
 
 fn backup(path: &Path, args: &JournalBackupArgs, console: &Console) -> Result<u8> {
     let to = std::path::absolute(&args.file).unwrap_or_else(|_| args.file.clone());
-    let own = crate::journal::files(&std::path::absolute(path).unwrap_or(path.to_path_buf()));
+    let own = crate::journal::files(&crate::journal::Location::File(
+        std::path::absolute(path).unwrap_or(path.to_path_buf()),
+    ));
     if own.contains(&to) {
         return Err(refuse!(
             Usage,

@@ -7,6 +7,7 @@ mod config;
 mod doctor;
 mod history;
 mod journal;
+mod journal_copy;
 pub mod man;
 mod sandbox;
 mod send;
@@ -29,7 +30,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Sandbox(args) => sandbox::run(&args, &console).await,
         Command::Doctor(args) => doctor::run(&global, &args, &console).await,
         Command::Config(command) => config::run(&global, &command, &console),
-        Command::Journal(command) => journal::run(&global, &command, &console),
+        Command::Journal(command) => journal::run(&global, &command, &console).await,
         Command::Completions { shell } => completions::run(shell, &console),
         Command::Man { command, install } => man::run(command.as_deref(), install, &console),
     };

@@ -7,10 +7,15 @@
 //! This module is the seam: the types every backend shares, the write operations as data
 //! ([`ops`]), the read side ([`read`]), and the two handles the rest of the program uses,
 //! [`Journal`] (writes) and [`JournalReader`] (reads). A backend is one module behind it:
-//! `sqlite/` keeps the journal in a SQLite file.
+//! `sqlite/` keeps the journal in a SQLite file, `postgres/` in a PostgreSQL database; a
+//! [`Location`] says which.
 
 pub mod body;
+mod copy;
+mod location;
 mod ops;
+pub(crate) mod owner;
+mod postgres;
 mod read;
 pub mod rule;
 mod sqlite;
@@ -21,6 +26,8 @@ pub mod upkeep;
 mod tests;
 
 pub use crate::notice::AttemptEnd;
+pub use copy::{Copied, CopyError};
+pub use location::{Location, PgLocation};
 pub use ops::{
     Answer, BeginAttempt, ClaimNotice, FinishAttempt, FinishNotice, FinishRun, Op, Operation,
     Release, RunDetails, StartRun, Withdraw,
@@ -157,6 +164,10 @@ pub enum JournalError {
         shown(path)
     )]
     Write { path: PathBuf, reason: String },
+    #[error(
+        "the PostgreSQL journal {location} cannot be used: {reason}; check that the server runs and lets this user in (the password comes from the URL, PGPASSFILE or ~/.pgpass) and that the database exists, or pass --journal <FILE>"
+    )]
+    Postgres { location: String, reason: String },
     /// The backend failed in a way none of the above names.
     #[error("journal: {0}")]
     Store(String),
@@ -205,12 +216,15 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (creating it, mode 0600, and its directories) the journal at `path`, checking
-    /// that it can be written before anything is sent.
-    pub fn open(path: &Path, sync: JournalSync) -> Result<Journal, JournalError> {
-        Ok(Journal {
-            backend: Arc::new(sqlite::open_write(path, sync)?),
-        })
+    /// Opens the journal at `at`, checking that it can be written before anything is sent: a
+    /// file is created (mode 0600, and its directories), a database given its tables. `sync`
+    /// is the file's; a database's commits are as durable as its server makes them.
+    pub fn open(at: &Location, sync: JournalSync) -> Result<Journal, JournalError> {
+        let backend: Arc<dyn Backend> = match at {
+            Location::File(path) => Arc::new(sqlite::open_write(path, sync)?),
+            Location::Postgres(pg) => Arc::new(postgres::open_write(pg)?),
+        };
+        Ok(Journal { backend })
     }
 
     /// The id of this run, as the journal records it with every claim.
@@ -234,27 +248,61 @@ impl Journal {
 }
 
 impl JournalReader {
-    /// Read-only; `None` when there is no journal (or an empty file) at `path`. Never creates
-    /// the journal or changes a record.
-    pub fn open_existing(path: &Path) -> Result<Option<JournalReader>, JournalError> {
-        Ok(sqlite::open_read(path)?.map(|r| JournalReader(Box::new(r))))
+    /// Read-only; `None` when there is no journal at `at` (no file, an empty one, a database
+    /// without the journal's tables). Never creates the journal or changes a record.
+    pub fn open_existing(at: &Location) -> Result<Option<JournalReader>, JournalError> {
+        Ok(match at {
+            Location::File(path) => sqlite::open_read(path)?.map(|r| JournalReader(Box::new(r))),
+            Location::Postgres(pg) => postgres::open_read(pg)?.map(|r| JournalReader(Box::new(r))),
+        })
     }
 }
 
-/// The journal's health, read-only; `None` when there is no journal at `path` yet.
-pub fn health(path: &Path) -> Result<Option<Health>, JournalError> {
-    JournalReader::open_existing(path)?
+/// The journal's health, read-only; `None` when there is no journal at `at` yet.
+pub fn health(at: &Location) -> Result<Option<Health>, JournalError> {
+    JournalReader::open_existing(at)?
         .map(|r| r.health())
         .transpose()
 }
 
-/// Every file the journal at `path` is kept in (the backend's side files too), so that
-/// nothing else is ever written over one of them.
-pub fn files(path: &Path) -> Vec<PathBuf> {
-    sqlite::files(path)
+/// Every file the journal at `at` is kept in (the backend's side files too), so that nothing
+/// else is ever written over one of them; none for a database.
+pub fn files(at: &Location) -> Vec<PathBuf> {
+    match at {
+        Location::File(path) => sqlite::files(path),
+        Location::Postgres(_) => Vec::new(),
+    }
 }
 
 /// Settings the backends take once per process, before any journal is opened.
 pub fn prepare_process() {
     sqlite::prepare_process();
+}
+
+/// Copies everything `from` holds into `to` (created if need be). Runs on the calling
+/// thread, which must not drive async tasks: the PostgreSQL client blocks.
+pub fn copy(from: &Location, to: &Location) -> Result<Copied, CopyError> {
+    if from == to {
+        return Err(CopyError::Same {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+    }
+    let dump = match from {
+        Location::File(path) => sqlite::dump::read(path)?,
+        Location::Postgres(pg) => postgres::dump::read(pg)?,
+    };
+    let Some(dump) = dump else {
+        return Err(CopyError::NoSource(from.to_string()));
+    };
+    let written = match to {
+        Location::File(path) => sqlite::dump::write(path, &dump)?,
+        Location::Postgres(pg) => postgres::dump::write(pg, &dump)?,
+    };
+    written.map_err(|(differ, more)| CopyError::Differs {
+        from: from.to_string(),
+        to: to.to_string(),
+        differ,
+        more,
+    })
 }

@@ -49,3 +49,25 @@ impl std::fmt::Display for State {
         f.write_str(self.as_str())
     }
 }
+
+/// The state of a notice from its stored columns. A notice whose last attempt has no
+/// `finished_at` is in doubt (a live holder is reported as Busy before this is asked), as is
+/// one stored as `inDoubt` (an attempt that may have reached the platform ended without a
+/// readable answer); one that was sent but never given a final state counts as failed.
+pub(crate) fn derive_state(stored: Option<&str>, attempts: i64, last_open: bool) -> State {
+    if last_open {
+        return State::InDoubt;
+    }
+    match stored.and_then(State::parse) {
+        Some(state) => state,
+        None if attempts > 0 => State::Failed,
+        None => State::NotSent,
+    }
+}
+
+/// The same rule in SQL (SQLite's and PostgreSQL's), for filtering; `n` is the notice, `la` its last attempt.
+pub(crate) const STATE_SQL: &str = "CASE
+    WHEN la.id IS NOT NULL AND la.finished_at IS NULL THEN 'inDoubt'
+    WHEN n.state IS NOT NULL THEN n.state
+    WHEN n.attempts > 0 THEN 'failed'
+    ELSE 'notSent' END";

@@ -2,7 +2,8 @@
 //! below spell each write operation as the tests use it; the program sends the operations
 //! themselves ([`Journal::run`]).
 
-use super::sqlite::{owner, schema};
+use super::owner;
+use super::sqlite::schema;
 use super::*;
 use crate::notice::Outcome;
 use std::ops::ControlFlow;
@@ -226,14 +227,127 @@ fn key(policy: &str) -> NoticeKey {
     }
 }
 
+#[path = "../../tests/pg/testdb.rs"]
+mod testdb;
+
+/// Where a test keeps its journal: a SQLite file in a temporary directory, or a PostgreSQL
+/// database of its own (see `testdb`), dropped with it.
+pub(crate) struct Place {
+    pub at: Location,
+    _dir: Option<tempfile::TempDir>,
+    _db: Option<testdb::TestDb>,
+}
+
+impl Place {
+    fn sqlite() -> Place {
+        let (dir, path) = tmp();
+        Place {
+            at: Location::File(path),
+            _dir: Some(dir),
+            _db: None,
+        }
+    }
+
+    fn postgres() -> Place {
+        let db = testdb::TestDb::create();
+        Place {
+            at: Location::Postgres(PgLocation::parse(&db.url).unwrap()),
+            _dir: None,
+            _db: Some(db),
+        }
+    }
+}
+
+/// Each test in it runs twice, once per backend: `mod NAME { fn sqlite, fn postgres }`.
+macro_rules! both {
+    ($flavor:ident, async fn $name:ident($at:ident) $body:block) => {
+        mod $name {
+            use super::*;
+
+            async fn body($at: &Location) $body
+
+            both!(@test $flavor, sqlite, Place::sqlite);
+            both!(@test $flavor, postgres, Place::postgres);
+        }
+    };
+    (@test current, $backend:ident, $place:path) => {
+        #[tokio::test]
+        async fn $backend() {
+            let place = $place();
+            body(&place.at).await;
+            drop(place);
+        }
+    };
+    (@test multi, $backend:ident, $place:path) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $backend() {
+            let place = $place();
+            body(&place.at).await;
+            drop(place);
+        }
+    };
+}
+
+/// A journal's place as the tests give it: a path (SQLite) or a [`Location`].
+pub(crate) trait At {
+    fn at(&self) -> Location;
+}
+
+impl At for Location {
+    fn at(&self) -> Location {
+        self.clone()
+    }
+}
+
+impl At for Path {
+    fn at(&self) -> Location {
+        Location::File(self.to_path_buf())
+    }
+}
+
+impl At for PathBuf {
+    fn at(&self) -> Location {
+        Location::File(self.clone())
+    }
+}
+
+impl<T: At + ?Sized> At for &T {
+    fn at(&self) -> Location {
+        (**self).at()
+    }
+}
+
+fn reader(at: &(impl At + ?Sized)) -> JournalReader {
+    JournalReader::open_existing(&at.at()).unwrap().unwrap()
+}
+
+/// The first column of `sql`'s one row, read past the journal (either backend's SQL).
+fn count(at: &(impl At + ?Sized), sql: &str) -> i64 {
+    match at.at() {
+        Location::File(path) => rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap(),
+        Location::Postgres(pg) => {
+            let (url, sql) = (pg.url().to_string(), sql.to_string());
+            std::thread::spawn(move || {
+                let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+                client.query_one(&sql, &[]).unwrap().get::<_, i64>(0)
+            })
+            .join()
+            .unwrap()
+        }
+    }
+}
+
 fn tmp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     (dir, path)
 }
 
-fn open(path: &Path) -> Journal {
-    Journal::open(path, JournalSync::Normal).unwrap()
+fn open(at: &(impl At + ?Sized)) -> Journal {
+    Journal::open(&at.at(), JournalSync::Normal).unwrap()
 }
 
 fn s(v: &str) -> Option<String> {
@@ -287,12 +401,8 @@ async fn send(j: &Journal, k: NoticeKey, given: Option<String>, outcome: Outcome
     order_no
 }
 
-fn lookup(path: &Path, k: &NoticeKey) -> Option<Recorded> {
-    JournalReader::open_existing(path)
-        .unwrap()
-        .unwrap()
-        .lookup(k)
-        .unwrap()
+fn lookup(at: &(impl At + ?Sized), k: &NoticeKey) -> Option<Recorded> {
+    reader(at).lookup(k).unwrap()
 }
 
 /// Rewrites a notice's claim as if another process had left it, bypassing the journal.
@@ -326,14 +436,12 @@ async fn creates_directories_and_a_0600_file() {
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
     j.close().unwrap();
-    let full = Journal::open(&path, JournalSync::Full).unwrap();
+    let full = Journal::open(&path.at(), JournalSync::Full).unwrap();
     assert_eq!(lookup(&path, &key("P1")).unwrap().state, State::Accepted);
     full.close().unwrap();
 }
 
-#[tokio::test]
-async fn order_number_given_then_journal_then_generated() {
-    let (_d, path) = tmp();
+both! { current, async fn order_number_given_then_journal_then_generated(path) {
     let j = open(&path);
     assert_eq!(
         j.claim(key("P1"), None, None, false, None).await.unwrap(),
@@ -353,11 +461,9 @@ async fn order_number_given_then_journal_then_generated() {
     let (id, order) = claimed(&j, key("P1"), None).await;
     assert_eq!(order, "GIVEN");
     j.release(id).await.unwrap();
-}
+}}
 
-#[tokio::test]
-async fn accepted_is_skipped_on_the_next_run_unless_forced() {
-    let (_d, path) = tmp();
+both! { current, async fn accepted_is_skipped_on_the_next_run_unless_forced(path) {
     let j = open(&path);
     send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
     j.close().unwrap();
@@ -433,11 +539,9 @@ async fn accepted_is_skipped_on_the_next_run_unless_forced() {
         j.claim(key("P1"), None, None, false, None).await.unwrap(),
         expected
     );
-}
+}}
 
-#[tokio::test]
-async fn an_attempt_is_committed_before_it_returns_and_in_doubt_after_a_dropped_handle() {
-    let (_d, path) = tmp();
+both! { current, async fn an_attempt_is_committed_before_it_returns_and_in_doubt_after_a_dropped_handle(path) {
     let j = open(&path);
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
     j.begin_attempt(id, "u1".into(), "t1".into(), Vec::new(), None)
@@ -474,7 +578,7 @@ async fn an_attempt_is_committed_before_it_returns_and_in_doubt_after_a_dropped_
         }
         other => panic!("{other:?}"),
     }
-}
+}}
 
 #[tokio::test]
 async fn a_claim_left_by_a_dead_process_does_not_block() {
@@ -528,9 +632,7 @@ async fn a_claim_left_by_a_dead_process_does_not_block() {
     ));
 }
 
-#[tokio::test]
-async fn one_notice_is_never_sent_under_two_order_numbers() {
-    let (_d, path) = tmp();
+both! { current, async fn one_notice_is_never_sent_under_two_order_numbers(path) {
     let j = open(&path);
     send(&j, key("P1"), s("O1"), Outcome::Failed).await;
     assert_eq!(
@@ -563,11 +665,9 @@ async fn one_notice_is_never_sent_under_two_order_numbers() {
     // The same orderNo again is fine, and the failed notice is re-sent.
     let (_, order) = claimed(&j, key("P1"), s("O1")).await;
     assert_eq!(order, "O1");
-}
+}}
 
-#[tokio::test]
-async fn a_failed_attempt_then_a_stop_between_retries_reads_as_failed() {
-    let (_d, path) = tmp();
+both! { current, async fn a_failed_attempt_then_a_stop_between_retries_reads_as_failed(path) {
     let j = open(&path);
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
     let a = j
@@ -583,11 +683,9 @@ async fn a_failed_attempt_then_a_stop_between_retries_reads_as_failed() {
     j.release(id).await.unwrap();
     let rec = lookup(&path, &key("P1")).unwrap();
     assert_eq!((rec.state, rec.attempts), (State::Failed, 1));
-}
+}}
 
-#[tokio::test]
-async fn an_attempt_that_may_have_arrived_keeps_the_notice_in_doubt_until_an_answer() {
-    let (_d, path) = tmp();
+both! { current, async fn an_attempt_that_may_have_arrived_keeps_the_notice_in_doubt_until_an_answer(path) {
     let j = open(&path);
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
     let attempt = |n: &str| j.begin_attempt(id, format!("u{n}"), "t".into(), Vec::new(), None);
@@ -626,11 +724,9 @@ async fn an_attempt_that_may_have_arrived_keeps_the_notice_in_doubt_until_an_ans
     .await
     .unwrap();
     assert_eq!(state(), State::Accepted);
-}
+}}
 
-#[tokio::test]
-async fn handles_exclude_each_other_and_a_handle_excludes_itself() {
-    let (_d, path) = tmp();
+both! { current, async fn handles_exclude_each_other_and_a_handle_excludes_itself(path) {
     let a = open(&path);
     let b = open(&path);
     let (id, _) = claimed(&a, key("P1"), s("O1")).await;
@@ -661,28 +757,17 @@ async fn handles_exclude_each_other_and_a_handle_excludes_itself() {
         b.claim(key("P1"), None, None, false, None).await.unwrap(),
         Claim::Claimed { .. }
     ));
-}
+}}
 
-#[tokio::test]
-async fn closing_releases_what_the_handle_still_holds() {
-    let (_d, path) = tmp();
+both! { current, async fn closing_releases_what_the_handle_still_holds(path) {
     let a = open(&path);
     claimed(&a, key("P1"), s("O1")).await;
     a.close().unwrap();
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let held: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM notices WHERE claim_run IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let held = count(&path, "SELECT count(*) FROM notices WHERE claim_run IS NOT NULL");
     assert_eq!(held, 0);
-}
+}}
 
-#[tokio::test]
-async fn a_failing_op_does_not_spoil_its_group() {
-    let (_d, path) = tmp();
+both! { current, async fn a_failing_op_does_not_spoil_its_group(path) {
     let j = open(&path);
     let (id, _) = claimed(&j, key("P1"), s("O1")).await;
     let (bad, good) = tokio::join!(
@@ -692,17 +777,19 @@ async fn a_failing_op_does_not_spoil_its_group() {
     assert!(matches!(bad, Err(JournalError::NotFound { .. })));
     assert!(good.is_ok());
     assert_eq!(lookup(&path, &key("P1")).unwrap().attempts, 1);
-}
+}}
 
 #[test]
 fn garbage_and_truncated_files_are_corrupt() {
     let (_d, path) = tmp();
     std::fs::write(&path, "policyNo,orderNo\nP1,O1\n".repeat(20)).unwrap();
-    let err = Journal::open(&path, JournalSync::Normal).err().unwrap();
+    let err = Journal::open(&path.at(), JournalSync::Normal)
+        .err()
+        .unwrap();
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
     assert!(matches!(
-        JournalReader::open_existing(&path),
+        JournalReader::open_existing(&path.at()),
         Err(JournalError::Corrupt { .. })
     ));
 
@@ -727,7 +814,9 @@ fn garbage_and_truncated_files_are_corrupt() {
     let bytes = std::fs::read(&good).unwrap();
     assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    let err = Journal::open(&path, JournalSync::Normal).err().unwrap();
+    let err = Journal::open(&path.at(), JournalSync::Normal)
+        .err()
+        .unwrap();
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
 
     // Someone else's SQLite database.
@@ -736,7 +825,9 @@ fn garbage_and_truncated_files_are_corrupt() {
         .unwrap()
         .execute_batch("CREATE TABLE t (x)")
         .unwrap();
-    let err = Journal::open(&foreign, JournalSync::Normal).err().unwrap();
+    let err = Journal::open(&foreign.at(), JournalSync::Normal)
+        .err()
+        .unwrap();
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
 }
 
@@ -745,7 +836,7 @@ fn unwritable_places_are_reported_before_anything_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plain-file");
     std::fs::write(&file, "x").unwrap();
-    let err = Journal::open(&file.join("journal.sqlite3"), JournalSync::Normal)
+    let err = Journal::open(&file.join("journal.sqlite3").at(), JournalSync::Normal)
         .err()
         .unwrap();
     assert!(matches!(err, JournalError::Unwritable { .. }), "{err}");
@@ -759,7 +850,7 @@ fn unwritable_places_are_reported_before_anything_is_sent() {
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
         // root ignores directory permissions; the check only means something for others.
         if std::fs::write(ro.join("probe"), "x").is_err() {
-            let err = Journal::open(&ro.join("journal.sqlite3"), JournalSync::Normal)
+            let err = Journal::open(&ro.join("journal.sqlite3").at(), JournalSync::Normal)
                 .err()
                 .unwrap();
             assert!(matches!(err, JournalError::Unwritable { .. }), "{err}");
@@ -786,7 +877,7 @@ fn a_journal_locked_by_another_program_is_reported() {
 fn open_existing_on_a_missing_path_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/journal.sqlite3");
-    assert!(JournalReader::open_existing(&path).unwrap().is_none());
+    assert!(JournalReader::open_existing(&path.at()).unwrap().is_none());
     assert!(!dir.path().join("sub").exists());
 }
 
@@ -809,12 +900,10 @@ async fn seed_history(j: &Journal) -> chrono::DateTime<chrono::Utc> {
     t0
 }
 
-#[tokio::test]
-async fn history_filters_and_rows() {
-    let (_d, path) = tmp();
+both! { current, async fn history_filters_and_rows(path) {
     let j = open(&path);
     let t0 = seed_history(&j).await;
-    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let r = reader(&path);
     let all = r.history(&HistoryFilter::default()).unwrap();
     let names: Vec<_> = all.iter().map(|n| n.policy_no.as_str()).collect();
     assert_eq!(names, ["P4", "P3", "P1", "P2", "P1"]); // newest first
@@ -881,14 +970,12 @@ async fn history_filters_and_rows() {
     for (filter, want) in cases {
         assert_eq!(r.history(&filter).unwrap().len(), want, "{filter:?}");
     }
-}
+}}
 
-#[tokio::test]
-async fn history_attempts_and_the_fields_of_each_row() {
-    let (_d, path) = tmp();
+both! { current, async fn history_attempts_and_the_fields_of_each_row(path) {
     let j = open(&path);
     seed_history(&j).await;
-    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let r = reader(&path);
     let all = r.history(&HistoryFilter::default()).unwrap();
     let states: Vec<_> = all.iter().map(|n| n.state).collect();
     assert_eq!(
@@ -953,7 +1040,7 @@ async fn history_attempts_and_the_fields_of_each_row() {
     for field in fields {
         assert!(json.get(field).is_some(), "{field} missing in {json}");
     }
-}
+}}
 
 /// The engine's loop: claim, wait on Busy, send once.
 async fn worker(j: Journal, keys: Arc<Vec<NoticeKey>>) -> usize {
@@ -988,9 +1075,7 @@ async fn worker(j: Journal, keys: Arc<Vec<NoticeKey>>) -> usize {
     sent
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixteen_workers_on_two_handles_send_each_notice_once() {
-    let (_d, path) = tmp();
+both! { multi, async fn sixteen_workers_on_two_handles_send_each_notice_once(path) {
     let handles = [open(&path), open(&path)];
     let keys: Arc<Vec<NoticeKey>> = Arc::new((0..500).map(|i| key(&format!("P{i}"))).collect());
     let tasks: Vec<_> = (0..16)
@@ -1001,17 +1086,11 @@ async fn sixteen_workers_on_two_handles_send_each_notice_once() {
         total += t.await.unwrap();
     }
     assert_eq!(total, 500);
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let (notices, attempts, held): (i64, i64, i64) = conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM notices), (SELECT count(*) FROM attempts),
-                    (SELECT count(*) FROM notices WHERE claim_run IS NOT NULL)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+    let notices = count(&path, "SELECT count(*) FROM notices");
+    let attempts = count(&path, "SELECT count(*) FROM attempts");
+    let held = count(&path, "SELECT count(*) FROM notices WHERE claim_run IS NOT NULL");
     assert_eq!((notices, attempts, held), (500, 500, 0));
-}
+}}
 
 /// Throughput of the engine's per-notice sequence, 16 workers on one handle. Run with
 /// `cargo test --lib journal::tests::bench -- --ignored --nocapture`.
@@ -1126,7 +1205,7 @@ async fn readers_leave_the_journal_as_they_found_it() {
     send(&j, key("P1"), s("O1"), Outcome::Accepted).await;
     j.close().unwrap();
     let bytes = std::fs::read(&path).unwrap();
-    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let r = reader(&path);
     assert_eq!(
         r.lookup(&key("P1")).unwrap().unwrap().state,
         State::Accepted
@@ -1148,11 +1227,11 @@ fn a_journal_another_process_is_still_creating_reads_as_none() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() > 0);
-    assert!(JournalReader::open_existing(&path).unwrap().is_none());
+    assert!(JournalReader::open_existing(&path.at()).unwrap().is_none());
     // Once written by a journal, it reads as one.
     drop(conn);
-    let journal = Journal::open(&path, JournalSync::Normal).unwrap();
-    assert!(JournalReader::open_existing(&path).unwrap().is_some());
+    let journal = Journal::open(&path.at(), JournalSync::Normal).unwrap();
+    assert!(JournalReader::open_existing(&path.at()).unwrap().is_some());
     journal.close().unwrap();
 }
 
@@ -1342,12 +1421,10 @@ async fn record_state(j: &Journal, k: &NoticeKey, state: &str) {
     }
 }
 
-/// The first pass (a read-only lookup, then the rule) and the writer's claim reach the same
-/// verdict on every recorded state × given orderNo × generation × force.
-#[tokio::test]
-async fn the_first_pass_and_the_claim_agree_on_every_case() {
+// The first pass (a read-only lookup, then the rule) and the writer's claim reach the same
+// verdict on every recorded state × given orderNo × generation × force.
+both! { current, async fn the_first_pass_and_the_claim_agree_on_every_case(path) {
     use rule::{Decision, OrderNo};
-    let (_dir, path) = tmp();
     let j = open(&path);
     let states = [
         "none",
@@ -1420,7 +1497,7 @@ async fn the_first_pass_and_the_claim_agree_on_every_case() {
         }
     }
     assert_eq!(n, 84);
-}
+}}
 
 fn first(order_no: &str) -> FirstAttempt {
     FirstAttempt {
@@ -1454,16 +1531,7 @@ async fn claimed_with_first(j: &Journal, policy: &str) -> (i64, i64) {
     }
 }
 
-fn attempt_rows(path: &Path) -> i64 {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .query_row("SELECT count(*) FROM attempts", [], |r| r.get(0))
-        .unwrap()
-}
-
-#[tokio::test]
-async fn a_new_notice_is_claimed_with_its_first_attempt_in_one_transaction() {
-    let (_dir, path) = tmp();
+both! { current, async fn a_new_notice_is_claimed_with_its_first_attempt_in_one_transaction(path) {
     let j = open(&path);
     let (notice_id, attempt) = claimed_with_first(&j, "P1").await;
     // The claim's one commit holds the attempt: the notice is in doubt until it finishes.
@@ -1480,11 +1548,9 @@ async fn a_new_notice_is_claimed_with_its_first_attempt_in_one_transaction() {
     .await
     .unwrap();
     assert_eq!(lookup(&path, &key("P1")).unwrap().state, State::Accepted);
-}
+}}
 
-#[tokio::test]
-async fn a_first_attempt_for_another_order_number_is_not_recorded() {
-    let (_dir, path) = tmp();
+both! { current, async fn a_first_attempt_for_another_order_number_is_not_recorded(path) {
     let j = open(&path);
     send(&j, key("P1"), s("O1"), Outcome::Failed).await;
     // Recorded already: sent again under O1, so an envelope built for GEN must not be kept.
@@ -1503,17 +1569,15 @@ async fn a_first_attempt_for_another_order_number_is_not_recorded() {
         matches!(&claim, Claim::Claimed { order_no, first_attempt: None, .. } if order_no == "O1"),
         "{claim:?}"
     );
-    assert_eq!(attempt_rows(&path), 1);
-}
+    assert_eq!(count(&path, "SELECT count(*) FROM attempts"), 1);
+}}
 
-#[tokio::test]
-async fn a_first_attempt_never_sent_is_withdrawn_with_its_notice() {
-    let (_dir, path) = tmp();
+both! { current, async fn a_first_attempt_never_sent_is_withdrawn_with_its_notice(path) {
     let j = open(&path);
     let (notice_id, attempt) = claimed_with_first(&j, "P1").await;
     j.withdraw(notice_id, attempt).await.unwrap();
     assert_eq!(lookup(&path, &key("P1")), None);
-    assert_eq!(attempt_rows(&path), 0);
+    assert_eq!(count(&path, "SELECT count(*) FROM attempts"), 0);
     // A notice with a sent attempt is never withdrawn, only released.
     let (id, _) = claimed(&j, key("P2"), s("O2")).await;
     let sent = j
@@ -1527,7 +1591,7 @@ async fn a_first_attempt_never_sent_is_withdrawn_with_its_notice() {
         .unwrap();
     j.withdraw(id, again).await.unwrap();
     assert_eq!(lookup(&path, &key("P2")).unwrap().attempts, 2);
-}
+}}
 
 /// A run as the tests record it: `notices` to send to `endpoint`, under channel CH.
 fn run_details(endpoint: &str, notices: u64) -> RunDetails {
@@ -1555,9 +1619,7 @@ fn run_end(run: RunDetails, counts: RunCounts, exit_code: u8) -> FinishRun {
     }
 }
 
-#[tokio::test]
-async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so() {
-    let (_d, path) = tmp();
+both! { current, async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so(path) {
     // The first run sends P1 (accepted) and P2 (failed) and ends.
     let first = open(&path);
     let run = run_details("https://avatar.example", 2);
@@ -1582,7 +1644,7 @@ async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so()
     let second_id = second.run_id().to_string();
     second.close().unwrap();
 
-    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let r = reader(&path);
     let runs = r.runs(&HistoryFilter::default()).unwrap();
     let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
     assert_eq!(ids, [second_id.as_str(), first_id.as_str()], "newest first");
@@ -1667,11 +1729,9 @@ async fn each_run_is_recorded_with_its_attempts_and_an_unfinished_one_stays_so()
         ]
     );
     assert!(r.history(&by("no-such-run")).unwrap().is_empty());
-}
+}}
 
-#[tokio::test]
-async fn a_run_that_claimed_nothing_is_recorded_whole_at_its_end() {
-    let (_d, path) = tmp();
+both! { current, async fn a_run_that_claimed_nothing_is_recorded_whole_at_its_end(path) {
     let j = open(&path);
     let counts = RunCounts {
         skipped: 3,
@@ -1681,7 +1741,7 @@ async fn a_run_that_claimed_nothing_is_recorded_whole_at_its_end() {
     j.run(run_end(run.clone(), counts, 0)).await.unwrap();
     let id = j.run_id().to_string();
     j.close().unwrap();
-    let r = JournalReader::open_existing(&path).unwrap().unwrap();
+    let r = reader(&path);
     let runs = r.runs(&HistoryFilter::default()).unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
     let recorded = &runs[0];
@@ -1690,4 +1750,4 @@ async fn a_run_that_claimed_nothing_is_recorded_whole_at_its_end() {
     assert_eq!(recorded.counts, Some(counts));
     assert_eq!((recorded.notices, recorded.sent), (3, 0));
     assert_eq!(recorded.command, run.command);
-}
+}}

@@ -132,7 +132,10 @@ impl Destination {
         let source = platform.origin.source();
         let journal = match (&settings.journal.value, &target.journal) {
             (settings::JournalChoice::Disabled, _) | (_, None) => "no journal".to_string(),
-            (_, Some(path)) => format!("journal {}", settings::home_as_tilde(path)),
+            (_, Some(crate::journal::Location::File(path))) => {
+                format!("journal {}", settings::home_as_tilde(path))
+            }
+            (_, Some(at)) => format!("journal {at}"),
         };
         Destination {
             platform: match &name {
@@ -249,7 +252,8 @@ fn prepare(
     let client = client(settings, &console, target, &plan, &request.sending)?;
     if let (Some(report), RowsFrom::File { arg, .. }) = (&request.report, &request.rows) {
         let input = (arg != "-").then(|| std::path::Path::new(arg));
-        Report::check_target(report, input, target.journal.as_deref())?;
+        let journal = target.journal.as_ref().and_then(|j| j.file());
+        Report::check_target(report, input, journal)?;
     }
     // Read-only until the run is confirmed: a declined or invalid run leaves no journal behind.
     let reader = match &target.journal {
@@ -264,7 +268,7 @@ fn prepare(
         platform: &destination.platform,
         keep_cells: request.report.is_some(),
         rejects: request.rejects.as_deref(),
-        journal: target.journal.as_deref(),
+        journal: target.journal.as_ref().and_then(|j| j.file()),
     };
     let (rows, measure, rejects) = judging.rows(&request.rows, listed)?;
     let ready = ReadyRun {

@@ -4,8 +4,7 @@
 use crate::error::refuse;
 use crate::error::Refusal;
 use crate::sandbox::{Sandbox, SandboxOptions};
-use crate::settings::{JournalChoice, Settings, Target as Configured, SANDBOX_ENDPOINT};
-use std::path::PathBuf;
+use crate::settings::{Settings, Target as Configured, SANDBOX_ENDPOINT};
 
 pub(crate) struct Platform {
     base_url: String,
@@ -17,7 +16,7 @@ pub(crate) struct Target {
     pub base_url: String,
     /// The base URL, except for the in-process sandbox, whose port is new on every run.
     pub endpoint_key: String,
-    pub journal: Option<PathBuf>,
+    pub journal: Option<crate::journal::Location>,
 }
 
 impl Platform {
@@ -43,10 +42,7 @@ impl Platform {
     }
 
     pub fn target(&self, settings: &Settings) -> Target {
-        let journal = match &settings.journal.value {
-            JournalChoice::File(path) => Some(path.clone()),
-            JournalChoice::Disabled => None,
-        };
+        let journal = settings.journal.value.location();
         let endpoint_key = match self.sandbox {
             Some(_) => SANDBOX_ENDPOINT.to_string(),
             None => self.base_url.clone(),

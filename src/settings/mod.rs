@@ -56,7 +56,28 @@ pub enum JournalSyncSetting {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalChoice {
     File(PathBuf),
+    /// A PostgreSQL database (`postgres://…`); shown without its password.
+    Postgres(crate::journal::PgLocation),
     Disabled,
+}
+
+impl JournalChoice {
+    /// A file or a database URL, as `--journal`, `AVATAR_JOURNAL` or the config file give it.
+    fn of(given: PathBuf) -> Result<JournalChoice, String> {
+        Ok(match crate::journal::Location::parse(&given)? {
+            crate::journal::Location::File(path) => JournalChoice::File(path),
+            crate::journal::Location::Postgres(pg) => JournalChoice::Postgres(pg),
+        })
+    }
+
+    /// Where the journal is; `None` under `--no-journal`.
+    pub fn location(&self) -> Option<crate::journal::Location> {
+        match self {
+            JournalChoice::File(path) => Some(crate::journal::Location::File(path.clone())),
+            JournalChoice::Postgres(pg) => Some(crate::journal::Location::Postgres(pg.clone())),
+            JournalChoice::Disabled => None,
+        }
+    }
 }
 
 /// Every effective setting of a run, with its origin.
@@ -344,22 +365,25 @@ fn journal_choice(
     loaded: &Loaded,
     target: &Target,
 ) -> Result<Setting<JournalChoice>, Refusal> {
-    let file = |path: PathBuf, origin| Setting::new(JournalChoice::File(path), origin);
+    let file = |path: PathBuf, origin: Origin| match JournalChoice::of(path) {
+        Ok(choice) => Ok(Setting::new(choice, origin)),
+        Err(e) => Err(refuse!(Config, "{}: {e}", origin.source())),
+    };
     Ok(if args.no_journal {
         Setting::new(JournalChoice::Disabled, Origin::Flag("--no-journal"))
     } else if let Some(path) = &args.journal {
-        file(path.clone(), Origin::Flag("--journal"))
+        file(path.clone(), Origin::Flag("--journal"))?
     } else if *target == Target::InProcessSandbox {
         file(
             state_dir()?.join("sandbox.sqlite3"),
             Origin::Derived("env sandbox: its own journal, apart from real ones".into()),
-        )
+        )?
     } else if let Some(path) = var(vars::JOURNAL) {
-        file(path.into(), Origin::Variable(vars::JOURNAL))
+        file(path.into(), Origin::Variable(vars::JOURNAL))?
     } else if let Some((path, origin)) = loaded.value(&loaded.config.journal) {
-        file(path, origin)
+        file(path, origin)?
     } else {
-        file(state_dir()?.join("journal.sqlite3"), Origin::Default)
+        file(state_dir()?.join("journal.sqlite3"), Origin::Default)?
     })
 }
 
@@ -532,6 +556,7 @@ impl Settings {
         };
         let journal = match &self.journal.value {
             JournalChoice::File(path) => path.display().to_string(),
+            JournalChoice::Postgres(pg) => pg.to_string(),
             JournalChoice::Disabled => "none".into(),
         };
         let sync = match self.journal_sync.value {

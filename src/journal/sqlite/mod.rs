@@ -5,11 +5,11 @@
 //! many thousand notices per second. Reads use their own read-only connections.
 
 pub(super) mod bodies;
+pub(super) mod dump;
 pub(super) mod health;
 pub(super) mod migrate;
 pub(super) mod mount;
 pub(super) mod ops;
-pub(super) mod owner;
 pub(super) mod read;
 pub(super) mod schema;
 pub(super) mod upkeep;
@@ -49,7 +49,7 @@ pub(crate) fn open_write_waiting(
     busy_timeout: std::time::Duration,
 ) -> Result<SqliteWriter, JournalError> {
     let conn = schema::open_write(path, sync, busy_timeout)?;
-    let owner = owner::Owner::new_run();
+    let owner = crate::journal::owner::Owner::new_run();
     let run = owner.run.clone();
     let (tx, thread) = writer::spawn(conn, path.to_path_buf(), owner)?;
     Ok(SqliteWriter {

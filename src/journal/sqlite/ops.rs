@@ -7,7 +7,7 @@
 //! of the group commits without it.
 
 use super::bodies::{request_known, stored_body};
-use super::owner::{describe, Owner};
+use crate::journal::owner::{describe, Owner};
 use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
 use crate::journal::{
     AttemptEnd, BeginAttempt, Claim, ClaimNotice, JournalError, NoticeKey, RunCounts, RunDetails,
@@ -27,27 +27,9 @@ pub(crate) fn now_ms() -> i64 {
     crate::clock::now().timestamp_millis()
 }
 
-/// The state of a notice from its stored columns. A notice whose last attempt has no
-/// `finished_at` is in doubt (a live holder is reported as Busy before this is asked), as is
-/// one stored as `inDoubt` (an attempt that may have reached the platform ended without a
-/// readable answer); one that was sent but never given a final state counts as failed.
-pub(crate) fn derive_state(stored: Option<&str>, attempts: i64, last_open: bool) -> State {
-    if last_open {
-        return State::InDoubt;
-    }
-    match stored.and_then(State::parse) {
-        Some(state) => state,
-        None if attempts > 0 => State::Failed,
-        None => State::NotSent,
-    }
-}
+pub(crate) use crate::journal::state::derive_state;
 
-/// The same rule in SQL, for filtering; `n` is the notice, `la` its last attempt.
-pub(crate) const STATE_SQL: &str = "CASE
-    WHEN la.id IS NOT NULL AND la.finished_at IS NULL THEN 'inDoubt'
-    WHEN n.state IS NOT NULL THEN n.state
-    WHEN n.attempts > 0 THEN 'failed'
-    ELSE 'notSent' END";
+pub(crate) use crate::journal::state::STATE_SQL;
 
 /// The writer's statements, prepared once: a statement cache would hash each SQL text on
 /// every use, and the writer runs three ops per notice.

@@ -4,8 +4,8 @@
 
 use super::migrate;
 use super::ops::{derive_state, STATE_SQL};
-use super::owner;
 use super::schema::{self, classify};
+use crate::journal::owner;
 use crate::journal::read::{LookupsBackend, Reader};
 use crate::journal::{
     AttemptRow, Health, HistoryFilter, Holder, JournalError, NoticeRow, RecordView, RunCounts,

@@ -418,7 +418,7 @@ fn create_atomically(path: &Path) -> Result<(), JournalError> {
     sweep_unfinished(dir, &name);
     let temp = dir.join(format!(
         ".{name}.{}.{}-{}{TEMP_SUFFIX}",
-        super::owner::host(),
+        crate::journal::owner::host(),
         std::process::id(),
         std::iter::repeat_with(fastrand::alphanumeric)
             .take(8)
@@ -473,7 +473,7 @@ fn sweep_unfinished(dir: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
-    let prefix = format!(".{name}.{}.", super::owner::host());
+    let prefix = format!(".{name}.{}.", crate::journal::owner::host());
     for entry in entries.flatten() {
         let file = entry.file_name();
         let Some(rest) = file
@@ -484,7 +484,7 @@ fn sweep_unfinished(dir: &Path, name: &str) {
             continue;
         };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|pid| super::owner::process_start(pid).is_none()) {
+        if pid.is_some_and(|pid| crate::journal::owner::process_start(pid).is_none()) {
             remove_with_sidecars(&entry.path());
         }
     }

@@ -5,8 +5,8 @@
 //! back to the runtime's thread as one message per group ([`Answers`]).
 
 use super::ops::{self as sql, Ctx, Finish, Stmts};
-use super::owner::{self, Owner};
 use super::schema::{classify, classify_errno, system_errno};
+use crate::journal::owner::{self, Owner};
 use crate::journal::{Answer, JournalError, Op};
 use rusqlite::Connection;
 use std::collections::HashSet;

@@ -59,7 +59,8 @@ pub fn check_target(
         // checked too.
         let resolved = resolve(journal);
         for base in [journal, resolved.as_path()] {
-            for file in crate::journal::files(base) {
+            let base = crate::journal::Location::File(base.to_path_buf());
+            for file in crate::journal::files(&base) {
                 if is_same(&report, &file) {
                     return Err(refuse("the journal file", &file));
                 }
