@@ -3,8 +3,9 @@
 //! op queued when it wakes (up to [`GROUP_MAX`]) in one transaction, commits once, then frees
 //! the locks of the claims that group ended, and answers each op.
 
-use super::ops::{self as sql, Finish, Locks, OpResult, Tx};
+use super::ops::{self as sql, Finish, Locks, OpResult};
 use super::schema::store;
+use super::tx::Tx;
 use super::Ctx;
 use crate::journal::location::PgLocation;
 use crate::journal::{Answer, JournalError, Op};
