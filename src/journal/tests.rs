@@ -779,6 +779,31 @@ both! { current, async fn a_failing_op_does_not_spoil_its_group(path) {
     assert_eq!(lookup(&path, &key("P1")).unwrap().attempts, 1);
 }}
 
+both! { current, async fn an_outcome_for_an_unknown_notice_or_attempt_writes_nothing(path) {
+    let j = open(&path);
+    let (id, _) = claimed(&j, key("P1"), s("O1")).await;
+    let last = Some((9999, AttemptEnd::default()));
+    let unknown_attempt = j
+        .finish_notice(id, last, Outcome::Accepted, None, None, Some(200))
+        .await;
+    assert!(matches!(
+        unknown_attempt,
+        Err(JournalError::NotFound { what: "attempt", id: 9999 })
+    ));
+    let unknown_notice = j
+        .finish_notice(id + 1000, None, Outcome::Accepted, None, None, Some(200))
+        .await;
+    assert!(matches!(
+        unknown_notice,
+        Err(JournalError::NotFound { what: "notice", .. })
+    ));
+    // Still held, and not accepted: the refused outcomes wrote nothing.
+    let held = count(&path, "SELECT count(*) FROM notices WHERE claim_run IS NOT NULL");
+    assert_eq!(held, 1);
+    let accepted_rows = count(&path, "SELECT count(*) FROM notices WHERE state = 'accepted'");
+    assert_eq!(accepted_rows, 0);
+}}
+
 #[test]
 fn garbage_and_truncated_files_are_corrupt() {
     let (_d, path) = tmp();

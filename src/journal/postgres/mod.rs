@@ -4,6 +4,7 @@
 //! (see [`ops`]). Reads use connections of their own. Every connection lives on a thread of
 //! its own: the synchronous client must not run on the program's runtime thread.
 
+pub(super) mod combined;
 pub(super) mod conn;
 pub(super) mod connect;
 pub(super) mod dump;
@@ -11,6 +12,7 @@ pub(super) mod health;
 pub(super) mod ops;
 pub(super) mod read;
 pub(super) mod schema;
+pub(super) mod tx;
 pub(super) mod writer;
 
 use crate::journal::location::PgLocation;

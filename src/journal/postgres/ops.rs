@@ -5,6 +5,8 @@
 //! the holder's connection ends (a killed process holds nothing). The claim columns only say
 //! who holds it.
 
+use super::combined::{self, Ending};
+use super::tx::{now_ms, Tx};
 use super::Ctx;
 use crate::journal::owner::describe;
 use crate::journal::rule::{self, Content, Decision, Known, OrderNo};
@@ -14,52 +16,10 @@ use crate::journal::{
     State,
 };
 use crate::notice::Outcome;
-use postgres::types::ToSql;
-use postgres::{Row, Statement, Transaction};
-use std::collections::HashMap;
 
 type Sql<T> = Result<T, postgres::Error>;
 /// An op's result: the outer error spoils the group, the inner one is the op's own.
 pub(crate) type OpResult<T> = Sql<Result<T, JournalError>>;
-
-pub(crate) fn now_ms() -> i64 {
-    crate::clock::now().timestamp_millis()
-}
-
-/// The group's transaction, with the writer's statements prepared once per connection: each
-/// statement is then one round trip to the server, not two.
-pub(crate) struct Tx<'a, 'c> {
-    pub tx: Transaction<'c>,
-    pub prepared: &'a mut HashMap<&'static str, Statement>,
-}
-
-type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
-
-impl Tx<'_, '_> {
-    fn statement(&mut self, sql: &'static str) -> Sql<Statement> {
-        if let Some(statement) = self.prepared.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.tx.prepare(sql)?;
-        self.prepared.insert(sql, statement.clone());
-        Ok(statement)
-    }
-
-    fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> Sql<Option<Row>> {
-        let statement = self.statement(sql)?;
-        self.tx.query_opt(&statement, params)
-    }
-
-    fn query_one(&mut self, sql: &'static str, params: Params<'_>) -> Sql<Row> {
-        let statement = self.statement(sql)?;
-        self.tx.query_one(&statement, params)
-    }
-
-    fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Sql<u64> {
-        let statement = self.statement(sql)?;
-        self.tx.execute(&statement, params)
-    }
-}
 
 /// Notices locked in this group, and notices whose claim this group ends (unlocked once it
 /// commits: before, another process could read the notice as it was).
@@ -197,30 +157,37 @@ pub(crate) fn claim(
     asked: ClaimNotice,
     locks: &mut Locks,
 ) -> Sql<Claim> {
-    if let Some(id) = id_of(tx, &asked.key)? {
-        return claim_recorded(tx, ctx, id, asked, locks);
-    }
     let decision = decide(None, &asked);
-    if let Some(claim) = changed(&decision, &asked.key) {
-        return Ok(claim);
-    }
-    let order_no = match decision {
+    let order_no = match &decision {
         Decision::Send(OrderNo::Generate) => asked.generated.clone(),
-        Decision::Send(OrderNo::Given(order_no)) => Some(order_no),
+        Decision::Send(OrderNo::Given(order_no)) => Some(order_no.clone()),
         _ => None,
     };
-    let Some(order_no) = order_no else {
-        return Ok(Claim::NeedsOrderNo);
+    // A new notice is inserted at once (its usual case); only when it is recorded already
+    // does its row decide.
+    let Some(order_no) = order_no.filter(|_| changed(&decision, &asked.key).is_none()) else {
+        return match id_of(tx, &asked.key)? {
+            Some(id) => claim_recorded(tx, ctx, id, asked, locks),
+            None => Ok(changed(&decision, &asked.key).unwrap_or(Claim::NeedsOrderNo)),
+        };
     };
-    match insert(tx, ctx, &asked, &order_no)? {
-        Some(id) => {
+    let first = asked.first.as_ref().filter(|f| f.order_no == order_no);
+    match combined::insert_claimed(tx, ctx, &asked, &order_no, first)? {
+        Some(inserted) => {
             // A row no one else has seen yet: its lock is free.
-            if try_lock(tx, id)? {
-                locks.taken.push(id);
+            if inserted.locked {
+                locks.taken.push(inserted.id);
             }
-            first_attempt(tx, ctx, id, asked, order_no)
+            Ok(Claim::Claimed {
+                notice_id: inserted.id,
+                order_no,
+                in_doubt: false,
+                previous: None,
+                correction: None,
+                first_attempt: inserted.first_attempt,
+            })
         }
-        // Another process recorded it meanwhile (and committed): decide on its row.
+        // Recorded already, or by another process meanwhile (and committed): its row decides.
         None => match id_of(tx, &asked.key)? {
             Some(id) => claim_recorded(tx, ctx, id, asked, locks),
             None => Ok(Claim::Busy {
@@ -228,63 +195,6 @@ pub(crate) fn claim(
             }),
         },
     }
-}
-
-fn insert(tx: &mut Tx<'_, '_>, ctx: &Ctx, asked: &ClaimNotice, order_no: &str) -> Sql<Option<i64>> {
-    let o = &ctx.owner;
-    let key = &asked.key;
-    let now = now_ms();
-    Ok(tx
-        .query_opt(
-            "INSERT INTO notices (endpoint, policy_source, policy_no, order_no, created_at,
-                 touched_at, os_user, host, claim_host, claim_pid, claim_start, claim_run,
-                 claimed_at)
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $5)
-             ON CONFLICT DO NOTHING RETURNING id",
-            &[
-                &key.endpoint,
-                &key.policy_source,
-                &key.policy_no,
-                &order_no,
-                &now,
-                &ctx.user,
-                &ctx.host,
-                &o.host,
-                &i64::from(o.pid),
-                &o.start,
-                &o.run,
-            ],
-        )?
-        .map(|r| r.get(0)))
-}
-
-/// A new notice's claim, with its first attempt when one came for this orderNo.
-fn first_attempt(
-    tx: &mut Tx<'_, '_>,
-    ctx: &Ctx,
-    id: i64,
-    asked: ClaimNotice,
-    order_no: String,
-) -> Sql<Claim> {
-    let first = asked.first.filter(|f| f.order_no == order_no);
-    let first_attempt = match &first {
-        Some(f) => Some(record_attempt(
-            tx,
-            ctx,
-            id,
-            (&f.uuid, &f.req_time, &f.body),
-            asked.content.as_ref(),
-        )?),
-        None => None,
-    };
-    Ok(Claim::Claimed {
-        notice_id: id,
-        order_no,
-        in_doubt: false,
-        previous: None,
-        correction: None,
-        first_attempt,
-    })
 }
 
 fn claim_recorded(
@@ -521,6 +431,18 @@ pub(crate) fn finish_notice(
     f: Finish<'_>,
     locks: &mut Locks,
 ) -> OpResult<()> {
+    let state = match f.outcome {
+        Outcome::Accepted => State::Accepted,
+        Outcome::Rejected => State::Rejected,
+        Outcome::Failed => State::Failed,
+        Outcome::InDoubt => State::InDoubt,
+        Outcome::Skipped | Outcome::NotSent => State::NotSent,
+    };
+    let doubt = last_attempt.is_some_and(|(_, end)| end.may_have_arrived);
+    if state != State::NotSent && !doubt {
+        return finish_with(tx, ctx, notice_id, last_attempt, state, &f, locks);
+    }
+    // The rarer ends, a statement each: a doubt is written by the attempt's end.
     if holder(tx, notice_id)?.is_none() {
         return Ok(Err(no_notice(notice_id)));
     }
@@ -529,41 +451,40 @@ pub(crate) fn finish_notice(
             return Ok(Err(e));
         }
     }
-    let state = match f.outcome {
-        Outcome::Accepted => State::Accepted,
-        Outcome::Rejected => State::Rejected,
-        Outcome::Failed => State::Failed,
-        Outcome::InDoubt => State::InDoubt,
-        Outcome::Skipped | Outcome::NotSent => return release(tx, ctx, notice_id, locks),
+    if state == State::NotSent {
+        return release(tx, ctx, notice_id, locks);
+    }
+    finish_with(tx, ctx, notice_id, None, state, &f, locks)
+}
+
+/// The notice's outcome (and its last attempt's end) in one statement.
+fn finish_with(
+    tx: &mut Tx<'_, '_>,
+    ctx: &Ctx,
+    notice_id: i64,
+    last_attempt: Option<(i64, &AttemptEnd)>,
+    state: State,
+    f: &Finish<'_>,
+    locks: &mut Locks,
+) -> OpResult<()> {
+    let ending = Ending {
+        state,
+        deal_code: f.deal_code,
+        deal_desc: f.deal_desc,
+        http_status: f.http_status,
     };
-    let accepted = state == State::Accepted;
-    let mine = tx.execute(
-        "UPDATE notices SET state = $2, deal_code = $3, deal_desc = $4, http_status = $5,
-             accepted_at = CASE WHEN $7 THEN coalesce(accepted_at, $6) ELSE accepted_at END,
-             accepted_order_no = CASE WHEN $7 THEN order_no ELSE accepted_order_no END,
-             accepted_deal_code = CASE WHEN $7 THEN $3 ELSE accepted_deal_code END,
-             accepted_deal_desc = CASE WHEN $7 THEN $4 ELSE accepted_deal_desc END,
-             claim_host = CASE WHEN claim_run = $8 THEN NULL ELSE claim_host END,
-             claim_pid = CASE WHEN claim_run = $8 THEN NULL ELSE claim_pid END,
-             claim_start = CASE WHEN claim_run = $8 THEN NULL ELSE claim_start END,
-             claimed_at = CASE WHEN claim_run = $8 THEN NULL ELSE claimed_at END,
-             claim_run = CASE WHEN claim_run = $8 THEN NULL ELSE claim_run END
-         WHERE id = $1",
-        &[
-            &notice_id,
-            &state.as_str(),
-            &f.deal_code,
-            &f.deal_desc,
-            &f.http_status.map(i64::from),
-            &now_ms(),
-            &accepted,
-            &ctx.owner.run,
-        ],
-    )?;
-    if mine > 0 {
+    let found = combined::finish_notice(tx, ctx, notice_id, last_attempt, &ending)?;
+    if found.updated {
         locks.freed.push(notice_id);
     }
-    Ok(Ok(()))
+    Ok(match (found.notice, found.attempt, last_attempt) {
+        (false, ..) => Err(no_notice(notice_id)),
+        (true, false, Some((id, _))) => Err(JournalError::NotFound {
+            what: "attempt",
+            id,
+        }),
+        _ => Ok(()),
+    })
 }
 
 /// Deletes a notice created with its first attempt, when that attempt was never sent; any

@@ -3,8 +3,9 @@
 //! op queued when it wakes (up to [`GROUP_MAX`]) in one transaction, commits once, then frees
 //! the locks of the claims that group ended, and answers each op.
 
-use super::ops::{self as sql, Finish, Locks, OpResult, Tx};
+use super::ops::{self as sql, Finish, Locks, OpResult};
 use super::schema::store;
+use super::tx::{roll_back, Tx};
 use super::Ctx;
 use crate::journal::location::PgLocation;
 use crate::journal::{Answer, JournalError, Op};
@@ -98,12 +99,10 @@ impl Writer {
         let mut locks = Locks::default();
         let mut answers = Vec::with_capacity(group.len());
         let ctx = &self.ctx;
-        let prepared = &mut self.prepared;
+        let held = &self.held;
+        let mut still_held = HashSet::new();
         let outcome = (|| -> Result<(), postgres::Error> {
-            let mut tx = Tx {
-                tx: self.client.transaction()?,
-                prepared,
-            };
+            let mut tx = Tx::begin(&mut self.client, &mut self.prepared)?;
             let mut replies = group.into_iter();
             for (op, reply) in replies.by_ref() {
                 match run_op(&mut tx, ctx, op, &mut locks) {
@@ -115,39 +114,30 @@ impl Writer {
                     }
                 }
             }
-            tx.tx.commit()
+            still_held = held.iter().chain(&locks.taken).copied().collect();
+            let freed: Vec<i64> = locks
+                .freed
+                .iter()
+                .filter(|id| still_held.remove(id))
+                .copied()
+                .collect();
+            // Freed only once committed: another process may then read what this group wrote.
+            tx.commit_and_unlock(&freed)
         })();
         match outcome {
             Ok(()) => {
-                self.held.extend(locks.taken);
-                let freed: Vec<i64> = locks
-                    .freed
-                    .into_iter()
-                    .filter(|id| self.held.remove(id))
-                    .collect();
-                // Committed: another process may now read what this group wrote.
-                self.unlock(freed);
+                self.held = still_held;
                 for (reply, answer) in answers {
                     let _ = reply.send(answer);
                 }
             }
             Err(e) => {
                 // Nothing of the group is recorded: the claims it took are not held.
-                self.unlock(locks.taken);
+                roll_back(&mut self.client, &locks.taken);
                 for (reply, _) in answers {
                     let _ = reply.send(Err(store(&self.at, &e)));
                 }
             }
-        }
-    }
-
-    /// Frees the advisory locks of `ids`, in one round trip.
-    fn unlock(&mut self, ids: Vec<i64>) {
-        if !ids.is_empty() {
-            let _ = self.client.execute(
-                "SELECT pg_advisory_unlock(id) FROM unnest($1::bigint[]) AS id",
-                &[&ids],
-            );
         }
     }
 
@@ -163,16 +153,11 @@ impl Writer {
         let prepared = &mut self.prepared;
         let client = &mut self.client;
         let released = (|| -> Result<(), postgres::Error> {
-            {
-                let mut tx = Tx {
-                    tx: client.transaction()?,
-                    prepared,
-                };
-                for id in held {
-                    let _ = sql::release(&mut tx, ctx, id, &mut locks)?;
-                }
-                tx.tx.commit()?;
+            let mut tx = Tx::begin(client, prepared)?;
+            for id in held {
+                let _ = sql::release(&mut tx, ctx, id, &mut locks)?;
             }
+            tx.commit_and_unlock(&[])?;
             // Now, not when the server notices the connection gone: the next run may be
             // waiting for them.
             client.execute("SELECT pg_advisory_unlock_all()", &[])?;
