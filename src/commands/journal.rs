@@ -55,6 +55,14 @@ fn json_out(console: &Console) -> bool {
     console.format() == OutputFormat::Json
 }
 
+/// The figures as a JSON object, to which the command adds where they came from. (Plain
+/// structs of numbers and strings serialize; should one not, the user gets a message, not a
+/// panic.)
+fn as_json(figures: &impl serde::Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(figures)
+        .map_err(|e| refuse!(Output, "could not write the journal's figures as JSON: {e}"))
+}
+
 fn stats(path: &Path, console: &Console) -> Result<u8> {
     let Some(stats) = upkeep::stats(path)? else {
         console.note(&format!(
@@ -64,7 +72,7 @@ fn stats(path: &Path, console: &Console) -> Result<u8> {
         return Ok(code::OK);
     };
     if json_out(console) {
-        let mut value = serde_json::to_value(&stats).expect("stats are plain data");
+        let mut value = as_json(&stats)?;
         value["journal"] = json!(path.display().to_string());
         console.out(&value.to_string());
         return Ok(code::OK);
@@ -169,7 +177,7 @@ fn backup(path: &Path, args: &JournalBackupArgs, console: &Console) -> Result<u8
         ));
     };
     if json_out(console) {
-        let mut value = serde_json::to_value(&copy).expect("plain data");
+        let mut value = as_json(&copy)?;
         value["journal"] = json!(path.display().to_string());
         value["file"] = json!(to.display().to_string());
         console.out(&value.to_string());
@@ -199,7 +207,7 @@ fn prune(path: &Path, args: &JournalPruneArgs, console: &Console) -> Result<u8> 
         return Ok(code::OK);
     };
     if json_out(console) {
-        let mut value = serde_json::to_value(&pruned).expect("plain data");
+        let mut value = as_json(&pruned)?;
         value["journal"] = json!(path.display().to_string());
         value["before"] = json!(day.to_string());
         console.out(&value.to_string());

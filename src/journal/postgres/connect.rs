@@ -31,7 +31,13 @@ pub(crate) fn connect(at: &PgLocation) -> Result<Client, JournalError> {
     config.application_name("avatar-cli");
     let connected = match config.get_ssl_mode() {
         SslMode::Disable => config.connect(NoTls),
-        _ => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls())),
+        _ => {
+            let tls = tls().map_err(|e| JournalError::Postgres {
+                location: at.to_string(),
+                reason: format!("TLS could not be set up: {e}"),
+            })?;
+            config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        }
     };
     connected.map_err(|e| failed(at, &e))
 }
@@ -62,14 +68,15 @@ pub(crate) fn reason(e: &postgres::Error) -> String {
 
 /// `prefer` and `require` encrypt without checking the server's certificate, as libpq does
 /// for them.
-fn tls() -> rustls::ClientConfig {
+fn tls() -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("aws-lc-rs supports the default protocol versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth()
+    Ok(
+        rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth(),
+    )
 }
 
 #[derive(Debug)]
@@ -154,15 +161,17 @@ fn pgpass(config: &Config) -> Option<String> {
 
 /// A `.pgpass` line's fields: `:` separates them, `\:` and `\\` stand for themselves.
 fn pgpass_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
+    let mut fields = Vec::new();
+    let mut field = String::new();
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => fields.last_mut().unwrap().extend(chars.next()),
-            ':' => fields.push(String::new()),
-            c => fields.last_mut().unwrap().push(c),
+            '\\' => field.extend(chars.next()),
+            ':' => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
         }
     }
+    fields.push(field);
     fields
 }
 

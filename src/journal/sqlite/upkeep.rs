@@ -73,6 +73,7 @@ fn groups(conn: &Connection) -> rusqlite::Result<Vec<Group>> {
     )?;
     let mut rows = stmt.query([])?;
     let mut groups: Vec<(Group, i64, i64)> = Vec::new();
+    let mut current: Option<(Group, i64, i64)> = None;
     while let Some(r) = rows.next()? {
         let (endpoint, channel): (String, String) = (r.get(0)?, r.get(1)?);
         let state = derive_state(
@@ -81,23 +82,27 @@ fn groups(conn: &Connection) -> rusqlite::Result<Vec<Group>> {
             r.get(4)?,
         );
         let (oldest, newest): (i64, i64) = (r.get(7)?, r.get(8)?);
-        let same = groups
-            .last()
-            .is_some_and(|(g, ..)| g.endpoint == endpoint && g.policy_source == channel);
-        if !same {
+        // Rows come ordered by platform and channel: a new pair ends the group before it.
+        if current
+            .as_ref()
+            .is_some_and(|(g, ..)| g.endpoint != endpoint || g.policy_source != channel)
+        {
+            groups.extend(current.take());
+        }
+        let (group, first, last) = current.get_or_insert_with(|| {
             let group = Group {
                 endpoint,
                 policy_source: channel,
                 ..Group::default()
             };
-            groups.push((group, oldest, newest));
-        }
-        let (group, first, last) = groups.last_mut().expect("pushed above");
+            (group, oldest, newest)
+        });
         group.count(state, r.get(5)?);
         group.attempts += r.get::<_, u64>(6)?;
         *first = (*first).min(oldest);
         *last = (*last).max(newest);
     }
+    groups.extend(current);
     Ok(groups
         .into_iter()
         .map(|(mut g, first, last)| {
