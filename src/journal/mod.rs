@@ -20,6 +20,7 @@ mod read;
 pub mod rule;
 mod sqlite;
 mod state;
+mod threaded;
 pub mod upkeep;
 
 #[cfg(test)]

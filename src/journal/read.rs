@@ -238,13 +238,12 @@ pub(crate) trait Reader: Send {
         filter: &HistoryFilter,
         each: &mut dyn FnMut(RunRow) -> ControlFlow<()>,
     ) -> Result<(), JournalError>;
-    /// Every notice of `policy_no` that `filter` lets through, each with all its attempts,
-    /// oldest first, bodies included: what `history show` prints.
-    fn show(
+    /// Every attempt `filter` lets through, oldest first, bodies included.
+    fn each_attempt_in_full(
         &self,
-        policy_no: &str,
         filter: &HistoryFilter,
-    ) -> Result<Vec<(NoticeRow, Vec<AttemptRow>)>, JournalError>;
+        each: &mut dyn FnMut(AttemptRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError>;
     fn health(&self) -> Result<Health, JournalError>;
 }
 
@@ -313,12 +312,40 @@ impl JournalReader {
         self.0.each_run(filter, &mut each)
     }
 
+    /// Every notice of `policy_no` that `filter` lets through (its endpoint and channel), each
+    /// with all its attempts, oldest first, bodies included: what `history show` prints.
     pub fn show(
         &self,
         policy_no: &str,
         filter: &HistoryFilter,
     ) -> Result<Vec<(NoticeRow, Vec<AttemptRow>)>, JournalError> {
-        self.0.show(policy_no, filter)
+        let filter = HistoryFilter {
+            policy_no: Some(policy_no.to_string()),
+            endpoint: filter.endpoint.clone(),
+            policy_source: filter.policy_source.clone(),
+            ..HistoryFilter::default()
+        };
+        let mut notices = Vec::new();
+        self.0.each_notice(&filter, &mut |n| {
+            notices.push(n);
+            ControlFlow::Continue(())
+        })?;
+        let mut shown = Vec::with_capacity(notices.len());
+        for notice in notices {
+            // The row's endpoint as recorded: a journal not yet upgraded may spell it otherwise.
+            let one = HistoryFilter {
+                endpoint: Some(notice.endpoint.clone()),
+                policy_source: Some(notice.policy_source.clone()),
+                ..filter.clone()
+            };
+            let mut attempts = Vec::new();
+            self.0.each_attempt_in_full(&one, &mut |a| {
+                attempts.push(a);
+                ControlFlow::Continue(())
+            })?;
+            shown.push((notice, attempts));
+        }
+        Ok(shown)
     }
 
     pub fn health(&self) -> Result<Health, JournalError> {

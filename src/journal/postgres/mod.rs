@@ -17,9 +17,8 @@ pub(super) mod writer;
 
 use crate::journal::location::PgLocation;
 use crate::journal::owner::{self, Owner};
-use crate::journal::{Answer, Backend, JournalError, Op};
-use std::sync::{mpsc, Mutex};
-use tokio::sync::oneshot;
+use crate::journal::threaded::ThreadedWriter;
+use crate::journal::JournalError;
 
 pub(crate) use read::PgReader;
 
@@ -30,15 +29,8 @@ pub(crate) struct Ctx {
     pub host: String,
 }
 
-/// The write side: the writer thread and the channel to it.
-pub(crate) struct PgWriter {
-    tx: Mutex<Option<mpsc::Sender<writer::Request>>>,
-    thread: Mutex<Option<writer::WriterThread>>,
-    run: String,
-}
-
 /// Connects, creates or upgrades the schema, and starts the writer.
-pub(crate) fn open_write(at: &PgLocation) -> Result<PgWriter, JournalError> {
+pub(crate) fn open_write(at: &PgLocation) -> Result<ThreadedWriter, JournalError> {
     let owner = Owner::new_run();
     let run = owner.run.clone();
     let ctx = Ctx {
@@ -47,50 +39,11 @@ pub(crate) fn open_write(at: &PgLocation) -> Result<PgWriter, JournalError> {
         host: owner::host(),
     };
     let (tx, thread) = writer::spawn(at.clone(), ctx).inspect_err(|_| owner.retire())?;
-    Ok(PgWriter {
-        tx: Mutex::new(Some(tx)),
-        thread: Mutex::new(Some(thread)),
-        run,
-    })
+    Ok(ThreadedWriter::new(tx, thread, run, || {
+        JournalError::Store("the journal writer panicked".into())
+    }))
 }
 
 pub(crate) fn open_read(at: &PgLocation) -> Result<Option<PgReader>, JournalError> {
     PgReader::open(at)
-}
-
-impl Backend for PgWriter {
-    fn submit(&self, op: Op) -> oneshot::Receiver<Result<Answer, JournalError>> {
-        let (reply, answer) = oneshot::channel();
-        let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
-        match tx.as_ref() {
-            Some(tx) => {
-                let _ = tx.send((op, reply));
-            }
-            None => {
-                let _ = reply.send(Err(JournalError::Closed));
-            }
-        }
-        answer
-    }
-
-    fn run_id(&self) -> &str {
-        &self.run
-    }
-
-    fn shut_down(&self) -> Result<(), JournalError> {
-        drop(self.tx.lock().unwrap_or_else(|e| e.into_inner()).take());
-        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
-        match thread {
-            Some(handle) => handle
-                .join()
-                .unwrap_or_else(|_| Err(JournalError::Store("the journal writer panicked".into()))),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for PgWriter {
-    fn drop(&mut self) {
-        let _ = self.shut_down();
-    }
 }

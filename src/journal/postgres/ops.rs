@@ -530,25 +530,16 @@ pub(crate) fn release(
     Ok(Ok(()))
 }
 
-/// How a run ended.
-pub(crate) struct RunEnd<'a> {
-    pub ended_at: i64,
-    pub counts: &'a RunCounts,
-    pub interrupted: bool,
-    pub exit_code: u8,
-    pub error: Option<&'a str>,
-}
-
 /// Records this handle's run at its start, or its end: one recorded at its start gets its
 /// end, one that was not is recorded whole.
 pub(crate) fn record_run(
     tx: &mut Tx<'_, '_>,
     ctx: &Ctx,
     run: &RunDetails,
-    end: Option<RunEnd<'_>>,
+    end: Option<&crate::journal::FinishRun>,
 ) -> OpResult<()> {
     let o = &ctx.owner;
-    let counts = end.as_ref().map(|e| e.counts);
+    let counts = end.map(|e| &e.counts);
     let count = |pick: fn(&RunCounts) -> u64| counts.map(|c| sql_count(pick(c)));
     tx.execute(
         "INSERT INTO runs (id, started_at, os_user, host, pid, pid_start, command, input, env,
@@ -577,7 +568,7 @@ pub(crate) fn record_run(
             &run.production,
             &run.policy_source,
             &sql_count(run.notices),
-            &end.as_ref().map(|e| e.ended_at),
+            &end.map(|e| e.ended_at.timestamp_millis()),
             &count(|c| c.accepted),
             &count(|c| c.rejected),
             &count(|c| c.failed),
@@ -585,9 +576,9 @@ pub(crate) fn record_run(
             &count(|c| c.skipped),
             &count(|c| c.not_sent),
             &count(|c| c.rejected_earlier),
-            &end.as_ref().map(|e| e.interrupted),
-            &end.as_ref().map(|e| i64::from(e.exit_code)),
-            &end.as_ref().and_then(|e| e.error),
+            &end.map(|e| e.interrupted),
+            &end.map(|e| i64::from(e.exit_code)),
+            &end.and_then(|e| e.error.as_deref()),
         ],
     )?;
     Ok(Ok(()))

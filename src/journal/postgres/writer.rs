@@ -8,19 +8,14 @@ use super::schema::store;
 use super::tx::{roll_back, Tx};
 use super::Ctx;
 use crate::journal::location::PgLocation;
+use crate::journal::threaded::{Request, WriterThread};
 use crate::journal::{Answer, JournalError, Op};
 use postgres::{Client, Statement};
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
-use std::thread::JoinHandle;
-use tokio::sync::oneshot;
 
 /// As SQLite's writer: one commit serves every worker that asked meanwhile.
 const GROUP_MAX: usize = 256;
-
-type Reply = oneshot::Sender<Result<Answer, JournalError>>;
-pub(crate) type Request = (Op, Reply);
-pub(crate) type WriterThread = JoinHandle<Result<(), JournalError>>;
 
 struct Writer {
     client: Client,
@@ -198,15 +193,6 @@ fn run_op(
         Op::Release(op) => done(sql::release(tx, ctx, op.notice_id, locks)),
         Op::Withdraw(op) => done(sql::withdraw(tx, ctx, op.notice_id, op.attempt_id, locks)),
         Op::StartRun(op) => done(sql::record_run(tx, ctx, &op.run, None)),
-        Op::FinishRun(op) => {
-            let end = sql::RunEnd {
-                ended_at: op.ended_at.timestamp_millis(),
-                counts: &op.counts,
-                interrupted: op.interrupted,
-                exit_code: op.exit_code,
-                error: op.error.as_deref(),
-            };
-            done(sql::record_run(tx, ctx, &op.run, Some(end)))
-        }
+        Op::FinishRun(op) => done(sql::record_run(tx, ctx, &op.run, Some(&op))),
     }
 }

@@ -624,25 +624,16 @@ pub(crate) fn release(st: &mut Stmts<'_>, ctx: &Ctx, notice_id: i64) -> OpResult
     Ok(Ok(()))
 }
 
-/// How a run ended, as [`record_run`] writes it.
-pub(crate) struct RunEnd<'a> {
-    pub ended_at: i64,
-    pub counts: &'a RunCounts,
-    pub interrupted: bool,
-    pub exit_code: u8,
-    pub error: Option<&'a str>,
-}
-
 /// Records this handle's run (its id is the owner's run id) with who runs it, and its end when
 /// it has one: see [`RUN_SQL`].
 pub(crate) fn record_run(
     st: &mut Stmts<'_>,
     ctx: &Ctx,
     run: &RunDetails,
-    end: Option<RunEnd<'_>>,
+    end: Option<&crate::journal::FinishRun>,
 ) -> OpResult<()> {
     let o = &ctx.owner;
-    let counts = end.as_ref().map(|e| e.counts);
+    let counts = end.map(|e| &e.counts);
     let count = |pick: fn(&RunCounts) -> u64| counts.map(|c| sql_count(pick(c)));
     st.run.execute(params![
         o.run,
@@ -658,7 +649,7 @@ pub(crate) fn record_run(
         run.production,
         run.policy_source,
         sql_count(run.notices),
-        end.as_ref().map(|e| e.ended_at),
+        end.map(|e| e.ended_at.timestamp_millis()),
         count(|c| c.accepted),
         count(|c| c.rejected),
         count(|c| c.failed),
@@ -666,9 +657,9 @@ pub(crate) fn record_run(
         count(|c| c.skipped),
         count(|c| c.not_sent),
         count(|c| c.rejected_earlier),
-        end.as_ref().map(|e| e.interrupted),
-        end.as_ref().map(|e| e.exit_code),
-        end.as_ref().and_then(|e| e.error)
+        end.map(|e| e.interrupted),
+        end.map(|e| e.exit_code),
+        end.and_then(|e| e.error.as_deref())
     ])?;
     Ok(Ok(()))
 }

@@ -690,46 +690,18 @@ impl Reader for SqliteReader {
         self.runs(filter, each)
     }
 
-    /// Every notice of `policy_no` that `filter` lets through (its endpoint and channel), each
-    /// with all its attempts, oldest first, bodies included: what `history show` prints.
-    fn show(
+    fn each_attempt_in_full(
         &self,
-        policy_no: &str,
         filter: &HistoryFilter,
-    ) -> Result<Vec<(NoticeRow, Vec<AttemptRow>)>, JournalError> {
-        let filter = HistoryFilter {
-            policy_no: Some(policy_no.to_string()),
-            endpoint: filter.endpoint.clone(),
-            policy_source: filter.policy_source.clone(),
-            ..HistoryFilter::default()
-        };
-        let mut notices = Vec::new();
-        self.notices(&filter, &mut |n| {
-            notices.push(n);
-            ControlFlow::Continue(())
-        })?;
-        let mut shown = Vec::with_capacity(notices.len());
-        for notice in notices {
-            // The row's endpoint as recorded: a journal not yet upgraded may spell it otherwise.
-            let one = HistoryFilter {
-                endpoint: Some(notice.endpoint.clone()),
-                policy_source: Some(notice.policy_source.clone()),
-                ..filter.clone()
-            };
-            let (conditions, args) = self.filter_args(&one, Rows::Attempts)?;
-            let mut attempts = Vec::new();
-            self.attempt_rows(
-                &format!("{conditions} ORDER BY a.number, a.id"),
-                &args,
-                true,
-                &mut |a| {
-                    attempts.push(a);
-                    ControlFlow::Continue(())
-                },
-            )?;
-            shown.push((notice, attempts));
-        }
-        Ok(shown)
+        each: &mut dyn FnMut(AttemptRow) -> ControlFlow<()>,
+    ) -> Result<(), JournalError> {
+        let (conditions, args) = self.filter_args(filter, Rows::Attempts)?;
+        self.attempt_rows(
+            &format!("{conditions} ORDER BY a.number, a.id"),
+            &args,
+            true,
+            each,
+        )
     }
 
     fn health(&self) -> Result<Health, JournalError> {

@@ -7,24 +7,17 @@
 use super::ops::{self as sql, Ctx, Finish, Stmts};
 use super::schema::{classify, classify_errno, system_errno};
 use crate::journal::owner::{self, Owner};
+use crate::journal::threaded::{Reply, Request, WriterThread};
 use crate::journal::{Answer, JournalError, Op};
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
 
 /// Enough to absorb every worker of a large batch in one commit; small enough that the
 /// transaction (and the write lock other processes wait for) stays short.
 const GROUP_MAX: usize = 256;
-
-type Reply = oneshot::Sender<Result<Answer, JournalError>>;
-pub(crate) type WriterThread = JoinHandle<Result<(), JournalError>>;
-
-/// An operation and where its answer goes.
-pub(crate) type Request = (Op, Reply);
 
 /// An op that has run, waiting for the commit before its answer may be given.
 struct Done(Reply, Result<Answer, JournalError>);
@@ -247,16 +240,7 @@ impl Writer<'_> {
                 split(r, Answer::Done)
             }
             Op::StartRun(op) => split(sql::record_run(st, ctx, &op.run, None), Answer::Done),
-            Op::FinishRun(op) => {
-                let end = sql::RunEnd {
-                    ended_at: op.ended_at.timestamp_millis(),
-                    counts: &op.counts,
-                    interrupted: op.interrupted,
-                    exit_code: op.exit_code,
-                    error: op.error.as_deref(),
-                };
-                split(sql::record_run(st, ctx, &op.run, Some(end)), Answer::Done)
-            }
+            Op::FinishRun(op) => split(sql::record_run(st, ctx, &op.run, Some(&op)), Answer::Done),
         }
     }
 
