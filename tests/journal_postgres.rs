@@ -266,6 +266,33 @@ fn a_password_in_the_url_is_never_shown() {
 }
 
 #[test]
+fn journal_stats_backup_and_prune_name_the_way_to_do_it_in_postgresql() {
+    let db = TestDb::create();
+    let env = Env::new();
+    let url = db.url.replacen("://postgres@", "://postgres:s3cret@", 1);
+    let backup = env.path("copy.sqlite3").display().to_string();
+    for args in [
+        vec!["journal", "stats"],
+        vec!["journal", "backup", backup.as_str()],
+        vec!["journal", "prune", "--bodies-before", "2020-01-01"],
+    ] {
+        let out = env
+            .cmd()
+            .env("AVATAR_JOURNAL", &url)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("is in PostgreSQL"), "{args:?}: {err}");
+        assert!(err.contains("pg_dump"), "{args:?}: {err}");
+        assert!(!err.contains("s3cret"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert!(!env.path("copy.sqlite3").exists());
+}
+
+#[test]
 fn journal_copy_goes_both_ways_skips_what_is_there_and_refuses_another_order_no() {
     let db = TestDb::create();
     let env = Env::new();
